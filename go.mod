@@ -1,0 +1,3 @@
+module github.com/sokr-rs/sokr
+
+go 1.26

@@ -1,0 +1,164 @@
+package sokr
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Future is the completion of one dispatch. It completes exactly once, with
+// a Result or an error, whatever races between the substrate, Cancel, the
+// dispatch deadline and runtime shutdown. All methods are safe for
+// concurrent use.
+type Future struct {
+	done      chan struct{}
+	completed atomic.Bool
+	res       Result
+	err       error
+
+	substrate string
+	queued    time.Time
+	started   atomic.Int64 // ns after queued
+	finished  atomic.Int64 // ns after queued
+
+	mu        sync.Mutex
+	callbacks []func(Result, error)
+	fired     bool
+
+	// owner is told once after completion, to stop deadline watchers and
+	// take the job off the runtime's in-flight list.
+	owner interface{ completed() }
+}
+
+// Timings are the moments a dispatch passed through. Started and Finished
+// are zero until they happen.
+type Timings struct {
+	Queued   time.Time // Dispatch was called
+	Started  time.Time // the substrate began work
+	Finished time.Time // the future completed
+}
+
+// Done returns a channel closed when the future completes.
+func (f *Future) Done() <-chan struct{} { return f.done }
+
+// Wait blocks until the future completes or ctx ends. When ctx ends first it
+// returns ctx's error as ErrCancelled or ErrDeadlineExceeded; the dispatch
+// itself goes on (use Cancel to stop it).
+func (f *Future) Wait(ctx context.Context) (Result, error) {
+	select {
+	case <-f.done:
+		return f.res, f.err
+	default:
+	}
+	select {
+	case <-f.done:
+		return f.res, f.err
+	case <-ctx.Done():
+		return Result{}, ContextError(ctx)
+	}
+}
+
+// Poll returns the outcome without blocking; ok is false while pending.
+func (f *Future) Poll() (res Result, err error, ok bool) {
+	select {
+	case <-f.done:
+		return f.res, f.err, true
+	default:
+		return Result{}, nil, false
+	}
+}
+
+// Err returns the error the future completed with, or nil while pending or
+// after success.
+func (f *Future) Err() error {
+	_, err, _ := f.Poll()
+	return err
+}
+
+// Cancel completes a pending future with ErrCancelled and tells the
+// substrate to stop. On a future that has already completed it returns
+// ErrAlreadyDone and changes nothing.
+func (f *Future) Cancel() error {
+	if f.complete(Result{}, &ctxError{kind: ErrCancelled, cause: context.Canceled}) {
+		return nil
+	}
+	return ErrAlreadyDone
+}
+
+// OnComplete arranges for fn to run once when the future completes: on the
+// completing goroutine, or at once on the caller's if it already has. fn must
+// not block; a panic in fn is recovered and dropped.
+func (f *Future) OnComplete(fn func(Result, error)) {
+	f.mu.Lock()
+	if !f.fired {
+		f.callbacks = append(f.callbacks, fn)
+		f.mu.Unlock()
+		return
+	}
+	f.mu.Unlock()
+	runCallback(fn, f.res, f.err)
+}
+
+// Substrate names the substrate chosen to run the dispatch ("" when none
+// was).
+func (f *Future) Substrate() string { return f.substrate }
+
+// Timings reports when the dispatch was queued, started and finished.
+func (f *Future) Timings() Timings {
+	t := Timings{Queued: f.queued}
+	if d := f.started.Load(); d > 0 {
+		t.Started = f.queued.Add(time.Duration(d))
+	}
+	if d := f.finished.Load(); d > 0 {
+		t.Finished = f.queued.Add(time.Duration(d))
+	}
+	return t
+}
+
+// NewFuture returns a pending future and the function that completes it, for
+// code outside a Runtime (adapters, tests). complete reports whether this
+// call was the one that completed the future.
+func NewFuture() (f *Future, complete func(Result, error) bool) {
+	f = &Future{done: make(chan struct{}), queued: time.Now()}
+	return f, f.complete
+}
+
+// Completed returns a future already completed with res and err.
+func Completed(res Result, err error) *Future {
+	f, complete := NewFuture()
+	complete(res, err)
+	return f
+}
+
+func (f *Future) markStarted() {
+	f.started.CompareAndSwap(0, max(int64(time.Since(f.queued)), 1))
+}
+
+// complete sets the outcome if the future is still pending.
+func (f *Future) complete(res Result, err error) bool {
+	if !f.completed.CompareAndSwap(false, true) {
+		return false
+	}
+	f.res, f.err = res, err
+	f.finished.Store(max(int64(time.Since(f.queued)), 1))
+	f.started.CompareAndSwap(0, f.finished.Load())
+	close(f.done)
+	f.mu.Lock()
+	cbs := f.callbacks
+	f.callbacks = nil
+	f.fired = true
+	f.mu.Unlock()
+	if f.owner != nil {
+		f.owner.completed()
+	}
+	for _, fn := range cbs {
+		runCallback(fn, res, err)
+	}
+	return true
+}
+
+func runCallback(fn func(Result, error), res Result, err error) {
+	defer func() { _ = recover() }()
+	fn(res, err)
+}

@@ -1,0 +1,78 @@
+package sokr
+
+import (
+	"fmt"
+	"sync/atomic"
+)
+
+// Policy chooses which substrate runs a program, among the offers of the
+// substrates that said yes (never empty, sorted by substrate name). It
+// returns the index of the chosen offer.
+type Policy interface {
+	Choose(p Program, offers []Offer) (int, error)
+}
+
+// PolicyFunc adapts a function to Policy.
+type PolicyFunc func(p Program, offers []Offer) (int, error)
+
+// Choose calls f.
+func (f PolicyFunc) Choose(p Program, offers []Offer) (int, error) { return f(p, offers) }
+
+// FirstCapable chooses the first capable substrate in name order. It is the
+// default policy.
+func FirstCapable() Policy { return firstCapable{} }
+
+type firstCapable struct{}
+
+func (firstCapable) Choose(Program, []Offer) (int, error) { return 0, nil }
+
+// Cheapest chooses the offer with the smallest estimated time, then the
+// smallest memory; unknown (zero) estimates count as the most expensive.
+// Ties go to the first in name order.
+func Cheapest() Policy { return cheapest{} }
+
+type cheapest struct{}
+
+func (cheapest) Choose(_ Program, offers []Offer) (int, error) {
+	best := 0
+	for i := 1; i < len(offers); i++ {
+		if cheaper(offers[i].Estimate, offers[best].Estimate) {
+			best = i
+		}
+	}
+	return best, nil
+}
+
+func cheaper(a, b Estimate) bool {
+	at, bt := a.Time, b.Time
+	if at != bt {
+		return at != 0 && (bt == 0 || at < bt)
+	}
+	am, bm := a.MemoryBytes, b.MemoryBytes
+	return am != 0 && (bm == 0 || am < bm)
+}
+
+// Pinned chooses the substrate called name and no other. When that
+// substrate refused, dispatch fails with its reason.
+func Pinned(name string) Policy { return pinned(name) }
+
+type pinned string
+
+func (p pinned) Choose(_ Program, offers []Offer) (int, error) {
+	for i, o := range offers {
+		if o.Substrate == string(p) {
+			return i, nil
+		}
+	}
+	return -1, fmt.Errorf("pinned substrate %q is not among the capable ones", string(p))
+}
+
+// RoundRobin rotates over the capable substrates, one dispatch each, so that
+// equal substrates share the load.
+func RoundRobin() Policy { return &roundRobin{} }
+
+type roundRobin struct{ n atomic.Uint64 }
+
+func (r *roundRobin) Choose(_ Program, offers []Offer) (int, error) {
+	return int((r.n.Add(1) - 1) % uint64(len(offers))), nil
+}

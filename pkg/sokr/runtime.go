@@ -1,0 +1,329 @@
+package sokr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Runtime routes programs to substrates. It embeds the Registry it routes
+// over. A Runtime is safe for concurrent use; its zero value is not usable:
+// make one with New.
+type Runtime struct {
+	*Registry
+	policy Policy
+
+	closed atomic.Bool
+	mu     sync.Mutex
+	head   *Job // in-flight jobs, a doubly linked list
+	n      int
+	idle   chan struct{} // closed when closed and n reaches 0
+}
+
+// Option configures a Runtime.
+type Option func(*Runtime)
+
+// WithPolicy sets the runtime's default policy (FirstCapable otherwise).
+func WithPolicy(p Policy) Option { return func(r *Runtime) { r.policy = p } }
+
+// WithRegistry makes the runtime route over reg instead of a new, empty one.
+func WithRegistry(reg *Registry) Option { return func(r *Runtime) { r.Registry = reg } }
+
+// New returns a runtime with no substrates; register them with
+// RegisterSubstrate and IRs with RegisterIR.
+func New(opts ...Option) *Runtime {
+	r := &Runtime{policy: FirstCapable(), idle: make(chan struct{})}
+	for _, o := range opts {
+		o(r)
+	}
+	if r.Registry == nil {
+		r.Registry = NewRegistry()
+	}
+	return r
+}
+
+// DispatchOption adjusts one dispatch.
+type DispatchOption func(*dispatchConfig)
+
+type dispatchConfig struct {
+	policy    Policy
+	substrate string
+	timeout   time.Duration
+	opts      Options
+}
+
+// On pins the dispatch to the substrate called name.
+func On(name string) DispatchOption { return func(c *dispatchConfig) { c.substrate = name } }
+
+// Using chooses the substrate with p instead of the runtime's policy.
+func Using(p Policy) DispatchOption { return func(c *dispatchConfig) { c.policy = p } }
+
+// Timeout bounds the dispatch: when d passes first, the future completes
+// with ErrDeadlineExceeded and the substrate is told to stop.
+func Timeout(d time.Duration) DispatchOption { return func(c *dispatchConfig) { c.timeout = d } }
+
+// Seed fixes every random choice of the run.
+func Seed(seed uint64) DispatchOption {
+	return func(c *dispatchConfig) { c.opts.Seed, c.opts.HasSeed = seed, true }
+}
+
+// Param passes a substrate- or domain-specific setting ("shots", "dt").
+func Param(name string, value any) DispatchOption {
+	return func(c *dispatchConfig) {
+		if c.opts.Params == nil {
+			c.opts.Params = map[string]any{}
+		}
+		c.opts.Params[name] = value
+	}
+}
+
+// Capability asks every substrate whether it can fulfil p, in name order.
+// A substrate that panics is reported as refusing, with the panic as reason.
+func (r *Runtime) Capability(ctx context.Context, p Program) []Offer {
+	subs := r.Substrates()
+	offers := make([]Offer, len(subs))
+	for i, s := range subs {
+		offers[i] = capability(ctx, s, p)
+	}
+	return offers
+}
+
+func capability(ctx context.Context, s Substrate, p Program) (o Offer) {
+	defer func() {
+		if v := recover(); v != nil {
+			o = Offer{Substrate: s.Name(), Kind: s.Kind(), Reason: fmt.Sprintf("capability check panicked: %v", v)}
+		}
+	}()
+	o = s.Capability(ctx, p)
+	o.Substrate, o.Kind = s.Name(), s.Kind()
+	if !o.OK && o.Reason == "" {
+		o.Reason = "refused without a reason"
+	}
+	return o
+}
+
+// Dispatch routes p to a capable substrate and starts it. It returns at once
+// with a future; every failure, including no capable substrate, invalid
+// inputs, a closed runtime or an expired ctx, arrives through that future.
+// Cancelling ctx cancels the dispatch. inputs must stay unmodified until the
+// future completes.
+func (r *Runtime) Dispatch(ctx context.Context, p Program, inputs []Tensor, opts ...DispatchOption) *Future {
+	var cfg dispatchConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	j := &Job{Program: p, Inputs: inputs, Options: cfg.opts, parent: ctx}
+	j.fut.done = make(chan struct{})
+	j.fut.queued = time.Now()
+	j.fut.owner = j
+	if !r.track(j) {
+		j.Fail(ErrClosed)
+		return &j.fut
+	}
+	if cfg.timeout > 0 {
+		j.parent, j.timer = context.WithTimeout(ctx, cfg.timeout)
+	}
+	if err := ContextError(j.parent); err != nil {
+		j.Fail(err)
+		return &j.fut
+	}
+	j.watch()
+	s, err := r.choose(j, cfg)
+	if err != nil {
+		j.Fail(err)
+		return &j.fut
+	}
+	j.fut.substrate = s.Name()
+	j.fut.markStarted()
+	defer func() {
+		if v := recover(); v != nil {
+			j.Fail(&FaultError{Substrate: s.Name(), Panic: v, Stack: string(debug.Stack())})
+		}
+	}()
+	s.Dispatch(j, j)
+	return &j.fut
+}
+
+// Run dispatches p and waits for the result.
+func (r *Runtime) Run(ctx context.Context, p Program, inputs []Tensor, opts ...DispatchOption) (Result, error) {
+	return r.Dispatch(ctx, p, inputs, opts...).Wait(ctx)
+}
+
+// choose checks the program and inputs and picks the substrate.
+func (r *Runtime) choose(j *Job, cfg dispatchConfig) (Substrate, error) {
+	p := j.Program
+	if isNil(p) {
+		return nil, &ProgramError{Msg: "nil program"}
+	}
+	if c, ok := p.(InputChecker); ok {
+		if err := c.CheckInputs(j.Inputs); err != nil {
+			return nil, err
+		}
+	}
+	subs := r.Substrates()
+	if cfg.substrate != "" {
+		s, ok := r.Substrate(cfg.substrate)
+		if !ok {
+			return nil, &NoCapableError{Format: p.Format(), Offers: []Offer{{
+				Substrate: cfg.substrate,
+				Reason:    "no substrate of this name is registered (have: " + names(subs) + ")",
+			}}}
+		}
+		subs = []Substrate{s}
+	}
+	offers := make([]Offer, len(subs))
+	capable := 0
+	for i, s := range subs {
+		offers[i] = capability(j, s, p)
+		if offers[i].OK { // move to the front, keeping name order among the capable
+			offers[capable], offers[i] = offers[i], offers[capable]
+			capable++
+		}
+	}
+	if capable == 0 {
+		sortOffers(offers)
+		return nil, &NoCapableError{Format: p.Format(), Offers: offers}
+	}
+	policy := cfg.policy
+	if policy == nil {
+		policy = r.policy
+	}
+	i, err := choosePolicy(policy, p, offers[:capable])
+	if err != nil {
+		return nil, &NoCapableError{Format: p.Format(), Offers: offers, Policy: err}
+	}
+	for _, s := range subs {
+		if s.Name() == offers[i].Substrate {
+			return s, nil
+		}
+	}
+	panic("sokr: chosen substrate vanished") // unreachable: offers come from subs
+}
+
+func choosePolicy(policy Policy, p Program, offers []Offer) (i int, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("policy panicked: %v", v)
+		}
+	}()
+	i, err = policy.Choose(p, offers)
+	if err == nil && (i < 0 || i >= len(offers)) {
+		err = fmt.Errorf("policy chose offer %d of %d", i, len(offers))
+	}
+	return i, err
+}
+
+// sortOffers orders offers by substrate name (insertion sort: the lists are
+// short and this keeps the dispatch path free of allocations).
+func sortOffers(o []Offer) {
+	for i := 1; i < len(o); i++ {
+		for k := i; k > 0 && o[k].Substrate < o[k-1].Substrate; k-- {
+			o[k], o[k-1] = o[k-1], o[k]
+		}
+	}
+}
+
+func names(subs []Substrate) string {
+	if len(subs) == 0 {
+		return "none"
+	}
+	n := make([]string, len(subs))
+	for i, s := range subs {
+		n[i] = s.Name()
+	}
+	return strings.Join(n, ", ")
+}
+
+// InFlight returns the number of dispatched futures not yet completed.
+func (r *Runtime) InFlight() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.n
+}
+
+// Close shuts the runtime down: new dispatches fail with ErrClosed, and
+// Close waits for in-flight futures to complete. If ctx ends first, the
+// remaining futures are cancelled (their error matches ErrCancelled and
+// ErrClosed) and Close returns ctx's error. Substrates that implement Closer
+// are then closed. Close is idempotent.
+func (r *Runtime) Close(ctx context.Context) error {
+	r.mu.Lock()
+	first := !r.closed.Swap(true)
+	if r.n == 0 && first {
+		close(r.idle)
+	}
+	r.mu.Unlock()
+	var err error
+	select {
+	case <-r.idle:
+	case <-ctx.Done():
+		err = ContextError(ctx)
+		r.mu.Lock()
+		var pending []*Job
+		for j := r.head; j != nil; j = j.next {
+			pending = append(pending, j)
+		}
+		r.mu.Unlock()
+		for _, j := range pending {
+			j.fut.complete(Result{}, &ctxError{kind: ErrCancelled, cause: ErrClosed})
+		}
+	}
+	if first {
+		var errs []error
+		for _, s := range r.Substrates() {
+			if c, ok := s.(Closer); ok {
+				if cerr := c.Close(); cerr != nil {
+					errs = append(errs, fmt.Errorf("sokr: close %s: %w", s.Name(), cerr))
+				}
+			}
+		}
+		err = errors.Join(append([]error{err}, errs...)...)
+	}
+	return err
+}
+
+func (r *Runtime) track(j *Job) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed.Load() {
+		return false
+	}
+	j.rt = r
+	j.next = r.head
+	if r.head != nil {
+		r.head.prev = j
+	}
+	r.head = j
+	r.n++
+	return true
+}
+
+func (r *Runtime) untrack(j *Job) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if j.prev != nil {
+		j.prev.next = j.next
+	} else {
+		r.head = j.next
+	}
+	if j.next != nil {
+		j.next.prev = j.prev
+	}
+	j.prev, j.next = nil, nil
+	r.n--
+	if r.n == 0 && r.closed.Load() {
+		close(r.idle)
+	}
+}
+
+// InputChecker is an optional Program ability: checking dispatch inputs
+// against the program's parameters, so that every substrate sees only
+// well-formed inputs. Errors are *InputError values.
+type InputChecker interface {
+	CheckInputs(inputs []Tensor) error
+}
