@@ -1,0 +1,62 @@
+package sokr_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+const module = "github.com/sokr-rs/sokr/"
+
+// TestImportRule enforces the layering of docs/ARCHITECTURE.md with
+// `go list -deps`, so that it cannot rot:
+//   - pkg/sokr/... uses only the standard library and no cgo;
+//   - an IR imports no substrate and no other IR;
+//   - a substrate imports no other substrate;
+//   - internal packages import no IR and no substrate.
+func TestImportRule(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f",
+		`{{.ImportPath}}{{"\t"}}{{join .Deps " "}}{{"\t"}}{{len .CgoFiles}}`, "./pkg/...").CombinedOutput()
+	require.NoError(t, err, string(out))
+	checked := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Split(line, "\t")
+		require.Len(t, f, 3, line)
+		pkg, deps, cgo := strings.TrimPrefix(f[0], module), strings.Fields(f[1]), f[2] != "0"
+		checked++
+		for _, d := range deps {
+			local, isLocal := strings.CutPrefix(d, module)
+			switch {
+			case strings.HasPrefix(pkg, "pkg/sokr"):
+				require.Falsef(t, isLocal || !isStd(d), "%s must use only the standard library; it imports %s", pkg, d)
+				require.NotEqualf(t, "runtime/cgo", d, "%s must not use cgo", pkg)
+			case strings.HasPrefix(pkg, "pkg/ir/"):
+				require.Falsef(t, isLocal && strings.HasPrefix(local, "pkg/substrate/"), "IR %s imports substrate %s", pkg, d)
+				require.Falsef(t, isLocal && strings.HasPrefix(local, "pkg/ir/") && !within(local, pkg), "IR %s imports another IR, %s", pkg, d)
+			case strings.HasPrefix(pkg, "pkg/substrate/"):
+				require.Falsef(t, isLocal && strings.HasPrefix(local, "pkg/substrate/") && !within(local, pkg), "substrate %s imports another substrate, %s", pkg, d)
+			case strings.HasPrefix(pkg, "pkg/internal/"):
+				require.Falsef(t, isLocal && (strings.HasPrefix(local, "pkg/ir/") || strings.HasPrefix(local, "pkg/substrate/")), "internal package %s imports %s", pkg, d)
+			}
+		}
+		if strings.HasPrefix(pkg, "pkg/sokr") {
+			require.Falsef(t, cgo, "%s must not use cgo", pkg)
+		}
+	}
+	require.Greater(t, checked, 3, "go list found too few packages")
+}
+
+// within reports whether dep is pkg itself or one of its subpackages
+// (pkg/ir/native and pkg/ir/native/x are one IR).
+func within(dep, pkg string) bool {
+	root := strings.Join(strings.SplitN(pkg, "/", 4)[:3], "/")
+	return dep == root || strings.HasPrefix(dep, root+"/")
+}
+
+// isStd reports a standard-library import path (no dot in its first element).
+func isStd(path string) bool {
+	first, _, _ := strings.Cut(path, "/")
+	return !strings.Contains(first, ".")
+}

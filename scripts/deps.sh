@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian packages SOKR uses when they are missing: a C compiler
+# for cgo, and OpenBLAS, which the cpu substrate loads at run time for matrix
+# products (without it, SOKR falls back to its Go kernel).
+set -euo pipefail
+need=()
+command -v gcc >/dev/null || need+=(gcc libc6-dev)
+ldconfig -p | grep -q 'libopenblas\.so\.0' || need+=(libopenblas0-pthread)
+if [ ${#need[@]} -eq 0 ]; then exit 0; fi
+if [ "$(id -u)" != 0 ]; then
+  echo "deps: missing ${need[*]}; install them with: sudo apt-get install -y ${need[*]}" >&2
+  exit 0
+fi
+echo "deps: installing ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq "${need[@]}" >/dev/null
