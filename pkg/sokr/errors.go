@@ -131,21 +131,23 @@ func (e *NoCapableError) Error() string {
 	if e.Format != "" {
 		b.WriteString(" for " + e.Format)
 	}
-	if e.Policy != nil {
+	sep := ": "
+	switch {
+	case e.Policy != nil:
 		b.WriteString(": policy chose none: " + e.Policy.Error())
-		return b.String()
-	}
-	if len(e.Offers) == 0 {
+		sep = "; "
+	case len(e.Offers) == 0:
 		b.WriteString(": no substrates registered")
 		return b.String()
 	}
-	for i, o := range e.Offers {
-		if i == 0 {
-			b.WriteString(": ")
-		} else {
-			b.WriteString("; ")
+	// The refusals, also beside a policy error: a policy pinned to a
+	// substrate that refused fails with that substrate's reason.
+	for _, o := range e.Offers {
+		if o.OK {
+			continue
 		}
-		b.WriteString(o.Substrate + ": " + o.Reason)
+		b.WriteString(sep + o.Substrate + ": " + o.Reason)
+		sep = "; "
 	}
 	return b.String()
 }

@@ -88,7 +88,8 @@ func (f *Future) Cancel() error {
 
 // OnComplete arranges for fn to run once when the future completes: on the
 // completing goroutine, or at once on the caller's if it already has. fn must
-// not block; a panic in fn is recovered and dropped.
+// not block; a panic in fn is recovered and dropped. Callbacks run just after
+// Done is closed, so a waiter may see the completion before fn has run.
 func (f *Future) OnComplete(fn func(Result, error)) {
 	f.mu.Lock()
 	if !f.fired {
@@ -141,8 +142,14 @@ func (f *Future) complete(res Result, err error) bool {
 		return false
 	}
 	f.res, f.err = res, err
-	f.finished.Store(max(int64(time.Since(f.queued)), 1))
-	f.started.CompareAndSwap(0, f.finished.Load())
+	// Started is fixed from here on (markStarted only sets it from zero); a
+	// markStarted racing this completion may have stamped it after our
+	// clock reading, so Finished is never earlier than Started.
+	fin := max(int64(time.Since(f.queued)), 1)
+	if !f.started.CompareAndSwap(0, fin) {
+		fin = max(fin, f.started.Load())
+	}
+	f.finished.Store(fin)
 	close(f.done)
 	f.mu.Lock()
 	cbs := f.callbacks

@@ -20,7 +20,7 @@ type Job struct {
 
 	fut    Future
 	parent context.Context
-	stop   func() bool        // stops the parent-context watcher
+	stop   func() bool        // stops the parent-context watcher; guarded by fut.mu
 	timer  context.CancelFunc // releases a dispatch timeout
 	rt     *Runtime
 	prev   *Job // in-flight list
@@ -103,8 +103,11 @@ func (j *Job) Value(key any) any { return j.parent.Value(key) }
 
 // completed is called once by the future when it completes.
 func (j *Job) completed() {
-	if j.stop != nil {
-		j.stop()
+	j.fut.mu.Lock() // pairs with watch, which may still be storing stop
+	stop := j.stop
+	j.fut.mu.Unlock()
+	if stop != nil {
+		stop()
 	}
 	if j.timer != nil {
 		j.timer()
@@ -119,7 +122,20 @@ func (j *Job) watch() {
 	if j.parent.Done() == nil {
 		return
 	}
-	j.stop = context.AfterFunc(j.parent, func() {
+	stop := context.AfterFunc(j.parent, func() {
 		j.fut.complete(Result{}, ContextError(j.parent))
 	})
+	// The future may complete on another goroutine (the watcher itself,
+	// Close) before stop is stored. complete sets fired under fut.mu before
+	// calling completed, which reads stop under fut.mu: either completed
+	// sees stop, or we see fired and release the watcher here.
+	j.fut.mu.Lock()
+	fired := j.fut.fired
+	if !fired {
+		j.stop = stop
+	}
+	j.fut.mu.Unlock()
+	if fired {
+		stop()
+	}
 }

@@ -112,27 +112,44 @@ func capability(ctx context.Context, s Substrate, p Program) (o Offer) {
 // inputs, a closed runtime or an expired ctx, arrives through that future.
 // Cancelling ctx cancels the dispatch. inputs must stay unmodified until the
 // future completes.
-func (r *Runtime) Dispatch(ctx context.Context, p Program, inputs []Tensor, opts ...DispatchOption) *Future {
+func (r *Runtime) Dispatch(ctx context.Context, p Program, inputs []Tensor, opts ...DispatchOption) (f *Future) {
 	var cfg dispatchConfig
-	for _, o := range opts {
-		o(&cfg)
+	if len(opts) > 0 {
+		cfg = configure(opts)
 	}
 	j := &Job{Program: p, Inputs: inputs, Options: cfg.opts, parent: ctx}
 	j.fut.done = make(chan struct{})
 	j.fut.queued = time.Now()
 	j.fut.owner = j
+	// The timer is set before track publishes the job: from then on Close
+	// may complete it on another goroutine, and completion reads j.timer.
+	if cfg.timeout > 0 {
+		j.parent, j.timer = context.WithTimeout(ctx, cfg.timeout)
+	}
 	if !r.track(j) {
 		j.Fail(ErrClosed)
 		return &j.fut
-	}
-	if cfg.timeout > 0 {
-		j.parent, j.timer = context.WithTimeout(ctx, cfg.timeout)
 	}
 	if err := ContextError(j.parent); err != nil {
 		j.Fail(err)
 		return &j.fut
 	}
 	j.watch()
+	// The job is tracked: it must complete whatever panics from here on (a
+	// Program method while choosing, the substrate's Dispatch), or it would
+	// stay in flight for ever and the panic would reach the caller.
+	var s Substrate
+	defer func() {
+		if v := recover(); v != nil {
+			if s == nil {
+				// Not Format(): it may be what panicked.
+				j.Fail(&ProgramError{Msg: fmt.Sprintf("program panicked: %v", v)})
+			} else {
+				j.Fail(&FaultError{Substrate: j.fut.substrate, Panic: v, Stack: string(debug.Stack())})
+			}
+			f = &j.fut // a recovered panic would otherwise return nil
+		}
+	}()
 	s, err := r.choose(j, cfg)
 	if err != nil {
 		j.Fail(err)
@@ -140,13 +157,19 @@ func (r *Runtime) Dispatch(ctx context.Context, p Program, inputs []Tensor, opts
 	}
 	j.fut.substrate = s.Name()
 	j.fut.markStarted()
-	defer func() {
-		if v := recover(); v != nil {
-			j.Fail(&FaultError{Substrate: s.Name(), Panic: v, Stack: string(debug.Stack())})
-		}
-	}()
 	s.Dispatch(j, j)
 	return &j.fut
+}
+
+// configure applies opts. It is apart from Dispatch because the options,
+// being opaque functions, make the config they fill escape to the heap: this
+// way only a dispatch that has options pays that allocation.
+func configure(opts []DispatchOption) dispatchConfig {
+	var cfg dispatchConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return cfg
 }
 
 // Run dispatches p and waits for the result.
@@ -195,6 +218,7 @@ func (r *Runtime) choose(j *Job, cfg dispatchConfig) (Substrate, error) {
 	}
 	i, err := choosePolicy(policy, p, offers[:capable])
 	if err != nil {
+		sortOffers(offers)
 		return nil, &NoCapableError{Format: p.Format(), Offers: offers, Policy: err}
 	}
 	for _, s := range subs {
@@ -239,7 +263,8 @@ func names(subs []Substrate) string {
 	return strings.Join(n, ", ")
 }
 
-// InFlight returns the number of dispatched futures not yet completed.
+// InFlight returns the number of dispatched futures not yet completed. A
+// future leaves the count just after its Done channel closes.
 func (r *Runtime) InFlight() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()

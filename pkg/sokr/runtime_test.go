@@ -357,12 +357,13 @@ func TestCloseRacesDispatch(t *testing.T) {
 		var calls atomic.Int64
 		const workers, each = 4, 25
 		futs := make(chan *sokr.Future, workers*each)
+		// A cancellable dispatch context, cancelled only after the checks
+		// (so that it does not race Close for the outcome).
+		dctx, dcancel := context.WithCancel(context.Background())
 		for range workers {
 			wg.Go(func() {
-				ctx, cancel := context.WithCancel(context.Background())
-				defer cancel()
 				for range each {
-					f := rt.Dispatch(ctx, prog, nil, sokr.Timeout(time.Hour))
+					f := rt.Dispatch(dctx, prog, nil, sokr.Timeout(time.Hour))
 					f.OnComplete(func(sokr.Result, error) { calls.Add(1) })
 					futs <- f
 				}
@@ -379,8 +380,43 @@ func TestCloseRacesDispatch(t *testing.T) {
 			require.True(t, errors.Is(err, sokr.ErrClosed), "want ErrClosed, got %v", err)
 			n++
 		}
+		dcancel()
 		assert.Equal(t, workers*each, n)
-		assert.EqualValues(t, n, calls.Load())
+		assert.Eventually(t, func() bool { return calls.Load() == int64(n) }, waitLimit, time.Millisecond)
 		assert.Equal(t, 0, rt.InFlight())
 	}
+}
+
+func TestRefusedProgramDispatchedDirectlyFails(t *testing.T) {
+	// A substrate handed a program it refused (bypassing the runtime) must
+	// fail the job cleanly; the fake does so with its refusal.
+	fake := sokrtest.NewFake("cpu")
+	fake.Formats = []string{"sokr.native/1"}
+	p := sokrtest.Program{Fmt: "openqasm/2"}
+	o := fake.Capability(context.Background(), p)
+	require.False(t, o.OK)
+	assert.Equal(t, "runs sokr.native/1 programs, not openqasm/2", o.Reason)
+
+	j := sokr.NewJob(context.Background(), p, nil, sokr.Options{})
+	fake.Dispatch(j, j)
+	_, err := await(t, j.Future())
+	require.ErrorIs(t, err, sokr.ErrNoCapableSubstrate)
+	assert.Contains(t, err.Error(), "cpu: runs sokr.native/1 programs, not openqasm/2")
+}
+
+func TestPanicInProgramIsAProgramError(t *testing.T) {
+	fake := sokrtest.NewFake("cpu")
+	rt := newRuntime(t, fake)
+	p := sokrtest.Program{Check: func([]sokr.Tensor) error { panic("broken IR plugin") }}
+
+	var f *sokr.Future
+	require.NotPanics(t, func() { f = rt.Dispatch(context.Background(), p, nil) })
+	_, err := await(t, f)
+	require.ErrorIs(t, err, sokr.ErrInvalidProgram)
+	assert.Equal(t, "sokr: invalid program: program panicked: broken IR plugin", err.Error())
+	assert.Equal(t, 0, rt.InFlight(), "the job does not stay in flight")
+	assert.EqualValues(t, 0, fake.Dispatches())
+
+	_, err = await(t, rt.Dispatch(context.Background(), prog, nil))
+	require.NoError(t, err, "the runtime carries on")
 }

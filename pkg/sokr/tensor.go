@@ -153,7 +153,11 @@ func FromSlice[T element](data []T, shape ...int) Tensor {
 }
 
 // Scalar wraps one value as a rank-0 tensor.
-func Scalar[T element](v T) Tensor { return FromSlice([]T{v}, []int{}...) }
+func Scalar[T element](v T) Tensor {
+	t := FromSlice([]T{v})
+	t.Shape = Shape{} // FromSlice would make it one-dimensional
+	return t
+}
 
 // View returns the tensor's elements as a []T aliasing Data. It panics when T
 // does not match the dtype (a programmer error).

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
@@ -228,23 +229,20 @@ func lexLine(line []byte, lineNo int, toks []token) ([]token, error) {
 		case ']':
 			k = tokRBrack
 		default:
-			return nil, errAt(lineNo, col, "unexpected character %s", quote(string(bytes.Runes(line[i:min(i+4, len(line))])[0])))
+			r, size := utf8.DecodeRune(line[i:])
+			if r == utf8.RuneError && size <= 1 {
+				return nil, errAt(lineNo, col, "unexpected byte 0x%02x", c)
+			}
+			return nil, errAt(lineNo, col, "unexpected character %s", strconv.QuoteRune(r))
 		}
 		toks = append(toks, token{kind: k, line: lineNo, col: col})
 		i++
 	}
-	return append(toks, token{kind: tokEOL, line: lineNo, col: len(trimSpace(line)) + 1 + leadingSpace(line)}), nil
-}
-
-func leadingSpace(b []byte) int {
-	n := 0
-	for n < len(b) && isSpace(b[n]) {
-		n++
+	end := len(line)
+	for end > 0 && isSpace(line[end-1]) {
+		end--
 	}
-	if n == len(b) {
-		return 0
-	}
-	return n
+	return append(toks, token{kind: tokEOL, line: lineNo, col: end + 1}), nil
 }
 
 // parser walks the tokens of one line.
@@ -364,8 +362,8 @@ func (p *parser) parseInts(key string) ([]int, error) {
 			return nil, t.errorf("expected an integer in %s, found %s", key, t)
 		}
 		n, err := strconv.Atoi(t.text)
-		if err != nil || n < -MaxRank || n > MaxRank {
-			return nil, t.errorf("bad %s entry %s: want an axis number", key, quote(t.text))
+		if err != nil {
+			return nil, t.errorf("bad %s entry %s: want an integer", key, quote(t.text))
 		}
 		if len(v) == MaxRank {
 			return nil, t.errorf("%s has more than %d entries", key, MaxRank)
@@ -413,20 +411,20 @@ func (p *parser) parseList(t Type, depth int, data []byte) ([]byte, error) {
 	want, last := t.Shape[depth], depth == len(t.Shape)-1
 	for count := 0; ; count++ {
 		tok := p.peek()
-		if tok.kind == tokRBrack && count == 0 || count > 0 {
-			if tok.kind == tokRBrack {
-				if count < want {
-					return nil, tok.errorf("dimension %d of %v has %d elements, the literal gives %d", depth, t, want, count)
-				}
-				p.next()
-				return data, nil
+		if tok.kind == tokRBrack {
+			if count < want {
+				return nil, tok.errorf("dimension %d of %v has %d elements, the literal gives %d", depth, t, want, count)
 			}
-			if count > 0 {
-				if tok.kind != tokComma {
-					return nil, tok.errorf("expected ',' or ']' in the literal, found %s", tok)
-				}
-				p.next()
-				tok = p.peek()
+			p.next()
+			return data, nil
+		}
+		if count > 0 {
+			if tok.kind != tokComma {
+				return nil, tok.errorf("expected ',' or ']' in the literal, found %s", tok)
+			}
+			p.next()
+			if tok = p.peek(); tok.kind == tokRBrack {
+				return nil, tok.errorf("expected a value after ',' in the literal, found ']'")
 			}
 		}
 		if count == want {
@@ -633,9 +631,9 @@ func (ps *parseState) node(p *parser) error {
 
 	n := Node{Op: op, Type: typ}
 	var operands []token
-	var attrTok token
-	for p.peek().kind != tokEOL {
-		if len(operands) > 0 || attrTok.kind != tokEOL {
+	var attr *token // the attribute's key, once seen
+	for first := true; p.peek().kind != tokEOL; first = false {
+		if !first {
 			if t := p.next(); t.kind != tokComma {
 				return t.errorf("expected ',' or end of line, found %s", t)
 			}
@@ -648,21 +646,21 @@ func (ps *parseState) node(p *parser) error {
 			p.next()
 			key := attrKey(op)
 			switch {
-			case attrTok.kind != tokEOL:
-				return t.errorf("duplicate attribute %s", t.text)
 			case key == "":
 				return t.errorf("%v takes no attributes", op)
 			case t.text != key:
 				return t.errorf("unknown attribute %s: %v takes %s=[...]", quote(t.text), op, key)
+			case attr != nil:
+				return t.errorf("duplicate attribute %s", key)
 			}
-			attrTok = t
+			attr = &t
 			if n.Axes, err = p.parseInts(key); err != nil {
 				return err
 			}
 			continue
 		}
-		if attrTok.kind != tokEOL {
-			return t.errorf("operand %s follows the %s attribute; attributes come last", t.text, attrTok.text)
+		if attr != nil {
+			return t.errorf("operand %s follows the %s attribute; attributes come last", t.text, attr.text)
 		}
 		if err := checkName(t.text); err != nil {
 			return t.errorf("operand %s is not a value name (constants need their own line: c: f32[] = const 2)", quote(t.text))
@@ -672,7 +670,7 @@ func (ps *parseState) node(p *parser) error {
 	if want := arity(op); len(operands) != want {
 		return opTok.errorf("%v takes %s, got %d", op, plural(want, "operand"), len(operands))
 	}
-	if key := attrKey(op); key != "" && attrTok.kind == tokEOL {
+	if key := attrKey(op); key != "" && attr == nil {
 		return opTok.errorf("%v needs %s=[...]", op, key)
 	}
 	return ps.define(nameTok, n, operands)
@@ -802,16 +800,21 @@ func (ps *parseState) cycleError(indeg []int) error {
 	return errAt(pos.Line, pos.Col, "values depend on each other in a cycle: %s (each uses the next)", strings.Join(names, " -> "))
 }
 
-// suggestName proposes a defined name close to an undefined one.
+// suggestName proposes a defined name close to an undefined one: within
+// one edit for every three bytes, the closest, the first in byte order on a tie.
 func (ps *parseState) suggestName(s string) string {
-	best, bestD := "", len(s)/3+1
+	if len(s) > 64 {
+		return "" // not a typo, and too costly to compare
+	}
+	limit := len(s) / 3
+	best, bestD := "", limit+1
 	for name := range ps.names {
-		d := editDistance(s, name, bestD)
-		if d < bestD || d == bestD && best != "" && name < best {
+		d := editDistance(s, name, limit+1)
+		if d < bestD || d == bestD && name < best {
 			best, bestD = name, d
 		}
 	}
-	if best == "" || bestD > len(s)/3 {
+	if best == "" || bestD > limit {
 		return ""
 	}
 	return " (did you mean " + best + "?)"
@@ -834,18 +837,23 @@ func suggestOp(s string) string {
 	return " (ops: " + strings.Join(names, ", ") + ")"
 }
 
-// editDistance is the Levenshtein distance between a and b, or any value
-// >= limit when it is at least limit.
+// editDistance is the optimal string alignment distance between a and b
+// (Levenshtein's, with a swap of neighbours counting as one edit, the
+// commonest typo), or any value >= limit when it is at least limit.
 func editDistance(a, b string, limit int) int {
 	if d := len(a) - len(b); d >= limit || -d >= limit {
 		return limit
 	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+	// rows[i%3][j] is the distance between a[:i] and b[:j].
+	var rows [3][]int
+	for k := range rows {
+		rows[k] = make([]int, len(b)+1)
+	}
+	for j := range rows[0] {
+		rows[0][j] = j
 	}
 	for i := 1; i <= len(a); i++ {
+		cur, prev, prev2 := rows[i%3], rows[(i-1)%3], rows[(i+1)%3]
 		cur[0] = i
 		for j := 1; j <= len(b); j++ {
 			cost := 1
@@ -853,10 +861,12 @@ func editDistance(a, b string, limit int) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	return rows[len(a)%3][len(b)]
 }
 
 // intHeap is a min-heap of ints for container/heap.

@@ -365,16 +365,22 @@ func checkType(t Type) error {
 	if err := checkDTypeSupported(t.DType); err != nil {
 		return err
 	}
-	if len(t.Shape) > MaxRank {
-		return fmt.Errorf("type has rank %d; the limit is %d", len(t.Shape), MaxRank)
+	return checkShape(t.Shape)
+}
+
+// checkShape checks that s has positive dimensions, at most MaxRank of them
+// and at most MaxElements elements.
+func checkShape(s sokr.Shape) error {
+	if len(s) > MaxRank {
+		return fmt.Errorf("shape has rank %d; the limit is %d", len(s), MaxRank)
 	}
 	n := int64(1)
-	for _, d := range t.Shape {
+	for _, d := range s {
 		if d < 1 {
-			return fmt.Errorf("type %v has dimension %d; dimensions must be positive", t, d)
+			return fmt.Errorf("shape %v has dimension %d; dimensions must be positive", s, d)
 		}
 		if int64(d) > MaxElements || n > MaxElements/int64(d) {
-			return fmt.Errorf("type %v has more than 2^40 elements", t)
+			return fmt.Errorf("shape %v has more than 2^40 elements", s)
 		}
 		n *= int64(d)
 	}

@@ -135,8 +135,7 @@ func testCase(t *testing.T, s sokr.Substrate, c Case) {
 	}
 	rt := runtimeFor(t, s)
 	f := rt.Dispatch(ctx, c.Program, c.Inputs, c.Options...)
-	var calls atomic.Int32
-	f.OnComplete(func(sokr.Result, error) { calls.Add(1) })
+	calls := countCallbacks(f)
 	res, err := waitGuarded(t, f)
 	if err != nil {
 		t.Fatalf("dispatch: %v", err)
@@ -151,8 +150,8 @@ func testCase(t *testing.T, s sokr.Substrate, c Case) {
 	if err := checkResult(c, res); err != nil {
 		t.Error(err)
 	}
-	if calls.Load() != 1 {
-		t.Errorf("OnComplete ran %d times, want 1", calls.Load())
+	if n := calls(); n != 1 {
+		t.Errorf("OnComplete ran %d times, want 1", n)
 	}
 	if err := f.Cancel(); !errors.Is(err, sokr.ErrAlreadyDone) {
 		t.Errorf("Cancel after completion = %v, want ErrAlreadyDone", err)
@@ -176,14 +175,13 @@ func testConcurrent(t *testing.T, s sokr.Substrate, cases []Case) {
 			defer wg.Done()
 			c := cases[i%len(cases)]
 			f := rt.Dispatch(context.Background(), c.Program, c.Inputs, c.Options...)
-			var calls atomic.Int32
-			f.OnComplete(func(sokr.Result, error) { calls.Add(1) })
+			calls := countCallbacks(f)
 			res, err := waitGuarded(t, f)
 			switch {
 			case err != nil:
 				errs[i] = fmt.Errorf("dispatch %d (%s): %w", i, c.Name, err)
-			case calls.Load() != 1:
-				errs[i] = fmt.Errorf("dispatch %d: OnComplete ran %d times", i, calls.Load())
+			case calls() != 1:
+				errs[i] = fmt.Errorf("dispatch %d: OnComplete ran %d times", i, calls())
 			default:
 				errs[i] = checkResult(c, res)
 			}
@@ -194,6 +192,11 @@ func testConcurrent(t *testing.T, s sokr.Substrate, cases []Case) {
 		if err != nil {
 			t.Error(err)
 		}
+	}
+	// The in-flight count drops just after Done closes; give it a moment.
+	deadline := time.Now().Add(hangGuard)
+	for rt.InFlight() != 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
 	}
 	if n := rt.InFlight(); n != 0 {
 		t.Errorf("%d futures still in flight after all completed", n)
@@ -232,6 +235,28 @@ func testDeadline(t *testing.T, s sokr.Substrate, suite Suite) {
 	f := rt.Dispatch(context.Background(), c.Program, c.Inputs, opts...)
 	if _, err := waitGuarded(t, f); err != nil && !errors.Is(err, sokr.ErrDeadlineExceeded) {
 		t.Errorf("dispatch past its deadline ended with %v, want success or ErrDeadlineExceeded", err)
+	}
+}
+
+// countCallbacks registers an OnComplete callback on f and returns a
+// function that, once the first callback has run (callbacks run just after
+// Done closes), reports how many times it ran, allowing a moment for a
+// wrongful second call.
+func countCallbacks(f *sokr.Future) func() int {
+	var n atomic.Int32
+	first := make(chan struct{})
+	f.OnComplete(func(sokr.Result, error) {
+		if n.Add(1) == 1 {
+			close(first)
+		}
+	})
+	return func() int {
+		select {
+		case <-first:
+		case <-time.After(hangGuard):
+		}
+		time.Sleep(time.Millisecond)
+		return int(n.Load())
 	}
 }
 

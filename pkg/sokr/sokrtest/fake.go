@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -64,6 +65,9 @@ type Fake struct {
 
 	// Refuse, when not empty, makes Capability say no with this reason.
 	Refuse string
+	// Formats, when not nil, lists the program formats the fake runs; a
+	// program of any other format is refused.
+	Formats []string
 	// Supports, when not nil, lists the features the fake accepts; a program
 	// requiring any other is refused, naming the feature.
 	Supports []string
@@ -158,27 +162,40 @@ func (f *Fake) Describe() sokr.Properties {
 }
 
 // Capability counts the call, then panics (PanicInCapability), refuses
-// (Refuse, Supports) or accepts with f.Estimate.
+// (Refuse, Formats, Supports) or accepts with f.Estimate.
 func (f *Fake) Capability(_ context.Context, p sokr.Program) sokr.Offer {
 	f.capabilities.Add(1)
 	if f.PanicInCapability != nil {
 		panic(f.PanicInCapability)
 	}
-	if f.Refuse != "" {
-		return sokr.No(f, f.Refuse)
-	}
-	if f.Supports != nil {
-		for _, feat := range p.Requirements().Features {
-			if !slices.Contains(f.Supports, feat) {
-				return sokr.No(f, "does not support "+feat)
-			}
-		}
+	if reason := f.refusal(p); reason != "" {
+		return sokr.No(f, reason)
 	}
 	return sokr.Yes(f, f.Estimate)
 }
 
+// refusal is why the fake will not run p, or "".
+func (f *Fake) refusal(p sokr.Program) string {
+	if f.Refuse != "" {
+		return f.Refuse
+	}
+	if f.Formats != nil && !slices.Contains(f.Formats, p.Format()) {
+		return "runs " + strings.Join(f.Formats, ", ") + " programs, not " + p.Format()
+	}
+	if f.Supports != nil {
+		for _, feat := range p.Requirements().Features {
+			if !slices.Contains(f.Supports, feat) {
+				return "does not support " + feat
+			}
+		}
+	}
+	return ""
+}
+
 // Dispatch counts the call and runs the job as configured: it panics at once
-// (Panic), or runs the work now (Sync) or on a Job.Go goroutine.
+// (Panic), or runs the work now (Sync) or on a Job.Go goroutine. A program
+// the fake refuses (given to it directly, bypassing the runtime) fails with
+// a *sokr.NoCapableError carrying the refusal.
 func (f *Fake) Dispatch(_ context.Context, job *sokr.Job) {
 	f.dispatches.Add(1)
 	if f.OnDispatch != nil {
@@ -186,6 +203,13 @@ func (f *Fake) Dispatch(_ context.Context, job *sokr.Job) {
 	}
 	if f.Panic != nil {
 		panic(f.Panic)
+	}
+	if reason := f.refusal(job.Program); reason != "" {
+		f.completions.Add(1)
+		if !job.Fail(&sokr.NoCapableError{Format: job.Program.Format(), Offers: []sokr.Offer{sokr.No(f, reason)}}) {
+			f.dropped.Add(1)
+		}
+		return
 	}
 	if f.Sync {
 		job.Run(f.Name(), f.run)
