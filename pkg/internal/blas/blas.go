@@ -49,6 +49,7 @@ type Lib struct {
 	dgemm  unsafe.Pointer
 	setTh  unsafe.Pointer // openblas_set_num_threads, may be nil
 	getTh  unsafe.Pointer // openblas_get_num_threads, may be nil
+	config string         // openblas_get_config(), if exported
 }
 
 var (
@@ -120,13 +121,25 @@ func (l *Lib) Name() string {
 }
 
 // Path returns the file the CBLAS symbols were resolved from, as reported by
-// dladdr (e.g. "/lib/x86_64-linux-gnu/libopenblas.so.0"). It falls back to
-// Name when the loader cannot tell.
+// dladdr with symbolic links resolved (on Debian, for example,
+// "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so"
+// behind the libopenblas.so.0 alternative). It falls back to Name when the
+// loader cannot tell.
 func (l *Lib) Path() string {
 	if l == nil {
 		return ""
 	}
 	return l.path
+}
+
+// Config returns the library's build description when it exports one
+// (OpenBLAS: openblas_get_config, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH
+// NO_AFFINITY Zen MAX_THREADS=64"), or "".
+func (l *Lib) Config() string {
+	if l == nil {
+		return ""
+	}
+	return l.config
 }
 
 // CanSetThreads reports whether the library exports

@@ -62,7 +62,8 @@ func TestLoadIsCached(t *testing.T) {
 	if !Available() {
 		t.Error("Available() false although Load succeeded")
 	}
-	t.Logf("loaded %s (%s), threads=%d, canSetThreads=%v", l1.Name(), l1.Path(), l1.Threads(), l1.CanSetThreads())
+	t.Logf("loaded %s (%s), config %q, threads=%d, canSetThreads=%v",
+		l1.Name(), l1.Path(), l1.Config(), l1.Threads(), l1.CanSetThreads())
 }
 
 func TestCandidateNames(t *testing.T) {
@@ -123,7 +124,7 @@ func TestNilLib(t *testing.T) {
 	if err := l.Dgemm(false, false, 1, 1, 1, 1, []float64{1}, 1, []float64{1}, 1, 0, []float64{0}, 1); err == nil {
 		t.Error("Dgemm on nil Lib: want error")
 	}
-	if l.Name() != "" || l.Path() != "" || l.SetThreads(2) || l.Threads() != 0 || l.CanSetThreads() {
+	if l.Name() != "" || l.Path() != "" || l.Config() != "" || l.SetThreads(2) || l.Threads() != 0 || l.CanSetThreads() {
 		t.Error("nil Lib accessors should return zero values")
 	}
 }

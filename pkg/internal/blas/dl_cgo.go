@@ -27,6 +27,7 @@ typedef void (*sokr_dgemm_fn)(int, int, int, int, int, int,
 	double, const double *, int, const double *, int, double, double *, int);
 typedef void (*sokr_set_threads_fn)(int);
 typedef int (*sokr_get_threads_fn)(void);
+typedef char *(*sokr_get_config_fn)(void);
 
 // copy_dlerror copies the thread-local dlerror() message into buf. It must be
 // called from the same C call as the failing dl* function, because a
@@ -101,11 +102,16 @@ static void sokr_set_threads(void *fn, int n) {
 static int sokr_get_threads(void *fn) {
 	return ((sokr_get_threads_fn)fn)();
 }
+
+static const char *sokr_get_config(void *fn) {
+	return ((sokr_get_config_fn)fn)();
+}
 */
 import "C"
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"unsafe"
 )
@@ -149,8 +155,16 @@ func open(name string) (*Lib, error) {
 	lib := &Lib{name: name, handle: h, sgemm: sgemm, dgemm: dgemm}
 	lib.setTh, _ = sym("openblas_set_num_threads")
 	lib.getTh, _ = sym("openblas_get_num_threads")
+	if f, err := sym("openblas_get_config"); err == nil {
+		if s := C.sokr_get_config(f); s != nil {
+			lib.config = strings.TrimSpace(C.GoString(s))
+		}
+	}
 	if f := C.sokr_dladdr_fname(sgemm); f != nil {
 		lib.path = C.GoString(f)
+	}
+	if p, err := filepath.EvalSymlinks(lib.path); err == nil {
+		lib.path = p // e.g. /usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so
 	}
 	if lib.path == "" {
 		lib.path = name

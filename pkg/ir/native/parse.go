@@ -33,7 +33,8 @@ var (
 // Format returns "sokr.native/1".
 func (IR) Format() string { return Format }
 
-// Parse reads a program in the native text format; see the package Parse.
+// Parse reads a program in the native text format, as the function Parse
+// does, after checking that ctx is live.
 func (IR) Parse(ctx context.Context, src []byte) (sokr.Program, error) {
 	if err := sokr.ContextError(ctx); err != nil {
 		return nil, err
@@ -79,7 +80,7 @@ func Parse(src []byte) (*Program, error) {
 			if len(s) == 0 {
 				continue
 			}
-			col := bytes.Index(content, s) + 1
+			col := len(content) - len(bytes.TrimLeft(content, " \t\r")) + 1
 			if err := checkHeader(s, lineNo, col); err != nil {
 				return nil, err
 			}
@@ -525,7 +526,7 @@ func (ps *parseState) statement(p *parser) error {
 		return first.errorf("expected a statement (param NAME: TYPE, NAME: TYPE = OP ..., or return NAME, ...), found %s", first)
 	}
 	switch {
-	case first.text == "param" && second.kind == tokWord:
+	case first.text == "param" && (second.kind == tokWord || second.kind == tokEOL):
 		return ps.param(p)
 	case first.text == "return" && second.kind != tokColon:
 		return ps.returns(p)

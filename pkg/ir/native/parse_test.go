@@ -237,6 +237,7 @@ func TestParseErrors(t *testing.T) {
 		{"missing op", h + "x: f32[] =\n", 2, 11, "expected an op after '=', found end of line"},
 		{"param missing colon", h + "param x f32[]\n", 2, 9, "expected ':' and a type after param x"},
 		{"param trailing tokens", h + "param x: f32[] = const 1\n", 2, 16, "unexpected '=' after the type of param x"},
+		{"param without a name", h + "param\n", 2, 6, "expected a parameter name, found end of line"},
 		{"param bad name", h + "param 9: f32[]\n", 2, 7, `invalid name "9"`},
 		{"param is no op", h + "x: f32[] = param\n", 2, 12, "param is not an op: declare inputs as param x: f32[]"},
 

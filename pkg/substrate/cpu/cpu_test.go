@@ -155,7 +155,7 @@ func TestIntegerEdgeCases(t *testing.T) {
 	res := run(t, cpu.New(), p,
 		sokr.FromSlice([]int32{7, math.MinInt32, -7, 2}),
 		sokr.FromSlice([]int32{0, -1, 2, -1}))
-	assert.Equal(t, []int32{0, math.MinInt32, -3, 0}, sokr.View[int32](res.Outputs[0].Tensor))
+	assert.Equal(t, []int32{0, math.MinInt32, -3, -2}, sokr.View[int32](res.Outputs[0].Tensor))
 	assert.Equal(t, []int32{1, 0, 49, 0}, sokr.View[int32](res.Outputs[1].Tensor))
 }
 
