@@ -199,6 +199,20 @@ func (r *Runtime) choose(j *Job, cfg dispatchConfig) (Substrate, error) {
 		}
 		subs = []Substrate{s}
 	}
+	policy := cfg.policy
+	if policy == nil {
+		policy = r.policy
+	}
+	if _, first := policy.(firstCapable); first {
+		// The default policy needs no offer list: the first yes wins, and the
+		// substrates after it are not asked. Refusals are gathered below only
+		// when nobody says yes.
+		for _, s := range subs {
+			if capability(j, s, p).OK {
+				return s, nil
+			}
+		}
+	}
 	offers := make([]Offer, len(subs))
 	capable := 0
 	for i, s := range subs {
@@ -211,10 +225,6 @@ func (r *Runtime) choose(j *Job, cfg dispatchConfig) (Substrate, error) {
 	if capable == 0 {
 		sortOffers(offers)
 		return nil, &NoCapableError{Format: p.Format(), Offers: offers}
-	}
-	policy := cfg.policy
-	if policy == nil {
-		policy = r.policy
 	}
 	i, err := choosePolicy(policy, p, offers[:capable])
 	if err != nil {

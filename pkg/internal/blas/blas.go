@@ -133,8 +133,8 @@ func (l *Lib) Path() string {
 }
 
 // Config returns the library's build description when it exports one
-// (OpenBLAS: openblas_get_config, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH
-// NO_AFFINITY Zen MAX_THREADS=64"), or "".
+// (OpenBLAS: openblas_get_config, e.g. "OpenBLAS 0.3.21 NO_LAPACKE
+// DYNAMIC_ARCH NO_AFFINITY Cooperlake MAX_THREADS=64"), or "".
 func (l *Lib) Config() string {
 	if l == nil {
 		return ""

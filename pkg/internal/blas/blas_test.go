@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -74,6 +75,58 @@ func TestCandidateNames(t *testing.T) {
 	t.Setenv(EnvVar, " /opt/blas/libfoo.so ")
 	if got := candidateNames(); len(got) != 1 || got[0] != "/opt/blas/libfoo.so" {
 		t.Errorf("candidateNames() with %s set = %v, want only that library", EnvVar, got)
+	}
+}
+
+// TestCandidates logs which of the default candidates this system has.
+func TestCandidates(t *testing.T) {
+	if !dlopenSupported {
+		t.Skip("this build cannot dlopen")
+	}
+	for _, name := range Candidates() {
+		if lib, err := open(name); err != nil {
+			t.Logf("%-18s unusable: %v", name, err)
+		} else {
+			t.Logf("%-18s ok: %s", name, lib.Path())
+		}
+	}
+}
+
+// TestEnvOverride re-runs this test binary with SOKR_BLAS set, since Load
+// caches its result per process.
+func TestEnvOverride(t *testing.T) {
+	if os.Getenv("SOKR_BLAS_TEST_CHILD") == "1" {
+		lib, err := Load()
+		if err != nil {
+			fmt.Printf("CHILD ERR %v\n", err)
+		} else {
+			fmt.Printf("CHILD OK %s\n", lib.Name())
+		}
+		return
+	}
+	if !dlopenSupported {
+		t.Skip("this build cannot dlopen")
+	}
+	run := func(val string) string {
+		t.Helper()
+		cmd := exec.Command(os.Args[0], "-test.run=^TestEnvOverride$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "SOKR_BLAS_TEST_CHILD=1", EnvVar+"="+val)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("child with %s=%s: %v\n%s", EnvVar, val, err, out)
+		}
+		return string(out)
+	}
+	// A library without CBLAS: only it is tried, so Load must fail and
+	// the error must not mention the default candidates.
+	out := run("libm.so.6")
+	if !strings.Contains(out, "CHILD ERR") || !strings.Contains(out, "(tried libm.so.6: no symbol cblas_sgemm;") ||
+		strings.Contains(out, "libopenblas.so.0:") {
+		t.Errorf("%s=libm.so.6: unexpected child output:\n%s", EnvVar, out)
+	}
+	lib := mustLoad(t)
+	if out := run(lib.Path()); !strings.Contains(out, "CHILD OK "+lib.Path()) {
+		t.Errorf("%s=%s: unexpected child output:\n%s", EnvVar, lib.Path(), out)
 	}
 }
 
