@@ -27,7 +27,7 @@ const (
 
 const (
 	// smallMatmul is the m·k·n below which a plain loop beats packing.
-	smallMatmul = 24 * 24 * 24
+	smallMatmul = 40 * 40 * 40
 	// minParallelWork is the least m·k·n (multiply-adds) worth handing to
 	// one extra goroutine (≈ tens of microseconds of work).
 	minParallelWork = 1 << 18
