@@ -1,0 +1,46 @@
+// Package cpu is SOKR's CPU substrate: it runs native tensor programs
+// (sokr.native/1) on all of the host's cores.
+//
+// # Overview
+//
+//	rt := sokr.New()
+//	rt.RegisterSubstrate(cpu.New())
+//	res, err := rt.Run(ctx, prog, inputs)
+//
+// A program is compiled once into a plan, kept with the program
+// (native.Program.Memo) and shared by every run. Runs are independent; any
+// number may be in flight at once.
+//
+// # Fusion
+//
+// Chains of elementwise ops (unary, binary, compare, select, cast) are fused:
+// an elementwise value used exactly once, by an elementwise op of the same
+// shape, and not returned, is never stored. Each fused group runs as a small
+// register program over blocks of elements that stay in cache, so a*x + y
+// reads x and y once and writes its result once, with no temporary arrays.
+// Rank-0 operands are broadcast.
+//
+// # Parallelism and BLAS
+//
+// Fused groups split their elements across workers (GOMAXPROCS by default,
+// WithWorkers to change), reductions their outer dimension. Matrix products
+// of f32 and f64 go through a CBLAS loaded at run time (OpenBLAS, BLIS, MKL
+// or the reference CBLAS; SOKR_BLAS=/path/lib.so names one), and through a
+// blocked, parallel Go kernel when none is installed or WithoutBLAS is given.
+// Programs under a few thousand element operations run on the dispatching
+// goroutine, which is faster than handing them to another.
+//
+// # Capability
+//
+// Capability refuses programs of other formats, dtypes it does not support,
+// and programs whose stored values exceed the memory budget (three quarters
+// of the machine's memory by default, WithMemoryBudget to change), saying
+// how much they need. Accepted programs come with an Estimate of time and
+// memory for policies.
+//
+// # Semantics
+//
+// Results are those of IEEE arithmetic in the program's dtypes; f32 sums
+// accumulate in f64. Integer division by zero gives 0 and integer overflow
+// wraps (nothing traps); max and min propagate NaN, as NumPy's do.
+package cpu
