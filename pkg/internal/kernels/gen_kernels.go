@@ -1,7 +1,8 @@
 //go:build ignore
 
-// gen_kernels generates zmicrokernel.go, the register-blocked inner kernels
-// used by the float matmuls. Run it with "go generate" in this directory.
+// gen_kernels generates the register-blocked inner kernels used by the float
+// matmuls, zmicrokernel.go (portable scalar Go). Run it with "go generate"
+// in this directory.
 //
 // Why generated, and why written this way: the kernels are plain scalar Go
 // (no assembly, no cgo), so their speed depends entirely on how the gc
@@ -56,6 +57,7 @@ package kernels
 	if err := os.WriteFile("zmicrokernel.go", src, 0o644); err != nil {
 		log.Fatal(err)
 	}
+
 }
 
 func gen(w *bytes.Buffer, t string) {
@@ -64,12 +66,13 @@ func gen(w *bytes.Buffer, t string) {
 		w.WriteString("\n")
 	}
 	suffix := "F" + strings.TrimPrefix(t, "float")
-	p("// microKernel%s accumulates a %d×%d tile: c[i*%d+j] += Σ_p a[p*%d+i]·b[p*%d+j]", suffix, mr, nr, nr, mr, nr)
+	p("// microKernel%s accumulates a %d×%d tile: tile[i*%d+j] += Σ_p a[p*%d+i]·b[p*%d+j]", suffix, mr, nr, nr, mr, nr)
 	p("// for p < len(a)/%d, where a and b are packed panels (%d values of A and %d of B", mr, mr, nr)
-	p("// per k step). len(a)/%d must equal len(b)/%d.", mr, nr)
+	p("// per k step). len(a)/%d must equal len(b)/%d, and len(tile) must be %d.", mr, nr, mr*nr)
 	p("//")
 	p("//go:noinline")
-	p("func microKernel%s(a, b []%s, c *[%d]%s) {", suffix, t, mr*nr, t)
+	p("func microKernel%s(a, b, tile []%s) {", suffix, t)
+	p("c := (*[%d]%s)(tile)", mr*nr, t)
 	block := func(steps int) {
 		p("ap, bp := (*[%d]%s)(a), (*[%d]%s)(b)", steps*mr, t, steps*nr, t)
 		var accs, cs []string

@@ -52,28 +52,51 @@ func randFloats[T float32 | float64](r *rand.Rand, n int) []T {
 // allocate, filled with a sentinel that must survive.
 const slack = 3
 
-// checkFloat runs mul on random inputs of every shape and compares against
-// the float64 reference. The error bound for recursive summation of k
-// products in precision u is ≈ k·u·Σ|a||b| (worst case; actual errors are
-// far smaller, ~√k·u·Σ|a||b|); we allow 2·k·u·Σ|a||b|, plus a tiny absolute
-// term for all-zero rows.
-func checkFloat[T float32 | float64](t *testing.T, mul func(c, a, b []T, m, k, n int), u float64) {
+// floatCase is one product with its float64 reference.
+type floatCase[T float32 | float64] struct {
+	m, k, n    int
+	a, b       []T // with slack extra elements
+	ref, scale []float64
+}
+
+var (
+	casesF32 = sync.OnceValue(func() []floatCase[float32] { return makeCases[float32]() })
+	casesF64 = sync.OnceValue(func() []floatCase[float64] { return makeCases[float64]() })
+)
+
+// makeCases builds random inputs for every shape, and their references
+// (computed once: the naive product dominates the test time under -race).
+func makeCases[T float32 | float64]() []floatCase[T] {
 	r := rand.New(rand.NewPCG(1, 2))
+	var cs []floatCase[T]
 	for _, sh := range shapes {
 		m, k, n := sh[0], sh[1], sh[2]
 		a, b := randFloats[T](r, m*k+slack), randFloats[T](r, k*n+slack)
+		ref, scale := refFloat(a[:m*k], b[:k*n], m, k, n)
+		cs = append(cs, floatCase[T]{m, k, n, a, b, ref, scale})
+	}
+	return cs
+}
+
+// checkFloat runs mul on every case and compares against the float64
+// reference. The error bound for recursive summation of k products in
+// precision u is ≈ k·u·Σ|a||b| (worst case; actual errors are far smaller,
+// ~√k·u·Σ|a||b|); we allow 2·k·u·Σ|a||b|, plus a tiny absolute term for
+// all-zero rows.
+func checkFloat[T float32 | float64](t *testing.T, cases []floatCase[T], mul func(c, a, b []T, m, k, n int), u float64) {
+	for _, tc := range cases {
+		m, k, n := tc.m, tc.k, tc.n
 		c := make([]T, m*n+slack)
 		for i := range c {
 			c[i] = T(math.NaN()) // must be overwritten, not accumulated
 		}
 		c[m*n], c[m*n+1], c[m*n+2] = 7, 8, 9
-		mul(c, a, b, m, k, n)
-		ref, scale := refFloat(a[:m*k], b[:k*n], m, k, n)
+		mul(c, tc.a, tc.b, m, k, n)
 		for i := 0; i < m*n; i++ {
-			tol := 2*float64(k)*u*scale[i] + 1e-30
-			if d := math.Abs(float64(c[i]) - ref[i]); !(d <= tol) {
+			tol := 2*float64(k)*u*tc.scale[i] + 1e-30
+			if d := math.Abs(float64(c[i]) - tc.ref[i]); !(d <= tol) {
 				t.Fatalf("%dx%dx%d: c[%d] (row %d, col %d) = %v, want %v (|diff| %g > tol %g)",
-					m, k, n, i, i/n, i%n, c[i], ref[i], d, tol)
+					m, k, n, i, i/n, i%n, c[i], tc.ref[i], d, tol)
 			}
 		}
 		if c[m*n] != 7 || c[m*n+1] != 8 || c[m*n+2] != 9 {
@@ -95,11 +118,44 @@ func withProcs(t *testing.T, f func(t *testing.T)) {
 }
 
 func TestMatmulF32(t *testing.T) {
-	withProcs(t, func(t *testing.T) { checkFloat(t, MatmulF32, 0x1p-24) })
+	t.Logf("MatmulF32 uses the %q kernel", KernelF32())
+	withProcs(t, func(t *testing.T) { checkFloat(t, casesF32(), MatmulF32, 0x1p-24) })
 }
 
 func TestMatmulF64(t *testing.T) {
-	withProcs(t, func(t *testing.T) { checkFloat(t, MatmulF64, 0x1p-53) })
+	t.Logf("MatmulF64 uses the %q kernel", KernelF64())
+	withProcs(t, func(t *testing.T) { checkFloat(t, casesF64(), MatmulF64, 0x1p-53) })
+}
+
+// TestDriverTileShapes runs the blocked driver with reference micro-kernels
+// of other tile shapes and block sizes, so that its generality (a future
+// vector kernel will use other shapes) is tested.
+func TestDriverTileShapes(t *testing.T) {
+	for _, sh := range [][5]int{ // mr, nr, kc, mc, nc
+		{5, 16, 64, 30, 96}, {5, 8, 100, 20, 40}, {3, 7, 33, 9, 70}, {1, 1, 16, 4, 16}, {4, 3, 256, 120, 2048},
+	} {
+		mr, nr := sh[0], sh[1]
+		mk := &microKernel[float64]{
+			name: fmt.Sprintf("ref %dx%d", mr, nr), mr: mr, nr: nr, kc: sh[2], mc: sh[3], nc: sh[4],
+			kern: func(a, b, tile []float64) {
+				if len(a)/mr != len(b)/nr || len(tile) != mr*nr {
+					panic(fmt.Sprintf("bad panel lengths %d, %d, %d", len(a), len(b), len(tile)))
+				}
+				for p := 0; p < len(a)/mr; p++ {
+					for i := 0; i < mr; i++ {
+						for j := 0; j < nr; j++ {
+							tile[i*nr+j] += a[p*mr+i] * b[p*nr+j]
+						}
+					}
+				}
+			},
+		}
+		t.Run(mk.name, func(t *testing.T) {
+			withProcs(t, func(t *testing.T) {
+				checkFloat(t, casesF64(), func(c, a, b []float64, m, k, n int) { gemm(c, a, b, m, k, n, mk) }, 0x1p-53)
+			})
+		})
+	}
 }
 
 // TestMatmulF32Exact uses small integers, for which every partial sum is

@@ -2,12 +2,13 @@
 
 package kernels
 
-// microKernelF32 accumulates a 5×2 tile: c[i*2+j] += Σ_p a[p*5+i]·b[p*2+j]
+// microKernelF32 accumulates a 5×2 tile: tile[i*2+j] += Σ_p a[p*5+i]·b[p*2+j]
 // for p < len(a)/5, where a and b are packed panels (5 values of A and 2 of B
-// per k step). len(a)/5 must equal len(b)/2.
+// per k step). len(a)/5 must equal len(b)/2, and len(tile) must be 10.
 //
 //go:noinline
-func microKernelF32(a, b []float32, c *[10]float32) {
+func microKernelF32(a, b, tile []float32) {
+	c := (*[10]float32)(tile)
 	for len(a) >= 80 && len(b) >= 32 {
 		ap, bp := (*[80]float32)(a), (*[32]float32)(b)
 		c00, c01, c10, c11, c20, c21, c30, c31, c40, c41 := c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9]
@@ -294,12 +295,13 @@ func microKernelF32(a, b []float32, c *[10]float32) {
 	}
 }
 
-// microKernelF64 accumulates a 5×2 tile: c[i*2+j] += Σ_p a[p*5+i]·b[p*2+j]
+// microKernelF64 accumulates a 5×2 tile: tile[i*2+j] += Σ_p a[p*5+i]·b[p*2+j]
 // for p < len(a)/5, where a and b are packed panels (5 values of A and 2 of B
-// per k step). len(a)/5 must equal len(b)/2.
+// per k step). len(a)/5 must equal len(b)/2, and len(tile) must be 10.
 //
 //go:noinline
-func microKernelF64(a, b []float64, c *[10]float64) {
+func microKernelF64(a, b, tile []float64) {
+	c := (*[10]float64)(tile)
 	for len(a) >= 80 && len(b) >= 32 {
 		ap, bp := (*[80]float64)(a), (*[32]float64)(b)
 		c00, c01, c10, c11, c20, c21, c30, c31, c40, c41 := c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9]
