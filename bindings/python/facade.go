@@ -1,0 +1,687 @@
+// Package facade is the Go side of SOKR's Python package: a small set of
+// functions over simple types (int64, float64, string, bool, uintptr) that
+// gopy turns into the extension module sokr._sokr. python/sokr/_native.py is
+// its only importer; everything users touch is hand-written Python.
+//
+// Handles are int64 tickets: runtimes, programs and dispatches each live in a
+// table here until the Python side frees them. A Go error becomes a Python
+// RuntimeError whose message is the error as JSON (see errorJSON), from which
+// python/sokr raises the matching SokrError subclass with every detail the
+// core gave (position, each substrate's refusal).
+//
+// Completions reach Python without Go calling into Python: each dispatch's
+// OnComplete appends its ticket to a queue, and one Python pump thread drains
+// it in batches with Completed, which blocks (with the GIL released) until
+// something completes.
+package facade
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/sokr-rs/sokr/pkg/defaults"
+	"github.com/sokr-rs/sokr/pkg/ir/native"
+	"github.com/sokr-rs/sokr/pkg/sokr"
+)
+
+// version is the package version, kept equal to pyproject.toml's.
+const version = "0.1.0"
+
+// Version returns SOKR's version.
+func Version() string { return version }
+
+// handles is a table of live objects by ticket.
+type handles[T any] struct {
+	mu   sync.RWMutex
+	next int64
+	m    map[int64]T
+}
+
+func (h *handles[T]) put(v T) int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.m == nil {
+		h.m = map[int64]T{}
+	}
+	h.next++
+	h.m[h.next] = v
+	return h.next
+}
+
+func (h *handles[T]) get(id int64) (T, bool) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	v, ok := h.m[id]
+	return v, ok
+}
+
+func (h *handles[T]) drop(id int64) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, ok := h.m[id]
+	delete(h.m, id)
+	return ok
+}
+
+var (
+	runtimes = handles[*sokr.Runtime]{}
+	programs = handles[sokr.Program]{}
+	tickets  = handles[*dispatch]{}
+
+	defaultOnce sync.Once
+	defaultRT   int64
+	defaultErr  error
+)
+
+// dispatch is one in-flight or completed dispatch.
+type dispatch struct {
+	fut *sokr.Future
+}
+
+// runtimeFor returns the runtime with handle id; 0 is the default runtime,
+// created on first use with every built-in IR and substrate.
+func runtimeFor(id int64) (*sokr.Runtime, error) {
+	if id == 0 {
+		defaultOnce.Do(func() {
+			rt, err := defaults.New()
+			if err != nil {
+				defaultErr = err
+				return
+			}
+			defaultRT = runtimes.put(rt)
+		})
+		if defaultErr != nil {
+			return nil, defaultErr
+		}
+		id = defaultRT
+	}
+	rt, ok := runtimes.get(id)
+	if !ok {
+		return nil, fmt.Errorf("sokr: no runtime with handle %d (closed?)", id)
+	}
+	return rt, nil
+}
+
+// NewRuntime makes a runtime over the built-in substrates named in the
+// comma-separated list substrates (all of them when empty), choosing with
+// policy ("first", "cheapest", "round_robin"), and returns its handle.
+func NewRuntime(substrates, policy string) (int64, error) {
+	p, err := policyNamed(policy)
+	if err != nil {
+		return 0, fail(err)
+	}
+	rt, err := defaults.New(sokr.WithPolicy(p))
+	if err != nil {
+		return 0, fail(err)
+	}
+	if substrates != "" {
+		keep := map[string]bool{}
+		for _, name := range strings.Split(substrates, ",") {
+			name = strings.TrimSpace(name)
+			if _, ok := rt.Substrate(name); !ok {
+				return 0, fail(&sokr.RegistrationError{Name: name, Msg: "no built-in substrate of this name (have: " + substrateNames(rt) + ")"})
+			}
+			keep[name] = true
+		}
+		for _, s := range rt.Substrates() {
+			if !keep[s.Name()] {
+				rt.UnregisterSubstrate(s.Name())
+			}
+		}
+	}
+	return runtimes.put(rt), nil
+}
+
+// CloseRuntime shuts a runtime down, cancelling what is still in flight
+// after timeout seconds. The default runtime (0) is not closed.
+func CloseRuntime(rt int64, timeout float64) error {
+	if rt == 0 {
+		return nil
+	}
+	r, ok := runtimes.get(rt)
+	if !ok {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), seconds(timeout))
+	defer cancel()
+	err := r.Close(ctx)
+	runtimes.drop(rt)
+	if err != nil {
+		return fail(err)
+	}
+	return nil
+}
+
+func policyNamed(name string) (sokr.Policy, error) {
+	switch name {
+	case "", "first":
+		return sokr.FirstCapable(), nil
+	case "cheapest":
+		return sokr.Cheapest(), nil
+	case "round_robin":
+		return sokr.RoundRobin(), nil
+	}
+	return nil, &sokr.RegistrationError{Name: name, Msg: `unknown policy; use "first", "cheapest", "round_robin", a substrate name or a Python function`}
+}
+
+func substrateNames(rt *sokr.Runtime) string {
+	var n []string
+	for _, s := range rt.Substrates() {
+		n = append(n, s.Name())
+	}
+	return strings.Join(n, ", ")
+}
+
+type substrateInfo struct {
+	Name       string            `json:"name"`
+	Kind       string            `json:"kind"`
+	Properties map[string]string `json:"properties"`
+}
+
+type info struct {
+	Version    string            `json:"version"`
+	Substrates []substrateInfo   `json:"substrates"`
+	IRs        []string          `json:"irs"`
+	Failures   map[string]string `json:"failures"`
+}
+
+// Info describes a runtime's substrates, IRs and failed plugins as JSON.
+func Info(rt int64) (string, error) {
+	r, err := runtimeFor(rt)
+	if err != nil {
+		return "", fail(err)
+	}
+	in := info{Version: version, Failures: map[string]string{}, Substrates: []substrateInfo{}, IRs: []string{}}
+	for _, s := range r.Substrates() {
+		in.Substrates = append(in.Substrates, substrateInfo{Name: s.Name(), Kind: string(s.Kind()), Properties: s.Describe()})
+	}
+	for _, ir := range r.IRs() {
+		in.IRs = append(in.IRs, ir.Format())
+	}
+	for name, err := range r.Failures() {
+		in.Failures[name] = err.Error()
+	}
+	b, _ := json.Marshal(in)
+	return string(b), nil
+}
+
+// Parse reads a program of format (detected when empty) from the bytes at
+// addr (n of them: the caller keeps them alive for the call), and returns
+// the program's handle.
+func Parse(rt int64, format string, addr uintptr, n int64) (int64, error) {
+	r, err := runtimeFor(rt)
+	if err != nil {
+		return 0, fail(err)
+	}
+	// The parsers keep no reference to src past Parse, but copy anyway:
+	// the Python bytes object may move or go.
+	src := append([]byte(nil), bytesAt(addr, n)...)
+	p, err := r.Parse(context.Background(), format, src)
+	if err != nil {
+		return 0, fail(err)
+	}
+	return programs.put(p), nil
+}
+
+// FreeProgram releases a program handle.
+func FreeProgram(prog int64) { programs.drop(prog) }
+
+// ProgramText returns a program's canonical text (if its IR prints one).
+func ProgramText(prog int64) string {
+	p, ok := programs.get(prog)
+	if !ok {
+		return ""
+	}
+	if s, ok := p.(fmt.Stringer); ok {
+		return s.String()
+	}
+	return ""
+}
+
+type paramInfo struct {
+	Name  string `json:"name"`
+	DType string `json:"dtype"`
+	Shape []int  `json:"shape"`
+}
+
+type programInfo struct {
+	Format       string           `json:"format"`
+	Features     []string         `json:"features"`
+	Quantities   map[string]int64 `json:"quantities"`
+	Inputs       []paramInfo      `json:"inputs"`
+	Outputs      []paramInfo      `json:"outputs"`
+	HasSignature bool             `json:"has_signature"`
+}
+
+// ProgramInfo describes a program as JSON: format, requirements, and its
+// inputs and outputs when the IR declares them.
+func ProgramInfo(prog int64) string {
+	p, ok := programs.get(prog)
+	if !ok {
+		return "{}"
+	}
+	req := p.Requirements()
+	in := programInfo{Format: p.Format(), Features: req.Features, Quantities: req.Quantities, Inputs: []paramInfo{}, Outputs: []paramInfo{}}
+	if np, ok := p.(*native.Program); ok {
+		in.HasSignature = true
+		for _, idx := range np.Params {
+			n := &np.Nodes[idx]
+			in.Inputs = append(in.Inputs, paramInfo{Name: n.Name, DType: n.Type.DType.String(), Shape: n.Type.Shape})
+		}
+		for _, idx := range np.Outputs {
+			n := &np.Nodes[idx]
+			in.Outputs = append(in.Outputs, paramInfo{Name: n.Name, DType: n.Type.DType.String(), Shape: n.Type.Shape})
+		}
+	}
+	b, _ := json.Marshal(in)
+	return string(b)
+}
+
+type offerInfo struct {
+	Substrate      string  `json:"substrate"`
+	Kind           string  `json:"kind"`
+	OK             bool    `json:"ok"`
+	Reason         string  `json:"reason"`
+	EstimateSecond float64 `json:"estimate_seconds"`
+	EstimateBytes  int64   `json:"estimate_bytes"`
+}
+
+func offersOf(offers []sokr.Offer) []offerInfo {
+	out := make([]offerInfo, len(offers))
+	for i, o := range offers {
+		out[i] = offerInfo{Substrate: o.Substrate, Kind: string(o.Kind), OK: o.OK, Reason: o.Reason,
+			EstimateSecond: o.Estimate.Time.Seconds(), EstimateBytes: o.Estimate.MemoryBytes}
+	}
+	return out
+}
+
+// Capability returns every substrate's offer for a program as a JSON list.
+func Capability(rt, prog int64) (string, error) {
+	r, err := runtimeFor(rt)
+	if err != nil {
+		return "", fail(err)
+	}
+	p, ok := programs.get(prog)
+	if !ok {
+		return "", fail(&sokr.ProgramError{Msg: fmt.Sprintf("no program with handle %d (freed?)", prog)})
+	}
+	b, _ := json.Marshal(offersOf(r.Capability(context.Background(), p)))
+	return string(b), nil
+}
+
+// completions is the queue of completed tickets drained by Completed.
+var completions struct {
+	mu    sync.Mutex
+	ready []int64
+	wake  chan struct{} // holds a token while ready is non-empty
+}
+
+func init() { completions.wake = make(chan struct{}, 1) }
+
+func notify(ticket int64) {
+	completions.mu.Lock()
+	completions.ready = append(completions.ready, ticket)
+	completions.mu.Unlock()
+	select {
+	case completions.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Completed waits up to timeout seconds for dispatches to complete and
+// returns the tickets that did, comma-separated ("" when none did). One
+// thread drains the queue; every ticket appears exactly once.
+func Completed(timeout float64) string {
+	select {
+	case <-completions.wake:
+	default:
+		t := time.NewTimer(seconds(timeout))
+		select {
+		case <-completions.wake:
+			t.Stop()
+		case <-t.C:
+			return ""
+		}
+	}
+	completions.mu.Lock()
+	ready := completions.ready
+	completions.ready = nil
+	completions.mu.Unlock()
+	b := make([]byte, 0, len(ready)*8)
+	for i, t := range ready {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, t, 10)
+	}
+	return string(b)
+}
+
+// Dispatch starts a program on inputs described by spec (see parseInputs)
+// and returns its ticket. It fails only for a request that cannot be made
+// (unknown runtime or program, malformed spec); every other
+// failure arrives through the ticket's outcome. substrate pins the dispatch
+// ("" lets the policy choose); policy overrides the runtime's; options is a
+// JSON object of dispatch options ("timeout" seconds, "seed", anything else
+// is passed to the substrate), or "".
+func Dispatch(rt, prog int64, spec, substrate, policy, options string) (int64, error) {
+	r, err := runtimeFor(rt)
+	if err != nil {
+		return 0, fail(err)
+	}
+	p, ok := programs.get(prog)
+	if !ok {
+		return 0, fail(&sokr.ProgramError{Msg: fmt.Sprintf("no program with handle %d (freed?)", prog)})
+	}
+	inputs, err := parseInputs(spec)
+	if err != nil {
+		return 0, fail(err)
+	}
+	opts, err := dispatchOptions(substrate, policy, options)
+	if err != nil {
+		return 0, fail(err)
+	}
+	return start(r, p, inputs, opts), nil
+}
+
+// DispatchMany starts one dispatch per spec in specs (separated by "\n") and
+// returns the first ticket: the others follow consecutively. When any spec
+// is malformed it fails and starts nothing.
+func DispatchMany(rt, prog int64, specs, substrate, policy, options string) (int64, error) {
+	r, err := runtimeFor(rt)
+	if err != nil {
+		return 0, fail(err)
+	}
+	p, ok := programs.get(prog)
+	if !ok {
+		return 0, fail(&sokr.ProgramError{Msg: fmt.Sprintf("no program with handle %d (freed?)", prog)})
+	}
+	lines := strings.Split(specs, "\n")
+	all := make([][]sokr.Tensor, len(lines))
+	for i, l := range lines {
+		if all[i], err = parseInputs(l); err != nil {
+			return 0, fail(fmt.Errorf("dispatch %d: %w", i, err))
+		}
+	}
+	opts, err := dispatchOptions(substrate, policy, options)
+	if err != nil {
+		return 0, fail(err)
+	}
+	// Reserve consecutive tickets, then start.
+	tickets.mu.Lock()
+	if tickets.m == nil {
+		tickets.m = map[int64]*dispatch{}
+	}
+	first := tickets.next + 1
+	ds := make([]dispatch, len(all))
+	for i := range ds {
+		tickets.m[first+int64(i)] = &ds[i]
+	}
+	tickets.next += int64(len(all))
+	tickets.mu.Unlock()
+	for i, in := range all {
+		ds[i].fut = r.Dispatch(context.Background(), p, in, opts...)
+		ticket := first + int64(i)
+		ds[i].fut.OnComplete(func(sokr.Result, error) { notify(ticket) })
+	}
+	return first, nil
+}
+
+func start(r *sokr.Runtime, p sokr.Program, inputs []sokr.Tensor, opts []sokr.DispatchOption) int64 {
+	d := &dispatch{}
+	ticket := tickets.put(d)
+	d.fut = r.Dispatch(context.Background(), p, inputs, opts...)
+	d.fut.OnComplete(func(sokr.Result, error) { notify(ticket) })
+	return ticket
+}
+
+func dispatchOptions(substrate, policy, options string) ([]sokr.DispatchOption, error) {
+	var opts []sokr.DispatchOption
+	if substrate != "" {
+		opts = append(opts, sokr.On(substrate))
+	}
+	if policy != "" {
+		p, err := policyNamed(policy)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, sokr.Using(p))
+	}
+	if options == "" {
+		return opts, nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(options), &m); err != nil {
+		return nil, &sokr.InputError{Index: -1, Msg: "options are not a JSON object: " + err.Error()}
+	}
+	for k, v := range m {
+		switch k {
+		case "timeout":
+			f, ok := v.(float64)
+			if !ok || f <= 0 {
+				return nil, &sokr.InputError{Index: -1, Msg: fmt.Sprintf("timeout must be a positive number of seconds, not %v", v)}
+			}
+			opts = append(opts, sokr.Timeout(seconds(f)))
+		case "seed":
+			f, ok := v.(float64)
+			if !ok || f < 0 || f != float64(uint64(f)) {
+				return nil, &sokr.InputError{Index: -1, Msg: fmt.Sprintf("seed must be a non-negative integer, not %v", v)}
+			}
+			opts = append(opts, sokr.Seed(uint64(f)))
+		default:
+			opts = append(opts, sokr.Param(k, v))
+		}
+	}
+	return opts, nil
+}
+
+// parseInputs reads an input spec: inputs separated by ";", each
+// "DTYPE:D0xD1x...:ADDR:NBYTES" (an empty shape is a scalar). ADDR is the
+// address of the caller's buffer, which the caller keeps alive and unchanged
+// until the dispatch completes.
+func parseInputs(spec string) ([]sokr.Tensor, error) {
+	if spec == "" {
+		return nil, nil
+	}
+	parts := strings.Split(spec, ";")
+	out := make([]sokr.Tensor, len(parts))
+	for i, s := range parts {
+		f := strings.Split(s, ":")
+		if len(f) != 4 {
+			return nil, &sokr.InputError{Index: i, Msg: fmt.Sprintf("malformed input spec %q", s)}
+		}
+		dt, ok := sokr.ParseDType(f[0])
+		if !ok {
+			return nil, &sokr.InputError{Index: i, Msg: fmt.Sprintf("unknown dtype %q", f[0])}
+		}
+		var shape sokr.Shape
+		if f[1] != "" {
+			for _, d := range strings.Split(f[1], "x") {
+				n, err := strconv.Atoi(d)
+				if err != nil || n < 0 {
+					return nil, &sokr.InputError{Index: i, Msg: fmt.Sprintf("bad dimension %q", d)}
+				}
+				shape = append(shape, n)
+			}
+		}
+		addr, err1 := strconv.ParseUint(f[2], 10, 64)
+		n, err2 := strconv.ParseInt(f[3], 10, 64)
+		if err1 != nil || err2 != nil || n < 0 || (addr == 0 && n > 0) {
+			return nil, &sokr.InputError{Index: i, Msg: fmt.Sprintf("bad buffer %s:%s", f[2], f[3])}
+		}
+		out[i] = sokr.Tensor{DType: dt, Shape: shape, Data: bytesAt(uintptr(addr), n)}
+		if err := out[i].Check(); err != nil {
+			return nil, &sokr.InputError{Index: i, Msg: err.Error()}
+		}
+	}
+	return out, nil
+}
+
+// bytesAt views n bytes of foreign (C or numpy) memory at addr. The memory
+// is not Go's, so the garbage collector neither moves nor frees it; the
+// caller keeps it alive. (Reading the address through a pointer, rather
+// than converting the uintptr, tells vet this is deliberate.)
+func bytesAt(addr uintptr, n int64) []byte {
+	if n == 0 {
+		return nil
+	}
+	p := *(*unsafe.Pointer)(unsafe.Pointer(&addr))
+	return unsafe.Slice((*byte)(p), n)
+}
+
+// Wait blocks up to timeout seconds (forever when negative) for a dispatch,
+// and reports whether it completed. gopy releases the GIL around the call.
+func Wait(ticket int64, timeout float64) bool {
+	d, ok := tickets.get(ticket)
+	if !ok {
+		return true
+	}
+	if timeout < 0 {
+		<-d.fut.Done()
+		return true
+	}
+	t := time.NewTimer(seconds(timeout))
+	defer t.Stop()
+	select {
+	case <-d.fut.Done():
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// Cancel cancels a dispatch; it reports whether this call cancelled it
+// (false when it had already completed).
+func Cancel(ticket int64) bool {
+	d, ok := tickets.get(ticket)
+	return ok && d.fut.Cancel() == nil
+}
+
+type outputInfo struct {
+	Name  string `json:"name"`
+	DType string `json:"dtype"`
+	Shape []int  `json:"shape"`
+	Bytes int    `json:"nbytes"`
+	Value any    `json:"value,omitempty"`
+}
+
+type outcome struct {
+	Done      bool              `json:"done"`
+	Substrate string            `json:"substrate"`
+	Timings   [3]float64        `json:"timings"` // queued, started, finished: seconds since the Unix epoch
+	Outputs   []outputInfo      `json:"outputs"`
+	Meta      map[string]string `json:"meta,omitempty"`
+	Error     json.RawMessage   `json:"error,omitempty"`
+}
+
+// Outcome describes a dispatch as JSON: whether it is done, the substrate,
+// timings, and either its outputs (names, dtypes, shapes, sizes, and domain
+// values) or its error.
+func Outcome(ticket int64) string {
+	d, ok := tickets.get(ticket)
+	if !ok {
+		return `{"done":true,"error":` + errorJSON(fmt.Errorf("sokr: no dispatch with ticket %d (released?)", ticket)) + `}`
+	}
+	res, err, done := d.fut.Poll()
+	o := outcome{Done: done, Substrate: d.fut.Substrate(), Outputs: []outputInfo{}}
+	t := d.fut.Timings()
+	o.Timings = [3]float64{unixSeconds(t.Queued), unixSeconds(t.Started), unixSeconds(t.Finished)}
+	if done {
+		if err != nil {
+			o.Error = json.RawMessage(errorJSON(err))
+		} else {
+			o.Meta = res.Meta
+			for _, out := range res.Outputs {
+				o.Outputs = append(o.Outputs, outputInfo{Name: out.Name, DType: out.Tensor.DType.String(), Shape: out.Tensor.Shape, Bytes: len(out.Tensor.Data), Value: out.Value})
+			}
+		}
+	}
+	b, mErr := json.Marshal(o)
+	if mErr != nil {
+		o.Outputs, o.Error = nil, json.RawMessage(errorJSON(&sokr.FaultError{Substrate: o.Substrate, Msg: "result cannot be encoded: " + mErr.Error()}))
+		b, _ = json.Marshal(o)
+	}
+	return string(b)
+}
+
+// CopyOutput copies output index of a completed dispatch into the n bytes at
+// addr (a numpy array the caller allocated from Outcome's dtype and shape).
+
+func CopyOutput(ticket, index int64, addr uintptr, n int64) error {
+	d, ok := tickets.get(ticket)
+	if !ok {
+		return fail(fmt.Errorf("sokr: no dispatch with ticket %d (released?)", ticket))
+	}
+	res, err, done := d.fut.Poll()
+	switch {
+	case !done:
+		return fail(fmt.Errorf("sokr: dispatch %d has not completed", ticket))
+	case err != nil:
+		return fail(err)
+	case index < 0 || index >= int64(len(res.Outputs)):
+		return fail(fmt.Errorf("sokr: dispatch %d has %d outputs, not %d", ticket, len(res.Outputs), index+1))
+	}
+	data := res.Outputs[index].Tensor.Data
+	if int64(len(data)) != n {
+		return fail(fmt.Errorf("sokr: output %d has %d bytes, the buffer %d", index, len(data), n))
+	}
+	copy(bytesAt(addr, n), data)
+	return nil
+}
+
+// Release forgets a dispatch's ticket (after its outcome was read).
+func Release(ticket int64) { tickets.drop(ticket) }
+
+// Pending returns the number of dispatch tickets not yet released.
+func Pending() int64 {
+	tickets.mu.RLock()
+	defer tickets.mu.RUnlock()
+	return int64(len(tickets.m))
+}
+
+func seconds(s float64) time.Duration {
+	if s > 1e9 {
+		s = 1e9
+	}
+	return time.Duration(s * float64(time.Second))
+}
+
+func unixSeconds(t time.Time) float64 {
+	if t.IsZero() {
+		return 0
+	}
+	return float64(t.UnixNano()) / 1e9
+}
+
+// pyError carries an error to Python as JSON in its message.
+type pyError struct{ json string }
+
+func (e *pyError) Error() string { return e.json }
+
+// fail converts err for Python (see errorJSON).
+func fail(err error) error { return &pyError{json: errorJSON(err)} }
+
+// Outcomes returns the outcomes (see Outcome) of the comma-separated tickets
+// as one JSON list, for the pump to read a batch in one call.
+func Outcomes(ticketList string) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, f := range strings.Split(ticketList, ",") {
+		t, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			continue
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(Outcome(t))
+	}
+	b.WriteByte(']')
+	return b.String()
+}

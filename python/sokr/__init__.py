@@ -1,0 +1,118 @@
+"""SOKR: one program, whichever substrate is there.
+
+Hand SOKR a computation in some IR; it asks every substrate "can you fulfil this?"
+(:func:`capability`), runs it on one (:func:`dispatch`) and signals when done (a
+:class:`Future` you can ``await``, wait on, poll or cancel)::
+
+    import numpy as np, sokr
+
+    prog = sokr.program('''sokr.native/1
+    param x: f32[3]
+    param y: f32[3]
+    a: f32[] = const 2
+    ax: f32[3] = mul a, x
+    out: f32[3] = add ax, y
+    return out
+    ''')
+    fut = sokr.dispatch(prog, np.array([1, 2, 3], np.float32), np.ones(3, np.float32))
+    fut.result()["out"]          # or: (await fut)["out"] in a notebook
+
+>>> import numpy as np, sokr
+>>> p = sokr.program("sokr.native/1\\nparam x: f32[3]\\ny: f32[3] = neg x\\nreturn y\\n")
+>>> sokr.dispatch(p, np.array([1, 2, 3], np.float32)).result()["y"]
+array([-1., -2., -3.], dtype=float32)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import _native
+from ._arrays import TensorSpec
+from ._future import Future, Result, Timings
+from ._runtime import Policy, Program, Runtime, Substrate, as_completed, default_runtime, gather
+from .errors import (
+    CancelledError,
+    ClosedError,
+    DeadlineExceededError,
+    InvalidInputError,
+    InvalidProgramError,
+    NoCapableSubstrateError,
+    Offer,
+    RegistrationError,
+    SokrError,
+    SubstrateFaultError,
+    UnknownFormatError,
+)
+
+__version__ = _native.version()
+
+__all__ = [
+    "CancelledError",
+    "ClosedError",
+    "DeadlineExceededError",
+    "Future",
+    "InvalidInputError",
+    "InvalidProgramError",
+    "NoCapableSubstrateError",
+    "Offer",
+    "Policy",
+    "Program",
+    "RegistrationError",
+    "Result",
+    "Runtime",
+    "SokrError",
+    "Substrate",
+    "SubstrateFaultError",
+    "TensorSpec",
+    "Timings",
+    "UnknownFormatError",
+    "__version__",
+    "as_completed",
+    "capability",
+    "dispatch",
+    "dispatch_many",
+    "gather",
+    "irs",
+    "program",
+    "run",
+    "substrates",
+]
+
+
+def substrates() -> list[Substrate]:
+    """The substrates of the default runtime, sorted by name."""
+    return default_runtime().substrates()
+
+
+def irs() -> list[str]:
+    """The IR formats SOKR reads, sorted."""
+    return default_runtime().irs()
+
+
+def program(obj: Any, ir: str | None = None) -> Program:
+    """Make a program from source text or bytes, a file path, or a builder object; the IR is
+    detected unless ``ir`` names it. See :meth:`Runtime.program`."""
+    return default_runtime().program(obj, ir)
+
+
+def capability(prog: Any) -> list[Offer]:
+    """Every substrate's offer for ``prog``. See :meth:`Runtime.capability`."""
+    return default_runtime().capability(prog)
+
+
+def dispatch(
+    prog: Any, *inputs: Any, substrate: str | None = None, policy: Policy | None = None, **options: Any
+) -> Future:
+    """Run ``prog`` on ``inputs``; returns a :class:`Future` at once. See :meth:`Runtime.dispatch`."""
+    return default_runtime().dispatch(prog, *inputs, substrate=substrate, policy=policy, **options)
+
+
+def run(prog: Any, *inputs: Any, timeout: float | None = None, **kw: Any) -> Result:
+    """Dispatch and wait: ``sokr.run(prog, x).value``."""
+    return default_runtime().run(prog, *inputs, timeout=timeout, **kw)
+
+
+def dispatch_many(prog: Any, inputs: Any, **kw: Any) -> list[Future]:
+    """Dispatch ``prog`` once per input set. See :meth:`Runtime.dispatch_many`."""
+    return default_runtime().dispatch_many(prog, inputs, **kw)

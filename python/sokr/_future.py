@@ -1,0 +1,306 @@
+"""sokr.Future: a concurrent.futures.Future that is also awaitable on any running asyncio
+loop, resolved by one pump thread that drains completions from Go in batches."""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import concurrent.futures
+import ctypes
+import html
+import json
+import threading
+import time
+from collections.abc import Generator, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import _native, errors
+from ._arrays import NUMPY
+
+if TYPE_CHECKING:
+    from ._runtime import Program
+
+
+@dataclass(frozen=True)
+class Timings:
+    """When a dispatch was queued, started and finished (seconds since the epoch)."""
+
+    queued: float
+    started: float
+    finished: float
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds from dispatch to completion."""
+        return self.finished - self.queued
+
+
+class Result(Mapping[str, "np.ndarray[Any, Any]"]):
+    """A completed dispatch's outputs, by name and in the program's order, with the substrate
+    that ran it, the timings, and how the result was produced (``meta``).
+
+    Domain results that are not arrays (counts, spike trains) are in ``values``."""
+
+    __slots__ = ("_names", "meta", "outputs", "substrate", "timings", "values")
+
+    def __init__(
+        self,
+        outputs: dict[str, np.ndarray[Any, Any]],
+        values: dict[str, Any],
+        substrate: str,
+        timings: Timings,
+        meta: dict[str, str],
+    ) -> None:
+        self.outputs = outputs
+        self.values = values
+        self.substrate = substrate
+        self.timings = timings
+        self.meta = meta
+
+    def __getitem__(self, name: str) -> np.ndarray[Any, Any]:
+        return self.outputs[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.outputs)
+
+    def __len__(self) -> int:
+        return len(self.outputs)
+
+    @property
+    def value(self) -> np.ndarray[Any, Any]:
+        """The output of a single-output program."""
+        if len(self.outputs) != 1:
+            raise ValueError(f"the program has {len(self.outputs)} outputs; index the result by name")
+        return next(iter(self.outputs.values()))
+
+    def __repr__(self) -> str:
+        outs = ", ".join(f"{k}: {v.dtype}{list(v.shape)}" for k, v in self.outputs.items())
+        return f"<sokr.Result on {self.substrate} in {self.timings.elapsed * 1e6:.0f} µs: {outs}>"
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(k)}</td><td>{v.dtype}</td><td>{list(v.shape)}</td>"
+            f"<td><pre>{html.escape(np.array2string(v, threshold=20, edgeitems=3))}</pre></td></tr>"
+            for k, v in self.outputs.items()
+        )
+        return (
+            f"<p>Ran on <b>{html.escape(self.substrate)}</b> in {self.timings.elapsed * 1e6:.0f} µs</p>"
+            f"<table><tr><th>output</th><th>dtype</th><th>shape</th><th>value</th></tr>{rows}</table>"
+        )
+
+
+# Every dispatched, unresolved future by ticket. Holding the future holds its inputs.
+_pending: dict[int, Future] = {}
+_lock = threading.Lock()
+
+
+class Future(concurrent.futures.Future):  # type: ignore[type-arg]
+    """The completion of one dispatch.
+
+    It is a ``concurrent.futures.Future`` (``result(timeout)``, ``done()``, ``cancel()``,
+    ``add_done_callback``) and can be awaited on any running asyncio loop, Jupyter's
+    included. ``result()`` waits with the GIL released. ``cancel()`` reaches the substrate.
+    """
+
+    def __init__(self, ticket: int, keep: Any, program: Program | None) -> None:
+        super().__init__()
+        self._ticket = ticket
+        self._keep = keep  # the input arrays, alive until completion
+        self._program = program
+        self._resolving = False
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        self.substrate: str | None = None
+        self.timings: Timings | None = None
+
+    def __repr__(self) -> str:
+        state = "cancelled" if self.cancelled() else "done" if self.done() else "pending"
+        on = f" on {self.substrate}" if self.substrate else ""
+        return f"<sokr.Future {state}{on}>"
+
+    # -- waiting -----------------------------------------------------------------------------
+
+    def _wait(self, timeout: float | None) -> None:
+        """Wait in Go (GIL released) in short slices, so that Ctrl-C still works."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self.done():
+            step = 0.1
+            if deadline is not None:
+                step = min(step, deadline - time.monotonic())
+                if step <= 0:
+                    return
+            if _native.wait(self._ticket, step):
+                self._resolve(None)
+
+    def result(self, timeout: float | None = None) -> Result:
+        self._wait(timeout)
+        return super().result(0 if self.done() else timeout)  # type: ignore[no-any-return]
+
+    def exception(self, timeout: float | None = None) -> BaseException | None:
+        self._wait(timeout)
+        return super().exception(0 if self.done() else timeout)
+
+    def cancel(self) -> bool:
+        """Cancel the dispatch; False when it had already completed."""
+        if self.done():
+            return self.cancelled()
+        if _native.cancel(self._ticket):
+            self._resolve(None)
+            return True
+        return False
+
+    def __await__(self) -> Generator[Any, None, Result]:
+        if not self.done():
+            loop = asyncio.get_running_loop()
+            waiter: asyncio.Future[None] = loop.create_future()
+            with _lock:
+                registered = not self._resolving
+                if registered:
+                    self._waiters.append((loop, waiter))
+            if registered:
+                try:
+                    yield from waiter
+                except asyncio.CancelledError:
+                    self.cancel()
+                    raise
+            self._wait(None)  # resolution may still be finishing on the pump thread
+        return self.result()
+
+    # -- resolution --------------------------------------------------------------------------
+
+    def _resolve(self, out: dict[str, Any] | None) -> list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]:
+        """Set the outcome from Go (exactly once). Returns the asyncio waiters to wake."""
+        with _lock:
+            if self._resolving:
+                return []
+            self._resolving = True
+            _pending.pop(self._ticket, None)
+        if out is None:
+            out = json.loads(_native.outcome(self._ticket))
+        try:
+            outcome: Result | BaseException = _outcome(self._ticket, out)
+        except BaseException as e:  # a failure reading the result is the dispatch's failure
+            outcome = e
+        _native.release(self._ticket)
+        self._keep = None
+        self.substrate = out.get("substrate") or None
+        t = out.get("timings") or (0.0, 0.0, 0.0)
+        self.timings = Timings(*t)
+        if isinstance(outcome, errors.CancelledError):
+            super().cancel()
+        elif isinstance(outcome, BaseException):
+            self.set_exception(outcome)
+        else:
+            self.set_result(outcome)
+        with _lock:
+            waiters, self._waiters = self._waiters, []
+        return waiters
+
+
+def _outcome(ticket: int, out: dict[str, Any]) -> Result | BaseException:
+    if out.get("error"):
+        return errors._from_json(out["error"])
+    outputs: dict[str, np.ndarray[Any, Any]] = {}
+    values: dict[str, Any] = {}
+    for i, o in enumerate(out.get("outputs") or []):
+        if o.get("value") is not None:
+            values[o["name"]] = o["value"]
+            if not o.get("nbytes"):
+                continue
+        arr = np.empty(o["shape"], dtype=NUMPY[o["dtype"]])
+        if arr.nbytes:
+            _native.copy_output(ticket, i, arr.ctypes.data, arr.nbytes)
+        outputs[o["name"]] = arr
+    return Result(outputs, values, out.get("substrate", ""), Timings(*out.get("timings", (0, 0, 0))), out.get("meta") or {})
+
+
+def _wake(waiters: list[asyncio.Future[None]]) -> None:
+    for w in waiters:
+        if not w.done():
+            w.set_result(None)
+
+
+def _notify(waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]) -> None:
+    """Wake asyncio waiters: one call_soon_threadsafe per loop for the whole batch."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
+    for loop, w in waiters:
+        by_loop.setdefault(loop, []).append(w)
+    for loop, ws in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_wake, ws)
+        except RuntimeError:
+            pass  # the loop was closed: nobody is waiting any more
+
+
+# -- the pump ---------------------------------------------------------------------------------
+
+
+class _Pump(threading.Thread):
+    """Drains completed tickets from Go in batches and resolves their futures."""
+
+    def __init__(self) -> None:
+        super().__init__(name="sokr-completions", daemon=True)
+        self.stopping = False
+
+    def run(self) -> None:
+        while not self.stopping:
+            batch = _native.completed(0.05)
+            if not batch:
+                continue
+            futs: list[Future] = []
+            with _lock:
+                for t in batch.split(","):
+                    f = _pending.get(int(t))
+                    if f is not None and not f._resolving:
+                        futs.append(f)
+            if not futs:
+                continue
+            outs = json.loads(_native.outcomes(",".join(str(f._ticket) for f in futs)))
+            waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+            for f, o in zip(futs, outs):
+                waiters += f._resolve(o)
+                del f  # drop the last reference promptly
+            _notify(waiters)
+
+
+_pump: _Pump | None = None
+_pump_lock = threading.Lock()
+
+
+def track(fut: Future) -> Future:
+    """Register a dispatched future with the pump (starting it on first use)."""
+    global _pump
+    with _lock:
+        _pending[fut._ticket] = fut
+    if _pump is None:
+        with _pump_lock:
+            if _pump is None:
+                _pump = _Pump()
+                _pump.start()
+    return fut
+
+
+def track_completed(fut: Future) -> Future:
+    """Register a future, resolving it at once if Go already completed it (tiny programs run
+    inline), which spares the pump a round trip."""
+    track(fut)
+    if _native.wait(fut._ticket, 0):
+        _notify(fut._resolve(None))
+    return fut
+
+
+@atexit.register
+def _shutdown() -> None:
+    """At interpreter exit: stop the pump, cancel what is in flight, and keep the inputs of
+    dispatches still running alive for good, so that no substrate reads freed memory."""
+    if _pump is not None:
+        _pump.stopping = True
+    with _lock:
+        left = list(_pending.values())
+    for f in left:
+        _native.cancel(f._ticket)
+        if f._keep is not None:
+            for a in f._keep:
+                ctypes.pythonapi.Py_IncRef(ctypes.py_object(a))

@@ -1,0 +1,90 @@
+"""The one module that imports the gopy-generated extension.
+
+Everything here is private: it turns the facade's simple-typed functions (see
+bindings/python/facade.go) into Python values and SokrError exceptions, and runs the
+completion pump.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from . import errors
+
+try:
+    from ._gopy import facade as _f
+except ImportError as e:  # pragma: no cover - only on a broken install
+    raise ImportError(
+        "sokr's extension module is missing: build it with `pip install .` (needs Go and a C "
+        "compiler) or install a wheel"
+    ) from e
+
+# gopy registers a gc.callbacks hook that runs a full, blocking Go GC after every Python GC
+# cycle, with the GIL held; with a live Go heap that makes allocation-heavy Python code orders
+# of magnitude slower. Go's own collector needs no help.
+gc.callbacks[:] = [cb for cb in gc.callbacks if getattr(cb, "__name__", "") != "_gopy_gc_cb"]
+
+T = TypeVar("T")
+
+
+def call(fn: Callable[..., T], *args: Any) -> T:
+    """Call a facade function, turning its error into the matching SokrError."""
+    try:
+        return fn(*args)
+    except RuntimeError as e:
+        msg = str(e)
+        if msg.startswith("{"):
+            raise errors._from_json(msg) from None
+        raise errors.SokrError(msg) from None
+
+
+def loads(text: str) -> Any:
+    return json.loads(text)
+
+
+version: Callable[[], str] = _f.Version
+free_program: Callable[[int], None] = _f.FreeProgram
+program_text: Callable[[int], str] = _f.ProgramText
+program_info: Callable[[int], str] = _f.ProgramInfo
+completed: Callable[[float], str] = _f.Completed
+wait: Callable[[int, float], bool] = _f.Wait
+cancel: Callable[[int], bool] = _f.Cancel
+outcome: Callable[[int], str] = _f.Outcome
+outcomes: Callable[[str], str] = _f.Outcomes
+release: Callable[[int], None] = _f.Release
+pending: Callable[[], int] = _f.Pending
+
+
+def info(rt: int) -> dict[str, Any]:
+    return loads(call(_f.Info, rt))  # type: ignore[no-any-return]
+
+
+def new_runtime(substrates: str, policy: str) -> int:
+    return call(_f.NewRuntime, substrates, policy)
+
+
+def close_runtime(rt: int, timeout: float) -> None:
+    call(_f.CloseRuntime, rt, timeout)
+
+
+def parse(rt: int, fmt: str, addr: int, n: int) -> int:
+    return call(_f.Parse, rt, fmt, addr, n)
+
+
+def capability(rt: int, prog: int) -> list[dict[str, Any]]:
+    return loads(call(_f.Capability, rt, prog))  # type: ignore[no-any-return]
+
+
+def dispatch(rt: int, prog: int, spec: str, substrate: str, policy: str, options: str) -> int:
+    return call(_f.Dispatch, rt, prog, spec, substrate, policy, options)
+
+
+def dispatch_many(rt: int, prog: int, specs: str, substrate: str, policy: str, options: str) -> int:
+    return call(_f.DispatchMany, rt, prog, specs, substrate, policy, options)
+
+
+def copy_output(ticket: int, index: int, addr: int, n: int) -> None:
+    call(_f.CopyOutput, ticket, index, addr, n)

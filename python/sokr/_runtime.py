@@ -1,0 +1,451 @@
+"""Programs, runtimes and the three operations: capability, dispatch, completion."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import ctypes
+import html
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+import numpy as np
+
+from . import _native, errors
+from ._arrays import TensorSpec, as_input, spec
+from ._future import Future, _notify, track, track_completed
+from .errors import Offer
+
+#: A policy: the name of a built-in one ("first", "cheapest", "round_robin"), or a function
+#: given the program and the capable offers, returning the chosen Offer, its substrate name
+#: or its index.
+Policy = Union[str, Callable[["Program", list[Offer]], Union[Offer, str, int]]]
+
+
+@dataclass(frozen=True)
+class Substrate:
+    """A substrate a runtime can dispatch to."""
+
+    name: str
+    kind: str
+    properties: dict[str, str] = field(default_factory=dict)
+
+
+class Program:
+    """A parsed, verified program, ready to dispatch. Make one with :func:`sokr.program`."""
+
+    __slots__ = ("__weakref__", "_handle", "_info", "_runtime")
+
+    def __init__(self, handle: int, runtime: Runtime) -> None:
+        self._handle = handle
+        self._runtime = runtime
+        self._info: dict[str, Any] = json.loads(_native.program_info(handle))
+
+    def __del__(self) -> None:
+        try:
+            _native.free_program(self._handle)
+        except Exception:  # interpreter shutdown
+            pass
+
+    @property
+    def format(self) -> str:
+        """The IR format, e.g. ``"sokr.native/1"``."""
+        return str(self._info["format"])
+
+    @property
+    def inputs(self) -> list[TensorSpec] | None:
+        """The declared inputs, when the IR declares them."""
+        if not self._info.get("has_signature"):
+            return None
+        return [TensorSpec(p["name"], p["dtype"], tuple(p["shape"])) for p in self._info["inputs"]]
+
+    @property
+    def outputs(self) -> list[TensorSpec] | None:
+        """The declared outputs, when the IR declares them."""
+        if not self._info.get("has_signature"):
+            return None
+        return [TensorSpec(p["name"], p["dtype"], tuple(p["shape"])) for p in self._info["outputs"]]
+
+    @property
+    def features(self) -> list[str]:
+        """What the program needs of a substrate ("op:matmul", "dtype:f64", ...)."""
+        return list(self._info.get("features") or [])
+
+    @property
+    def quantities(self) -> dict[str, int]:
+        """How much it needs ("memory_bytes", "flops", "qubits", ...)."""
+        return dict(self._info.get("quantities") or {})
+
+    @property
+    def text(self) -> str:
+        """The program's canonical text, for IRs that print one."""
+        return _native.program_text(self._handle)
+
+    def __str__(self) -> str:
+        return self.text or repr(self)
+
+    def __repr__(self) -> str:
+        sig = ""
+        if self.inputs is not None:
+            sig = "(" + ", ".join(map(str, self.inputs)) + ") -> (" + ", ".join(map(str, self.outputs or [])) + ")"
+        return f"<sokr.Program {self.format} {sig}>"
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{html.escape(self.text or repr(self))}</pre>"
+
+
+class Runtime:
+    """A set of substrates and a policy. The module-level functions use a default runtime
+    with every built-in substrate; make your own for a subset or another policy::
+
+        rt = sokr.Runtime(substrates=["cpu"], policy="round_robin")
+        fut = rt.dispatch(prog, x, y)
+    """
+
+    def __init__(
+        self,
+        substrates: Sequence[str] | None = None,
+        policy: Policy = "first",
+        *,
+        _handle: int | None = None,
+    ) -> None:
+        if substrates is not None and (
+            isinstance(substrates, str) or not all(isinstance(s, str) for s in substrates)
+        ):
+            raise TypeError("substrates must be a list of substrate names")
+        self._policy: Callable[..., Any] | None = None
+        go_policy = "first"
+        if callable(policy):
+            self._policy = policy
+        elif isinstance(policy, str):
+            go_policy = policy
+        else:
+            raise TypeError(f"policy must be a name or a function, not {type(policy).__name__}")
+        if _handle is not None:
+            self._handle = _handle
+        else:
+            self._handle = _native.new_runtime(",".join(substrates or []), go_policy)
+        self._closed = False
+
+    def __enter__(self) -> Runtime:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Shut down: wait up to ``timeout`` seconds for dispatches in flight, then cancel
+        them. Dispatching afterwards raises :class:`sokr.ClosedError`."""
+        if self._handle != 0 and not self._closed:
+            self._closed = True
+            _native.close_runtime(self._handle, timeout)
+
+    def __repr__(self) -> str:
+        return f"<sokr.Runtime substrates={[s.name for s in self.substrates()]}>"
+
+    # -- introspection -----------------------------------------------------------------------
+
+    def info(self) -> dict[str, Any]:
+        """Substrates, IRs and failed plugins, as a dict."""
+        self._check_open()
+        return _native.info(self._handle)
+
+    def substrates(self) -> list[Substrate]:
+        """The substrates, sorted by name."""
+        return [Substrate(s["name"], s["kind"], dict(s["properties"])) for s in self.info()["substrates"]]
+
+    def irs(self) -> list[str]:
+        """The registered IR formats, sorted."""
+        return list(self.info()["irs"])
+
+    # -- the three operations ----------------------------------------------------------------
+
+    def program(self, obj: Any, ir: str | None = None) -> Program:
+        """Make a program from ``obj``: source text or bytes, a path to a program file, an
+        object with ``__sokr_program__()`` (e.g. a :mod:`sokr.native` builder), or a Program.
+        The IR is detected unless ``ir`` names it."""
+        self._check_open()
+        if isinstance(obj, Program):
+            return obj
+        if ir is not None and not isinstance(ir, str):
+            raise TypeError(f"ir must be a format name such as 'sokr.native/1', not {type(ir).__name__}")
+        if hasattr(obj, "__sokr_program__"):
+            fmt, src = obj.__sokr_program__()
+            return self.program(src, ir=ir or fmt)
+        if isinstance(obj, os.PathLike) or (
+            isinstance(obj, str) and "\n" not in obj and len(obj) < 4096 and os.path.isfile(obj)
+        ):
+            with open(obj, "rb") as fh:
+                src = fh.read()
+        elif isinstance(obj, str):
+            src = obj.encode()
+        elif isinstance(obj, (bytes, bytearray, memoryview)):
+            src = bytes(obj)
+        else:
+            raise errors.UnknownFormatError(
+                f"sokr: cannot make a program from a {type(obj).__name__}: pass source text, bytes, "
+                f"a file path, or an object with __sokr_program__() (registered IRs: {', '.join(self.irs())})"
+            )
+        buf = ctypes.create_string_buffer(src, len(src)) if src else None
+        addr = ctypes.addressof(buf) if buf is not None else 0
+        handle = _native.parse(self._handle, ir or "", addr, len(src))
+        return Program(handle, self)
+
+    def capability(self, prog: Any) -> list[Offer]:
+        """Every substrate's answer to "can you fulfil this program?", with estimates for the
+        capable ones and reasons for the others."""
+        p = self.program(prog)
+        return [Offer._from(o) for o in _native.capability(self._handle, p._handle)]
+
+    def dispatch(
+        self,
+        prog: Any,
+        *inputs: Any,
+        substrate: str | None = None,
+        policy: Policy | None = None,
+        **options: Any,
+    ) -> Future:
+        """Run ``prog`` on ``inputs`` (numpy arrays, or numbers and lists converted to the
+        declared dtypes) and return a :class:`sokr.Future` at once.
+
+        ``substrate`` pins the run to one substrate; ``policy`` overrides the runtime's.
+        Options: ``timeout`` (seconds), ``seed``, and substrate-specific ones (``shots``, ...).
+        Failures (no capable substrate, wrong inputs, a substrate fault) arrive through the
+        future, except inputs that cannot be made into arrays, which raise at once.
+        """
+        p = self.program(prog)
+        arrays = _arrays(p, inputs)
+        sub, pol, opts = self._route(p, substrate, policy, options)
+        ticket = _native.dispatch(self._handle, p._handle, spec(arrays), sub, pol, opts)
+        return track_completed(Future(ticket, arrays, p))
+
+    def run(self, prog: Any, *inputs: Any, timeout: float | None = None, **kw: Any) -> Result:
+        """Dispatch and wait for the result."""
+        return self.dispatch(prog, *inputs, **kw).result(timeout)
+
+    def dispatch_many(
+        self,
+        prog: Any,
+        inputs: Iterable[Sequence[Any]],
+        *,
+        substrate: str | None = None,
+        policy: Policy | None = None,
+        progress: bool | str = False,
+        **options: Any,
+    ) -> list[Future]:
+        """Dispatch ``prog`` once per input set, in one call into the runtime: the fast way to
+        run a sweep. ``progress=True`` (or a description) shows a tqdm progress bar that
+        advances as the runs complete."""
+        p = self.program(prog)
+        sets = [_arrays(p, tuple(s)) for s in inputs]
+        if not sets:
+            return []
+        sub, pol, opts = self._route(p, substrate, policy, options)
+        first = _native.dispatch_many(self._handle, p._handle, "\n".join(spec(a) for a in sets), sub, pol, opts)
+        futs = [track(Future(first + i, a, p)) for i, a in enumerate(sets)]
+        if progress:
+            _progress(futs, progress if isinstance(progress, str) else f"sokr {p.format}")
+        _resolve_done(futs)
+        return futs
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _route(
+        self, p: Program, substrate: str | None, policy: Policy | None, options: dict[str, Any]
+    ) -> tuple[str, str, str]:
+        self._check_open()
+        if substrate is not None and not isinstance(substrate, str):
+            raise TypeError(f"substrate must be a name, not {type(substrate).__name__}")
+        fn = self._policy
+        go_policy = ""
+        if policy is not None:
+            if callable(policy):
+                fn = policy
+            elif isinstance(policy, str):
+                go_policy, fn = policy, None
+            else:
+                raise TypeError(f"policy must be a name or a function, not {type(policy).__name__}")
+        if fn is not None and substrate is None:
+            substrate = _choose(fn, p, self.capability(p))
+        try:
+            opts = json.dumps(options) if options else ""
+        except TypeError as e:
+            raise TypeError(f"dispatch options must be JSON-serialisable: {e}") from None
+        return substrate or "", go_policy, opts
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise errors.ClosedError("sokr: runtime closed")
+
+
+def _arrays(p: Program, inputs: Sequence[Any]) -> list[np.ndarray[Any, Any]]:
+    sig = p.inputs
+    return [as_input(x, i, sig[i] if sig is not None and i < len(sig) else None) for i, x in enumerate(inputs)]
+
+
+def _choose(fn: Callable[..., Any], p: Program, offers: list[Offer]) -> str:
+    """Apply a Python policy to the capable offers; return the chosen substrate's name."""
+    capable = [o for o in offers if o.ok]
+    if not capable:
+        raise errors.NoCapableSubstrateError(
+            "sokr: no capable substrate for "
+            + p.format
+            + ": "
+            + "; ".join(f"{o.substrate}: {o.reason}" for o in offers),
+            offers=[o.__dict__ for o in offers],
+        )
+    choice = fn(p, capable)
+    if isinstance(choice, Offer):
+        return choice.substrate
+    if isinstance(choice, str) and any(o.substrate == choice for o in capable):
+        return choice
+    if isinstance(choice, int) and not isinstance(choice, bool) and 0 <= choice < len(capable):
+        return capable[choice].substrate
+    raise errors.NoCapableSubstrateError(
+        f"sokr: the policy {getattr(fn, '__name__', fn)!r} chose {choice!r}, which is not one of the "
+        f"capable substrates ({', '.join(o.substrate for o in capable)})",
+        offers=[o.__dict__ for o in offers],
+    )
+
+
+def _resolve_done(futs: list[Future]) -> None:
+    """Resolve, in one batch, the futures whose runs already completed (small programs run
+    during dispatch)."""
+    done = [f for f in futs if _native.wait(f._ticket, 0) and not f._resolving]
+    if done:
+        outs = json.loads(_native.outcomes(",".join(str(f._ticket) for f in done)))
+        waiters = []
+        for f, o in zip(done, outs):
+            waiters += f._resolve(o)
+        _notify(waiters)
+
+
+def _progress(futs: list[Future], desc: str) -> None:
+    try:
+        from tqdm.auto import tqdm
+    except ImportError as e:
+        raise ImportError("progress bars need tqdm: pip install tqdm") from e
+    bar = tqdm(total=len(futs), desc=desc)
+    lock = __import__("threading").Lock()
+    left = [len(futs)]
+
+    def step(_: object) -> None:
+        with lock:
+            bar.update(1)
+            left[0] -= 1
+            if left[0] == 0:
+                bar.close()
+
+    for f in futs:
+        f.add_done_callback(step)
+
+
+from ._future import Result  # noqa: E402  (re-exported for typing of run())
+
+_default: Runtime | None = None
+
+
+def default_runtime() -> Runtime:
+    """The runtime the module-level functions use: every built-in substrate, first capable."""
+    global _default
+    if _default is None:
+        _default = Runtime(_handle=0)
+    return _default
+
+
+def gather(*futures: concurrent.futures.Future[Any], return_exceptions: bool = False) -> concurrent.futures.Future[list[Any]]:
+    """Combine futures into one whose result is the list of their results, in order. It can be
+    awaited or waited on: ``await sokr.gather(f, g)`` or ``sokr.gather(f, g).result()``."""
+    return _Gathered(list(futures), return_exceptions)
+
+
+class _Gathered(concurrent.futures.Future):  # type: ignore[type-arg]
+    def __init__(self, futs: list[concurrent.futures.Future[Any]], return_exceptions: bool) -> None:
+        super().__init__()
+        for f in futs:
+            if not isinstance(f, concurrent.futures.Future):
+                raise TypeError(f"gather takes futures, not {type(f).__name__}")
+        self._futs = futs
+        self._return_exceptions = return_exceptions
+        self._left = len(futs)
+        self._lock = __import__("threading").Lock()
+        if not futs:
+            self.set_result([])
+        for f in futs:
+            f.add_done_callback(self._one)
+
+    def _one(self, f: concurrent.futures.Future[Any]) -> None:
+        with self._lock:
+            self._left -= 1
+            last = self._left == 0
+        if self.done():
+            return
+        if not self._return_exceptions and (f.cancelled() or f.exception() is not None):
+            try:
+                self.set_exception(errors.CancelledError("sokr: a gathered future was cancelled") if f.cancelled() else f.exception())
+            except concurrent.futures.InvalidStateError:
+                pass
+            return
+        if last:
+            results: list[Any] = []
+            for g in self._futs:
+                if g.cancelled():
+                    results.append(errors.CancelledError("sokr: cancelled"))
+                else:
+                    results.append(g.exception() or g.result())
+            try:
+                self.set_result(results)
+            except concurrent.futures.InvalidStateError:
+                pass
+
+    def result(self, timeout: float | None = None) -> list[Any]:
+        for f in self._futs:  # wait on the sokr futures, which wait with the GIL released
+            if isinstance(f, Future):
+                f._wait(timeout)
+        return super().result(timeout)  # type: ignore[no-any-return]
+
+    def __await__(self) -> Any:
+        import asyncio
+
+        return asyncio.wrap_future(self).__await__()
+
+
+class as_completed:  # noqa: N801 - used like a function
+    """Iterate futures as they complete, synchronously (``for f in sokr.as_completed(fs)``)
+    or asynchronously (``async for f in sokr.as_completed(fs)``)."""
+
+    def __init__(self, futures: Iterable[concurrent.futures.Future[Any]], timeout: float | None = None) -> None:
+        self._futs = list(futures)
+        for f in self._futs:
+            if not isinstance(f, concurrent.futures.Future):
+                raise TypeError(f"as_completed takes futures, not {type(f).__name__}")
+        self._timeout = timeout
+
+    def __iter__(self) -> Iterator[concurrent.futures.Future[Any]]:
+        return concurrent.futures.as_completed(self._futs, timeout=self._timeout)
+
+    def __aiter__(self) -> Any:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[concurrent.futures.Future[Any]] = asyncio.Queue()
+
+        def done(f: concurrent.futures.Future[Any]) -> None:
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, f)
+            except RuntimeError:
+                pass
+
+        for f in self._futs:
+            f.add_done_callback(done)
+
+        async def gen() -> Any:
+            for _ in range(len(self._futs)):
+                if self._timeout is None:
+                    yield await queue.get()
+                else:
+                    yield await asyncio.wait_for(queue.get(), self._timeout)
+
+        return gen().__aiter__()
