@@ -427,8 +427,7 @@ func DispatchMany(rt, prog int64, specs, substrate, policy, options string) (int
 	tickets.mu.Unlock()
 	for i, in := range all {
 		ds[i].fut = r.Dispatch(context.Background(), p, in, opts...)
-		ticket := first + int64(i)
-		ds[i].fut.OnComplete(func(sokr.Result, error) { notify(ticket) })
+		watch(first+int64(i), ds[i].fut)
 	}
 	return first, nil
 }
@@ -437,8 +436,19 @@ func start(r *sokr.Runtime, p sokr.Program, inputs []sokr.Tensor, opts []sokr.Di
 	d := &dispatch{}
 	ticket := tickets.put(d)
 	d.fut = r.Dispatch(context.Background(), p, inputs, opts...)
-	d.fut.OnComplete(func(sokr.Result, error) { notify(ticket) })
+	watch(ticket, d.fut)
 	return ticket
+}
+
+// watch queues ticket for the pump when its future completes. A future that
+// completed during Dispatch (small programs run inline) is not queued: the
+// caller sees it done (Wait with timeout 0) and reads it at once, so the pump
+// thread is not woken for nothing.
+func watch(ticket int64, f *sokr.Future) {
+	if _, _, done := f.Poll(); done {
+		return
+	}
+	f.OnComplete(func(sokr.Result, error) { notify(ticket) })
 }
 
 func dispatchOptions(substrate, policy, options string) ([]sokr.DispatchOption, error) {
@@ -542,9 +552,17 @@ func Wait(ticket int64, timeout float64) bool {
 	if !ok {
 		return true
 	}
+	select {
+	case <-d.fut.Done():
+		return true
+	default:
+	}
 	if timeout < 0 {
 		<-d.fut.Done()
 		return true
+	}
+	if timeout == 0 {
+		return false
 	}
 	t := time.NewTimer(seconds(timeout))
 	defer t.Stop()
