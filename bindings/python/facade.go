@@ -703,3 +703,45 @@ func Outcomes(ticketList string) string {
 	b.WriteByte(']')
 	return b.String()
 }
+
+// Finish is the fast path for reading a completed dispatch whose outputs the
+// caller could preallocate from the program's signature: outs describes
+// those buffers in the input-spec format (see parseInputs). When the
+// dispatch succeeded with exactly those outputs (count, dtype, shape, no
+// domain values), Finish copies them, releases the ticket and returns
+// "ok\tSUBSTRATE\tQUEUED\tSTARTED\tFINISHED" (times in Unix seconds).
+// Otherwise it returns "" and changes nothing: the caller falls back to
+// Outcome and CopyOutput.
+func Finish(ticket int64, outs string) string {
+	d, ok := tickets.get(ticket)
+	if !ok {
+		return ""
+	}
+	res, err, done := d.fut.Poll()
+	if !done || err != nil {
+		return ""
+	}
+	bufs, perr := parseInputs(outs)
+	if perr != nil || len(bufs) != len(res.Outputs) {
+		return ""
+	}
+	for i, o := range res.Outputs {
+		b := bufs[i]
+		if o.Value != nil || o.Tensor.DType != b.DType || !o.Tensor.Shape.Equal(b.Shape) || len(o.Tensor.Data) != len(b.Data) {
+			return ""
+		}
+	}
+	for i, o := range res.Outputs {
+		copy(bufs[i].Data, o.Tensor.Data)
+	}
+	tickets.drop(ticket)
+	t := d.fut.Timings()
+	b := make([]byte, 0, 96)
+	b = append(b, "ok\t"...)
+	b = append(b, d.fut.Substrate()...)
+	for _, x := range []time.Time{t.Queued, t.Started, t.Finished} {
+		b = append(b, '\t')
+		b = strconv.AppendFloat(b, unixSeconds(x), 'f', 9, 64)
+	}
+	return string(b)
+}

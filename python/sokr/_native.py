@@ -55,6 +55,7 @@ cancel: Callable[[int], bool] = _f.Cancel
 outcome: Callable[[int], str] = _f.Outcome
 outcomes: Callable[[str], str] = _f.Outcomes
 release: Callable[[int], None] = _f.Release
+finish: Callable[[int, str], str] = _f.Finish
 pending: Callable[[], int] = _f.Pending
 
 

@@ -36,12 +36,15 @@ class Substrate:
 class Program:
     """A parsed, verified program, ready to dispatch. Make one with :func:`sokr.program`."""
 
-    __slots__ = ("__weakref__", "_handle", "_info", "_runtime")
+    __slots__ = ("__weakref__", "_handle", "_info", "_inputs", "_outputs", "_runtime")
 
     def __init__(self, handle: int, runtime: Runtime) -> None:
         self._handle = handle
         self._runtime = runtime
         self._info: dict[str, Any] = json.loads(_native.program_info(handle))
+        sig = self._info.get("has_signature")
+        self._inputs = [TensorSpec(p["name"], p["dtype"], tuple(p["shape"])) for p in self._info["inputs"]] if sig else None
+        self._outputs = [TensorSpec(p["name"], p["dtype"], tuple(p["shape"])) for p in self._info["outputs"]] if sig else None
 
     def __del__(self) -> None:
         try:
@@ -57,16 +60,12 @@ class Program:
     @property
     def inputs(self) -> list[TensorSpec] | None:
         """The declared inputs, when the IR declares them."""
-        if not self._info.get("has_signature"):
-            return None
-        return [TensorSpec(p["name"], p["dtype"], tuple(p["shape"])) for p in self._info["inputs"]]
+        return list(self._inputs) if self._inputs is not None else None
 
     @property
     def outputs(self) -> list[TensorSpec] | None:
         """The declared outputs, when the IR declares them."""
-        if not self._info.get("has_signature"):
-            return None
-        return [TensorSpec(p["name"], p["dtype"], tuple(p["shape"])) for p in self._info["outputs"]]
+        return list(self._outputs) if self._outputs is not None else None
 
     @property
     def features(self) -> list[str]:
@@ -281,7 +280,7 @@ class Runtime:
 
 
 def _arrays(p: Program, inputs: Sequence[Any]) -> list[np.ndarray[Any, Any]]:
-    sig = p.inputs
+    sig = p._inputs
     return [as_input(x, i, sig[i] if sig is not None and i < len(sig) else None) for i, x in enumerate(inputs)]
 
 
