@@ -1,0 +1,178 @@
+from __future__ import annotations
+
+import concurrent.futures
+import pathlib
+import time
+
+import numpy as np
+import pytest
+
+import sokr
+
+from .conftest import AXPY
+
+
+def test_substrates_and_irs() -> None:
+    subs = sokr.substrates()
+    assert [s.name for s in subs] == sorted(s.name for s in subs)
+    cpu = next(s for s in subs if s.name == "cpu")
+    assert cpu.kind == "cpu"
+    assert int(cpu.properties["workers"]) >= 1
+    assert "sokr.native/1" in sokr.irs()
+
+
+def test_program_from_text_bytes_path(tmp_path: pathlib.Path) -> None:
+    p = sokr.program(AXPY)
+    assert p.format == "sokr.native/1"
+    assert [str(s) for s in p.inputs or []] == ["x: f32[4]", "y: f32[4]"]
+    assert [str(s) for s in p.outputs or []] == ["out: f32[4]"]
+    assert str(p) == AXPY  # the canonical text round-trips
+    assert "op:mul" in p.features
+    assert p.quantities["flops"] > 0
+    assert sokr.program(AXPY.encode()).format == "sokr.native/1"
+    f = tmp_path / "axpy.sokr"
+    f.write_text(AXPY)
+    assert sokr.program(f).text == AXPY
+    assert sokr.program(str(f)).text == AXPY
+    assert sokr.program(p) is p
+    assert sokr.program(AXPY, ir="sokr.native/1").text == AXPY
+
+
+def test_capability_lists_offers(axpy: sokr.Program) -> None:
+    offers = sokr.capability(axpy)
+    assert [o.substrate for o in offers] == [s.name for s in sokr.substrates()]
+    cpu = next(o for o in offers if o.substrate == "cpu")
+    assert cpu.ok and cpu and cpu.reason == ""
+    assert cpu.estimate_seconds > 0 and cpu.estimate_bytes > 0
+
+
+def test_dispatch_result(axpy: sokr.Program, ones4: np.ndarray) -> None:
+    x = np.array([1, 2, 3, 4], np.float32)
+    fut = sokr.dispatch(axpy, x, ones4)
+    assert isinstance(fut, concurrent.futures.Future)
+    res = fut.result(timeout=10)
+    np.testing.assert_array_equal(res["out"], [3, 5, 7, 9])
+    np.testing.assert_array_equal(res.value, [3, 5, 7, 9])
+    assert list(res) == ["out"] and len(res) == 1
+    assert res.substrate == "cpu" == fut.substrate
+    assert res.timings.queued <= res.timings.started <= res.timings.finished
+    assert fut.done() and not fut.cancelled()
+    assert fut.cancel() is False  # already done
+    assert "cpu" in repr(res) and "<table>" in res._repr_html_()
+
+
+def test_lists_and_numbers_convert_to_declared_dtype(axpy: sokr.Program) -> None:
+    res = sokr.run(axpy, [1, 2, 3, 4], [0.5, 0.5, 0.5, 0.5])
+    assert res.value.dtype == np.float32
+    np.testing.assert_array_equal(res.value, [2.5, 4.5, 6.5, 8.5])
+
+
+def test_run_and_dispatch_many(axpy: sokr.Program) -> None:
+    sets = [(np.full(4, i, np.float32), np.ones(4, np.float32)) for i in range(500)]
+    futs = sokr.dispatch_many(axpy, sets)
+    assert len(futs) == 500
+    for i, f in enumerate(futs):
+        np.testing.assert_array_equal(f.result(10).value, np.full(4, 2 * i + 1, np.float32))
+    assert sokr.dispatch_many(axpy, []) == []
+
+
+def test_dispatch_many_progress(axpy: sokr.Program, capsys: pytest.CaptureFixture[str]) -> None:
+    futs = sokr.dispatch_many(axpy, [(np.ones(4, np.float32), np.ones(4, np.float32))] * 50, progress="sweep")
+    sokr.gather(*futs).result(10)
+    assert "sweep" in capsys.readouterr().err
+
+
+def test_gather_and_as_completed(axpy: sokr.Program, ones4: np.ndarray) -> None:
+    futs = [sokr.dispatch(axpy, np.full(4, i, np.float32), ones4) for i in range(20)]
+    results = sokr.gather(*futs).result(10)
+    assert [r.value[0] for r in results] == [2 * i + 1 for i in range(20)]
+    seen = {id(f) for f in sokr.as_completed(futs, timeout=10)}
+    assert seen == {id(f) for f in futs}
+    assert sokr.gather().result() == []
+
+
+def test_gather_return_exceptions(axpy: sokr.Program, ones4: np.ndarray) -> None:
+    good = sokr.dispatch(axpy, ones4, ones4)
+    bad = sokr.dispatch(axpy, np.ones(3, np.float32), ones4)
+    with pytest.raises(sokr.InvalidInputError):
+        sokr.gather(good, bad).result(10)
+    out = sokr.gather(good, bad, return_exceptions=True).result(10)
+    assert isinstance(out[0], sokr.Result) and isinstance(out[1], sokr.InvalidInputError)
+
+
+def test_custom_runtime_and_policies(axpy: sokr.Program, ones4: np.ndarray) -> None:
+    with sokr.Runtime(substrates=["cpu"], policy="round_robin") as rt:
+        assert [s.name for s in rt.substrates()] == ["cpu"]
+        assert rt.dispatch(axpy, ones4, ones4).result(10).substrate == "cpu"
+        for policy in ("first", "cheapest", "round_robin"):
+            assert rt.run(axpy, ones4, ones4, policy=policy).substrate == "cpu"
+    with pytest.raises(sokr.ClosedError):
+        rt.dispatch(axpy, ones4, ones4)
+
+    seen: list[list[str]] = []
+
+    def mine(prog: sokr.Program, offers: list[sokr.Offer]) -> sokr.Offer:
+        seen.append([o.substrate for o in offers])
+        assert prog.format == "sokr.native/1"
+        return offers[-1]
+
+    rt2 = sokr.Runtime(policy=mine)
+    assert rt2.run(axpy, ones4, ones4).substrate == "cpu"
+    assert seen == [["cpu"]]
+    assert sokr.run(axpy, ones4, ones4, policy=lambda p, o: 0).substrate == "cpu"
+    assert sokr.run(axpy, ones4, ones4, policy=lambda p, o: "cpu").substrate == "cpu"
+    with pytest.raises(sokr.NoCapableSubstrateError, match="chose 'gpu'"):
+        sokr.dispatch(axpy, ones4, ones4, policy=lambda p, o: "gpu")
+    rt2.close()
+
+
+def test_unknown_substrate_and_policy(axpy: sokr.Program, ones4: np.ndarray) -> None:
+    with pytest.raises(sokr.NoCapableSubstrateError) as e:
+        sokr.run(axpy, ones4, ones4, substrate="qpu-9000")
+    assert "qpu-9000" in str(e.value) and "cpu" in str(e.value)
+    assert e.value.offers[0].substrate == "qpu-9000"
+    with pytest.raises(sokr.RegistrationError, match="unknown policy"):
+        sokr.dispatch(axpy, ones4, ones4, policy="fastest")
+    with pytest.raises(sokr.RegistrationError, match="no built-in substrate"):
+        sokr.Runtime(substrates=["vulkan-on-mars"])
+
+
+def test_cancel_reaches_go(slow: sokr.Program) -> None:
+    x = np.eye(1200)
+    fut = sokr.dispatch(slow, x)
+    assert fut.cancel() is True
+    assert fut.cancelled() and fut.done()
+    with pytest.raises(concurrent.futures.CancelledError):
+        fut.result(10)
+    calls: list[sokr.Future] = []
+    fut.add_done_callback(calls.append)
+    assert calls == [fut]
+
+
+def test_timeout_option_is_a_deadline(slow: sokr.Program) -> None:
+    fut = sokr.dispatch(slow, np.eye(1200), timeout=0.001)
+    with pytest.raises(sokr.DeadlineExceededError):
+        fut.result(30)
+    assert isinstance(fut.exception(), TimeoutError)
+
+
+def test_result_timeout_leaves_the_run_going(slow: sokr.Program) -> None:
+    fut = sokr.dispatch(slow, np.eye(1200))
+    t0 = time.monotonic()
+    with pytest.raises(concurrent.futures.TimeoutError):
+        fut.result(timeout=0.001)
+    assert time.monotonic() - t0 < 5
+    fut.cancel()
+
+
+def test_callbacks_run_exactly_once(axpy: sokr.Program, ones4: np.ndarray, slow: sokr.Program) -> None:
+    calls: list[int] = []
+    futs = [sokr.dispatch(axpy, ones4, ones4) for _ in range(50)] + [sokr.dispatch(slow, np.eye(1200))]
+    for i, f in enumerate(futs):
+        f.add_done_callback(lambda _f, i=i: calls.append(i))
+    futs[-1].cancel()
+    sokr.gather(*futs[:-1]).result(10)
+    deadline = time.monotonic() + 10
+    while len(calls) < len(futs) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sorted(calls) == list(range(len(futs)))
