@@ -9,7 +9,7 @@ import pytest
 
 import sokr
 
-from .conftest import AXPY
+from conftest import AXPY
 
 
 def test_substrates_and_irs() -> None:
