@@ -7,6 +7,7 @@ import ctypes
 import html
 import json
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
@@ -241,11 +242,12 @@ class Runtime:
         sets = [_arrays(p, tuple(s)) for s in inputs]
         if not sets:
             return []
+        bar = _progress_bar(len(sets), progress if isinstance(progress, str) else f"sokr {p.format}") if progress else None
         sub, pol, opts = self._route(p, substrate, policy, options)
         first = _native.dispatch_many(self._handle, p._handle, "\n".join(spec(a) for a in sets), sub, pol, opts)
         futs = [track(Future(first + i, a, p)) for i, a in enumerate(sets)]
-        if progress:
-            _progress(futs, progress if isinstance(progress, str) else f"sokr {p.format}")
+        if bar is not None:
+            _advance(bar, futs)
         _resolve_done(futs)
         return futs
 
@@ -321,13 +323,17 @@ def _resolve_done(futs: list[Future]) -> None:
         _notify(waiters)
 
 
-def _progress(futs: list[Future], desc: str) -> None:
+def _progress_bar(total: int, desc: str) -> Any:
     try:
         from tqdm.auto import tqdm
     except ImportError as e:
         raise ImportError("progress bars need tqdm: pip install tqdm") from e
-    bar = tqdm(total=len(futs), desc=desc)
-    lock = __import__("threading").Lock()
+    return tqdm(total=total, desc=desc)
+
+
+def _advance(bar: Any, futs: list[Future]) -> None:
+    """Advance the bar as futures complete; close it after the last."""
+    lock = threading.Lock()
     left = [len(futs)]
 
     def step(_: object) -> None:
@@ -369,7 +375,7 @@ class _Gathered(concurrent.futures.Future):  # type: ignore[type-arg]
         self._futs = futs
         self._return_exceptions = return_exceptions
         self._left = len(futs)
-        self._lock = __import__("threading").Lock()
+        self._lock = threading.Lock()
         if not futs:
             self.set_result([])
         for f in futs:
