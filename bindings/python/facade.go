@@ -335,8 +335,10 @@ func notify(ticket int64) {
 }
 
 // Completed waits up to timeout seconds for dispatches to complete and
-// returns the tickets that did, comma-separated ("" when none did). One
-// thread drains the queue; every ticket appears exactly once.
+// returns the tickets that did, comma-separated ("" when none did), with
+// the negated tickets of released jobs whose substrate has now handed them
+// back (see Release). One thread drains the queue; every ticket appears
+// exactly once.
 func Completed(timeout float64) string {
 	select {
 	case <-completions.wake:
@@ -653,8 +655,21 @@ func CopyOutput(ticket, index int64, addr uintptr, n int64) error {
 	return nil
 }
 
-// Release forgets a dispatch's ticket (after its outcome was read).
-func Release(ticket int64) { tickets.drop(ticket) }
+// Release forgets a dispatch's ticket after its outcome was read. It
+// reports whether the substrate has handed the job back (see
+// sokr.Future.Settled), so that the inputs may be freed. When it has not
+// (a cancelled or timed-out run still working), the ticket's negation is
+// queued for Completed once it does, and the caller keeps the inputs alive
+// until then.
+func Release(ticket int64) bool {
+	d, ok := tickets.get(ticket)
+	tickets.drop(ticket)
+	if !ok || d.fut.IsSettled() {
+		return true
+	}
+	d.fut.OnSettled(func() { notify(-ticket) })
+	return false
+}
 
 // Pending returns the number of dispatch tickets not yet released.
 func Pending() int64 {
@@ -718,7 +733,7 @@ func Finish(ticket int64, outs string) string {
 		return ""
 	}
 	res, err, done := d.fut.Poll()
-	if !done || err != nil {
+	if !done || err != nil || !d.fut.IsSettled() {
 		return ""
 	}
 	bufs, perr := parseInputs(outs)

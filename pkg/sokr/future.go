@@ -25,6 +25,9 @@ type Future struct {
 	mu        sync.Mutex
 	callbacks []func(Result, error)
 	fired     bool
+	settled   bool          // the substrate handed the job back
+	settledCh chan struct{} // made on demand by Settled
+	onSettled []func()
 
 	// owner is told once after completion, to stop deadline watchers and
 	// take the job off the runtime's in-flight list.
@@ -122,7 +125,11 @@ func (f *Future) Timings() Timings {
 // call was the one that completed the future.
 func NewFuture() (f *Future, complete func(Result, error) bool) {
 	f = &Future{done: make(chan struct{}), queued: time.Now()}
-	return f, f.complete
+	return f, func(res Result, err error) bool {
+		ok := f.complete(res, err)
+		f.settle()
+		return ok
+	}
 }
 
 // Completed returns a future already completed with res and err.
@@ -168,4 +175,66 @@ func (f *Future) complete(res Result, err error) bool {
 func runCallback(fn func(Result, error), res Result, err error) {
 	defer func() { _ = recover() }()
 	fn(res, err)
+}
+
+// Settled returns a channel closed once the substrate has handed the job
+// back: it called Job.Complete or Job.Fail, so it no longer uses the inputs.
+// Usually that is the moment the future completes. After Cancel, a deadline
+// or a shutdown the future completes at once, and the substrate hands the
+// job back when it notices; only then may the caller reuse or free the input
+// buffers.
+func (f *Future) Settled() <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.settledCh == nil {
+		f.settledCh = make(chan struct{})
+		if f.settled {
+			close(f.settledCh)
+		}
+	}
+	return f.settledCh
+}
+
+// OnSettled runs fn once the job is settled (see Settled): on the settling
+// goroutine, or at once if it already is. fn must not block; a panic in fn
+// is recovered and dropped.
+func (f *Future) OnSettled(fn func()) {
+	f.mu.Lock()
+	if !f.settled {
+		f.onSettled = append(f.onSettled, fn)
+		f.mu.Unlock()
+		return
+	}
+	f.mu.Unlock()
+	runSettled(fn)
+}
+
+// IsSettled reports whether the substrate has handed the job back.
+func (f *Future) IsSettled() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.settled
+}
+
+func (f *Future) settle() {
+	f.mu.Lock()
+	if f.settled {
+		f.mu.Unlock()
+		return
+	}
+	f.settled = true
+	if f.settledCh != nil {
+		close(f.settledCh)
+	}
+	fns := f.onSettled
+	f.onSettled = nil
+	f.mu.Unlock()
+	for _, fn := range fns {
+		runSettled(fn)
+	}
+}
+
+func runSettled(fn func()) {
+	defer func() { _ = recover() }()
+	fn()
 }

@@ -362,3 +362,62 @@ func TestNewFutureAndCompleted(t *testing.T) {
 	<-f.Done()
 	assert.Same(t, boom, f.Err())
 }
+
+// stubborn finishes its job only when hold closes, ignoring cancellation,
+// like a substrate in the middle of a long kernel.
+type stubborn struct{ hold chan struct{} }
+
+func (stubborn) Name() string              { return "stubborn" }
+func (stubborn) Kind() sokr.Kind           { return sokr.KindCPU }
+func (stubborn) Describe() sokr.Properties { return nil }
+func (s stubborn) Capability(context.Context, sokr.Program) sokr.Offer {
+	return sokr.Yes(s, sokr.Estimate{})
+}
+func (s stubborn) Dispatch(_ context.Context, j *sokr.Job) {
+	j.Go("stubborn", func(j *sokr.Job) (sokr.Result, error) {
+		<-s.hold
+		return sokr.Result{}, nil
+	})
+}
+
+func TestSettledAfterCancel(t *testing.T) {
+	hold := make(chan struct{})
+	rt := sokr.New()
+	require.NoError(t, rt.RegisterSubstrate(stubborn{hold: hold}))
+	fut := rt.Dispatch(context.Background(), &sokrtest.Program{}, nil)
+	require.NoError(t, fut.Cancel())
+	<-fut.Done()
+	assert.False(t, fut.IsSettled(), "the substrate still holds the job")
+	var calls atomic.Int32
+	fut.OnSettled(func() { calls.Add(1) })
+	settled := fut.Settled()
+	select {
+	case <-settled:
+		t.Fatal("settled before the substrate handed the job back")
+	default:
+	}
+	close(hold)
+	select {
+	case <-settled:
+	case <-time.After(10 * time.Second):
+		t.Fatal("never settled")
+	}
+	assert.True(t, fut.IsSettled())
+	assert.EqualValues(t, 1, calls.Load())
+	fut.OnSettled(func() { calls.Add(1) }) // after settling: runs at once
+	assert.EqualValues(t, 2, calls.Load())
+}
+
+func TestSettledWithCompletion(t *testing.T) {
+	rt := sokr.New()
+	require.NoError(t, rt.RegisterSubstrate(sokrtest.NewSyncFake("s")))
+	fut := rt.Dispatch(context.Background(), &sokrtest.Program{}, nil)
+	<-fut.Done()
+	assert.True(t, fut.IsSettled())
+	<-fut.Settled()
+
+	f2, complete := sokr.NewFuture()
+	assert.False(t, f2.IsSettled())
+	complete(sokr.Result{}, nil)
+	assert.True(t, f2.IsSettled())
+}

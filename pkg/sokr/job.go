@@ -50,10 +50,17 @@ func (j *Job) Start() { j.fut.markStarted() }
 // Complete delivers the outcome. Only the first completion counts (a
 // cancelled job's late result is dropped); it reports whether this call was
 // that one.
-func (j *Job) Complete(res Result, err error) bool { return j.fut.complete(res, err) }
+//
+// Completing also hands the job back (see Future.Settled): the substrate
+// must not touch the inputs afterwards.
+func (j *Job) Complete(res Result, err error) bool {
+	ok := j.fut.complete(res, err)
+	j.fut.settle()
+	return ok
+}
 
 // Fail completes the job with err.
-func (j *Job) Fail(err error) bool { return j.fut.complete(Result{}, err) }
+func (j *Job) Fail(err error) bool { return j.Complete(Result{}, err) }
 
 // Faultf completes the job with a FaultError naming substrate.
 func (j *Job) Faultf(substrate, format string, args ...any) bool {

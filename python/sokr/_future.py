@@ -94,6 +94,9 @@ class Result(Mapping[str, "np.ndarray[Any, Any]"]):
 
 # Every dispatched, unresolved future by ticket. Holding the future holds its inputs.
 _pending: dict[int, Future] = {}
+# The inputs of resolved dispatches whose substrate still works on them (a cancelled or timed-out
+# run finishing its current kernel), by ticket, until Go says it has let go of them.
+_held: dict[int, Any] = {}
 _lock = threading.Lock()
 
 
@@ -188,7 +191,9 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
                 outcome = _outcome(self._ticket, out)
             except BaseException as e:  # a failure reading the result is the dispatch's failure
                 outcome = e
-            _native.release(self._ticket)
+            if not _native.release(self._ticket):
+                with _lock:
+                    _held[self._ticket] = self._keep
             self.substrate = out.get("substrate") or None
             self.timings = Timings(*(out.get("timings") or (0.0, 0.0, 0.0)))
         self._keep = None
@@ -271,8 +276,11 @@ class _Pump(threading.Thread):
                 continue
             futs: list[Future] = []
             with _lock:
-                for t in batch.split(","):
-                    f = _pending.get(int(t))
+                for t in map(int, batch.split(",")):
+                    if t < 0:  # a substrate let go of a released run's inputs
+                        _held.pop(-t, None)
+                        continue
+                    f = _pending.get(t)
                     if f is not None and not f._resolving:
                         futs.append(f)
             if not futs:
@@ -319,8 +327,11 @@ def _shutdown() -> None:
         _pump.stopping = True
     with _lock:
         left = list(_pending.values())
+        held = list(_held.values())
     for f in left:
         _native.cancel(f._ticket)
         if f._keep is not None:
-            for a in f._keep:
-                ctypes.pythonapi.Py_IncRef(ctypes.py_object(a))
+            held.append(f._keep)
+    for keep in held:
+        for a in keep:
+            ctypes.pythonapi.Py_IncRef(ctypes.py_object(a))

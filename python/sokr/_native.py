@@ -54,7 +54,7 @@ wait: Callable[[int, float], bool] = _f.Wait
 cancel: Callable[[int], bool] = _f.Cancel
 outcome: Callable[[int], str] = _f.Outcome
 outcomes: Callable[[str], str] = _f.Outcomes
-release: Callable[[int], None] = _f.Release
+release: Callable[[int], bool] = _f.Release
 finish: Callable[[int, str], str] = _f.Finish
 pending: Callable[[], int] = _f.Pending
 

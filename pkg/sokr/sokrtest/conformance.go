@@ -215,6 +215,13 @@ func testCancel(t *testing.T, s sokr.Substrate, suite Suite) {
 	case cerr != nil && !errors.Is(cerr, sokr.ErrAlreadyDone):
 		t.Errorf("Cancel = %v, want nil or ErrAlreadyDone", cerr)
 	}
+	// The substrate hands the cancelled job back (it calls Complete, whose
+	// result is dropped), after which the inputs are the caller's again.
+	select {
+	case <-f.Settled():
+	case <-time.After(hangGuard):
+		t.Errorf("a cancelled job was never handed back (Job.Complete not called): its inputs can never be freed")
+	}
 	// A cancelled context cancels a dispatch the same way.
 	ctx, cancel := context.WithCancel(context.Background())
 	f = rt.Dispatch(ctx, c.Program, c.Inputs, c.Options...)
