@@ -114,7 +114,7 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
         self._keep = keep  # the input arrays, alive until completion
         self._program = program
         self._resolving = False
-        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        self._loop_waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
         self.substrate: str | None = None
         self.timings: Timings | None = None
 
@@ -161,7 +161,7 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
             with _lock:
                 registered = not self._resolving
                 if registered:
-                    self._waiters.append((loop, waiter))
+                    self._loop_waiters.append((loop, waiter))
             if registered:
                 try:
                     yield from waiter
@@ -204,7 +204,7 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
         else:
             self.set_result(outcome)
         with _lock:
-            waiters, self._waiters = self._waiters, []
+            waiters, self._loop_waiters = self._loop_waiters, []
         return waiters
 
 

@@ -292,15 +292,17 @@ func choose[T any](d []T, c []bool, a, b []T) {
 }
 
 // castTo converts src (of dtype from) to T. Float to integer truncates
-// toward zero (NaN and out-of-range values are unspecified, as in C and
-// NumPy); bool converts to 0 or 1.
+// toward zero, NaN gives 0 and values out of the integer's range saturate
+// (Go's own conversion leaves those unspecified and differs between
+// architectures; this is also what the C evaluator in fused.c does); bool
+// converts to 0 or 1.
 func castTo[T number](d []T, src []byte, from sokr.DType) {
 	n := len(d)
 	switch from {
 	case sokr.F32:
-		convert(d, as[float32](src, n))
+		fromFloat(d, as[float32](src, n))
 	case sokr.F64:
-		convert(d, as[float64](src, n))
+		fromFloat(d, as[float64](src, n))
 	case sokr.I32:
 		convert(d, as[int32](src, n))
 	case sokr.I64:
@@ -309,6 +311,38 @@ func castTo[T number](d []T, src []byte, from sokr.DType) {
 		s := as[uint8](src, n)
 		for i := range d {
 			d[i] = T(s[i] & 1)
+		}
+	}
+}
+
+// fromFloat converts floats to T, saturating as castTo describes when T is
+// an integer type.
+func fromFloat[T number, S float](d []T, s []S) {
+	switch di := any(d).(type) {
+	case []int32:
+		saturate(di, s, math.MinInt32, math.MaxInt32)
+	case []int64:
+		saturate(di, s, math.MinInt64, math.MaxInt64)
+	default:
+		convert(d, s)
+	}
+}
+
+// saturate converts s to integers in [lo, hi] (lo is -2^(bits-1), hi is
+// 2^(bits-1)-1): truncation toward zero, 0 for NaN, lo or hi out of range.
+func saturate[T integer, S float](d []T, s []S, lo, hi T) {
+	s = s[:len(d)]
+	flo, fhi := float64(lo), -float64(lo) // -2^(bits-1) and 2^(bits-1), exact
+	for i, x := range s {
+		switch f := float64(x); {
+		case f >= fhi:
+			d[i] = hi
+		case f < flo:
+			d[i] = lo
+		case f == f:
+			d[i] = T(f)
+		default: // NaN
+			d[i] = 0
 		}
 	}
 }

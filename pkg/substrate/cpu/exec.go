@@ -94,13 +94,13 @@ func (r *run) step(st step) error {
 		g := st.group
 		if g.n < groupGrain || workers == 1 {
 			sc := scratchPool.Get().(*scratch)
-			g.run(r.vals, out.Data, 0, g.n, sc)
+			runGroup(g, r.vals, out.Data, 0, g.n, sc)
 			scratchPool.Put(sc)
 			return nil
 		}
 		parallelFor(workers, g.n, groupGrain, func(lo, hi int) {
 			sc := scratchPool.Get().(*scratch)
-			g.run(r.vals, out.Data, lo, hi, sc)
+			runGroup(g, r.vals, out.Data, lo, hi, sc)
 			scratchPool.Put(sc)
 		})
 	case n.Op == native.OpBroadcast:

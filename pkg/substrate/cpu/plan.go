@@ -34,6 +34,7 @@ type group struct {
 	n      int // elements of the result
 	leaves []leaf
 	code   []instr
+	nat    nativeGroup // the group translated for the C evaluator (fused_cgo.go)
 }
 
 // leaf is a value a group reads: a stored node, full-sized or a scalar that
