@@ -64,16 +64,16 @@ def as_input(x: Any, index: int, want: TensorSpec | None) -> np.ndarray[Any, Any
             arr = arr.astype(np.float64)
         elif arr.dtype not in DTYPES and arr.dtype.kind in "iu":
             arr = arr.astype(np.int64)
+    if not arr.dtype.isnative:
+        raise InvalidInputError(
+            f"{where}: byte order is not native; use arr.astype(arr.dtype.newbyteorder('='))",
+            index=index,
+            name=name,
+        )
     if arr.dtype not in DTYPES:
         raise InvalidInputError(
             f"{where}: dtype {arr.dtype} is not supported; use one of "
             + ", ".join(str(d) for d in DTYPES),
-            index=index,
-            name=name,
-        )
-    if not arr.dtype.isnative:
-        raise InvalidInputError(
-            f"{where}: byte order is not native; use arr.astype(arr.dtype.newbyteorder('='))",
             index=index,
             name=name,
         )
