@@ -173,6 +173,11 @@ func (l *Lib) Threads() int {
 // dimensions, leading dimensions or slice lengths.
 var ErrBadArgs = errors.New("blas: invalid gemm arguments")
 
+// ErrExiting is returned by calls made while the process exits: from then on
+// the library is being torn down (see the note on sokr_quiesce in
+// dl_cgo.go), and the call computes nothing.
+var ErrExiting = errors.New("blas: the process is exiting")
+
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C in single precision, with
 // all matrices in row-major order (CblasRowMajor), where op(X) is X or Xᵀ
 // according to transA/transB. op(A) is m×k, op(B) is k×n and C is m×n.
@@ -196,7 +201,9 @@ func (l *Lib) Sgemm(transA, transB bool, m, n, k int, alpha float32,
 	if m == 0 || n == 0 {
 		return nil
 	}
-	l.sgemmCall(transA, transB, m, n, k, alpha, ptr(a), lda, ptr(b), ldb, beta, ptr(c), ldc)
+	if !l.sgemmCall(transA, transB, m, n, k, alpha, ptr(a), lda, ptr(b), ldb, beta, ptr(c), ldc) {
+		return ErrExiting
+	}
 	return nil
 }
 
@@ -214,7 +221,9 @@ func (l *Lib) Dgemm(transA, transB bool, m, n, k int, alpha float64,
 	if m == 0 || n == 0 {
 		return nil
 	}
-	l.dgemmCall(transA, transB, m, n, k, alpha, ptr(a), lda, ptr(b), ldb, beta, ptr(c), ldc)
+	if !l.dgemmCall(transA, transB, m, n, k, alpha, ptr(a), lda, ptr(b), ldb, beta, ptr(c), ldc) {
+		return ErrExiting
+	}
 	return nil
 }
 

@@ -13,6 +13,45 @@ package blas
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
+#include <time.h>
+
+// Process exit and BLAS calls in flight. OpenBLAS's library destructor joins
+// its worker threads; if another thread is inside a BLAS call at that moment
+// (a Go goroutine finishing a matmul while the host process exits), the join
+// never returns and the process hangs on exit. sokr_quiesce, registered with
+// atexit (whose handlers run before shared libraries' destructors), turns new
+// calls away and waits for those in flight to finish, for at most a minute.
+static atomic_int sokr_active;
+static atomic_int sokr_exiting;
+static atomic_int sokr_registered;
+
+static void sokr_quiesce(void) {
+	atomic_store(&sokr_exiting, 1);
+	struct timespec ms = {0, 1000000};
+	for (int i = 0; i < 60000 && atomic_load(&sokr_active) > 0; i++) {
+		nanosleep(&ms, NULL);
+	}
+}
+
+static void sokr_register_quiesce(void) {
+	if (atomic_exchange(&sokr_registered, 1) == 0) {
+		atexit(sokr_quiesce);
+	}
+}
+
+static int sokr_enter(void) {
+	atomic_fetch_add(&sokr_active, 1);
+	if (atomic_load(&sokr_exiting)) {
+		atomic_fetch_sub(&sokr_active, 1);
+		return 0;
+	}
+	return 1;
+}
+
+static void sokr_leave(void) {
+	atomic_fetch_sub(&sokr_active, 1);
+}
 
 // CBLAS enum values (cblas.h); enums are passed as C int.
 enum {
@@ -77,22 +116,34 @@ static const char *sokr_dladdr_fname(void *addr) {
 	return info.dli_fname;
 }
 
-static void sokr_sgemm(void *fn, int transA, int transB, int m, int n, int k,
+// sokr_sgemm and sokr_dgemm return 0 (and compute nothing) once the process
+// is exiting, 1 otherwise.
+static int sokr_sgemm(void *fn, int transA, int transB, int m, int n, int k,
 		float alpha, const float *a, int lda, const float *b, int ldb,
 		float beta, float *c, int ldc) {
+	if (!sokr_enter()) {
+		return 0;
+	}
 	((sokr_sgemm_fn)fn)(sokrCblasRowMajor,
 		transA ? sokrCblasTrans : sokrCblasNoTrans,
 		transB ? sokrCblasTrans : sokrCblasNoTrans,
 		m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+	sokr_leave();
+	return 1;
 }
 
-static void sokr_dgemm(void *fn, int transA, int transB, int m, int n, int k,
+static int sokr_dgemm(void *fn, int transA, int transB, int m, int n, int k,
 		double alpha, const double *a, int lda, const double *b, int ldb,
 		double beta, double *c, int ldc) {
+	if (!sokr_enter()) {
+		return 0;
+	}
 	((sokr_dgemm_fn)fn)(sokrCblasRowMajor,
 		transA ? sokrCblasTrans : sokrCblasNoTrans,
 		transB ? sokrCblasTrans : sokrCblasNoTrans,
 		m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+	sokr_leave();
+	return 1;
 }
 
 static void sokr_set_threads(void *fn, int n) {
@@ -152,6 +203,7 @@ func open(name string) (*Lib, error) {
 		C.sokr_dlclose(h)
 		return nil, err
 	}
+	C.sokr_register_quiesce()
 	lib := &Lib{name: name, handle: h, sgemm: sgemm, dgemm: dgemm}
 	lib.setTh, _ = sym("openblas_set_num_threads")
 	lib.getTh, _ = sym("openblas_get_num_threads")
@@ -185,18 +237,18 @@ func cbool(b bool) C.int {
 
 func (l *Lib) sgemmCall(transA, transB bool, m, n, k int, alpha float32,
 	a unsafe.Pointer, lda int, b unsafe.Pointer, ldb int, beta float32,
-	c unsafe.Pointer, ldc int) {
-	C.sokr_sgemm(l.sgemm, cbool(transA), cbool(transB),
+	c unsafe.Pointer, ldc int) bool {
+	return C.sokr_sgemm(l.sgemm, cbool(transA), cbool(transB),
 		C.int(m), C.int(n), C.int(k), C.float(alpha),
 		(*C.float)(a), C.int(lda), (*C.float)(b), C.int(ldb),
-		C.float(beta), (*C.float)(c), C.int(ldc))
+		C.float(beta), (*C.float)(c), C.int(ldc)) != 0
 }
 
 func (l *Lib) dgemmCall(transA, transB bool, m, n, k int, alpha float64,
 	a unsafe.Pointer, lda int, b unsafe.Pointer, ldb int, beta float64,
-	c unsafe.Pointer, ldc int) {
-	C.sokr_dgemm(l.dgemm, cbool(transA), cbool(transB),
+	c unsafe.Pointer, ldc int) bool {
+	return C.sokr_dgemm(l.dgemm, cbool(transA), cbool(transB),
 		C.int(m), C.int(n), C.int(k), C.double(alpha),
 		(*C.double)(a), C.int(lda), (*C.double)(b), C.int(ldb),
-		C.double(beta), (*C.double)(c), C.int(ldc))
+		C.double(beta), (*C.double)(c), C.int(ldc)) != 0
 }

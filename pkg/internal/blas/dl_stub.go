@@ -22,11 +22,11 @@ func (l *Lib) setThreadsCall(int) { panic("blas: unreachable") }
 func (l *Lib) threadsCall() int { panic("blas: unreachable") }
 
 func (l *Lib) sgemmCall(_, _ bool, _, _, _ int, _ float32, _ unsafe.Pointer, _ int,
-	_ unsafe.Pointer, _ int, _ float32, _ unsafe.Pointer, _ int) {
+	_ unsafe.Pointer, _ int, _ float32, _ unsafe.Pointer, _ int) bool {
 	panic("blas: unreachable")
 }
 
 func (l *Lib) dgemmCall(_, _ bool, _, _, _ int, _ float64, _ unsafe.Pointer, _ int,
-	_ unsafe.Pointer, _ int, _ float64, _ unsafe.Pointer, _ int) {
+	_ unsafe.Pointer, _ int, _ float64, _ unsafe.Pointer, _ int) bool {
 	panic("blas: unreachable")
 }
