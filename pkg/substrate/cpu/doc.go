@@ -41,6 +41,17 @@
 // # Semantics
 //
 // Results are those of IEEE arithmetic in the program's dtypes; f32 sums
-// accumulate in f64. Integer division by zero gives 0 and integer overflow
-// wraps (nothing traps); max and min propagate NaN, as NumPy's do.
+// accumulate in f64, and f32 transcendental functions are computed in f64
+// and rounded. Integer division by zero gives 0 and integer overflow wraps
+// (nothing traps); max and min propagate NaN, as NumPy's do. A cast from
+// float to integer truncates toward zero, gives 0 for NaN and saturates
+// out-of-range values at the integer's limits.
+//
+// # Kernels
+//
+// With cgo (the default), fused groups run in C compiled by gcc -O3 in
+// three copies (x86-64 baseline, AVX2, AVX-512) chosen at run time by the
+// CPU's features; the f64 transcendental functions then come from the C
+// library (glibc's are correctly rounded or within an ulp or two). Without
+// cgo, the same groups run as Go loops, with Go's math package.
 package cpu

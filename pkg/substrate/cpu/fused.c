@@ -383,12 +383,14 @@ INLINE void apply(const sokr_instr *in, void *d, const void *a, const void *b,
 	}
 }
 
-// splat fills n elements of d with the size-byte value v.
+// splat fills n elements of d with the size-byte value held in the first
+// bytes of v (in memory order, as the Go side copied them).
 INLINE void splat(void *restrict dst, uint64_t v, int size, int64_t n) {
 	switch (size) {
 	case 1: {
 		uint8_t *restrict d = dst;
-		uint8_t x = (uint8_t)v;
+		uint8_t x;
+		memcpy(&x, &v, sizeof x);
 		for (int64_t i = 0; i < n; i++) {
 			d[i] = x;
 		}

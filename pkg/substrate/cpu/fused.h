@@ -62,9 +62,9 @@ typedef struct {
 } sokr_instr;
 
 // sokr_leaf is one input of a group: a full array read at the block's
-// offset (data, element 0 of the whole array), or a scalar (value holds its
-// bits in native byte order) that is broadcast into scratch slot slot once
-// per call.
+// offset (data, element 0 of the whole array), or a scalar that is
+// broadcast into scratch slot slot once per call (its size bytes are the
+// first bytes of value, in memory order).
 typedef struct {
 	const void *data;
 	uint64_t value;

@@ -200,7 +200,11 @@ func (ng *nativeGroup) build(g *group) {
 	for k := range g.code {
 		in := &g.code[k]
 		for a := range argCount(in.op) {
-			lastUse[in.args[a]] = k
+			r := in.args[a]
+			if r < 0 || r >= nl+k {
+				return // not a register written before k
+			}
+			lastUse[r] = k
 		}
 	}
 	slot := make([]int, nl+nc)
@@ -217,8 +221,7 @@ func (ng *nativeGroup) build(g *group) {
 	}
 	leaves := make([]C.sokr_leaf, nl)
 	for r, lf := range g.leaves {
-		dt, ok := cDTypes[lf.dt]
-		if !ok || dt == 0 {
+		if _, ok := cDTypes[lf.dt]; !ok {
 			return
 		}
 		leaves[r] = C.sokr_leaf{size: C.int32_t(lf.dt.Size()), slot: -1}
@@ -244,12 +247,8 @@ func (ng *nativeGroup) build(g *group) {
 			ci.dst = C.int32_t(slot[dst])
 		}
 		n := argCount(in.op)
-		for a := range n {
-			r := in.args[a]
-			if r < 0 || r >= dst {
-				return
-			}
-			ci.args[a] = C.int32_t(r)
+		for a := range n { // unused args stay 0, a valid register
+			ci.args[a] = C.int32_t(in.args[a])
 		}
 		for a := range n {
 			r := in.args[a]

@@ -24,7 +24,7 @@ import (
 // and C math libraries are different implementations). These tests build
 // groups through the real planner and run both evaluators on the same data.
 
-// Lengths around the Go block (1024), the C block (SOKR_BLOCK, 2048) and
+// Lengths around one and two blocks (1024 elements in both evaluators) and
 // the vector widths.
 var fusedLens = []int{1, 7, 1023, 1024, 1025, 2047, 2049, 5000}
 
@@ -67,7 +67,8 @@ func withinULPs(n int64) tolerance {
 // multiplies by repeated squaring (a relative error growing with the
 // exponent), and on amd64 math.Log (and so math.Pow) is wrong for
 // subnormal inputs (golang/go#56600: math.Log(5e-324) is -709.09, not
-// -744.44). Those cases are checked against a better reference.
+// -744.44): there log is checked against log(x*2^54) - 54 ln 2, and pow
+// with a subnormal base is not compared.
 func mathTolerance(op string, dt sokr.DType) tolerance {
 	if !transcendental(op) {
 		return exact
