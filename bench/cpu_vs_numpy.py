@@ -43,7 +43,10 @@ def main() -> int:
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     proc = subprocess.run(
         ["go", "run", "./bench/cpu", "-reps", str(args.reps), "-n", str(args.n), "-m", str(args.m)],
-        cwd=root, check=True, capture_output=True, text=True,
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     sokr = json.loads(proc.stdout)
 
@@ -59,11 +62,16 @@ def main() -> int:
     try:
         from threadpoolctl import threadpool_info
 
-        np_blas = ", ".join(f"{i['internal_api']} {i.get('version')} ({i['num_threads']} threads)" for i in threadpool_info())
+        np_blas = ", ".join(
+            f"{i['internal_api']} {i.get('version')} ({i['num_threads']} threads)" for i in threadpool_info()
+        )
     except ImportError:
         np_blas = "unknown (pip install threadpoolctl)"
 
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}, numpy {np.__version__}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"python {platform.python_version()}, numpy {np.__version__}"
+    )
     print(f"numpy BLAS: {np_blas}; SOKR BLAS: {sokr['blas']}, workers {sokr['workers']}")
     print(f"{'workload':34} {'numpy':>10} {'sokr':>10} {'numpy/sokr':>11}")
     rows = [
@@ -73,13 +81,15 @@ def main() -> int:
     ]
     for name, t_np, t_sokr, target in rows:
         if t_sokr is None:
-            print(f"{name:34} {t_np*1e3:8.2f}ms {'n/a':>10} {'(no BLAS)':>11}")
+            print(f"{name:34} {t_np * 1e3:8.2f}ms {'n/a':>10} {'(no BLAS)':>11}")
             continue
-        print(f"{name:34} {t_np*1e3:8.2f}ms {t_sokr*1e3:8.2f}ms {t_np/t_sokr:10.2f}x  target {target}")
+        print(f"{name:34} {t_np * 1e3:8.2f}ms {t_sokr * 1e3:8.2f}ms {t_np / t_sokr:10.2f}x  target {target}")
     flops = 2 * args.m**3
-    print(f"matmul GFLOP/s: numpy {flops/np_mm/1e9:.1f}, sokr BLAS "
-          + (f"{flops/sokr['matmul_f32_blas_s']/1e9:.1f}" if sokr.get("matmul_f32_blas_s") else "n/a")
-          + f", sokr Go kernel {flops/sokr['matmul_f32_go_s']/1e9:.1f}")
+    print(
+        f"matmul GFLOP/s: numpy {flops / np_mm / 1e9:.1f}, sokr BLAS "
+        + (f"{flops / sokr['matmul_f32_blas_s'] / 1e9:.1f}" if sokr.get("matmul_f32_blas_s") else "n/a")
+        + f", sokr Go kernel {flops / sokr['matmul_f32_go_s'] / 1e9:.1f}"
+    )
     return 0
 
 

@@ -41,7 +41,10 @@ return out
 
 def main() -> None:
     print(f"sokr {sokr.__version__}")
-    print("substrates:", ", ".join(f"{s.name} ({s.kind}, blas={s.properties.get('blas')})" for s in sokr.substrates()))
+    print(
+        "substrates:",
+        ", ".join(f"{s.name} ({s.kind}, blas={s.properties.get('blas')})" for s in sokr.substrates()),
+    )
     print("IRs:", ", ".join(sokr.irs()))
 
     layer = sokr.program(LAYER)  # the IR is detected
@@ -62,8 +65,11 @@ def main() -> None:
     xs, ys = np.random.default_rng(0).random((2, 1_000_000), dtype=np.float32)
     t = time.perf_counter()
     out = sokr.run(saxpy, xs, ys)
-    print(f"\nfused 2*x + y over 1M floats on {out.substrate}: {(time.perf_counter() - t) * 1e3:.2f} ms,",
-          "matches numpy:", bool(np.allclose(out.value, 2 * xs + ys)))
+    print(
+        f"\nfused 2*x + y over 1M floats on {out.substrate}: {(time.perf_counter() - t) * 1e3:.2f} ms,",
+        "matches numpy:",
+        bool(np.allclose(out.value, 2 * xs + ys)),
+    )
 
     async def sweep() -> list[sokr.Result]:
         return await asyncio.gather(*(sokr.dispatch(layer, x * k, w) for k in range(100)))

@@ -55,7 +55,9 @@ def as_input(x: Any, index: int, want: TensorSpec | None) -> np.ndarray[Any, Any
         try:
             arr = np.asarray(x, dtype=want.numpy_dtype if want else None)
         except (TypeError, ValueError) as e:
-            raise InvalidInputError(f"{where}: cannot make an array of it: {e}", index=index, name=name) from None
+            raise InvalidInputError(
+                f"{where}: cannot make an array of it: {e}", index=index, name=name
+            ) from None
         if arr.dtype == np.dtype(object):
             raise InvalidInputError(
                 f"{where}: expected numbers, got {type(x).__name__}", index=index, name=name
@@ -72,8 +74,7 @@ def as_input(x: Any, index: int, want: TensorSpec | None) -> np.ndarray[Any, Any
         )
     if arr.dtype not in DTYPES:
         raise InvalidInputError(
-            f"{where}: dtype {arr.dtype} is not supported; use one of "
-            + ", ".join(str(d) for d in DTYPES),
+            f"{where}: dtype {arr.dtype} is not supported; use one of " + ", ".join(str(d) for d in DTYPES),
             index=index,
             name=name,
         )

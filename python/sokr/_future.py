@@ -42,20 +42,20 @@ class Result(Mapping[str, "np.ndarray[Any, Any]"]):
     """A completed dispatch's outputs, by name and in the program's order, with the substrate
     that ran it, the timings, and how the result was produced (``meta``).
 
-    Domain results that are not arrays (counts, spike trains) are in ``values``."""
+    Domain results that are not arrays (counts, spike trains) are in ``domain_values``."""
 
-    __slots__ = ("_names", "meta", "outputs", "substrate", "timings", "values")
+    __slots__ = ("domain_values", "meta", "outputs", "substrate", "timings")
 
     def __init__(
         self,
         outputs: dict[str, np.ndarray[Any, Any]],
-        values: dict[str, Any],
+        domain_values: dict[str, Any],
         substrate: str,
         timings: Timings,
         meta: dict[str, str],
     ) -> None:
         self.outputs = outputs
-        self.values = values
+        self.domain_values = domain_values
         self.substrate = substrate
         self.timings = timings
         self.meta = meta
@@ -173,7 +173,9 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
 
     # -- resolution --------------------------------------------------------------------------
 
-    def _resolve(self, out: dict[str, Any] | None) -> list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]:
+    def _resolve(
+        self, out: dict[str, Any] | None
+    ) -> list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]:
         """Set the outcome from Go (exactly once). Returns the asyncio waiters to wake."""
         with _lock:
             if self._resolving:
@@ -207,7 +209,6 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
             waiters, self._loop_waiters = self._loop_waiters, []
         return waiters
 
-
     def _finish(self) -> Result | None:
         """The fast path: outputs preallocated from the program's signature, copied and the
         ticket released in one call. None when it does not apply (an error, domain values)."""
@@ -221,7 +222,9 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
         _, substrate, q, st, fin = status.split("\t")
         self.substrate = substrate
         self.timings = Timings(float(q), float(st), float(fin))
-        return Result({s.name: a for s, a in zip(specs, arrays)}, {}, substrate, self.timings, {})
+        return Result(
+            {s.name: a for s, a in zip(specs, arrays, strict=True)}, {}, substrate, self.timings, {}
+        )
 
 
 def _outcome(ticket: int, out: dict[str, Any]) -> Result | BaseException:
@@ -238,7 +241,13 @@ def _outcome(ticket: int, out: dict[str, Any]) -> Result | BaseException:
         if arr.nbytes:
             _native.copy_output(ticket, i, arr.ctypes.data, arr.nbytes)
         outputs[o["name"]] = arr
-    return Result(outputs, values, out.get("substrate", ""), Timings(*out.get("timings", (0, 0, 0))), out.get("meta") or {})
+    return Result(
+        outputs,
+        values,
+        out.get("substrate", ""),
+        Timings(*out.get("timings", (0, 0, 0))),
+        out.get("meta") or {},
+    )
 
 
 def _wake(waiters: list[asyncio.Future[None]]) -> None:
@@ -287,7 +296,7 @@ class _Pump(threading.Thread):
                 continue
             outs = json.loads(_native.outcomes(",".join(str(f._ticket) for f in futs)))
             waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
-            for f, o in zip(futs, outs):
+            for f, o in zip(futs, outs, strict=True):
                 waiters += f._resolve(o)
                 del f  # drop the last reference promptly
             _notify(waiters)

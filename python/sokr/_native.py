@@ -64,7 +64,7 @@ def info(rt: int) -> dict[str, Any]:
 
 
 def new_runtime(substrates: str, policy: str) -> int:
-    return call(_f.NewRuntime, substrates, policy)
+    return int(call(_f.NewRuntime, substrates, policy))
 
 
 def close_runtime(rt: int, timeout: float) -> None:
@@ -72,7 +72,7 @@ def close_runtime(rt: int, timeout: float) -> None:
 
 
 def parse(rt: int, fmt: str, addr: int, n: int) -> int:
-    return call(_f.Parse, rt, fmt, addr, n)
+    return int(call(_f.Parse, rt, fmt, addr, n))
 
 
 def capability(rt: int, prog: int) -> list[dict[str, Any]]:
@@ -80,11 +80,11 @@ def capability(rt: int, prog: int) -> list[dict[str, Any]]:
 
 
 def dispatch(rt: int, prog: int, spec: str, substrate: str, policy: str, options: str) -> int:
-    return call(_f.Dispatch, rt, prog, spec, substrate, policy, options)
+    return int(call(_f.Dispatch, rt, prog, spec, substrate, policy, options))
 
 
 def dispatch_many(rt: int, prog: int, specs: str, substrate: str, policy: str, options: str) -> int:
-    return call(_f.DispatchMany, rt, prog, specs, substrate, policy, options)
+    return int(call(_f.DispatchMany, rt, prog, specs, substrate, policy, options))
 
 
 def copy_output(ticket: int, index: int, addr: int, n: int) -> None:

@@ -10,7 +10,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
@@ -22,7 +22,7 @@ from .errors import Offer
 #: A policy: the name of a built-in one ("first", "cheapest", "round_robin"), or a function
 #: given the program and the capable offers, returning the chosen Offer, its substrate name
 #: or its index.
-Policy = Union[str, Callable[["Program", list[Offer]], Union[Offer, str, int]]]
+Policy = str | Callable[["Program", list[Offer]], Offer | str | int]
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,16 @@ class Program:
         self._runtime = runtime
         self._info: dict[str, Any] = json.loads(_native.program_info(handle))
         sig = self._info.get("has_signature")
-        self._inputs = [TensorSpec(p["name"], p["dtype"], tuple(p["shape"])) for p in self._info["inputs"]] if sig else None
-        self._outputs = [TensorSpec(p["name"], p["dtype"], tuple(p["shape"])) for p in self._info["outputs"]] if sig else None
+        self._inputs = (
+            [TensorSpec(p["name"], p["dtype"], tuple(p["shape"])) for p in self._info["inputs"]]
+            if sig
+            else None
+        )
+        self._outputs = (
+            [TensorSpec(p["name"], p["dtype"], tuple(p["shape"])) for p in self._info["outputs"]]
+            if sig
+            else None
+        )
 
     def __del__(self) -> None:
         try:
@@ -89,7 +97,13 @@ class Program:
     def __repr__(self) -> str:
         sig = ""
         if self.inputs is not None:
-            sig = "(" + ", ".join(map(str, self.inputs)) + ") -> (" + ", ".join(map(str, self.outputs or [])) + ")"
+            sig = (
+                "("
+                + ", ".join(map(str, self.inputs))
+                + ") -> ("
+                + ", ".join(map(str, self.outputs or []))
+                + ")"
+            )
         return f"<sokr.Program {self.format} {sig}>"
 
     def _repr_html_(self) -> str:
@@ -242,9 +256,15 @@ class Runtime:
         sets = [_arrays(p, tuple(s)) for s in inputs]
         if not sets:
             return []
-        bar = _progress_bar(len(sets), progress if isinstance(progress, str) else f"sokr {p.format}") if progress else None
+        bar = (
+            _progress_bar(len(sets), progress if isinstance(progress, str) else f"sokr {p.format}")
+            if progress
+            else None
+        )
         sub, pol, opts = self._route(p, substrate, policy, options)
-        first = _native.dispatch_many(self._handle, p._handle, "\n".join(spec(a) for a in sets), sub, pol, opts)
+        first = _native.dispatch_many(
+            self._handle, p._handle, "\n".join(spec(a) for a in sets), sub, pol, opts
+        )
         futs = [track(Future(first + i, a, p)) for i, a in enumerate(sets)]
         if bar is not None:
             _advance(bar, futs)
@@ -283,7 +303,9 @@ class Runtime:
 
 def _arrays(p: Program, inputs: Sequence[Any]) -> list[np.ndarray[Any, Any]]:
     sig = p._inputs
-    return [as_input(x, i, sig[i] if sig is not None and i < len(sig) else None) for i, x in enumerate(inputs)]
+    return [
+        as_input(x, i, sig[i] if sig is not None and i < len(sig) else None) for i, x in enumerate(inputs)
+    ]
 
 
 def _choose(fn: Callable[..., Any], p: Program, offers: list[Offer]) -> str:
@@ -318,7 +340,7 @@ def _resolve_done(futs: list[Future]) -> None:
     if done:
         outs = json.loads(_native.outcomes(",".join(str(f._ticket) for f in done)))
         waiters = []
-        for f, o in zip(done, outs):
+        for f, o in zip(done, outs, strict=True):
             waiters += f._resolve(o)
         _notify(waiters)
 
@@ -360,7 +382,9 @@ def default_runtime() -> Runtime:
     return _default
 
 
-def gather(*futures: concurrent.futures.Future[Any], return_exceptions: bool = False) -> concurrent.futures.Future[list[Any]]:
+def gather(
+    *futures: concurrent.futures.Future[Any], return_exceptions: bool = False
+) -> concurrent.futures.Future[list[Any]]:
     """Combine futures into one whose result is the list of their results, in order. It can be
     awaited or waited on: ``await sokr.gather(f, g)`` or ``sokr.gather(f, g).result()``."""
     return _Gathered(list(futures), return_exceptions)
@@ -389,7 +413,11 @@ class _Gathered(concurrent.futures.Future):  # type: ignore[type-arg]
             return
         if not self._return_exceptions and (f.cancelled() or f.exception() is not None):
             try:
-                self.set_exception(errors.CancelledError("sokr: a gathered future was cancelled") if f.cancelled() else f.exception())
+                self.set_exception(
+                    errors.CancelledError("sokr: a gathered future was cancelled")
+                    if f.cancelled()
+                    else f.exception()
+                )
             except concurrent.futures.InvalidStateError:
                 pass
             return
@@ -417,11 +445,13 @@ class _Gathered(concurrent.futures.Future):  # type: ignore[type-arg]
         return asyncio.wrap_future(self).__await__()
 
 
-class as_completed:  # noqa: N801 - used like a function
+class as_completed:
     """Iterate futures as they complete, synchronously (``for f in sokr.as_completed(fs)``)
     or asynchronously (``async for f in sokr.as_completed(fs)``)."""
 
-    def __init__(self, futures: Iterable[concurrent.futures.Future[Any]], timeout: float | None = None) -> None:
+    def __init__(
+        self, futures: Iterable[concurrent.futures.Future[Any]], timeout: float | None = None
+    ) -> None:
         self._futs = list(futures)
         for f in self._futs:
             if not isinstance(f, concurrent.futures.Future):

@@ -127,7 +127,7 @@ class SubstrateFaultError(SokrError):
 
     @property
     def stack(self) -> str:
-        return self.detail.get("stack", "")
+        return str(self.detail.get("stack", ""))
 
 
 class ClosedError(SokrError):

@@ -6,10 +6,9 @@ import time
 
 import numpy as np
 import pytest
+from conftest import AXPY
 
 import sokr
-
-from conftest import AXPY
 
 
 def test_substrates_and_irs() -> None:

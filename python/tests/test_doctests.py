@@ -10,7 +10,9 @@ import pytest
 
 import sokr
 
-MODULES = ["sokr"] + [f"sokr.{m.name}" for m in pkgutil.iter_modules(sokr.__path__) if not m.name.startswith("_")]
+MODULES = ["sokr"] + [
+    f"sokr.{m.name}" for m in pkgutil.iter_modules(sokr.__path__) if not m.name.startswith("_")
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

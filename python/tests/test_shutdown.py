@@ -26,7 +26,11 @@ def test_interpreter_exits_with_futures_in_flight() -> None:
 
 def test_import_is_quick_and_side_effect_free() -> None:
     r = subprocess.run(
-        [sys.executable, "-c", "import time; t=time.perf_counter(); import sokr; print(time.perf_counter()-t)"],
+        [
+            sys.executable,
+            "-c",
+            "import time; t=time.perf_counter(); import sokr; print(time.perf_counter()-t)",
+        ],
         capture_output=True,
         text=True,
         timeout=60,
