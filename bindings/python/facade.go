@@ -19,6 +19,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -759,4 +760,73 @@ func Finish(ticket int64, outs string) string {
 		b = strconv.AppendFloat(b, unixSeconds(x), 'f', 9, 64)
 	}
 	return string(b)
+}
+
+// FinishMany is Finish for the count consecutive tickets from first (a
+// DispatchMany batch). outs describes, in the input-spec format, one buffer
+// per program output holding all count results stacked (dtype, [count,
+// shape...]); times is the address of count*3 float64s that receive each
+// run's queued, started and finished times (Unix seconds). For every run
+// that completed successfully with exactly the declared outputs, FinishMany
+// copies its outputs into row i, fills its times, releases its ticket and
+// marks it with a digit k >= 1 naming its substrate (the k-th of the
+// comma-separated names after the tab); every other run is marked '0' and
+// left untouched for the slow path (Outcome, CopyOutput, Release).
+func FinishMany(first, count int64, outs string, times uintptr) string {
+	if count <= 0 {
+		return "\t"
+	}
+	bufs, err := parseInputs(outs)
+	if err != nil {
+		return strings.Repeat("0", int(count)) + "\t"
+	}
+	for _, b := range bufs {
+		if len(b.Shape) == 0 || int64(b.Shape[0]) != count {
+			return strings.Repeat("0", int(count)) + "\t"
+		}
+	}
+	tv := unsafe.Slice((*float64)(*(*unsafe.Pointer)(unsafe.Pointer(&times))), count*3)
+	status := make([]byte, count)
+	var names []string
+	for i := int64(0); i < count; i++ {
+		status[i] = '0'
+		d, ok := tickets.get(first + i)
+		if !ok {
+			continue
+		}
+		res, err, done := d.fut.Poll()
+		if !done || err != nil || !d.fut.IsSettled() || len(res.Outputs) != len(bufs) {
+			continue
+		}
+		fits := true
+		for k, o := range res.Outputs {
+			b := bufs[k]
+			row := len(b.Data) / int(count)
+			if o.Value != nil || o.Tensor.DType != b.DType || !o.Tensor.Shape.Equal(b.Shape[1:]) || len(o.Tensor.Data) != row {
+				fits = false
+				break
+			}
+		}
+		if !fits {
+			continue
+		}
+		sub := d.fut.Substrate()
+		k := slices.Index(names, sub)
+		if k < 0 {
+			if len(names) == 9 {
+				continue // the slow path names it
+			}
+			names = append(names, sub)
+			k = len(names) - 1
+		}
+		for j, o := range res.Outputs {
+			row := len(bufs[j].Data) / int(count)
+			copy(bufs[j].Data[int(i)*row:], o.Tensor.Data)
+		}
+		t := d.fut.Timings()
+		tv[3*i], tv[3*i+1], tv[3*i+2] = unixSeconds(t.Queued), unixSeconds(t.Started), unixSeconds(t.Finished)
+		tickets.drop(first + i)
+		status[i] = byte('1' + k)
+	}
+	return string(status) + "\t" + strings.Join(names, ",")
 }

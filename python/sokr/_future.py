@@ -3,15 +3,14 @@ loop, resolved by one pump thread that drains completions from Go in batches."""
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import concurrent.futures
-import ctypes
 import html
 import json
 import threading
 import time
 from collections.abc import Generator, Iterator, Mapping
+from concurrent.futures._base import FINISHED as _FINISHED
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +20,8 @@ from . import _native, errors
 from ._arrays import NUMPY, spec
 
 if TYPE_CHECKING:
+    import asyncio
+
     from ._runtime import Program
 
 
@@ -138,6 +139,10 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
                 self._resolve(None)
 
     def result(self, timeout: float | None = None) -> Result:
+        # Fast path for a completed success (most small runs are, by the time they are read);
+        # _state and _result are concurrent.futures.Future's own, stable since Python 3.2.
+        if self._state == _FINISHED and self._exception is None:
+            return self._result  # type: ignore[no-any-return]
         self._wait(timeout)
         return super().result(0 if self.done() else timeout)  # type: ignore[no-any-return]
 
@@ -156,6 +161,8 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
 
     def __await__(self) -> Generator[Any, None, Result]:
         if not self.done():
+            import asyncio  # imported on first use: it is slow to import and many users never await
+
             loop = asyncio.get_running_loop()
             waiter: asyncio.Future[None] = loop.create_future()
             with _lock:
@@ -320,8 +327,19 @@ def track(fut: Future) -> Future:
 
 
 def track_completed(fut: Future) -> Future:
-    """Register a future, resolving it at once if Go already completed it (tiny programs run
-    inline), which spares the pump a round trip."""
+    """Resolve a just-dispatched future at once if Go already completed it (small programs run
+    inline), else register it with the pump.
+
+    Order matters: the fast path runs before the future is visible to the pump (nobody else
+    can resolve it). The facade queues no notification for a run that completed during
+    Dispatch, and for one completing later the notification comes after completion, so the
+    wait(0) after registering catches a completion the pump drained too early."""
+    result = fut._finish()
+    if result is not None:
+        fut._resolving = True
+        fut._keep = None
+        fut.set_result(result)
+        return fut
     track(fut)
     if _native.wait(fut._ticket, 0):
         _notify(fut._resolve(None))
@@ -332,6 +350,8 @@ def track_completed(fut: Future) -> Future:
 def _shutdown() -> None:
     """At interpreter exit: stop the pump, cancel what is in flight, and keep the inputs of
     dispatches still running alive for good, so that no substrate reads freed memory."""
+    import ctypes
+
     if _pump is not None:
         _pump.stopping = True
     with _lock:

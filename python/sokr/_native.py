@@ -56,6 +56,7 @@ outcome: Callable[[int], str] = _f.Outcome
 outcomes: Callable[[str], str] = _f.Outcomes
 release: Callable[[int], bool] = _f.Release
 finish: Callable[[int, str], str] = _f.Finish
+finish_many: Callable[[int, int, str, int], str] = _f.FinishMany
 pending: Callable[[], int] = _f.Pending
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import concurrent.futures
-import ctypes
 import html
 import json
 import os
@@ -16,7 +15,7 @@ import numpy as np
 
 from . import _native, errors
 from ._arrays import TensorSpec, as_input, spec
-from ._future import Future, _notify, track, track_completed
+from ._future import Future, Timings, _notify, track, track_completed
 from .errors import Offer
 
 #: A policy: the name of a built-in one ("first", "cheapest", "round_robin"), or a function
@@ -202,6 +201,8 @@ class Runtime:
                 f"sokr: cannot make a program from a {type(obj).__name__}: pass source text, bytes, "
                 f"a file path, or an object with __sokr_program__() (registered IRs: {', '.join(self.irs())})"
             )
+        import ctypes
+
         buf = ctypes.create_string_buffer(src, len(src)) if src else None
         addr = ctypes.addressof(buf) if buf is not None else 0
         handle = _native.parse(self._handle, ir or "", addr, len(src))
@@ -265,10 +266,10 @@ class Runtime:
         first = _native.dispatch_many(
             self._handle, p._handle, "\n".join(spec(a) for a in sets), sub, pol, opts
         )
-        futs = [track(Future(first + i, a, p)) for i, a in enumerate(sets)]
+        futs = [Future(first + i, a, p) for i, a in enumerate(sets)]
         if bar is not None:
             _advance(bar, futs)
-        _resolve_done(futs)
+        _finish_many(p, first, futs)
         return futs
 
     # -- helpers -----------------------------------------------------------------------------
@@ -333,10 +334,32 @@ def _choose(fn: Callable[..., Any], p: Program, offers: list[Offer]) -> str:
     )
 
 
-def _resolve_done(futs: list[Future]) -> None:
-    """Resolve, in one batch, the futures whose runs already completed (small programs run
-    during dispatch)."""
-    done = [f for f in futs if _native.wait(f._ticket, 0) and not f._resolving]
+def _finish_many(p: Program, first: int, futs: list[Future]) -> None:
+    """Resolve a just-dispatched batch: the runs that already completed (small programs run
+    during dispatch) in one call into Go, with their outputs copied into one stacked array per
+    output; the others are handed to the pump (see track_completed for why this order)."""
+    left = futs
+    if p._outputs:
+        n = len(futs)
+        stacked = [np.empty((n, *s.shape), s.numpy_dtype) for s in p._outputs]
+        times = np.empty((n, 3), np.float64)
+        status, _, names_s = _native.finish_many(first, n, spec(stacked), times.ctypes.data).partition("\t")
+        names = names_s.split(",")
+        tl = times.tolist()
+        left = []
+        for i, f in enumerate(futs):
+            k = ord(status[i]) - ord("0")
+            if k == 0:
+                left.append(f)
+                continue
+            timings = Timings(*tl[i])
+            f.substrate, f.timings = names[k - 1], timings
+            outputs = {s.name: a[i] for s, a in zip(p._outputs, stacked, strict=True)}
+            f._resolving, f._keep = True, None
+            f.set_result(Result(outputs, {}, names[k - 1], timings, {}))
+    for f in left:
+        track(f)
+    done = [f for f in left if _native.wait(f._ticket, 0) and not f._resolving]
     if done:
         outs = json.loads(_native.outcomes(",".join(str(f._ticket) for f in done)))
         waiters = []

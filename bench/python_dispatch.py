@@ -1,0 +1,106 @@
+"""Python-side costs of SOKR (the [python] issue's targets), measured in one run.
+
+  * sokr.dispatch(tiny).result(): median (target <= 20 us)
+  * await sokr.dispatch(tiny):      median (target <= 30 us)
+  * dispatch_many throughput from one thread (target >= 50,000 dispatches/s)
+  * import sokr in a fresh interpreter (target <= 150 ms)
+
+Usage: python bench/python_dispatch.py [--n 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+import sokr
+
+TINY = """sokr.native/1
+param x: f32[4]
+param y: f32[4]
+a: f32[] = const 2
+ax: f32[4] = mul a, x
+out: f32[4] = add ax, y
+return out
+"""
+
+
+def per_call(fn, n: int, rounds: int = 7) -> float:
+    """Median over rounds of the mean time per call of fn (n calls per round)."""
+    fn()
+    ts = []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            fn()
+        ts.append((time.perf_counter() - t0) / n)
+    return statistics.median(ts)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=20000)
+    args = ap.parse_args()
+    n = args.n
+    prog = sokr.program(TINY)
+    x = np.ones(4, np.float32)
+
+    sync = per_call(lambda: sokr.dispatch(prog, x, x).result(), n // 7)
+
+    async def awaited() -> float:
+        for _ in range(100):
+            await sokr.dispatch(prog, x, x)
+        ts = []
+        for _ in range(7):
+            t0 = time.perf_counter()
+            for _ in range(n // 7):
+                await sokr.dispatch(prog, x, x)
+            ts.append((time.perf_counter() - t0) / (n // 7))
+        return statistics.median(ts)
+
+    aw = asyncio.run(awaited())
+
+    batch = [(x, x)] * 1000
+    sokr.gather(*sokr.dispatch_many(prog, batch)).result()
+    t0 = time.perf_counter()
+    done = 0
+    while time.perf_counter() - t0 < 2.0:
+        futs = sokr.dispatch_many(prog, batch)
+        for f in futs:
+            f.result()
+        done += len(futs)
+    rate = done / (time.perf_counter() - t0)
+
+    imports = []
+    for _ in range(5):
+        r = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", "import sokr"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        total = [ln for ln in r.stderr.splitlines() if ln.rstrip().endswith("| sokr")]
+        imports.append(int(total[-1].split("|")[1]) / 1e6 if total else float("nan"))
+    imp = statistics.median(imports)
+
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}, sokr {sokr.__version__}"
+    )
+    print(f"{'measure':42} {'value':>14} {'target':>12}")
+    print(f"{'dispatch(tiny).result() median':42} {sync * 1e6:11.1f} us {'<= 20 us':>12}")
+    print(f"{'await dispatch(tiny) median':42} {aw * 1e6:11.1f} us {'<= 30 us':>12}")
+    print(f"{'dispatch_many, one thread':42} {rate:10,.0f} /s {'>= 50,000/s':>12}")
+    print(f"{'import sokr (cumulative, -X importtime)':42} {imp * 1e3:11.1f} ms {'<= 150 ms':>12}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
