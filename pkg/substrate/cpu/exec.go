@@ -4,6 +4,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/sokr-rs/sokr/pkg/internal/dirty"
 	"github.com/sokr-rs/sokr/pkg/ir/native"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
@@ -86,7 +87,9 @@ func (r *run) step(st step) error {
 		r.vals[st.node] = sokr.Tensor{DType: n.Type.DType, Shape: n.Type.Shape, Data: src.Data}
 		return nil
 	}
-	out := sokr.Tensor{DType: n.Type.DType, Shape: n.Type.Shape, Data: make([]byte, n.Type.Bytes())}
+	// Every kernel below writes all of its output, so the buffer need not be
+	// zeroed first (which costs as much as a quarter of a large fused run).
+	out := sokr.Tensor{DType: n.Type.DType, Shape: n.Type.Shape, Data: dirty.Bytes(int(n.Type.Bytes()))}
 	r.vals[st.node], r.owned[st.node] = out, true
 	workers := r.s.workers
 	switch {
