@@ -93,6 +93,10 @@ class Result(Mapping[str, "np.ndarray[Any, Any]"]):
         )
 
 
+# Outputs up to this size (in all) are preallocated before knowing whether the run succeeded,
+# to read them in one call; larger ones are allocated once success is known.
+FAST_OUTPUT_BYTES = 1 << 20
+
 # Every dispatched, unresolved future by ticket. Holding the future holds its inputs.
 _pending: dict[int, Future] = {}
 # The inputs of resolved dispatches whose substrate still works on them (a cancelled or timed-out
@@ -141,8 +145,10 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
     def result(self, timeout: float | None = None) -> Result:
         # Fast path for a completed success (most small runs are, by the time they are read);
         # _state and _result are concurrent.futures.Future's own, stable since Python 3.2.
+        if timeout is not None and not isinstance(timeout, (int, float)):
+            raise TypeError(f"timeout must be a number of seconds or None, not {type(timeout).__name__}")
         if self._state == _FINISHED and self._exception is None:
-            return self._result  # type: ignore[no-any-return]
+            return self._result  # type: ignore[return-value]
         self._wait(timeout)
         return super().result(0 if self.done() else timeout)  # type: ignore[no-any-return]
 
@@ -220,7 +226,8 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
         """The fast path: outputs preallocated from the program's signature, copied and the
         ticket released in one call. None when it does not apply (an error, domain values)."""
         specs = self._program._outputs if self._program is not None else None
-        if not specs:
+        if not specs or self._program is None or self._program._output_bytes > FAST_OUTPUT_BYTES:
+            # Large outputs take the slow path, which allocates only after a success.
             return None
         arrays = [np.empty(s.shape, s.numpy_dtype) for s in specs]
         status = _native.finish(self._ticket, spec(arrays))

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import _native, errors
 from ._arrays import TensorSpec, as_input, spec
-from ._future import Future, Timings, _notify, track, track_completed
+from ._future import FAST_OUTPUT_BYTES, Future, Timings, _notify, track, track_completed
 from .errors import Offer
 
 #: A policy: the name of a built-in one ("first", "cheapest", "round_robin"), or a function
@@ -36,7 +36,7 @@ class Substrate:
 class Program:
     """A parsed, verified program, ready to dispatch. Make one with :func:`sokr.program`."""
 
-    __slots__ = ("__weakref__", "_handle", "_info", "_inputs", "_outputs", "_runtime")
+    __slots__ = ("__weakref__", "_handle", "_info", "_inputs", "_output_bytes", "_outputs", "_runtime")
 
     def __init__(self, handle: int, runtime: Runtime) -> None:
         self._handle = handle
@@ -52,6 +52,9 @@ class Program:
             [TensorSpec(p["name"], p["dtype"], tuple(p["shape"])) for p in self._info["outputs"]]
             if sig
             else None
+        )
+        self._output_bytes = sum(
+            int(np.prod(s.shape, dtype=np.int64)) * s.numpy_dtype.itemsize for s in self._outputs or []
         )
 
     def __del__(self) -> None:
@@ -339,7 +342,7 @@ def _finish_many(p: Program, first: int, futs: list[Future]) -> None:
     during dispatch) in one call into Go, with their outputs copied into one stacked array per
     output; the others are handed to the pump (see track_completed for why this order)."""
     left = futs
-    if p._outputs:
+    if p._outputs and p._output_bytes * len(futs) <= 64 * FAST_OUTPUT_BYTES:
         n = len(futs)
         stacked = [np.empty((n, *s.shape), s.numpy_dtype) for s in p._outputs]
         times = np.empty((n, 3), np.float64)

@@ -112,3 +112,15 @@ def test_bad_options_are_typed(axpy: sokr.Program, ones4: np.ndarray) -> None:
         sokr.dispatch(axpy, ones4, ones4, timeout=-1)
     with pytest.raises(sokr.InvalidInputError, match="seed must be a non-negative integer"):
         sokr.dispatch(axpy, ones4, ones4, seed=1.5)
+
+
+def test_huge_declared_output_is_refused_not_allocated() -> None:
+    """A program whose output would not fit is refused with the reason, not met with a numpy
+    MemoryError from preallocating its outputs."""
+    p = sokr.program(
+        "sokr.native/1\nc: f64[1000000,1000000] = const 0\ny: f64[1000000,1000000] = neg c\nreturn y\n"
+    )
+    with pytest.raises(sokr.NoCapableSubstrateError, match="memory"):
+        sokr.run(p)
+    with pytest.raises(sokr.NoCapableSubstrateError, match="memory"):
+        sokr.dispatch_many(p, [()] * 3)[0].result(10)
