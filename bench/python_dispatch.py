@@ -92,7 +92,8 @@ def main() -> int:
     imp = statistics.median(imports)
 
     print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}, sokr {sokr.__version__}"
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"python {platform.python_version()}, sokr {sokr.__version__}"
     )
     print(f"{'measure':42} {'value':>14} {'target':>12}")
     print(f"{'dispatch(tiny).result() median':42} {sync * 1e6:11.1f} us {'<= 20 us':>12}")
