@@ -33,16 +33,18 @@ return out
 """
 
 
-def per_call(fn, n: int, rounds: int = 7) -> float:
-    """Median over rounds of the mean time per call of fn (n calls per round)."""
-    fn()
+def median_latency(fn, n: int) -> float:
+    """The median over n calls of one call's latency (each call timed on its own, so that the
+    shared machine's occasional stalls land in the tail, not in the median)."""
+    for _ in range(200):
+        fn()
+    clock = time.perf_counter_ns
     ts = []
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        ts.append((time.perf_counter() - t0) / n)
-    return statistics.median(ts)
+    for _ in range(n):
+        t0 = clock()
+        fn()
+        ts.append(clock() - t0)
+    return statistics.median(ts) / 1e9
 
 
 def main() -> int:
@@ -53,18 +55,18 @@ def main() -> int:
     prog = sokr.program(TINY)
     x = np.ones(4, np.float32)
 
-    sync = per_call(lambda: sokr.dispatch(prog, x, x).result(), n // 7)
+    sync = median_latency(lambda: sokr.dispatch(prog, x, x).result(), n)
 
     async def awaited() -> float:
-        for _ in range(100):
+        for _ in range(200):
             await sokr.dispatch(prog, x, x)
+        clock = time.perf_counter_ns
         ts = []
-        for _ in range(7):
-            t0 = time.perf_counter()
-            for _ in range(n // 7):
-                await sokr.dispatch(prog, x, x)
-            ts.append((time.perf_counter() - t0) / (n // 7))
-        return statistics.median(ts)
+        for _ in range(n):
+            t0 = clock()
+            await sokr.dispatch(prog, x, x)
+            ts.append(clock() - t0)
+        return statistics.median(ts) / 1e9
 
     aw = asyncio.run(awaited())
 
