@@ -218,3 +218,18 @@ func TestInfo(t *testing.T) {
 	_, err = Info(rt)
 	require.Error(t, err)
 }
+
+func TestFinishInline(t *testing.T) {
+	prog := parse(t, axpy)
+	x := []float32{1, 2, 3, 4}
+	ticket, err := Dispatch(0, prog, spec("f32", "4", x)+";"+spec("f32", "4", x), "", "", "")
+	require.NoError(t, err)
+	require.True(t, Wait(ticket, 10))
+	f := strings.Split(Finish(ticket, ""), "\t")
+	require.Len(t, f, 6)
+	assert.Equal(t, []string{"ok", "cpu"}, f[:2])
+	// 3, 6, 9, 12 as little-endian float32.
+	assert.Equal(t, "000040400000c0400000104100004041", f[5])
+	assert.Empty(t, Finish(ticket, ""), "the ticket was released")
+	runtime.KeepAlive(x)
+}
