@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import SLOW
 
 import sokr
 import sokr._future
@@ -35,14 +36,6 @@ c: f64[] = const 1
 b: f64[1000000,1000000] = broadcast c
 s: f64[] = reduce_sum b, axes=[0,1]
 return s
-"""
-
-SLOW = """sokr.native/1
-param x: f64[1200,1200]
-y: f64[1200,1200] = matmul x, x
-z: f64[1200,1200] = matmul y, y
-w: f64[1200,1200] = matmul z, z
-return w
 """
 
 
