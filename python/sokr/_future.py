@@ -142,7 +142,7 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
                 if step <= 0:
                     return
             if _native.wait(self._ticket, step):
-                self._resolve(None)
+                _notify(self._resolve(None))
 
     def result(self, timeout: float | None = None) -> Result:
         # Fast path for a completed success (most small runs are, by the time they are read);
@@ -151,19 +151,19 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
             raise TypeError(f"timeout must be a number of seconds or None, not {type(timeout).__name__}")
         if self._state == _FINISHED and self._exception is None:
             return self._result  # type: ignore[return-value]
-        self._wait(timeout)
-        return super().result(0 if self.done() else timeout)  # type: ignore[no-any-return]
+        self._wait(timeout)  # spends the whole timeout if need be: the check below must not wait
+        return super().result(0)  # type: ignore[no-any-return]
 
     def exception(self, timeout: float | None = None) -> BaseException | None:
         self._wait(timeout)
-        return super().exception(0 if self.done() else timeout)
+        return super().exception(0)
 
     def cancel(self) -> bool:
         """Cancel the dispatch; False when it had already completed."""
         if self.done():
             return self.cancelled()
         if _native.cancel(self._ticket):
-            self._resolve(None)
+            _notify(self._resolve(None))
             return True
         return False
 
@@ -184,6 +184,10 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
                     self.cancel()
                     raise
             self._wait(None)  # resolution may still be finishing on the pump thread
+        if self.cancelled():
+            import asyncio
+
+            raise asyncio.CancelledError()  # what awaiting a cancelled future raises in asyncio
         return self.result()
 
     # -- resolution --------------------------------------------------------------------------
@@ -208,9 +212,13 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
                 outcome = _outcome(self._ticket, out)
             except BaseException as e:  # a failure reading the result is the dispatch's failure
                 outcome = e
-            if not _native.release(self._ticket):
+            # Hold the inputs before releasing: Go may announce the settle (-ticket) to the pump
+            # before release() even returns.
+            with _lock:
+                _held[self._ticket] = self._keep
+            if _native.release(self._ticket):
                 with _lock:
-                    _held[self._ticket] = self._keep
+                    _held.pop(self._ticket, None)
             self.substrate = out.get("substrate") or None
             self.timings = Timings(*(out.get("timings") or (0.0, 0.0, 0.0)))
         self._keep = None

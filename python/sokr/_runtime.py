@@ -7,6 +7,7 @@ import html
 import json
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -460,10 +461,12 @@ class _Gathered(concurrent.futures.Future):  # type: ignore[type-arg]
                 pass
 
     def result(self, timeout: float | None = None) -> list[Any]:
+        deadline = None if timeout is None else time.monotonic() + timeout
         for f in self._futs:  # wait on the sokr futures, which wait with the GIL released
             if isinstance(f, Future):
-                f._wait(timeout)
-        return super().result(timeout)  # type: ignore[no-any-return]
+                f._wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        return super().result(left)  # type: ignore[no-any-return]
 
     def __await__(self) -> Any:
         import asyncio

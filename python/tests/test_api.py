@@ -175,3 +175,32 @@ def test_callbacks_run_exactly_once(axpy: sokr.Program, ones4: np.ndarray, slow:
     while len(calls) < len(futs) and time.monotonic() < deadline:
         time.sleep(0.01)
     assert sorted(calls) == list(range(len(futs)))
+
+
+def test_result_timeout_is_not_doubled() -> None:
+    """result/exception/gather(...).result wait their timeout once, not twice or per future."""
+    very_slow = sokr.program(
+        "sokr.native/1\nparam x: f64[2000,2000]\n"
+        + "".join(f"m{i + 1}: f64[2000,2000] = matmul m{i}, m{i}\n" for i in range(6)).replace("m0", "x", 2)
+        + "return m6\n"
+    )
+    fut, other = sokr.dispatch(very_slow, np.eye(2000)), sokr.dispatch(very_slow, np.eye(2000))
+    t0 = time.monotonic()
+    for wait in (fut.result, fut.exception, sokr.gather(fut, other).result):
+        with pytest.raises(concurrent.futures.TimeoutError):
+            wait(timeout=0.2)
+    assert time.monotonic() - t0 < 1.0  # 3 x 0.2 s; doubled or summed it would be >= 1.2 s
+    fut.cancel()
+    other.cancel()
+
+
+def test_cancelled_inputs_are_let_go_after_the_substrate_settles(slow: sokr.Program) -> None:
+    from sokr import _future
+
+    futs = [sokr.dispatch(slow, np.eye(1200)) for _ in range(3)]
+    for f in futs:
+        f.cancel()
+    deadline = time.monotonic() + 60
+    while _future._held and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _future._held

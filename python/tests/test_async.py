@@ -91,3 +91,23 @@ def test_await_from_loops_in_several_threads(axpy: sokr.Program) -> None:
     for t in threads:
         t.join(60)
     assert sorted(out) == [200 * 3 * k for k in range(4)]
+
+
+async def test_awaiting_task_wakes_when_another_cancels(slow: sokr.Program) -> None:
+    fut = sokr.dispatch(slow, np.eye(1200))
+    task = asyncio.ensure_future(_await(fut))
+    await asyncio.sleep(0.01)
+    assert fut.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, 10)
+
+
+async def test_awaiting_task_wakes_when_a_thread_reads_the_result(slow: sokr.Program) -> None:
+    fut = sokr.dispatch(slow, np.eye(1200))
+    task = asyncio.ensure_future(_await(fut))
+    await asyncio.sleep(0.01)
+    reader = threading.Thread(target=fut.result)
+    reader.start()
+    res = await asyncio.wait_for(task, 60)
+    reader.join()
+    np.testing.assert_array_equal(res.value, np.eye(1200))

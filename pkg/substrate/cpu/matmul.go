@@ -36,12 +36,12 @@ func (s *Substrate) gemm(dt sokr.DType, c, a, b []byte, m, k, n int) error {
 	switch dt {
 	case sokr.F32:
 		if s.blas != nil {
-			return s.blas.Sgemm(false, false, m, n, k, 1, view[float32](a), k, view[float32](b), n, 0, view[float32](c), n)
+			return s.blasErr(s.blas.Sgemm(false, false, m, n, k, 1, view[float32](a), k, view[float32](b), n, 0, view[float32](c), n))
 		}
 		kernels.MatmulF32(view[float32](c), view[float32](a), view[float32](b), m, k, n)
 	case sokr.F64:
 		if s.blas != nil {
-			return s.blas.Dgemm(false, false, m, n, k, 1, view[float64](a), k, view[float64](b), n, 0, view[float64](c), n)
+			return s.blasErr(s.blas.Dgemm(false, false, m, n, k, 1, view[float64](a), k, view[float64](b), n, 0, view[float64](c), n))
 		}
 		kernels.MatmulF64(view[float64](c), view[float64](a), view[float64](b), m, k, n)
 	case sokr.I32:
@@ -50,6 +50,15 @@ func (s *Substrate) gemm(dt sokr.DType, c, a, b []byte, m, k, n int) error {
 		kernels.MatmulI64(view[int64](c), view[int64](a), view[int64](b), m, k, n)
 	}
 	return nil
+}
+
+// blasErr reports a BLAS failure (arguments it cannot take, or a process
+// that is exiting) as a fault of this substrate.
+func (s *Substrate) blasErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &sokr.FaultError{Substrate: s.name, Msg: "matrix product through " + s.blas.Name() + " failed", Err: err}
 }
 
 // view reinterprets a whole byte slice as elements of T.
