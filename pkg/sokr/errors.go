@@ -79,6 +79,7 @@ type ProgramError struct {
 	Msg    string   // what, in words a user can act on
 }
 
+// Error describes the format, position and message.
 func (e *ProgramError) Error() string {
 	var b strings.Builder
 	b.WriteString("sokr: invalid program")
@@ -103,6 +104,7 @@ type InputError struct {
 	Msg   string
 }
 
+// Error describes the input and what is wrong with it.
 func (e *InputError) Error() string {
 	switch {
 	case e.Index < 0:
@@ -125,6 +127,7 @@ type NoCapableError struct {
 	Policy error   // set when substrates were capable but the policy chose none
 }
 
+// Error describes every substrate's refusal.
 func (e *NoCapableError) Error() string {
 	var b strings.Builder
 	b.WriteString("sokr: no capable substrate")
@@ -165,6 +168,7 @@ type FaultError struct {
 	Err       error  // underlying cause, if any
 }
 
+// Error describes the substrate and the panic or message.
 func (e *FaultError) Error() string {
 	msg := e.Msg
 	if e.Panic != nil {
@@ -190,6 +194,7 @@ type RegistrationError struct {
 	Err  error
 }
 
+// Error describes the name and why it was refused.
 func (e *RegistrationError) Error() string {
 	name := e.Name
 	if name == "" {
