@@ -1,6 +1,7 @@
 """Side-by-side: SOKR's cpu substrate against numpy on the same machine, in one run.
 
 Workloads (the [core] issue's targets):
+  * the Capability + Dispatch + Completion round trip of a tiny program (median <= 2 us);
   * fused a*x + y over 10M float32 (target: SOKR >= 1.5x numpy's speed);
   * 1024x1024 float32 matmul (target: SOKR's BLAS path >= 0.7x numpy's speed; the Go
     kernel's figure is reported too).
@@ -84,6 +85,10 @@ def main() -> int:
             print(f"{name:34} {t_np * 1e3:8.2f}ms {'n/a':>10} {'(no BLAS)':>11}")
             continue
         print(f"{name:34} {t_np * 1e3:8.2f}ms {t_sokr * 1e3:8.2f}ms {t_np / t_sokr:10.2f}x  target {target}")
+    print(
+        f"{'round trip, tiny program (Go, median)':34} {'':>10} {sokr['roundtrip_median_s'] * 1e6:8.2f}us"
+        f" {'':>11}  target <= 2 us"
+    )
     flops = 2 * args.m**3
     print(
         f"matmul GFLOP/s: numpy {flops / np_mm / 1e9:.1f}, sokr BLAS "

@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"slices"
 	"time"
 
@@ -93,6 +94,32 @@ return c
 		out[v.key] = t.Seconds()
 	}
 	out["matmul_n"] = m
+
+	// The round trip of a tiny program: Capability + Dispatch + Completion,
+	// each call timed on its own, the median reported. It runs last, after a
+	// pause that lets OpenBLAS's threads (which spin a while after each call)
+	// go idle, and a collection, so that neither competes with it.
+	time.Sleep(200 * time.Millisecond)
+	runtime.GC()
+	tiny, err := native.Parse([]byte("sokr.native/1\nparam x: f32[4]\nparam y: f32[4]\na: f32[] = const 2\nax: f32[4] = mul a, x\nout: f32[4] = add ax, y\nreturn out\n"))
+	if err != nil {
+		return err
+	}
+	tin := []sokr.Tensor{sokr.FromSlice([]float32{1, 2, 3, 4}), sokr.FromSlice([]float32{1, 1, 1, 1})}
+	calls := make([]time.Duration, 100_000)
+	for i := range calls {
+		start := time.Now()
+		if !rt.Capability(ctx, tiny)[0].OK {
+			return fmt.Errorf("cpu refused the tiny program")
+		}
+		if _, err := rt.Dispatch(ctx, tiny, tin).Wait(ctx); err != nil {
+			return err
+		}
+		calls[i] = time.Since(start)
+	}
+	slices.Sort(calls)
+	out["roundtrip_median_s"] = calls[len(calls)/2].Seconds()
+
 	out["blas"] = s.Describe()["blas"]
 	out["workers"] = s.Describe()["workers"]
 	return json.NewEncoder(os.Stdout).Encode(out)

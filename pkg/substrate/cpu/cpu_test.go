@@ -243,3 +243,24 @@ func check(t *testing.T, rng *rand.Rand, src string) {
 }
 
 func shapeText(s []int) string { return sokr.Shape(s).String() }
+
+// Large fused results are written with streaming stores, from a staging
+// block; odd sizes split the work at unaligned offsets. The values must be
+// the same as everywhere else.
+func TestLargeFusedResults(t *testing.T) {
+	for _, n := range []int{1_500_001, 2_097_152} {
+		p := parse(t, fmt.Sprintf("param x: f32[%[1]d]\nparam y: f32[%[1]d]\na: f32[] = const 2\nax: f32[%[1]d] = mul a, x\nout: f32[%[1]d] = add ax, y\nreturn out", n))
+		x, y := make([]float32, n), make([]float32, n)
+		for i := range x {
+			x[i], y[i] = float32(i%1000), float32(i%7)
+		}
+		for _, s := range []*cpu.Substrate{cpu.New(), cpu.New(cpu.WithWorkers(1)), cpu.New(cpu.WithWorkers(3))} {
+			out := sokr.View[float32](run(t, s, p, sokr.FromSlice(x), sokr.FromSlice(y)).Outputs[0].Tensor)
+			for i := range out {
+				if want := 2*x[i] + y[i]; out[i] != want {
+					t.Fatalf("n=%d workers=%s: out[%d] = %v, want %v", n, s.Describe()["workers"], i, out[i], want)
+				}
+			}
+		}
+	}
+}

@@ -421,16 +421,46 @@ static int64_t regs_bytes(int32_t nregs) {
 	return ((int64_t)nregs * (int64_t)sizeof(void *) + 63) & ~(int64_t)63;
 }
 
+// The scratch holds the register table, then a staging block for the
+// group's result (see STREAM_BYTES), then the slots.
 int64_t sokr_fused_scratch_bytes(int32_t nregs, int32_t nslots) {
-	return regs_bytes(nregs) + (int64_t)nslots * SOKR_BLOCK * 8;
+	return regs_bytes(nregs) + (int64_t)(nslots + 1) * SOKR_BLOCK * 8;
 }
+
+// Results of at least STREAM_BYTES per call are written with non-temporal
+// (streaming) stores: computed into the staging block, which stays in L1,
+// then copied out without first reading the destination's cache lines
+// ("read for ownership"), which would otherwise add a third of the memory
+// traffic of a*x + y. Smaller results stay cached for whoever reads them next.
+#define STREAM_BYTES (4 << 20)
+
+#if defined(__x86_64__)
+// stream_copy copies n bytes to dst with 16-byte streaming stores (SSE2, in
+// every x86-64), after an ordinary copy of the unaligned head.
+INLINE void stream_copy(char *restrict dst, const char *restrict src, int64_t n) {
+	int64_t head = (int64_t)((16 - ((uintptr_t)dst & 15)) & 15);
+	if (head > n) {
+		head = n;
+	}
+	memcpy(dst, src, (size_t)head);
+	int64_t i = head;
+	for (; i + 16 <= n; i += 16) {
+		_mm_stream_si128((__m128i *)(dst + i), _mm_loadu_si128((const __m128i *)(src + i)));
+	}
+	memcpy(dst + i, src + i, (size_t)(n - i));
+}
+#define SOKR_STREAM 1
+#else
+#define SOKR_STREAM 0
+#endif
 
 // run_blocks is the evaluator, inlined into each ISA variant below.
 INLINE void run_blocks(const sokr_instr *code, int32_t ncode,
 	const sokr_leaf *leaves, int32_t nleaves,
 	void *out, int64_t lo, int64_t hi, void *scratch) {
 	const void **regs = scratch;
-	char *slots = (char *)scratch + regs_bytes(nleaves + ncode);
+	char *stage = (char *)scratch + regs_bytes(nleaves + ncode);
+	char *slots = stage + SOKR_BLOCK * 8;
 	// Scalar leaves are broadcast into their slots once per call, as far as
 	// the first (longest) block needs.
 	int64_t width = hi - lo < SOKR_BLOCK ? hi - lo : SOKR_BLOCK;
@@ -444,6 +474,7 @@ INLINE void run_blocks(const sokr_instr *code, int32_t ncode,
 	}
 	const sokr_instr *last = &code[ncode - 1];
 	int64_t outsize = dtype_size(last->out);
+	int stream = SOKR_STREAM && (hi - lo) * outsize >= STREAM_BYTES;
 	for (int64_t b = lo; b < hi; b += SOKR_BLOCK) {
 		int64_t n = hi - b < SOKR_BLOCK ? hi - b : SOKR_BLOCK;
 		for (int32_t r = 0; r < nleaves; r++) {
@@ -454,12 +485,23 @@ INLINE void run_blocks(const sokr_instr *code, int32_t ncode,
 		}
 		for (int32_t k = 0; k < ncode; k++) {
 			const sokr_instr *in = &code[k];
-			void *d = in == last ? (char *)out + b * outsize
-				: slots + (int64_t)in->dst * SOKR_BLOCK * 8;
+			void *d = in != last ? slots + (int64_t)in->dst * SOKR_BLOCK * 8
+				: stream ? stage
+				: (char *)out + b * outsize;
 			regs[nleaves + k] = d;
 			apply(in, d, regs[in->args[0]], regs[in->args[1]], regs[in->args[2]], n);
 		}
+#if SOKR_STREAM
+		if (stream) {
+			stream_copy((char *)out + b * outsize, stage, n * outsize);
+		}
+#endif
 	}
+#if SOKR_STREAM
+	if (stream) {
+		_mm_sfence(); // streaming stores are weakly ordered: publish them before returning
+	}
+#endif
 }
 
 #define RUN_ARGS const sokr_instr *code, int32_t ncode, const sokr_leaf *leaves, \
