@@ -327,14 +327,8 @@ class _Pump(threading.Thread):
                     f = _pending.get(t)
                     if f is not None and not f._resolving:
                         futs.append(f)
-            if not futs:
-                continue
-            outs = json.loads(_native.outcomes(",".join(str(f._ticket) for f in futs)))
-            waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
-            for f, o in zip(futs, outs, strict=True):
-                waiters += f._resolve(o)
-                del f  # drop the last reference promptly
-            _notify(waiters)
+            resolve_batch(futs)
+            del futs  # drop the last references promptly
 
 
 _pump: _Pump | None = None
@@ -354,6 +348,34 @@ def track(fut: Future) -> Future:
     return fut
 
 
+def resolve_batch(futs: list[Future]) -> None:
+    """Resolve futures whose runs completed, reading all their outcomes in one call, and wake
+    their asyncio waiters."""
+    if not futs:
+        return
+    outs = json.loads(_native.outcomes(",".join(str(f._ticket) for f in futs)))
+    waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+    for f, o in zip(futs, outs, strict=True):
+        waiters += f._resolve(o)
+    _notify(waiters)
+
+
+def track_all(futs: list[Future]) -> None:
+    """Register just-dispatched futures with the pump, then resolve those whose runs have
+    already completed (see track_completed for why in this order)."""
+    for f in futs:
+        track(f)
+    resolve_batch([f for f in futs if _native.wait(f._ticket, 0) and not f._resolving])
+
+
+def resolved(fut: Future, result: Result) -> Future:
+    """Complete a future nobody else can see yet (before track) with a result read at once."""
+    fut._resolving = True
+    fut._keep = None
+    fut.set_result(result)
+    return fut
+
+
 def track_completed(fut: Future) -> Future:
     """Resolve a just-dispatched future at once if Go already completed it (small programs run
     inline), else register it with the pump.
@@ -364,13 +386,8 @@ def track_completed(fut: Future) -> Future:
     wait(0) after registering catches a completion the pump drained too early."""
     result = fut._finish()
     if result is not None:
-        fut._resolving = True
-        fut._keep = None
-        fut.set_result(result)
-        return fut
-    track(fut)
-    if _native.wait(fut._ticket, 0):
-        _notify(fut._resolve(None))
+        return resolved(fut, result)
+    track_all([fut])
     return fut
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import _native, errors
 from ._arrays import TensorSpec, as_input, spec
-from ._future import FAST_OUTPUT_BYTES, Future, Timings, _notify, track, track_completed
+from ._future import FAST_OUTPUT_BYTES, Future, Timings, resolved, track_all, track_completed
 from .errors import Offer
 
 #: A policy: the name of a built-in one ("first", "cheapest", "round_robin"), or a function
@@ -359,17 +359,8 @@ def _finish_many(p: Program, first: int, futs: list[Future]) -> None:
             timings = Timings(*tl[i])
             f.substrate, f.timings = names[k - 1], timings
             outputs = {s.name: a[i] for s, a in zip(p._outputs, stacked, strict=True)}
-            f._resolving, f._keep = True, None
-            f.set_result(Result(outputs, {}, names[k - 1], timings, {}))
-    for f in left:
-        track(f)
-    done = [f for f in left if _native.wait(f._ticket, 0) and not f._resolving]
-    if done:
-        outs = json.loads(_native.outcomes(",".join(str(f._ticket) for f in done)))
-        waiters = []
-        for f, o in zip(done, outs, strict=True):
-            waiters += f._resolve(o)
-        _notify(waiters)
+            resolved(f, Result(outputs, {}, names[k - 1], timings, {}))
+    track_all(left)
 
 
 def _progress_bar(total: int, desc: str) -> Any:
