@@ -760,15 +760,20 @@ func Finish(ticket int64, outs string) string {
 		copy(bufs[i].Data, o.Tensor.Data)
 	}
 	tickets.drop(ticket)
-	t := d.fut.Timings()
-	b := make([]byte, 0, 96)
+	return string(appendDone(make([]byte, 0, 96), d.fut))
+}
+
+// appendDone appends Finish's success status: "ok", the substrate and the
+// queued, started and finished times (Unix seconds), tab-separated.
+func appendDone(b []byte, f *sokr.Future) []byte {
+	t := f.Timings()
 	b = append(b, "ok\t"...)
-	b = append(b, d.fut.Substrate()...)
+	b = append(b, f.Substrate()...)
 	for _, x := range []time.Time{t.Queued, t.Started, t.Finished} {
 		b = append(b, '\t')
 		b = strconv.AppendFloat(b, unixSeconds(x), 'f', 9, 64)
 	}
-	return string(b)
+	return b
 }
 
 // FinishMany is Finish for the count consecutive tickets from first (a
@@ -855,14 +860,7 @@ func finishInline(ticket int64, d *dispatch, res sokr.Result) string {
 		return ""
 	}
 	tickets.drop(ticket)
-	t := d.fut.Timings()
-	b := make([]byte, 0, 96+2*total+len(res.Outputs))
-	b = append(b, "ok\t"...)
-	b = append(b, d.fut.Substrate()...)
-	for _, x := range []time.Time{t.Queued, t.Started, t.Finished} {
-		b = append(b, '\t')
-		b = strconv.AppendFloat(b, unixSeconds(x), 'f', 9, 64)
-	}
+	b := appendDone(make([]byte, 0, 96+2*total+len(res.Outputs)), d.fut)
 	for _, o := range res.Outputs {
 		b = append(b, '\t')
 		b = hex.AppendEncode(b, o.Tensor.Data)
