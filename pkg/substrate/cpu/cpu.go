@@ -98,13 +98,10 @@ func (s *Substrate) Capability(_ context.Context, p sokr.Program) sokr.Offer {
 	if !ok {
 		return sokr.No(s, fmt.Sprintf("runs %s programs only, not %s", native.Format, p.Format()))
 	}
-	for i := range np.Nodes {
-		n := &np.Nodes[i]
-		if !supportedDTypes[n.Type.DType] {
-			return sokr.No(s, fmt.Sprintf("value %s has dtype %v, which this substrate does not support", n.Name, n.Type.DType))
-		}
-	}
 	pl := compile(np)
+	if pl.unsupported != "" {
+		return sokr.No(s, pl.unsupported)
+	}
 	if pl.peakBytes > s.budget {
 		return sokr.No(s, fmt.Sprintf("needs %s of memory, its budget is %s (see cpu.WithMemoryBudget)",
 			formatBytes(pl.peakBytes), formatBytes(s.budget)))

@@ -1,6 +1,8 @@
 package cpu
 
 import (
+	"fmt"
+
 	"github.com/sokr-rs/sokr/pkg/ir/native"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
@@ -18,6 +20,9 @@ type plan struct {
 	peakBytes int64
 	// work counts element operations, for estimates and the inline threshold.
 	work int64
+	// unsupported says why the substrate cannot run the program ("" if it
+	// can), found once here rather than on every Capability call.
+	unsupported string
 }
 
 // step computes one stored node.
@@ -91,6 +96,9 @@ func newPlan(p *native.Program) *plan {
 	}
 	for i := range nodes {
 		n := &nodes[i]
+		if !supportedDTypes[n.Type.DType] && pl.unsupported == "" {
+			pl.unsupported = fmt.Sprintf("value %s has dtype %v, which this substrate does not support", n.Name, n.Type.DType)
+		}
 		pl.work += int64(n.Type.Shape.NumElements())
 		switch {
 		case n.Op == native.OpParam:
