@@ -16,11 +16,11 @@ type ChannelKind uint8
 // (cudaq::depolarization_channel, bit_flip_channel, ...).
 const (
 	Depolarizing     ChannelKind = iota // 1 or 2 qubits: each non-identity Pauli with probability P/3 (P/15)
-	BitFlip                            // X with probability P
-	PhaseFlip                          // Z with probability P
-	AmplitudeDamping                   // decay |1> -> |0> with probability P
-	PhaseDamping                       // loss of phase with probability P
-	Kraus                              // explicit Kraus operators on any number of qubits
+	BitFlip                             // X with probability P
+	PhaseFlip                           // Z with probability P
+	AmplitudeDamping                    // decay |1> -> |0> with probability P
+	PhaseDamping                        // loss of phase with probability P
+	Kraus                               // explicit Kraus operators on any number of qubits
 )
 
 var channelNames = [...]string{"depolarizing", "bit_flip", "phase_flip", "amplitude_damping", "phase_damping", "kraus"}
