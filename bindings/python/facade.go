@@ -28,6 +28,7 @@ import (
 	"unsafe"
 
 	"github.com/sokr-rs/sokr/pkg/defaults"
+	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/ir/native"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
@@ -259,6 +260,7 @@ type programInfo struct {
 	Inputs       []paramInfo      `json:"inputs"`
 	Outputs      []paramInfo      `json:"outputs"`
 	HasSignature bool             `json:"has_signature"`
+	Circuit      *circuitInfo     `json:"circuit,omitempty"`
 }
 
 // ProgramInfo describes a program as JSON: format, requirements, and its
@@ -280,6 +282,9 @@ func ProgramInfo(prog int64) string {
 			n := &np.Nodes[idx]
 			in.Outputs = append(in.Outputs, paramInfo{Name: n.Name, DType: n.Type.DType.String(), Shape: n.Type.Shape})
 		}
+	}
+	if c, ok := p.(*circuit.Program); ok {
+		in.Circuit = circuitInfoOf(c)
 	}
 	b, _ := json.Marshal(in)
 	return string(b)

@@ -116,3 +116,15 @@ def run(prog: Any, *inputs: Any, timeout: float | None = None, **kw: Any) -> Res
 def dispatch_many(prog: Any, inputs: Any, **kw: Any) -> list[Future]:
     """Dispatch ``prog`` once per input set. See :meth:`Runtime.dispatch_many`."""
     return default_runtime().dispatch_many(prog, inputs, **kw)
+
+
+# Domain packages load on first use, keeping `import sokr` fast.
+_SUBMODULES = ("quantum", "native")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'sokr' has no attribute {name!r}")

@@ -9,10 +9,10 @@ import html
 import json
 import threading
 import time
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from concurrent.futures._base import FINISHED as _FINISHED
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
 
@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     import asyncio
 
     from ._runtime import Program
+
+
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -260,6 +263,61 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
         return Result(
             {s.name: a for s, a in zip(specs, arrays, strict=True)}, {}, substrate, self.timings, {}
         )
+
+
+class Derived(concurrent.futures.Future, Generic[R]):  # type: ignore[type-arg]
+    """A future for ``convert(result)`` of a dispatch's :class:`Future`: what domain APIs
+    return (``sokr.quantum.sample_async`` gives a future of a SampleResult). It waits,
+    awaits and cancels like the dispatch's future; a failing ``convert`` fails it."""
+
+    def __init__(self, inner: Future, convert: Callable[[Result], R]) -> None:
+        super().__init__()
+        self._inner = inner
+        self._convert = convert
+        inner.add_done_callback(self._settle)
+
+    def _settle(self, inner: concurrent.futures.Future[Any]) -> None:
+        if inner.cancelled():
+            concurrent.futures.Future.cancel(self)
+            return
+        exc = inner.exception(0)
+        if exc is not None:
+            self.set_exception(exc)
+            return
+        try:
+            self.set_result(self._convert(inner.result(0)))
+        except BaseException as e:
+            self.set_exception(e)
+
+    def __repr__(self) -> str:
+        return repr(self._inner).replace("sokr.Future", "sokr.Derived", 1)
+
+    @property
+    def substrate(self) -> str | None:
+        """The substrate that ran it, once done."""
+        return self._inner.substrate
+
+    def result(self, timeout: float | None = None) -> R:
+        # Waits in Go with the GIL released; raises TimeoutError or CancelledError as the
+        # dispatch's future does. Once it is done, _settle sets this one at once (on the thread
+        # that resolved it), so the wait below is short.
+        self._inner.exception(timeout)
+        return super().result()  # type: ignore[no-any-return]
+
+    def exception(self, timeout: float | None = None) -> BaseException | None:
+        self._inner.exception(timeout)
+        return super().exception()
+
+    def cancel(self) -> bool:
+        return self._inner.cancel()
+
+    def __await__(self) -> Generator[Any, None, R]:
+        try:
+            yield from self._inner.__await__()
+        except BaseException:
+            if not self.done():
+                raise
+        return self.result()
 
 
 def _outcome(ticket: int, out: dict[str, Any]) -> Result | BaseException:

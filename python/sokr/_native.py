@@ -90,3 +90,7 @@ def dispatch_many(rt: int, prog: int, specs: str, substrate: str, policy: str, o
 
 def copy_output(ticket: int, index: int, addr: int, n: int) -> None:
     call(_f.CopyOutput, ticket, index, addr, n)
+
+
+def with_noise(prog: int, rules: str) -> int:
+    return int(call(_f.WithNoise, prog, rules))

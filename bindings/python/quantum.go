@@ -1,0 +1,94 @@
+package facade
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/sokr-rs/sokr/pkg/ir/circuit"
+	"github.com/sokr-rs/sokr/pkg/sokr"
+)
+
+// circuitInfo is what Python needs to know of a circuit: its size, its
+// registers and its runtime parameters.
+type circuitInfo struct {
+	Qubits      int                `json:"qubits"`
+	Clbits      int                `json:"clbits"`
+	QRegs       []circuit.Register `json:"qregs"`
+	CRegs       []circuit.Register `json:"cregs"`
+	Params      []string           `json:"params"`
+	Measured    bool               `json:"measured"`
+	Source      string             `json:"source"`
+	Unsupported []string           `json:"unsupported"`
+}
+
+func circuitInfoOf(p *circuit.Program) *circuitInfo {
+	in := &circuitInfo{Qubits: p.Qubits, Clbits: p.Clbits, QRegs: p.QRegs, CRegs: p.CRegs, Params: p.Params,
+		Measured: p.Measured(), Source: p.Source, Unsupported: []string{}}
+	for _, u := range p.Unsupported {
+		in.Unsupported = append(in.Unsupported, fmt.Sprintf("%s at %s", u.Feature, u.Pos))
+	}
+	if in.QRegs == nil {
+		in.QRegs = []circuit.Register{}
+	}
+	if in.CRegs == nil {
+		in.CRegs = []circuit.Register{}
+	}
+	if in.Params == nil {
+		in.Params = []string{}
+	}
+	return in
+}
+
+// noiseRule is one rule of a noise model as Python sends it.
+type noiseRule struct {
+	Gate    string  `json:"gate"`
+	Qubits  []int   `json:"qubits"`
+	Channel string  `json:"channel"`
+	P       float64 `json:"p"`
+	// Kraus operators, each flattened row-major as re and im parts.
+	Ops []struct {
+		Re []float64 `json:"re"`
+		Im []float64 `json:"im"`
+	} `json:"ops"`
+}
+
+// WithNoise returns a new program handle: circuit prog with the noise model
+// rules (a JSON list of {gate, qubits, channel, p, ops}) applied.
+func WithNoise(prog int64, rules string) (int64, error) {
+	p, ok := programs.get(prog)
+	if !ok {
+		return 0, fail(&sokr.ProgramError{Msg: fmt.Sprintf("no program with handle %d (freed?)", prog)})
+	}
+	c, ok := p.(*circuit.Program)
+	if !ok {
+		return 0, fail(&sokr.ProgramError{Format: p.Format(), Msg: "a noise model applies to quantum circuits only, not " + p.Format()})
+	}
+	var in []noiseRule
+	if err := json.Unmarshal([]byte(rules), &in); err != nil {
+		return 0, fail(&sokr.InputError{Index: -1, Name: "noise_model", Msg: "noise model is not valid JSON: " + err.Error()})
+	}
+	out := make([]circuit.NoiseRule, len(in))
+	for i, r := range in {
+		kind, ok := circuit.ChannelNamed(r.Channel)
+		if !ok {
+			return 0, fail(&sokr.InputError{Index: -1, Name: "noise_model", Msg: fmt.Sprintf("noise rule %d: unknown channel %q", i, r.Channel)})
+		}
+		ch := circuit.Channel{Kind: kind, P: r.P}
+		for j, op := range r.Ops {
+			if len(op.Re) != len(op.Im) {
+				return 0, fail(&sokr.InputError{Index: -1, Name: "noise_model", Msg: fmt.Sprintf("noise rule %d: kraus operator %d has %d real and %d imaginary parts", i, j, len(op.Re), len(op.Im))})
+			}
+			m := make([]complex128, len(op.Re))
+			for k := range m {
+				m[k] = complex(op.Re[k], op.Im[k])
+			}
+			ch.Ops = append(ch.Ops, m)
+		}
+		out[i] = circuit.NoiseRule{Gate: r.Gate, Qubits: r.Qubits, Channel: ch}
+	}
+	n, err := circuit.WithNoise(c, out)
+	if err != nil {
+		return 0, fail(err)
+	}
+	return programs.put(n), nil
+}

@@ -1,0 +1,247 @@
+"""Quantum circuits on any substrate that runs them, with CUDA-Q's simulation API.
+
+A kernel is OpenQASM 2 or 3 source text, a path to a ``.qasm`` file, or a
+:class:`sokr.Program` made from one. Its runtime parameters (OpenQASM 3 ``input float``)
+follow as positional arguments, in declaration order::
+
+    from sokr import quantum
+    from sokr.quantum import spin
+
+    bell = '''OPENQASM 3;
+    include "stdgates.inc";
+    qubit[2] q; bit[2] c;
+    h q[0]; cx q[0], q[1];
+    c = measure q;
+    '''
+    counts = quantum.sample(bell, shots_count=1000)           # {'00': ~500, '11': ~500}
+    counts = await quantum.sample_async(bell)                 # in a notebook
+    e = quantum.observe(ansatz, spin.z(0) * spin.z(1), 0.3).expectation()
+    psi = quantum.get_state(ansatz, 0.3)
+
+Every function takes ``seed=`` (same seed, same result on the same substrate), ``substrate=``
+to pin one, ``noise_model=`` (:mod:`sokr.quantum.noise`, simulated by trajectories), and
+``precision="complex64"`` for half the memory. Bit order is documented on
+:class:`SampleResult`.
+
+>>> from sokr import quantum
+>>> r = quantum.sample("OPENQASM 2.0; include \\"qelib1.inc\\"; qreg q[2]; creg c[2]; "
+...                    "x q[1]; measure q -> c;", shots_count=10)
+>>> dict(r)
+{'10': 10}
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import _native, errors
+from .._future import Derived, Result
+from .._runtime import Program, Runtime, default_runtime
+from . import noise, spin
+from ._results import ObserveResult, Order, Register, SampleResult, State
+from .noise import NoiseModel
+from .spin import SpinOperator
+
+__all__ = [
+    "NoiseModel",
+    "ObserveResult",
+    "Order",
+    "Register",
+    "SampleResult",
+    "SpinOperator",
+    "State",
+    "get_state",
+    "get_state_async",
+    "noise",
+    "observe",
+    "observe_async",
+    "sample",
+    "sample_async",
+    "spin",
+]
+
+# Parsed kernels by (runtime, source text): a VQE loop passes the same text many times.
+_cache: OrderedDict[tuple[int, str], Program] = OrderedDict()
+_cache_lock = threading.Lock()
+_CACHE_SIZE = 128
+
+
+def _circuit(kernel: Any, runtime: Runtime) -> Program:
+    if isinstance(kernel, str):
+        key = (id(runtime), kernel)
+        with _cache_lock:
+            p = _cache.get(key)
+            if p is not None:
+                _cache.move_to_end(key)
+                return p
+        p = runtime.program(kernel)
+        with _cache_lock:
+            _cache[key] = p
+            if len(_cache) > _CACHE_SIZE:
+                _cache.popitem(last=False)
+    else:
+        p = runtime.program(kernel)
+    if p._info.get("circuit") is None:
+        raise errors.UnknownFormatError(
+            f"sokr.quantum: expected a quantum circuit (OpenQASM text, a .qasm file, or a circuit "
+            f"program), got a {p.format} program"
+        )
+    return p
+
+
+def _launch(
+    kernel: Any,
+    args: Sequence[Any],
+    mode: str,
+    noise_model: NoiseModel | None,
+    runtime: Runtime | None,
+    substrate: str | None,
+    options: dict[str, Any],
+) -> tuple[Program, Any]:
+    rt = runtime or default_runtime()
+    p = _circuit(kernel, rt)
+    info = p._info["circuit"]
+    names = info["params"]
+    if len(args) != len(names):
+        raise errors.InvalidInputError(
+            f"the kernel takes {len(names)} parameter(s) ({', '.join(names) or 'none'}), got {len(args)}",
+            index=min(len(args), len(names)),
+        )
+    inputs = []
+    for i, (a, name) in enumerate(zip(args, names, strict=True)):
+        if isinstance(a, bool) or not isinstance(a, (int, float, np.integer, np.floating)):
+            raise errors.InvalidInputError(
+                f"parameter {i} ({name}) must be a real number, not {type(a).__name__}", index=i, name=name
+            )
+        inputs.append(np.asarray(float(a), dtype=np.float64))
+    if noise_model is not None:
+        if not isinstance(noise_model, NoiseModel):
+            raise TypeError(
+                f"noise_model must be a sokr.quantum.NoiseModel, not {type(noise_model).__name__}"
+            )
+        if len(noise_model):
+            p = Program(_native.with_noise(p._handle, noise_model._json()), rt)
+    opts = {k: v for k, v in options.items() if v is not None}
+    return p, rt.dispatch(p, *inputs, substrate=substrate, mode=mode, **opts)
+
+
+def _registers(res: Result) -> list[Register]:
+    import json
+
+    regs = json.loads(res.meta.get("registers") or "[]")
+    return [Register(r["name"], int(r["start"]), int(r["size"])) for r in regs]
+
+
+def sample_async(
+    kernel: Any,
+    *args: Any,
+    shots_count: int = 1000,
+    noise_model: NoiseModel | None = None,
+    seed: int | None = None,
+    substrate: str | None = None,
+    runtime: Runtime | None = None,
+    **options: Any,
+) -> Derived[SampleResult]:
+    """Start sampling ``kernel`` ``shots_count`` times; returns a future (``await`` it, or
+    ``.result()``) of a :class:`SampleResult`. Circuits without mid-circuit measurement are
+    simulated once and sampled; others shot by shot."""
+    if isinstance(shots_count, bool) or not isinstance(shots_count, (int, np.integer)) or shots_count < 1:
+        raise errors.InvalidInputError(f"shots_count must be a positive integer, not {shots_count!r}")
+    _, fut = _launch(
+        kernel,
+        args,
+        "sample",
+        noise_model,
+        runtime,
+        substrate,
+        {"shots": int(shots_count), "seed": seed, **options},
+    )
+
+    def convert(res: Result) -> SampleResult:
+        return SampleResult(
+            res.domain_values["counts"], _registers(res), meta=res.meta, substrate=res.substrate
+        )
+
+    return Derived(fut, convert)
+
+
+def sample(kernel: Any, *args: Any, **kw: Any) -> SampleResult:
+    """Sample ``kernel`` and wait; see :func:`sample_async` for the arguments."""
+    return sample_async(kernel, *args, **kw).result()
+
+
+def observe_async(
+    kernel: Any,
+    spin_operator: SpinOperator,
+    *args: Any,
+    shots_count: int | None = None,
+    noise_model: NoiseModel | None = None,
+    seed: int | None = None,
+    substrate: str | None = None,
+    runtime: Runtime | None = None,
+    **options: Any,
+) -> Derived[ObserveResult]:
+    """Start computing ⟨kernel|H|kernel⟩ for the spin operator ``H``; returns a future of an
+    :class:`ObserveResult`. Exact unless ``shots_count`` is given (then estimated by sampling,
+    one measurement basis per group of qubit-wise commuting terms). Terminal measurements
+    in the kernel are ignored."""
+    if not isinstance(spin_operator, SpinOperator):
+        raise TypeError(
+            f"spin_operator must be a sokr.quantum.SpinOperator, not {type(spin_operator).__name__}"
+        )
+    if shots_count is not None and (
+        isinstance(shots_count, bool) or not isinstance(shots_count, (int, np.integer)) or shots_count < 1
+    ):
+        raise errors.InvalidInputError(f"shots_count must be a positive integer or None, not {shots_count!r}")
+    rt = runtime or default_runtime()
+    n = _circuit(kernel, rt)._info["circuit"]["qubits"]
+    if spin_operator.qubit_count > n:
+        raise errors.InvalidInputError(
+            f"the spin operator acts on {spin_operator.qubit_count} qubits; the kernel has {n}"
+        )
+    terms = [{"coef": [c.real, c.imag], "paulis": w} for c, w in spin_operator.terms(n)]
+    _, fut = _launch(
+        kernel,
+        args,
+        "observe",
+        noise_model,
+        rt,
+        substrate,
+        {"observable": terms, "shots": shots_count, "seed": seed, **options},
+    )
+    op = SpinOperator(dict(spin_operator._terms))
+
+    def convert(res: Result) -> ObserveResult:
+        return ObserveResult(
+            op, res["expectations"].tolist(), shots=shots_count, meta=res.meta, substrate=res.substrate
+        )
+
+    return Derived(fut, convert)
+
+
+def observe(kernel: Any, spin_operator: SpinOperator, *args: Any, **kw: Any) -> ObserveResult:
+    """Compute an expectation and wait; see :func:`observe_async` for the arguments."""
+    return observe_async(kernel, spin_operator, *args, **kw).result()
+
+
+def get_state_async(
+    kernel: Any,
+    *args: Any,
+    substrate: str | None = None,
+    runtime: Runtime | None = None,
+    **options: Any,
+) -> Derived[State]:
+    """Start computing the kernel's final state vector (terminal measurements ignored; the
+    kernel must have no mid-circuit measurement); returns a future of a :class:`State`."""
+    _, fut = _launch(kernel, args, "state", None, runtime, substrate, options)
+    return Derived(fut, lambda res: State(res["state"], res.substrate))
+
+
+def get_state(kernel: Any, *args: Any, **kw: Any) -> State:
+    """The kernel's final state vector; see :func:`get_state_async`."""
+    return get_state_async(kernel, *args, **kw).result()
