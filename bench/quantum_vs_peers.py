@@ -1,0 +1,122 @@
+"""Side-by-side: SOKR's statevec substrate against Qiskit Aer and qsim, in one run.
+
+Workload (the [quantum] issue's): random depth-20 circuits at 20, 24 and 26 qubits. Every
+simulator runs the same OpenQASM 2 text (each layer: rz, ry, rz on every qubit, then a
+brickwork of cz) from |0...0> to the final state vector in complex128 on the same cores.
+Goals at 24 qubits and up: SOKR at least 1.0x Aer's speed and 0.8x qsimcirq's.
+
+Peers are optional (pip install '.[bench-quantum]'); missing ones are reported as such.
+
+Usage: python bench/quantum_vs_peers.py [--qubits 20 24 26] [--depth 20] [--reps 3]
+Prints seconds per circuit (median) and ratios (peer time / SOKR time; above 1: SOKR faster).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+
+def random_qasm(n: int, depth: int, seed: int) -> str:
+    rng = random.Random(seed)
+    out = ["OPENQASM 2.0;", 'include "qelib1.inc";', f"qreg q[{n}];"]
+    for layer in range(depth):
+        for q in range(n):
+            a, b, c = (rng.uniform(-np.pi, np.pi) for _ in range(3))
+            out.append(f"rz({a!r}) q[{q}]; ry({b!r}) q[{q}]; rz({c!r}) q[{q}];")
+        out.extend(f"cz q[{q}], q[{q + 1}];" for q in range(layer % 2, n - 1, 2))
+    return "\n".join(out) + "\n"
+
+
+def median_time(fn: Callable[[], object], reps: int) -> float:
+    fn()  # warm up: parsing, pipeline set-up, page faults on the first state
+    ts = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+    return statistics.median(ts)
+
+
+def sokr_runner(text: str, threads: int) -> Callable[[], object]:
+    import sokr
+
+    prog = sokr.program(text)
+    return lambda: sokr.dispatch(prog, substrate="statevec", mode="state").result()["state"]
+
+
+def aer_runner(text: str, threads: int) -> Callable[[], object]:
+    import qiskit.qasm2
+    from qiskit_aer import AerSimulator
+
+    circ = qiskit.qasm2.loads(text)
+    circ.save_statevector()
+    sim = AerSimulator(method="statevector", precision="double", max_parallel_threads=threads)
+    return lambda: sim.run(circ, shots=1).result().get_statevector()
+
+
+def qsim_runner(text: str, threads: int) -> Callable[[], object]:
+    import qsimcirq
+    from cirq.contrib.qasm_import import circuit_from_qasm
+
+    circ = circuit_from_qasm(text)
+    # qsim's recommended fusion size for CPUs with AVX is 4 (qsimcirq docs, "max_fused_gate_size").
+    sim = qsimcirq.QSimSimulator(qsimcirq.QSimOptions(cpu_threads=threads, max_fused_gate_size=4))
+    return lambda: sim.simulate(circ).final_state_vector
+
+
+PEERS = {"qiskit-aer": aer_runner, "qsimcirq": qsim_runner}
+
+
+def check_same_state(text: str, threads: int) -> None:
+    """The peers and SOKR agree on a small circuit (a wrong simulator is never fast)."""
+    ref = np.asarray(sokr_runner(text, threads)())
+    for name, make in PEERS.items():
+        try:
+            got = np.asarray(make(text, threads)())
+        except ImportError:
+            continue
+        if name == "qsimcirq":  # cirq orders qubit 0 as the most significant bit
+            n = int(np.log2(ref.size))
+            got = got.reshape([2] * n).transpose(list(reversed(range(n)))).reshape(-1)
+        fid = abs(np.vdot(ref, got)) ** 2
+        assert fid > 1 - 1e-6, f"{name} disagrees with SOKR: fidelity {fid}"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--qubits", type=int, nargs="+", default=[20, 24, 26])
+    ap.add_argument("--depth", type=int, default=20)
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    args = ap.parse_args()
+
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cpus; threads={args.threads}"
+    )
+    check_same_state(random_qasm(10, 8, 1), args.threads)
+    print(f"{'qubits':>6} {'simulator':>12} {'s/circuit':>10} {'vs SOKR':>8}")
+    for n in args.qubits:
+        text = random_qasm(n, args.depth, seed=n)
+        t_sokr = median_time(sokr_runner(text, args.threads), args.reps)
+        print(f"{n:>6} {'sokr':>12} {t_sokr:>10.3f} {'1.00':>8}", flush=True)
+        for name, make in PEERS.items():
+            try:
+                run = make(text, args.threads)
+            except ImportError:
+                print(f"{n:>6} {name:>12} {'not installed':>19}")
+                continue
+            t = median_time(run, args.reps)
+            print(f"{n:>6} {name:>12} {t:>10.3f} {t / t_sokr:>8.2f}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
