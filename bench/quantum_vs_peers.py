@@ -98,9 +98,8 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     args = ap.parse_args()
 
-    print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cpus; threads={args.threads}"
-    )
+    cpu = platform.processor() or platform.machine()
+    print(f"machine: {cpu}, {os.cpu_count()} cpus; threads={args.threads}")
     check_same_state(random_qasm(10, 8, 1), args.threads)
     print(f"{'qubits':>6} {'simulator':>12} {'s/circuit':>10} {'vs SOKR':>8}")
     for n in args.qubits:
