@@ -176,21 +176,21 @@ func TestValidateErrors(t *testing.T) {
 	pos := sokr.Position{Line: 3, Col: 5}
 	g := func(o circuit.Op) circuit.Op { o.Kind, o.Pos = circuit.OpGate, pos; return o }
 	cases := map[string]struct {
-		p    circuit.Program
+		p    *circuit.Program
 		want string
 	}{
-		"qubit range":  {circuit.Program{Qubits: 1, Ops: []circuit.Op{g(circuit.Op{Name: "h", Gate: circuit.H, Qubits: []int{1}})}}, "h: qubit 1 out of range: the program has 1 qubits"},
-		"dup qubit":    {circuit.Program{Qubits: 2, Ops: []circuit.Op{g(circuit.Op{Name: "cx", Gate: circuit.X, Controls: 1, Qubits: []int{1, 1}})}}, "cx: qubit 1 appears twice"},
-		"arity":        {circuit.Program{Qubits: 2, Ops: []circuit.Op{g(circuit.Op{Name: "cx", Gate: circuit.X, Controls: 1, Qubits: []int{1}})}}, "cx acts on 2 qubits, got 1"},
-		"params":       {circuit.Program{Qubits: 1, Ops: []circuit.Op{g(circuit.Op{Name: "rx", Gate: circuit.RX, Qubits: []int{0}})}}, "rx takes 1 parameters, got 0"},
-		"param ref":    {circuit.Program{Qubits: 1, Ops: []circuit.Op{g(circuit.Op{Name: "rx", Gate: circuit.RX, Qubits: []int{0}, Params: []circuit.Expr{circuit.ParamRef(0)}})}}, "rx uses runtime parameter 0 of 0"},
-		"bad gate":     {circuit.Program{Qubits: 1, Ops: []circuit.Op{g(circuit.Op{Name: "zz", Qubits: []int{0}})}}, "zz: unknown gate"},
-		"measure bit":  {circuit.Program{Qubits: 1, Clbits: 1, Ops: []circuit.Op{{Kind: circuit.OpMeasure, Qubits: []int{0}, Clbit: 2, Pos: pos}}}, "measure into bit 2: the program has 1 classical bits"},
-		"cond bit":     {circuit.Program{Qubits: 1, Clbits: 1, Ops: []circuit.Op{{Kind: circuit.OpIf, Cond: circuit.Cond{Clbits: []int{4}}, Pos: pos}}}, "if condition reads bit 4"},
-		"nested":       {circuit.Program{Qubits: 1, Clbits: 1, Ops: []circuit.Op{{Kind: circuit.OpIf, Cond: circuit.Cond{Clbits: []int{0}}, Then: []circuit.Op{g(circuit.Op{Name: "x", Gate: circuit.X, Qubits: []int{3}})}}}}, "x: qubit 3 out of range"},
-		"bad channel":  {circuit.Program{Qubits: 1, Ops: []circuit.Op{{Kind: circuit.OpChannel, Channel: &circuit.Channel{Kind: circuit.BitFlip, P: 2}, Qubits: []int{0}, Pos: pos}}}, "bit_flip channel probability 2 is not in [0, 1]"},
-		"creg outside": {circuit.Program{Qubits: 1, Clbits: 1, CRegs: []circuit.Register{{Name: "c", Start: 0, Size: 2}}}, "classical register c [0, 2) lies outside the 1 bits"},
-		"too many":     {circuit.Program{Qubits: 65}, "65 qubits: at most 64 are allowed"},
+		"qubit range":  {&circuit.Program{Qubits: 1, Ops: []circuit.Op{g(circuit.Op{Name: "h", Gate: circuit.H, Qubits: []int{1}})}}, "h: qubit 1 out of range: the program has 1 qubits"},
+		"dup qubit":    {&circuit.Program{Qubits: 2, Ops: []circuit.Op{g(circuit.Op{Name: "cx", Gate: circuit.X, Controls: 1, Qubits: []int{1, 1}})}}, "cx: qubit 1 appears twice"},
+		"arity":        {&circuit.Program{Qubits: 2, Ops: []circuit.Op{g(circuit.Op{Name: "cx", Gate: circuit.X, Controls: 1, Qubits: []int{1}})}}, "cx acts on 2 qubits, got 1"},
+		"params":       {&circuit.Program{Qubits: 1, Ops: []circuit.Op{g(circuit.Op{Name: "rx", Gate: circuit.RX, Qubits: []int{0}})}}, "rx takes 1 parameters, got 0"},
+		"param ref":    {&circuit.Program{Qubits: 1, Ops: []circuit.Op{g(circuit.Op{Name: "rx", Gate: circuit.RX, Qubits: []int{0}, Params: []circuit.Expr{circuit.ParamRef(0)}})}}, "rx uses runtime parameter 0 of 0"},
+		"bad gate":     {&circuit.Program{Qubits: 1, Ops: []circuit.Op{g(circuit.Op{Name: "zz", Qubits: []int{0}})}}, "zz: unknown gate"},
+		"measure bit":  {&circuit.Program{Qubits: 1, Clbits: 1, Ops: []circuit.Op{{Kind: circuit.OpMeasure, Qubits: []int{0}, Clbit: 2, Pos: pos}}}, "measure into bit 2: the program has 1 classical bits"},
+		"cond bit":     {&circuit.Program{Qubits: 1, Clbits: 1, Ops: []circuit.Op{{Kind: circuit.OpIf, Cond: circuit.Cond{Clbits: []int{4}}, Pos: pos}}}, "if condition reads bit 4"},
+		"nested":       {&circuit.Program{Qubits: 1, Clbits: 1, Ops: []circuit.Op{{Kind: circuit.OpIf, Cond: circuit.Cond{Clbits: []int{0}}, Then: []circuit.Op{g(circuit.Op{Name: "x", Gate: circuit.X, Qubits: []int{3}})}}}}, "x: qubit 3 out of range"},
+		"bad channel":  {&circuit.Program{Qubits: 1, Ops: []circuit.Op{{Kind: circuit.OpChannel, Channel: &circuit.Channel{Kind: circuit.BitFlip, P: 2}, Qubits: []int{0}, Pos: pos}}}, "bit_flip channel probability 2 is not in [0, 1]"},
+		"creg outside": {&circuit.Program{Qubits: 1, Clbits: 1, CRegs: []circuit.Register{{Name: "c", Start: 0, Size: 2}}}, "classical register c [0, 2) lies outside the 1 bits"},
+		"too many":     {&circuit.Program{Qubits: 65}, "65 qubits: at most 64 are allowed"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
