@@ -1,0 +1,119 @@
+package statevec
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/sokr-rs/sokr/pkg/ir/circuit"
+	"github.com/sokr-rs/sokr/pkg/sokr"
+)
+
+// The benchmark circuits are testdata/bench/random_n{20,24,26}_d20.qasm,
+// written by testdata/peers.py gen, which also times Qiskit Aer and
+// qsimcirq on the same files (docs/benchmarks.md, "statevec"). Each has
+// 20 layers of a random u3 on every qubit and a brickwork of cx.
+//
+//	go test -run '^$' -bench RandomCircuit -benchtime 3x ./pkg/substrate/statevec
+//
+// The 26-qubit state takes 1 GiB as complex128.
+
+// readBenchQASM reads the u3/cx subset of OpenQASM 2 that peers.py writes,
+// so that the benchmarks do not depend on the QASM front-end.
+func readBenchQASM(tb testing.TB, path string) *circuit.Program {
+	tb.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	p := &circuit.Program{Source: "openqasm/2"}
+	sc := bufio.NewScanner(f)
+	qubit := func(s string) int {
+		s = strings.TrimSpace(s)
+		n, err := strconv.Atoi(s[strings.Index(s, "[")+1 : strings.Index(s, "]")])
+		if err != nil {
+			tb.Fatalf("%s: %v", path, err)
+		}
+		return n
+	}
+	for sc.Scan() {
+		line := strings.TrimSuffix(strings.TrimSpace(sc.Text()), ";")
+		switch {
+		case strings.HasPrefix(line, "qreg"):
+			p.Qubits = qubit(line)
+		case strings.HasPrefix(line, "u3("):
+			args, q, _ := strings.Cut(line[3:], ")")
+			var ps []circuit.Expr
+			for _, a := range strings.Split(args, ",") {
+				v, err := strconv.ParseFloat(a, 64)
+				if err != nil {
+					tb.Fatalf("%s: %v", path, err)
+				}
+				ps = append(ps, circuit.Const(v))
+			}
+			p.Ops = append(p.Ops, circuit.Op{Kind: circuit.OpGate, Name: "u3", Gate: circuit.U3, Params: ps, Qubits: []int{qubit(q)}})
+		case strings.HasPrefix(line, "cx "):
+			a, b, _ := strings.Cut(line[3:], ",")
+			p.Ops = append(p.Ops, circuit.Op{Kind: circuit.OpGate, Name: "cx", Gate: circuit.X, Controls: 1, Qubits: []int{qubit(a), qubit(b)}})
+		}
+	}
+	if err := p.Validate(); err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+func BenchmarkRandomCircuit(b *testing.B) {
+	for _, n := range []int{20, 24, 26} {
+		p := readBenchQASM(b, filepath.Join("testdata", "bench", fmt.Sprintf("random_n%d_d20.qasm", n)))
+		for _, prec := range []string{"complex128", "complex64"} {
+			for _, fusion := range []int{0, 3, 4, 5} {
+				b.Run(fmt.Sprintf("n=%d/%s/fusion=%d", n, prec, fusion), func(b *testing.B) {
+					s := New(Config{})
+					params := map[string]any{"mode": "state", "precision": prec, "fusion": fusion}
+					var gates int
+					for b.Loop() {
+						res := mustRun(b, s, p, params)
+						gates, _ = strconv.Atoi(res.Meta["gates"])
+					}
+					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(gates), "ns/gate")
+					b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/circuit")
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkBellSample is the Go share of the per-call overhead of sampling a
+// 2-qubit circuit (the Python target is 50 µs in all): Capability, Dispatch
+// and Completion through a runtime, 1000 shots.
+func BenchmarkBellSample(b *testing.B) {
+	p := bell(b)
+	rt := sokr.New()
+	if err := rt.RegisterSubstrate(New(Config{})); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := rt.Run(ctx, p, nil, sokr.Seed(1), sokr.Param("shots", 1000)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSample20 draws 100000 shots from a 20-qubit state (one
+// simulation, then O(2^n + shots log shots) sampling).
+func BenchmarkSample20(b *testing.B) {
+	p := readBenchQASM(b, filepath.Join("testdata", "bench", "random_n20_d20.qasm"))
+	s := New(Config{})
+	for b.Loop() {
+		mustRun(b, s, p, map[string]any{"shots": 100000}, 1)
+	}
+}

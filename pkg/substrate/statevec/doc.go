@@ -1,0 +1,138 @@
+// Package statevec is SOKR's state-vector quantum simulator, a substrate of
+// kind qpu that runs circuit programs (sokr.circuit/1, built by
+// pkg/ir/qasm from OpenQASM 2 and 3 or by hand).
+//
+// # Overview
+//
+//	rt := sokr.New()
+//	rt.RegisterSubstrate(statevec.New(statevec.Config{}))
+//	res, err := rt.Run(ctx, prog, nil, sokr.Seed(7), sokr.Param("shots", 1000))
+//	counts := res.Outputs[0].Value.(map[string]int64) // {"00": 503, "11": 497}
+//
+// The state of n qubits is 2^n amplitudes held in one buffer and updated in
+// place, amplitude i belonging to the basis state whose qubit q is
+// (i>>q)&1 (the bit order of package circuit). Runs are independent; any
+// number may be in flight at once.
+//
+// A run compiles the program for its parameter values: gates are fused
+// into passes over the state, and the program is split into a static
+// prefix, simulated once, and a dynamic remainder. A program that is a
+// unitary circuit followed by measurements (they may be interleaved with
+// gates on other qubits) is simulated once and its shots drawn from the
+// final probabilities: Meta "method" is "sampled". Mid-circuit
+// measurement, reset, classical if and while, and noise make each shot a
+// trajectory of its own ("trajectories"): the prefix up to the first such
+// op is simulated once, and each shot continues from a copy of it. A
+// measurement collapses the state and renormalises it; a reset is a
+// measurement followed by X on |1> (a reset of a qubit nothing has touched
+// yet is dropped); a while loop that runs 100000 iterations in one shot
+// fails the job with a *sokr.FaultError rather than hang. A global phase
+// multiplies the state.
+//
+// Noise channels are applied by quantum trajectories: a mixed-unitary
+// channel (depolarizing, bit flip, phase flip) applies one of its Paulis,
+// chosen with its probability; a general channel (amplitude and phase
+// damping, Kraus operators on up to 4 qubits) applies Kraus operator K_i
+// with probability ||K_i psi||^2, computed from the reduced density matrix
+// of its qubits in one pass, and renormalises. Sampled statistics converge
+// to those of the density matrix as the shots grow.
+//
+// # Options
+//
+// Dispatch options (sokr.Param; numbers may be Go integers or the float64
+// values JSON gives):
+//
+//   - "mode": "sample" (default), "observe" or "state".
+//   - "shots": samples to draw, an integer >= 1 (default 1000).
+//   - "precision": "complex128" (default) or "complex64", whose arithmetic
+//     is done in float32 and whose state takes half the memory.
+//   - "observable" (observe mode): a list of terms, each a PauliTerm or a
+//     map {"coef": [re, im], "paulis": "XZIY"} whose string has one
+//     letter per qubit, character k acting on qubit k (index 0 is qubit
+//     0; note that this is the reverse of the bitstring order of counts).
+//   - "fusion": the largest number of qubits fused into one pass, 0 to 5;
+//     0 or 1 applies each gate as it comes. The default is 5 from 10
+//     qubits up, 0 below.
+//   - "trajectories": trajectories averaged by observe on a noisy or
+//     dynamic circuit (default 1000).
+//
+// The seed (sokr.Seed) makes every random choice reproducible: the same
+// seed gives the same counts, on any number of workers. Without one, each
+// run draws a fresh seed. An unknown option or a bad value is a
+// *sokr.InputError naming the option, as is an input that is not one
+// scalar f64 or f32 per runtime parameter of the program (Program.Params).
+//
+// # Outputs
+//
+// sample: one output "counts" whose Value is a map[string]int64 from
+// bitstrings to counts. A key has one character per classical bit of the
+// program, classical bit 0 the rightmost (OpenQASM and Qiskit order). A
+// program that measures nothing measures every qubit, qubit i into bit i.
+//
+// observe: one output "expectations", an f64 tensor with the real
+// expectation <psi|P|psi> of each Pauli term in the given order, without
+// its coefficient (the caller multiplies). Terminal measurements are
+// dropped first. The values are exact: the diagonal terms (only I and Z)
+// are evaluated together in one pass over the probabilities; the others are
+// grouped into qubit-wise commuting sets, and each set's basis rotation (H
+// for X, H·S† for Y) is applied once to a copy of the state, after which
+// all its terms are evaluated in one pass. No matrix of the observable is
+// ever formed. With "shots", each group is instead estimated from shots
+// samples of its rotated state. On a noisy or dynamic circuit the result is
+// the average over "trajectories" trajectories of their exact values (or,
+// with "shots", of one sample per group per trajectory, shots
+// trajectories).
+//
+// state: one output "state", the final state vector as a c128[2^n] tensor
+// (c64 with precision complex64). Terminal measurements are ignored; a
+// circuit that measures mid-way, resets, branches, loops or has noise is
+// refused with a *sokr.InputError, since get_state needs a unitary circuit.
+//
+// Result.Meta records "mode", "method" ("sampled", "trajectories" or
+// "exact"), "precision", "shots", "gates" (gate ops compiled),
+// "fused_gates" (the passes they became), "fusion", "kernels" (the
+// instruction set of the kernels), "seed" when given, "registers" for
+// sample (a JSON list of {"name", "start", "size"}: the classical
+// registers, or {"name": "m", "start": 0, "size": n} when nothing is
+// measured), and "groups", "terms" and "trajectories" for observe.
+//
+// # Capability
+//
+// Capability refuses programs of other formats, programs with an
+// Unsupported construct (naming it and its line:col), noise channels it
+// cannot apply, and circuits whose state does not fit in the memory budget
+// (Config.MemoryBudget, three quarters of the machine's memory by
+// default), saying how many qubits fit:
+//
+//	needs 34 qubits (256 GiB as complex128, 128 GiB as complex64); this
+//	substrate holds at most 30 qubits in 24 GiB (31 as complex64)
+//
+// A circuit that fits only as complex64 is accepted; a complex128 run of it
+// fails with an InputError that suggests complex64. Per-shot simulation
+// keeps two copies of the state, observe with X or Y terms a copy too.
+//
+// # Performance
+//
+// Gate fusion: consecutive gates are grouped greedily, in dependency order,
+// into blocks of up to "fusion" qubits (controls count as qubits of the
+// block), and each block is multiplied into one dense matrix and applied in
+// one pass. A block or gate whose matrix is diagonal, or a permutation
+// with phases (X, CX, Toffoli, Swap), takes a kernel that touches only
+// the amplitudes that change, with no multiply-adds for the rest.
+//
+// Passes split their index space over the workers (GOMAXPROCS by default),
+// in pieces taken as workers free up; states under 2^14 amplitudes run on
+// one goroutine, and their trajectories run in parallel instead, one per
+// worker. Sampling sums the probabilities of fixed chunks in parallel, then
+// walks sorted uniforms along the cumulative distribution, skipping chunks
+// no uniform falls in: O(2^n + shots log shots); states of up to 2^12
+// amplitudes binary-search their cumulative distribution instead,
+// O(2^n + shots n). Results do not depend on the number of workers.
+//
+// With cgo (the default) the kernels are C compiled three times (x86-64
+// baseline, AVX2 with FMA, AVX-512) and the best copy for the CPU runs;
+// the dense kernel keeps the fused matrix in L1, is vectorized over its
+// rows (GCC vector extensions), serves two bases per load of a matrix
+// column, and prefetches the up to 32 streams a pass on high qubits reads. Without cgo the same passes run as Go loops. docs/benchmarks.md
+// ("statevec") has the measured numbers against Qiskit Aer and qsimcirq.
+package statevec

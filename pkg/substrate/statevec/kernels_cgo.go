@@ -1,0 +1,71 @@
+//go:build cgo
+
+package statevec
+
+// The C kernels (kernels.c). Builds without cgo use the Go kernels
+// (runPassGo), which the tests compare with these.
+
+/*
+#cgo CFLAGS: -O3 -fno-fast-math
+#include "kernels.h"
+*/
+import "C"
+
+import "unsafe"
+
+// haveNative reports that this build has the C kernels.
+const haveNative = true
+
+// Instruction-set variants of the C kernels, for the tests.
+const (
+	isaBaseline = C.SV_ISA_BASELINE
+	isaAVX2     = C.SV_ISA_AVX2
+	isaV4       = C.SV_ISA_X86_64_V4
+)
+
+var cBestISA = int(C.sv_best_isa())
+
+// bestISA is the best variant of the C kernels this CPU runs.
+func bestISA() int { return cBestISA }
+
+// isaName names the variant in use, for Describe and the benchmarks.
+func isaName() string {
+	switch cBestISA {
+	case isaV4:
+		return "c/avx512"
+	case isaAVX2:
+		return "c/avx2"
+	}
+	return "c/baseline"
+}
+
+// runPass applies p to the bases [lo, hi) of a with the best C kernel.
+func runPass[T amp](p *pass, a []T, lo, hi int) {
+	runPassISA(p, a, lo, hi, cBestISA)
+}
+
+// runPassISA applies p with the given variant of the C kernels; it reports
+// false, having done nothing, when the CPU lacks it.
+func runPassISA[T amp](p *pass, a []T, lo, hi int, isa int) bool {
+	if isa > cBestISA {
+		return false
+	}
+	if hi <= lo {
+		return true
+	}
+	// The C code reads desc and the matrix and writes a[index(lo) ... index(hi-1)]:
+	// check the bounds here, where a mistake panics instead of corrupting memory.
+	if p.index(hi-1)+p.off[len(p.off)-1] >= len(a) || lo < 0 {
+		panic("statevec: pass out of range")
+	}
+	desc := (*C.int64_t)(unsafe.Pointer(unsafe.SliceData(p.desc)))
+	switch s := any(a).(type) {
+	case []complex128:
+		C.sv_apply_c128(C.int32_t(isa), desc, (*C.double)(unsafe.Pointer(unsafe.SliceData(p.m128))),
+			(*C.double)(unsafe.Pointer(unsafe.SliceData(s))), C.int64_t(lo), C.int64_t(hi))
+	case []complex64:
+		C.sv_apply_c64(C.int32_t(isa), desc, (*C.float)(unsafe.Pointer(unsafe.SliceData(p.m64))),
+			(*C.float)(unsafe.Pointer(unsafe.SliceData(s))), C.int64_t(lo), C.int64_t(hi))
+	}
+	return true
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package statevec
+
+const raceEnabled = false

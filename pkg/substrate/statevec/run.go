@@ -1,0 +1,328 @@
+package statevec
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"sync"
+
+	"github.com/sokr-rs/sokr/pkg/ir/circuit"
+	"github.com/sokr-rs/sokr/pkg/sokr"
+)
+
+// run simulates p for one dispatch in the requested precision.
+func (s *Substrate) run(j *sokr.Job, p *circuit.Program, params []float64, o *options) (sokr.Result, error) {
+	if o.precision == Complex64 {
+		return execute[complex64](s, j, p, params, o)
+	}
+	if stateBytes(p.Qubits, 16) > s.budget {
+		return sokr.Result{}, &sokr.InputError{Index: -1, Msg: fmt.Sprintf(
+			"statevec option \"precision\": %d qubits as complex128 need %s, more than the budget of %s; pass precision \"complex64\"",
+			p.Qubits, formatBytes(float64(stateBytes(p.Qubits, 16))), formatBytes(float64(s.budget)))}
+	}
+	return execute[complex128](s, j, p, params, o)
+}
+
+// runner holds what one dispatch needs while it runs.
+type runner[T amp] struct {
+	s    *Substrate
+	j    *sokr.Job
+	p    *circuit.Program
+	o    *options
+	pl   *plan
+	meta map[string]string
+}
+
+func execute[T amp](s *Substrate, j *sokr.Job, p *circuit.Program, params []float64, o *options) (sokr.Result, error) {
+	pl, err := compile(p, params, o.fusion, o.mode != ModeSample)
+	if err != nil {
+		return sokr.Result{}, err
+	}
+	r := &runner[T]{s: s, j: j, p: p, o: o, pl: pl, meta: map[string]string{
+		"precision":   string(o.precision),
+		"gates":       strconv.Itoa(pl.gates),
+		"fused_gates": strconv.Itoa(pl.fused),
+		"fusion":      strconv.Itoa(o.fusion),
+		"kernels":     isaName(),
+		"mode":        string(o.mode),
+	}}
+	if o.hasSeed {
+		r.meta["seed"] = strconv.FormatUint(o.seed, 10)
+	}
+	if o.mode == ModeState && !pl.static {
+		return sokr.Result{}, &sokr.InputError{Index: -1, Msg: "get_state needs a unitary circuit (terminal measurements are ignored), but this one has " +
+			dynamicFeature(p) + "; use sample or observe, which simulate it shot by shot"}
+	}
+	if need := r.buffers() * stateBytes(p.Qubits, stateSize[T]()); !pl.static && need > s.budget {
+		return sokr.Result{}, &sokr.InputError{Index: -1, Msg: fmt.Sprintf(
+			"per-shot simulation of %d qubits keeps %d copies of the state (%s), more than the budget of %s; try precision \"complex64\"",
+			p.Qubits, r.buffers(), formatBytes(float64(need)), formatBytes(float64(s.budget)))}
+	}
+	switch o.mode {
+	case ModeState:
+		return r.state()
+	case ModeObserve:
+		return r.observe()
+	}
+	return r.sample()
+}
+
+func stateSize[T amp]() int64 {
+	var z T
+	if _, ok := any(z).(complex64); ok {
+		return 8
+	}
+	return 16
+}
+
+// buffers is the number of states a per-shot run holds: the prefix state
+// and a shot's copy (observe's rotations reuse the prefix buffer's peer).
+func (r *runner[T]) buffers() int64 {
+	if r.o.mode == ModeObserve {
+		return 3
+	}
+	return 2
+}
+
+func (r *runner[T]) newSim() *sim[T] {
+	return newSim[T](r.p.Qubits, r.s.workers, r.s.minParallel)
+}
+
+// prefix simulates the static prefix from |0...0>.
+func (r *runner[T]) prefix() (*sim[T], error) {
+	x := r.newSim()
+	x.reset()
+	return x, x.applyAll(r.j, r.pl.prefix)
+}
+
+func (r *runner[T]) state() (sokr.Result, error) {
+	x, err := r.prefix()
+	if err != nil {
+		return sokr.Result{}, err
+	}
+	r.meta["method"] = "exact"
+	return sokr.Result{Outputs: []sokr.Output{{Name: "state", Tensor: sokr.FromSlice(x.a)}}, Meta: r.meta}, nil
+}
+
+// staticStream and the shot index select the random streams: one for
+// sampling a static circuit, one per shot or trajectory otherwise, so
+// that a shot's randomness does not depend on which worker runs it.
+const staticStream = ^uint64(0)
+
+func (r *runner[T]) rng(stream uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(r.o.seed, stream))
+}
+
+func (r *runner[T]) sample() (sokr.Result, error) {
+	p := r.p
+	measured := p.Measured()
+	width := p.Clbits
+	regs := p.CRegs
+	if !measured {
+		width, regs = p.Qubits, []circuit.Register{{Name: "m", Start: 0, Size: p.Qubits}}
+	} else if len(regs) == 0 && p.Clbits > 0 {
+		regs = []circuit.Register{{Name: "c", Start: 0, Size: p.Clbits}}
+	}
+	r.meta["registers"] = registersJSON(regs)
+	r.meta["shots"] = strconv.Itoa(r.o.shots)
+	counts := map[string]int64{}
+	if r.pl.static {
+		r.meta["method"] = "sampled"
+		x, err := r.prefix()
+		if err != nil {
+			return sokr.Result{}, err
+		}
+		idx, cnt := sampleIndices(x.a, r.o.shots, r.rng(staticStream), x.par())
+		key := make([]byte, width)
+		for k, i := range idx {
+			for b := range key {
+				key[b] = '0'
+			}
+			if measured {
+				for _, m := range r.pl.measures {
+					key[width-1-m.clbit] = "01"[i>>m.qubit&1]
+				}
+			} else {
+				for q := range width {
+					key[width-1-q] = "01"[i>>q&1]
+				}
+			}
+			counts[string(key)] += cnt[k]
+		}
+	} else {
+		r.meta["method"] = "trajectories"
+		keys := make([]string, r.o.shots)
+		err := r.trajectories(r.o.shots, func(l *lane[T], shot int) {
+			key := make([]byte, width)
+			if !measured {
+				idx, _ := sampleIndices(l.x.a, 1, l.rng, l.x.par())
+				for q := range width {
+					key[width-1-q] = "01"[idx[0]>>q&1]
+				}
+			} else {
+				for c := range width {
+					key[width-1-c] = '0'
+					if l.bits[c] {
+						key[width-1-c] = '1'
+					}
+				}
+			}
+			keys[shot] = string(key)
+		})
+		if err != nil {
+			return sokr.Result{}, err
+		}
+		for _, k := range keys {
+			counts[k]++
+		}
+	}
+	return sokr.Result{Outputs: []sokr.Output{{Name: "counts", Value: counts}}, Meta: r.meta}, nil
+}
+
+func (r *runner[T]) observe() (sokr.Result, error) {
+	terms := r.o.terms
+	groups := groupTerms(terms, r.p.Qubits, r.o.fusion)
+	r.meta["groups"] = strconv.Itoa(len(groups))
+	r.meta["terms"] = strconv.Itoa(len(terms))
+	out := make([]float64, len(terms))
+	shots := 0
+	if r.o.shotsGiven {
+		shots = r.o.shots
+		r.meta["shots"] = strconv.Itoa(shots)
+	}
+	if r.pl.static {
+		r.meta["method"] = "exact"
+		if shots > 0 {
+			r.meta["method"] = "sampled"
+		}
+		x, err := r.prefix()
+		if err != nil {
+			return sokr.Result{}, err
+		}
+		rotated := slices.ContainsFunc(groups, func(g *pauliGroup) bool { return g.rotation != nil })
+		if rotated && 2*stateBytes(r.p.Qubits, stateSize[T]()) > r.s.budget {
+			return sokr.Result{}, &sokr.InputError{Index: -1, Msg: fmt.Sprintf(
+				"observe of terms with X or Y on %d qubits rotates a copy of the state (%s in all), more than the budget of %s; try precision \"complex64\"",
+				r.p.Qubits, formatBytes(float64(2*stateBytes(r.p.Qubits, stateSize[T]()))), formatBytes(float64(r.s.budget)))}
+		}
+		expectations(x, nil, groups, shots, r.rng(staticStream), out)
+	} else {
+		// Each trajectory contributes its exact expectations, or with
+		// "shots" one sampled outcome per group (shots trajectories).
+		r.meta["method"] = "trajectories"
+		n, per := r.o.trajectories, 0
+		if shots > 0 {
+			n, per = shots, 1
+		}
+		r.meta["trajectories"] = strconv.Itoa(n)
+		vals := make([]float64, n*len(terms))
+		err := r.trajectories(n, func(l *lane[T], shot int) {
+			l.work = expectations(l.x, l.work, groups, per, l.rng, vals[shot*len(terms):(shot+1)*len(terms)])
+		})
+		if err != nil {
+			return sokr.Result{}, err
+		}
+		for t := range terms {
+			var s float64
+			for k := range n {
+				s += vals[k*len(terms)+t]
+			}
+			out[t] = s / float64(n)
+		}
+	}
+	return sokr.Result{Outputs: []sokr.Output{{Name: "expectations", Tensor: sokr.FromSlice(out)}}, Meta: r.meta}, nil
+}
+
+// lane is one goroutine's share of a run of trajectories: its state, a
+// spare state for observe's rotations, the classical bits and the random
+// stream of the current trajectory.
+type lane[T amp] struct {
+	x, work *sim[T]
+	bits    []bool
+	rng     *rand.Rand
+}
+
+// trajectories simulates the prefix once and then the remainder n times,
+// each time from a copy of the prefix state with the random stream of its
+// index, calling done with the lane holding the final state and classical
+// bits. Small
+// states run several trajectories at once, one per worker, each on one
+// goroutine; large ones run one at a time, each pass using every worker.
+// Either way the results do not depend on the number of workers.
+func (r *runner[T]) trajectories(n int, done func(l *lane[T], shot int)) error {
+	x0, err := r.prefix()
+	if err != nil {
+		return err
+	}
+	lanes := 1
+	if len(x0.a) < r.s.minParallel {
+		lanes = min(r.s.workers, n)
+	}
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		if first == nil {
+			first = err
+		}
+		mu.Unlock()
+	}
+	failed := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return first != nil
+	}
+	runLane := func(i int) {
+		defer func() {
+			if v := recover(); v != nil {
+				fail(&sokr.FaultError{Substrate: r.s.name, Panic: v, Stack: string(debug.Stack())})
+			}
+		}()
+		l := &lane[T]{x: r.newSim(), bits: make([]bool, r.p.Clbits)}
+		if lanes > 1 {
+			l.x.workers = 1
+		}
+		for shot := i; shot < n && !failed(); shot += lanes {
+			if err := r.j.Err(); err != nil {
+				fail(err)
+				return
+			}
+			l.x.copyFrom(x0)
+			clear(l.bits)
+			l.rng = r.rng(uint64(shot))
+			if err := l.x.run(r.j, r.pl.rest, l.bits, l.rng); err != nil {
+				fail(err)
+				return
+			}
+			done(l, shot)
+		}
+	}
+	for i := 1; i < lanes; i++ {
+		wg.Go(func() { runLane(i) })
+	}
+	runLane(0)
+	wg.Wait()
+	return first
+}
+
+// registersJSON renders the classical registers as a JSON list of
+// {"name", "start", "size"}.
+func registersJSON(regs []circuit.Register) string {
+	type reg struct {
+		Name  string `json:"name"`
+		Start int    `json:"start"`
+		Size  int    `json:"size"`
+	}
+	list := make([]reg, len(regs))
+	for i, g := range regs {
+		list[i] = reg{g.Name, g.Start, g.Size}
+	}
+	b, _ := json.Marshal(list)
+	return string(b)
+}

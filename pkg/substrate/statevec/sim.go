@@ -1,0 +1,259 @@
+package statevec
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"unsafe"
+
+	"github.com/sokr-rs/sokr/pkg/internal/dirty"
+	"github.com/sokr-rs/sokr/pkg/ir/circuit"
+	"github.com/sokr-rs/sokr/pkg/sokr"
+)
+
+// maxWhileIterations bounds the iterations of one execution of a while
+// loop: a loop that has not ended by then (a repeat-until-success loop
+// whose success probability is zero, say) faults instead of hanging.
+const maxWhileIterations = 100_000
+
+// sim is a state vector and the means to update it in place.
+type sim[T amp] struct {
+	a           []T
+	workers     int
+	minParallel int
+}
+
+// newSim allocates an n-qubit state, not initialized.
+func newSim[T amp](n, workers, minParallel int) *sim[T] {
+	var z T
+	size := int(unsafe.Sizeof(z))
+	b := dirty.Bytes(size << n)
+	return &sim[T]{a: unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(b))), 1<<n), workers: workers, minParallel: minParallel}
+}
+
+// parallel runs fn over [0, n) items of work on the amplitudes, split
+// across the workers when the state is large enough.
+func (x *sim[T]) parallel(n, grain int, fn func(lo, hi int)) {
+	if len(x.a) < x.minParallel || x.workers < 2 {
+		fn(0, n)
+		return
+	}
+	parallelFor(x.workers, n, max(grain, 1), fn)
+}
+
+// reset sets the state to |0...0>.
+func (x *sim[T]) reset() {
+	x.parallel(len(x.a), x.minParallel, func(lo, hi int) { clear(x.a[lo:hi]) })
+	x.a[0] = 1
+}
+
+// copyFrom sets the state to src's.
+func (x *sim[T]) copyFrom(src *sim[T]) {
+	x.parallel(len(x.a), x.minParallel, func(lo, hi int) { copy(x.a[lo:hi], src.a[lo:hi]) })
+}
+
+// apply runs one pass over the state.
+func (x *sim[T]) apply(p *pass) {
+	nb := len(x.a) >> len(p.pos)
+	x.parallel(nb, x.minParallel>>len(p.pos), func(lo, hi int) { runPass(p, x.a, lo, hi) })
+}
+
+// applyAll runs the passes, stopping early when ctx is done.
+func (x *sim[T]) applyAll(j *sokr.Job, ps []*pass) error {
+	for _, p := range ps {
+		if err := j.Err(); err != nil {
+			return err
+		}
+		x.apply(p)
+	}
+	return nil
+}
+
+func norm2[T amp](v T) float64 {
+	c := complex128(v)
+	return real(c)*real(c) + imag(c)*imag(c)
+}
+
+// qubitProbs returns the weights of qubit q being |0> and |1>.
+func (x *sim[T]) qubitProbs(q int) (p0, p1 float64) {
+	s := reduce(x.par(), len(x.a), 2, func(lo, hi int, acc []float64) {
+		for i := lo; i < hi; i++ {
+			acc[i>>q&1] += norm2(x.a[i])
+		}
+	})
+	return s[0], s[1]
+}
+
+// par is the number of workers for a reduction over the state.
+func (x *sim[T]) par() int {
+	if len(x.a) < x.minParallel {
+		return 1
+	}
+	return x.workers
+}
+
+// measure measures qubit q: it draws the outcome with its probability,
+// collapses the state onto it and renormalises.
+func (x *sim[T]) measure(q int, rng *rand.Rand) int {
+	p0, p1 := x.qubitProbs(q)
+	outcome := 0
+	if rng.Float64()*(p0+p1) >= p0 {
+		outcome = 1
+	}
+	keep := p0
+	if outcome == 1 {
+		keep = p1
+	}
+	s := complex(1/math.Sqrt(keep), 0)
+	d := []complex128{s, 0, 0, 0}
+	if outcome == 1 {
+		d = []complex128{0, 0, 0, s}
+	}
+	x.apply(newPass([]int{q}, d, nil, 0))
+	return outcome
+}
+
+// applyChannel applies one randomly chosen operator of a noise channel, as
+// a quantum trajectory does: a mixed-unitary channel picks its unitary by
+// its fixed probability; a general one picks Kraus operator K_i with
+// probability ||K_i psi||^2 and renormalises.
+func (x *sim[T]) applyChannel(ch *channel, rng *rand.Rand) {
+	if ch.weights != nil {
+		i := pick(ch.weights, rng)
+		if u := ch.units[i]; u != nil {
+			x.apply(u)
+		}
+		return
+	}
+	rho := x.reducedDensity(ch.qubits)
+	d := 1 << len(ch.qubits)
+	probs := make([]float64, len(ch.ops))
+	for i, k := range ch.ops {
+		// Tr(K rho K†) = sum over r, a, b of K[r][a] rho[a][b] conj(K[r][b]).
+		var s complex128
+		for r := range d {
+			for a := range d {
+				if k[r*d+a] == 0 {
+					continue
+				}
+				var t complex128
+				for b := range d {
+					t += rho[a*d+b] * complex(real(k[r*d+b]), -imag(k[r*d+b]))
+				}
+				s += k[r*d+a] * t
+			}
+		}
+		probs[i] = max(real(s), 0)
+	}
+	i := pick(probs, rng)
+	f := complex(1/math.Sqrt(probs[i]), 0)
+	m := make([]complex128, len(ch.ops[i]))
+	for j, v := range ch.ops[i] {
+		m[j] = v * f
+	}
+	x.apply(newPass(ch.qubits, m, nil, 0))
+}
+
+// pick draws an index with probability proportional to w.
+func pick(w []float64, rng *rand.Rand) int {
+	var total float64
+	for _, v := range w {
+		total += v
+	}
+	u := rng.Float64() * total
+	last := 0
+	for i, v := range w {
+		if v <= 0 {
+			continue
+		}
+		if u < v {
+			return i
+		}
+		u -= v
+		last = i
+	}
+	return last // rounding left u just above the total
+}
+
+// reducedDensity returns the density matrix of the qubits (index bit j is
+// qubits[j]), row-major.
+func (x *sim[T]) reducedDensity(qubits []int) []complex128 {
+	d := 1 << len(qubits)
+	lay := newPass(qubits, identity(d), nil, 0) // for its index layout
+	off := make([]int, d)                       // offsets in the channel's qubit order
+	for r := range d {
+		for j, q := range qubits {
+			off[r] |= (r >> j & 1) << q
+		}
+	}
+	nb := len(x.a) >> len(qubits)
+	s := reduce(x.par(), nb, 2*d*d, func(lo, hi int, acc []float64) {
+		v := make([]complex128, d)
+		for b := lo; b < hi; b++ {
+			idx := lay.index(b)
+			for r := range d {
+				v[r] = complex128(x.a[idx+off[r]])
+			}
+			for r, vr := range v {
+				if vr == 0 {
+					continue
+				}
+				for c, vc := range v {
+					p := vr * complex(real(vc), -imag(vc))
+					acc[2*(r*d+c)] += real(p)
+					acc[2*(r*d+c)+1] += imag(p)
+				}
+			}
+		}
+	})
+	rho := make([]complex128, d*d)
+	for i := range rho {
+		rho[i] = complex(s[2*i], s[2*i+1])
+	}
+	return rho
+}
+
+// run executes the per-shot steps, writing measured bits into bits.
+func (x *sim[T]) run(j *sokr.Job, steps []step, bits []bool, rng *rand.Rand) error {
+	for i := range steps {
+		st := &steps[i]
+		switch st.kind {
+		case stepPass:
+			x.apply(st.pass)
+		case stepMeasure:
+			bits[st.clbit] = x.measure(st.qubit, rng) == 1
+		case stepReset:
+			if x.measure(st.qubit, rng) == 1 {
+				x.apply(st.flip)
+			}
+		case stepChannel:
+			x.applyChannel(st.ch, rng)
+		case stepIf:
+			branch := st.els
+			if st.cond.Holds(bits) {
+				branch = st.then
+			}
+			if err := x.run(j, branch, bits, rng); err != nil {
+				return err
+			}
+		case stepWhile:
+			for n := 0; st.cond.Holds(bits); n++ {
+				if n == maxWhileIterations {
+					return &sokr.FaultError{Substrate: Name, Msg: fmt.Sprintf(
+						"the while loop%s ran %d iterations without its condition (%s) failing; giving up", at(st.pos), n, condString(st.cond))}
+				}
+				if err := j.Err(); err != nil {
+					return err
+				}
+				if err := x.run(j, st.then, bits, rng); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func condString(c circuit.Cond) string {
+	return fmt.Sprintf("bits %v %s %d", c.Clbits, c.Cmp, c.Value)
+}

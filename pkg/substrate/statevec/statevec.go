@@ -1,0 +1,285 @@
+package statevec
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sokr-rs/sokr/pkg/ir/circuit"
+	"github.com/sokr-rs/sokr/pkg/sokr"
+)
+
+// Name is the default substrate name.
+const Name = "statevec"
+
+// Config configures a Substrate. The zero value gives the defaults.
+type Config struct {
+	// Name registers the substrate under another name (default "statevec").
+	Name string
+	// Workers is the number of goroutines a run uses (default GOMAXPROCS).
+	Workers int
+	// MemoryBudget caps the bytes of state a run may hold; Capability
+	// refuses larger circuits. The default is three quarters of the
+	// machine's memory (MemTotal in /proc/meminfo; 4 GiB where that cannot
+	// be read).
+	MemoryBudget int64
+	// MinParallel is the number of amplitudes below which a pass runs on
+	// one goroutine (default 1<<14: smaller states take microseconds, less
+	// than handing work to another core). Tests set 1 to exercise the
+	// parallel paths on small states.
+	MinParallel int
+}
+
+// Substrate simulates circuit programs on a state vector held in memory.
+// It is safe for concurrent use; dispatches run independently.
+type Substrate struct {
+	name        string
+	workers     int
+	budget      int64
+	minParallel int
+}
+
+var _ sokr.Substrate = (*Substrate)(nil)
+
+// New returns a state-vector substrate configured by cfg.
+func New(cfg Config) *Substrate {
+	s := &Substrate{name: cfg.Name, workers: cfg.Workers, budget: cfg.MemoryBudget, minParallel: cfg.MinParallel}
+	if s.name == "" {
+		s.name = Name
+	}
+	if s.workers <= 0 {
+		s.workers = runtime.GOMAXPROCS(0)
+	}
+	if s.budget <= 0 {
+		s.budget = defaultBudget()
+	}
+	if s.minParallel <= 0 {
+		s.minParallel = 1 << 14
+	}
+	return s
+}
+
+// Name returns the substrate's name, "statevec" by default.
+func (s *Substrate) Name() string { return s.name }
+
+// Kind returns sokr.KindQPU.
+func (s *Substrate) Kind() sokr.Kind { return sokr.KindQPU }
+
+// Describe reports the workers, the memory budget, the largest circuits
+// that fit and the kernels in use.
+func (s *Substrate) Describe() sokr.Properties {
+	return sokr.Properties{
+		"cores":                strconv.Itoa(runtime.NumCPU()),
+		"workers":              strconv.Itoa(s.workers),
+		"memory_bytes":         strconv.FormatInt(s.budget, 10),
+		"max_qubits":           strconv.Itoa(maxQubits(s.budget, 16)),
+		"max_qubits_c64":       strconv.Itoa(maxQubits(s.budget, 8)),
+		"formats":              circuit.Format,
+		"kernels":              isaName(),
+		"precisions":           "complex128,complex64",
+		"noise":                "depolarizing,bit_flip,phase_flip,amplitude_damping,phase_damping,kraus",
+		"default_fusion":       strconv.Itoa(defaultFusion),
+		"max_fusion":           strconv.Itoa(maxTargets),
+		"modes":                "sample,observe,state",
+		"max_while_iterations": strconv.Itoa(maxWhileIterations),
+	}
+}
+
+// Capability accepts circuit programs whose state fits in the memory
+// budget (as complex64 at least) and whose every op it can apply.
+func (s *Substrate) Capability(_ context.Context, prog sokr.Program) sokr.Offer {
+	p, ok := prog.(*circuit.Program)
+	if !ok {
+		return sokr.No(s, fmt.Sprintf("runs %s programs only, not %s", circuit.Format, prog.Format()))
+	}
+	if reason := s.refusal(p); reason != "" {
+		return sokr.No(s, reason)
+	}
+	buffers := int64(1)
+	if p.Dynamic() {
+		buffers = 2 // the state after the static prefix, and each shot's copy
+	}
+	mem := buffers * stateBytes(p.Qubits, 16)
+	if mem > s.budget {
+		mem = buffers * stateBytes(p.Qubits, 8)
+	}
+	return sokr.Yes(s, sokr.Estimate{Time: s.estimate(p), MemoryBytes: mem})
+}
+
+// refusal says why s cannot run p, or returns "".
+func (s *Substrate) refusal(p *circuit.Program) string {
+	if len(p.Unsupported) > 0 {
+		u := p.Unsupported[0]
+		return fmt.Sprintf("%s%s is not supported by the state-vector simulator", u.Feature, at(u.Pos))
+	}
+	buffers := int64(1)
+	if p.Dynamic() {
+		buffers = 2
+	}
+	if buffers*stateBytes(p.Qubits, 8) > s.budget {
+		return s.tooBig(p.Qubits, buffers)
+	}
+	var reason string
+	circuit.Walk(p.Ops, func(o *circuit.Op) {
+		if reason == "" && o.Kind == circuit.OpChannel {
+			reason = checkChannel(o)
+		}
+	})
+	return reason
+}
+
+// tooBig explains that n qubits (buffers copies of the state) do not fit.
+func (s *Substrate) tooBig(n int, buffers int64) string {
+	copies := ""
+	if buffers > 1 {
+		copies = ", twice over for per-shot simulation"
+	}
+	return fmt.Sprintf("needs %d qubits (%s as complex128, %s as complex64%s); this substrate holds at most %d qubits in %s (%d as complex64)",
+		n, formatBytes(float64(buffers)*math.Ldexp(16, n)), formatBytes(float64(buffers)*math.Ldexp(8, n)), copies,
+		maxQubits(s.budget/buffers, 16), formatBytes(float64(s.budget)), maxQubits(s.budget/buffers, 8))
+}
+
+// estimate is a rough forecast for policies: a pass over the state moves
+// about a gigabyte per second per worker at complex128 (measured order of
+// magnitude), with fusion making a pass of about three gates.
+func (s *Substrate) estimate(p *circuit.Program) time.Duration {
+	gates := p.Requirements().Quantities["gates"]
+	passes := gates/3 + 1
+	bytes := float64(stateBytes(p.Qubits, 16)) * 2 * float64(passes)
+	return time.Microsecond + time.Duration(bytes/float64(s.workers))
+}
+
+// stateBytes is the size of an n-qubit state of amplitudes of size bytes,
+// saturating instead of overflowing.
+func stateBytes(n int, size int64) int64 {
+	if n >= 58 {
+		return math.MaxInt64
+	}
+	return size << n
+}
+
+// maxQubits is the most qubits whose state of size-byte amplitudes fits in
+// budget.
+func maxQubits(budget, size int64) int {
+	n := 0
+	for n < 62 && size<<(n+1) <= budget {
+		n++
+	}
+	return n
+}
+
+// defaultBudget is three quarters of MemTotal from /proc/meminfo, or 4 GiB
+// where that cannot be read.
+func defaultBudget() int64 {
+	const fallback = 4 << 30
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return fallback
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) >= 2 && fields[0] == "MemTotal:" {
+			if kb, err := strconv.ParseInt(fields[1], 10, 64); err == nil {
+				return kb * 1024 / 4 * 3
+			}
+		}
+	}
+	return fallback
+}
+
+func formatBytes(b float64) string {
+	const unit = 1024
+	if b < unit {
+		return fmt.Sprintf("%.0f B", b)
+	}
+	exp := 0
+	for b >= unit && exp < 6 {
+		b /= unit
+		exp++
+	}
+	s := strconv.FormatFloat(b, 'f', 1, 64)
+	s = strings.TrimSuffix(s, ".0")
+	return s + " " + string("BKMGTPE"[exp]) + "iB"
+}
+
+// Dispatch runs a circuit program. Small runs complete before Dispatch
+// returns; larger ones run on a goroutine of their own, spreading each
+// pass over the workers.
+func (s *Substrate) Dispatch(_ context.Context, j *sokr.Job) {
+	p, ok := j.Program.(*circuit.Program)
+	if !ok {
+		j.Fail(&sokr.ProgramError{Format: j.Program.Format(), Msg: s.name + " runs " + circuit.Format + " programs only"})
+		return
+	}
+	if reason := s.refusal(p); reason != "" {
+		j.Fail(&sokr.ProgramError{Format: circuit.Format, Msg: s.name + " cannot run this program: " + reason})
+		return
+	}
+	if err := p.Validate(); err != nil {
+		j.Fail(err)
+		return
+	}
+	params, err := inputParams(p, j.Inputs)
+	if err != nil {
+		j.Fail(err)
+		return
+	}
+	o, err := parseOptions(p, j.Options)
+	if err != nil {
+		j.Fail(err)
+		return
+	}
+	work := int64(len(p.Ops)+1) << min(p.Qubits, 40)
+	if p.Dynamic() {
+		work *= int64(max(o.shots, o.trajectories))
+	}
+	if work < inlineWork {
+		j.Run(s.name, func(j *sokr.Job) (sokr.Result, error) { return s.run(j, p, params, o) })
+		return
+	}
+	j.Go(s.name, func(j *sokr.Job) (sokr.Result, error) { return s.run(j, p, params, o) })
+}
+
+// inlineWork is the size (ops times amplitudes) below which a run happens
+// on the dispatching goroutine: for a Bell pair, a goroutine hand-off costs
+// more than the simulation.
+const inlineWork = 1 << 14
+
+// inputParams checks the inputs, one rank-0 f64 or f32 tensor per runtime
+// parameter, and returns their values.
+func inputParams(p *circuit.Program, in []sokr.Tensor) ([]float64, error) {
+	if len(in) != len(p.Params) {
+		return nil, &sokr.InputError{Index: -1, Msg: fmt.Sprintf("the circuit has %d runtime parameters (%s), got %d inputs",
+			len(p.Params), strings.Join(p.Params, ", "), len(in))}
+	}
+	vals := make([]float64, len(in))
+	for i, t := range in {
+		bad := func(msg string) error { return &sokr.InputError{Index: i, Name: p.Params[i], Msg: msg} }
+		if err := t.Check(); err != nil {
+			return nil, bad(err.Error())
+		}
+		if len(t.Shape) != 0 {
+			return nil, bad(fmt.Sprintf("a runtime parameter is a scalar (rank 0) f64 or f32, got %v", t))
+		}
+		switch t.DType {
+		case sokr.F64:
+			vals[i] = sokr.View[float64](t)[0]
+		case sokr.F32:
+			vals[i] = float64(sokr.View[float32](t)[0])
+		default:
+			return nil, bad(fmt.Sprintf("a runtime parameter is a scalar f64 or f32, got %v", t))
+		}
+		if math.IsNaN(vals[i]) || math.IsInf(vals[i], 0) {
+			return nil, bad(fmt.Sprintf("value %v is not finite", vals[i]))
+		}
+	}
+	return vals, nil
+}
