@@ -1,0 +1,491 @@
+package snn
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/sokr-rs/sokr/pkg/internal/blas"
+	"github.com/sokr-rs/sokr/pkg/internal/kernels"
+	"github.com/sokr-rs/sokr/pkg/sokr"
+)
+
+// eventMaxDensity is the input density (fraction of nonzero inputs) up to
+// which "auto" propagation is event-driven. Measured with
+// BenchmarkPropagation (Linear(4096, 4096) over 1024 rows, 2-core Zen 4,
+// OpenBLAS): event-driven wins at 1% density (0.32 s against 0.52 s) and
+// loses at 10% (2.0 s against 0.87 s), as every nonzero input reads a
+// scattered 16 KiB weight row while sgemm streams the weight once per
+// chunk. See docs/benchmarks.md, "snn".
+const eventMaxDensity = 0.03
+
+// chunkBytes bounds the memory of the per-chunk activations: a run is
+// simulated this many steps at a time (layer by layer within a chunk).
+const chunkBytes = 32 << 20
+
+// neuronGrain is the fewest neuron elements worth a goroutine.
+const neuronGrain = 1 << 13
+
+// state is what a run leaves for the next chunk of a session: neuron
+// state, delay lines and the recent outputs recurrent edges read.
+type state[F float] struct {
+	steps     int // steps simulated so far
+	batch     int
+	v, cur    [][]F // per unit: [batch*n]
+	delayRing [][]F // per opDelay unit: maxDelay rows of batch*size
+	recRing   [][]F // per recurrent source: recurrent_delay rows of batch*size
+}
+
+func newState[F float](c *compiled[F], batch int) *state[F] {
+	n := len(c.net.units)
+	st := &state[F]{batch: batch, v: make([][]F, n), cur: make([][]F, n), delayRing: make([][]F, n), recRing: make([][]F, n)}
+	for i, u := range c.net.units {
+		if u.op == opNeuron {
+			st.v[i] = make([]F, batch*u.outSize())
+			if u.neuron.model.current() {
+				st.cur[i] = make([]F, batch*u.outSize())
+			}
+		}
+		if u.op == opDelay {
+			st.delayRing[i] = make([]F, c.units[i].maxDelay*batch*u.inSize())
+		}
+		if c.recSource[i] {
+			st.recRing[i] = make([]F, c.sem.recurrentDelay*batch*u.outSize())
+		}
+	}
+	return st
+}
+
+// probe is one recorded quantity.
+type probe[F float] struct {
+	name  string // as requested, "lif.v"
+	unit  int
+	field string // "v", "i" or "spikes"
+	data  []F    // [T, batch, size]
+	shape []int
+}
+
+// counters are a run's statistics.
+type counters struct {
+	spikes, events, updates int64
+	event, dense            bool // which propagation ran
+}
+
+// runner simulates one dispatch.
+type runner[F float] struct {
+	c       *compiled[F]
+	st      *state[F]
+	batch   int
+	workers int
+	blas    *blas.Lib
+	out     [][]F // per unit: this chunk's output, [tc, batch, outSize]
+	own     [][]F // per unit: storage for out, when the unit computes it
+	sum     [][]F // per unit: storage for a summed input
+	scratch []spmmScratch[F]
+	probes  []*probe[F]
+	byUnit  map[int][]*probe[F]
+	cnt     counters
+	chunk   int
+}
+
+// chunkSteps is how many steps a chunk holds: as many as fit chunkBytes,
+// and no more than recurrent_delay when the network has a cycle (a
+// recurrent edge then only reads outputs of earlier chunks).
+func chunkSteps[F float](c *compiled[F], batch, steps int) int {
+	var perStep int
+	var z F
+	for _, u := range c.net.units {
+		perStep += 2 * batch * max(u.inSize(), u.outSize()) * sizeOf(z)
+	}
+	tc := max(1, min(steps, chunkBytes/max(perStep, 1)))
+	if c.net.recurrent {
+		tc = min(tc, c.sem.recurrentDelay)
+	}
+	return tc
+}
+
+func sizeOf[F float](F) int {
+	var z F
+	if _, ok := any(z).(float32); ok {
+		return 4
+	}
+	return 8
+}
+
+func newRunner[F float](c *compiled[F], st *state[F], steps, workers int, lib *blas.Lib) *runner[F] {
+	n := len(c.net.units)
+	r := &runner[F]{c: c, st: st, batch: st.batch, workers: workers, blas: lib,
+		out: make([][]F, n), own: make([][]F, n), sum: make([][]F, n), byUnit: map[int][]*probe[F]{},
+		scratch: make([]spmmScratch[F], workers)}
+	r.chunk = chunkSteps(c, st.batch, steps)
+	for i, u := range c.net.units {
+		switch u.op {
+		case opInput, opOutput, opFlatten:
+		default:
+			r.own[i] = make([]F, r.chunk*r.batch*u.outSize())
+		}
+		if len(u.inputs) > 1 || (len(u.inputs) == 1 && u.inputs[0].recurrent) {
+			r.sum[i] = make([]F, r.chunk*r.batch*u.inSize())
+		}
+	}
+	return r
+}
+
+// addProbes resolves the "record" names: "NODE.v", "NODE.i" (synaptic
+// current) and "NODE.spikes", NODE being a path such as "G.lif".
+func (r *runner[F]) addProbes(names []string, steps int) error {
+	for _, name := range names {
+		dot := strings.LastIndexByte(name, '.')
+		if dot <= 0 {
+			return optErr(OptRecord, "probe %q: want NODE.v, NODE.i or NODE.spikes", name)
+		}
+		node, field := name[:dot], name[dot+1:]
+		ui := r.c.net.unitNamed(node)
+		if ui < 0 {
+			return optErr(OptRecord, "probe %q: the graph has no node %q", name, node)
+		}
+		u := r.c.net.units[ui]
+		ok := false
+		switch field {
+		case "v":
+			ok = u.op == opNeuron
+		case "i":
+			ok = u.op == opNeuron && u.neuron.model.current()
+		case "spikes":
+			ok = (u.op == opNeuron && u.neuron.model.spiking()) || u.op == opThreshold
+		}
+		if !ok {
+			return optErr(OptRecord, "probe %q: node %q (%s) has no %q to record", name, node, describeUnit(u), field)
+		}
+		p := &probe[F]{name: name, unit: ui, field: field, shape: u.outShape, data: make([]F, steps*r.batch*u.outSize())}
+		r.probes = append(r.probes, p)
+		r.byUnit[ui] = append(r.byUnit[ui], p)
+	}
+	return nil
+}
+
+func describeUnit(u *unit) string {
+	switch u.op {
+	case opNeuron:
+		return string(u.neuron.model)
+	case opInput:
+		return "Input"
+	case opOutput:
+		return "Output"
+	case opAffine:
+		if u.bias == nil {
+			return "Linear"
+		}
+		return "Affine"
+	case opThreshold:
+		return "Threshold"
+	case opDelay:
+		return "Delay"
+	}
+	return "node"
+}
+
+// run simulates steps steps of the inputs (each [steps, batch, ...] in F)
+// and writes the outputs (each [steps, batch, ...]).
+func (r *runner[F]) run(ctx context.Context, inputs [][]F, outputs [][]F, steps int) error {
+	for t0 := 0; t0 < steps; t0 += r.chunk {
+		if err := ctx.Err(); err != nil {
+			return sokr.ContextError(ctx)
+		}
+		tc := min(r.chunk, steps-t0)
+		for i := range r.c.net.units {
+			if err := r.unit(i, t0, tc, inputs); err != nil {
+				return err
+			}
+		}
+		for k, ui := range r.c.net.outputs {
+			size := r.batch * r.c.net.units[ui].outSize()
+			copy(outputs[k][t0*size:(t0+tc)*size], r.out[ui][:tc*size])
+		}
+		r.pushRecurrent(tc)
+		r.st.steps += tc
+	}
+	return nil
+}
+
+// input returns unit i's input for the chunk: its source's output, or the
+// sum of its sources (recurrent ones read recurrent_delay steps back).
+func (r *runner[F]) input(i, tc int) []F {
+	u := r.c.net.units[i]
+	n := tc * r.batch * u.inSize()
+	if r.sum[i] == nil {
+		return r.out[u.inputs[0].unit][:n]
+	}
+	x := r.sum[i][:n]
+	clear(x)
+	row := r.batch * u.inSize()
+	d := r.c.sem.recurrentDelay
+	for _, s := range u.inputs {
+		if !s.recurrent {
+			for e, v := range r.out[s.unit][:n] {
+				x[e] += v
+			}
+			continue
+		}
+		ring := r.st.recRing[s.unit]
+		for t := range tc {
+			step := r.st.steps + t - d
+			if step < 0 {
+				continue
+			}
+			src := ring[(step%d)*row : (step%d+1)*row]
+			dst := x[t*row : (t+1)*row]
+			for e, v := range src {
+				dst[e] += v
+			}
+		}
+	}
+	return x
+}
+
+// pushRecurrent keeps the chunk's outputs that recurrent edges will read.
+func (r *runner[F]) pushRecurrent(tc int) {
+	d := r.c.sem.recurrentDelay
+	for i, u := range r.c.net.units {
+		if !r.c.recSource[i] {
+			continue
+		}
+		row := r.batch * u.outSize()
+		for t := range tc {
+			slot := (r.st.steps + t) % d
+			copy(r.st.recRing[i][slot*row:(slot+1)*row], r.out[i][t*row:(t+1)*row])
+		}
+	}
+}
+
+// unit computes unit i over the chunk [t0, t0+tc).
+func (r *runner[F]) unit(i, t0, tc int, inputs [][]F) error {
+	u, uc := r.c.net.units[i], &r.c.units[i]
+	rows := tc * r.batch
+	if u.op == opInput {
+		k := indexOf(r.c.net.inputs, i)
+		size := r.batch * u.outSize()
+		r.out[i] = inputs[k][t0*size : (t0+tc)*size]
+		return nil
+	}
+	x := r.input(i, tc)
+	if r.own[i] == nil { // Output, Flatten: the data passes unchanged
+		r.out[i] = x
+		return nil
+	}
+	y := r.own[i][:rows*u.outSize()]
+	r.out[i] = y
+	switch u.op {
+	case opNeuron:
+		r.neuron(i, t0, tc, x, y)
+	case opAffine:
+		return r.affine(uc, rows, u.inSize(), u.outSize(), x, y)
+	case opScale:
+		n := len(uc.scale)
+		for e := range y {
+			y[e] = x[e] * uc.scale[e%n]
+		}
+	case opThreshold:
+		n, amp := len(uc.threshold), F(r.c.sem.amplitude)
+		for e := range y {
+			if x[e] > uc.threshold[e%n] {
+				y[e] = amp
+				r.cnt.spikes++
+			} else {
+				y[e] = 0
+			}
+		}
+		r.record(i, t0, tc, "spikes", y)
+	case opConv:
+		parallelFor(r.workers, rows, 1, func(_, lo, hi int) { convRows(u.conv, uc.conv, uc.bias, x, y, lo, hi) })
+	case opSumPool, opAvgPool:
+		pool(u.pool, u.op == opAvgPool, x, y, rows)
+	case opDelay:
+		r.delay(i, tc, x, y)
+	default:
+		return fmt.Errorf("node %q: unsupported operation", u.name)
+	}
+	return nil
+}
+
+func indexOf(s []int, v int) int {
+	for k, x := range s {
+		if x == v {
+			return k
+		}
+	}
+	return -1
+}
+
+// record copies a chunk of a unit's quantity into its probes.
+func (r *runner[F]) record(i, t0, tc int, field string, data []F) {
+	for _, p := range r.byUnit[i] {
+		if p.field == field {
+			size := r.batch * r.c.net.units[i].outSize()
+			copy(p.data[t0*size:(t0+tc)*size], data[:tc*size])
+		}
+	}
+}
+
+// neuron advances a population over the chunk, split by neuron over the
+// workers (neurons are independent), recording probes as it goes.
+func (r *runner[F]) neuron(i, t0, tc int, x, y []F) {
+	k := r.c.units[i].neuron
+	v, cur := r.st.v[i], r.st.cur[i]
+	e := len(v)
+	var pv, pi []*probe[F]
+	for _, p := range r.byUnit[i] {
+		switch p.field {
+		case "v":
+			pv = append(pv, p)
+		case "i":
+			pi = append(pi, p)
+		}
+	}
+	spikes := make([]int64, r.workers)
+	parallelFor(r.workers, e, neuronGrain, func(w, lo, hi int) {
+		for t := range tc {
+			xs, ys := x[t*e:(t+1)*e], y[t*e:(t+1)*e]
+			spikes[w] += neuronStep(k, v, cur, xs, ys, lo, hi)
+			at := (t0 + t) * e
+			for _, p := range pv {
+				copy(p.data[at+lo:at+hi], v[lo:hi])
+			}
+			for _, p := range pi {
+				copy(p.data[at+lo:at+hi], cur[lo:hi])
+			}
+		}
+	})
+	for _, s := range spikes {
+		r.cnt.spikes += s
+	}
+	r.cnt.updates += int64(tc * e)
+	if k.reset != resetNone {
+		r.record(i, t0, tc, "spikes", y)
+	}
+}
+
+// affine computes y = x·Wᵀ + b over rows, event-driven or dense.
+func (r *runner[F]) affine(uc *unitCode[F], rows, nin, nout int, x, y []F) error {
+	mode := r.c.sem.propagation
+	var nnz int64 = -1
+	if mode == PropagationAuto {
+		nnz = countNonzero(x)
+		mode = PropagationDense
+		if float64(nnz) <= eventMaxDensity*float64(rows*nin) {
+			mode = PropagationEvent
+		}
+	}
+	if mode == PropagationEvent {
+		r.cnt.event = true
+		counts := make([]int64, r.workers)
+		parallelFor(r.workers, rows, 1, func(w, lo, hi int) {
+			counts[w] = spmm(hi-lo, nin, nout, x[lo*nin:hi*nin], uc.wp, uc.bias, y[lo*nout:hi*nout], &r.scratch[w])
+		})
+		nnz = 0
+		for _, c := range counts {
+			nnz += c
+		}
+		r.cnt.events += nnz * int64(nout)
+		return nil
+	}
+	r.cnt.dense = true
+	if nnz < 0 {
+		nnz = countNonzero(x)
+	}
+	r.cnt.events += nnz * int64(nout)
+	return gemm(r.blas, rows, nin, nout, x, uc, y)
+}
+
+// gemm computes y = x·wᵀ + bias (x rows×nin, w nout×nin) through the
+// BLAS when one is loaded, and the Go kernel otherwise.
+func gemm[F float](lib *blas.Lib, rows, nin, nout int, x []F, uc *unitCode[F], y []F) error {
+	if rows == 0 || nout == 0 {
+		return nil
+	}
+	if nin == 0 {
+		fillBias(y, uc.bias, nout)
+		return nil
+	}
+	if lib != nil {
+		var beta F
+		if uc.bias != nil {
+			fillBias(y, uc.bias, nout)
+			beta = 1
+		}
+		var err error
+		switch xs := any(x).(type) {
+		case []float32:
+			err = lib.Sgemm(false, true, rows, nout, nin, 1, xs, nin, any(uc.w).([]float32), nin, float32(beta), any(y).([]float32), nout)
+		case []float64:
+			err = lib.Dgemm(false, true, rows, nout, nin, 1, xs, nin, any(uc.w).([]float64), nin, float64(beta), any(y).([]float64), nout)
+		}
+		if err != nil {
+			return &sokr.FaultError{Substrate: Name, Msg: "matrix product through " + lib.Name() + " failed", Err: err}
+		}
+		return nil
+	}
+	if uc.wt == nil {
+		uc.wt = make([]F, nin*nout)
+		for o := range nout {
+			for j := range nin {
+				uc.wt[j*nout+o] = uc.w[o*nin+j]
+			}
+		}
+	}
+	switch xs := any(x).(type) {
+	case []float32:
+		kernels.MatmulF32(any(y).([]float32), xs, any(uc.wt).([]float32), rows, nin, nout)
+	case []float64:
+		kernels.MatmulF64(any(y).([]float64), xs, any(uc.wt).([]float64), rows, nin, nout)
+	}
+	if uc.bias != nil {
+		for r := range rows {
+			yr := y[r*nout : (r+1)*nout]
+			for c, b := range uc.bias {
+				yr[c] += b
+			}
+		}
+	}
+	return nil
+}
+
+func fillBias[F float](y, bias []F, n int) {
+	for r := 0; r+n <= len(y); r += n {
+		if bias == nil {
+			clear(y[r : r+n])
+		} else {
+			copy(y[r:r+n], bias)
+		}
+	}
+}
+
+// delay computes y(t) = x(t − d) per element, reading steps before the
+// chunk from the unit's ring of its last maxDelay inputs, then stores the
+// chunk's inputs in the ring.
+func (r *runner[F]) delay(i, tc int, x, y []F) {
+	uc := &r.c.units[i]
+	size := r.c.net.units[i].inSize()
+	row := r.batch * size
+	ring, dmax, s0 := r.st.delayRing[i], uc.maxDelay, r.st.steps
+	for t := range tc {
+		for e := range row {
+			d := uc.delay[e%size]
+			switch {
+			case d <= t:
+				y[t*row+e] = x[(t-d)*row+e]
+			case s0+t-d < 0:
+				y[t*row+e] = 0
+			default:
+				y[t*row+e] = ring[((s0+t-d)%dmax)*row+e]
+			}
+		}
+	}
+	if dmax == 0 {
+		return
+	}
+	for t := max(0, tc-dmax); t < tc; t++ {
+		slot := (s0 + t) % dmax
+		copy(ring[slot*row:(slot+1)*row], x[t*row:(t+1)*row])
+	}
+}

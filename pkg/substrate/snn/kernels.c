@@ -1,0 +1,281 @@
+// kernels.c: the hot loops of the spiking-network simulator: the neuron
+// state update and event-driven synaptic propagation. They compute exactly
+// what the Go versions in kernels_go.go compute, in the same order of
+// operations, so that results do not depend on whether cgo is present.
+//
+// Like pkg/substrate/cpu/fused.c, every kernel is compiled three times (the
+// x86-64 baseline, AVX2 and x86-64-v4, i.e. AVX-512) by inlining it into a
+// copy per instruction set, and the best copy the CPU supports runs. No
+// multiply may be contracted with an add into an FMA (the Go code rounds
+// both), hence the fp-contract pragma: cgo refuses -ffp-contract=off as a
+// flag. On Zen 4 a multiply and an add issue on separate pipes, so this
+// costs no throughput.
+
+#pragma GCC optimize("fp-contract=off")
+
+#include "kernels.h"
+
+#include <stddef.h>
+
+#if defined(__FAST_MATH__)
+#error "kernels.c needs IEEE semantics: do not build it with -ffast-math"
+#endif
+
+#define INLINE static inline __attribute__((always_inline))
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#define SNN_X86_VARIANTS 1
+#else
+#define SNN_X86_VARIANTS 0
+#endif
+
+// NEURON_SEG defines neuron_seg_SUF: the update of len consecutive elements
+// whose first coefficient index is k. The int parameters are constants at
+// every call site, so each combination becomes its own vectorized loop.
+#define NEURON_SEG(T, SUF)                                                                      \
+	INLINE int64_t neuron_seg_##SUF(const snn_neuron *p, const T *coef, T *restrict v, T *restrict cur,        \
+	                                const T *restrict x, T *restrict out, int64_t len,          \
+	                                int64_t k, const int kind, const int reset,                 \
+	                                const int before, const int uniform) {                      \
+		const int64_t o = uniform ? 0 : k, st = uniform ? 1 : p->n;                             \
+		const T *restrict av = coef + SNN_AV * st + o, *restrict bv = coef + SNN_BV * st + o;   \
+		const T *restrict gv = coef + SNN_GV * st + o;                                          \
+		const T *restrict th = reset ? coef + SNN_TH * st + o : NULL;                           \
+		const T *restrict vr = reset == SNN_RESET_TO_V_RESET ? coef + SNN_VR * st + o : NULL;   \
+		const T *restrict ai = kind ? coef + SNN_AI * st + o : NULL;                            \
+		const T *restrict bi = kind ? coef + SNN_BI * st + o : NULL;                            \
+		const T *restrict ci = kind ? coef + SNN_CI * st + o : NULL;                            \
+		const T amp = (T)p->amp;                                                                \
+		const T av0 = av[0], bv0 = bv[0], gv0 = gv[0];                                          \
+		const T th0 = reset ? th[0] : 0, vr0 = vr ? vr[0] : 0;                                  \
+		const T ai0 = kind ? ai[0] : 0, bi0 = kind ? bi[0] : 0, ci0 = kind ? ci[0] : 0;         \
+		int64_t spikes = 0;                                                                     \
+		for (int64_t j = 0; j < len; j++) {                                                     \
+			const T a = uniform ? av0 : av[j], b = uniform ? bv0 : bv[j];                       \
+			const T g = uniform ? gv0 : gv[j];                                                  \
+			const T vo = v[j], xi = x[j];                                                       \
+			T vn;                                                                               \
+			if (kind == 0) {                                                                    \
+				vn = a * vo + b + g * xi;                                                       \
+			} else {                                                                            \
+				const T io = cur[j];                                                            \
+				const T ia = uniform ? ai0 : ai[j], ib = uniform ? bi0 : bi[j];                 \
+				const T ic = uniform ? ci0 : ci[j];                                             \
+				cur[j] = ia * io + ib * xi;                                                     \
+				vn = a * vo + b + ic * io + g * xi;                                             \
+			}                                                                                   \
+			if (reset == SNN_RESET_NONE) {                                                      \
+				v[j] = vn;                                                                      \
+				out[j] = vn;                                                                    \
+				continue;                                                                       \
+			}                                                                                   \
+			const T t = uniform ? th0 : th[j];                                                  \
+			const int s = (before ? vo : vn) > t;                                               \
+			const T vs = reset == SNN_RESET_TO_V_RESET ? (uniform ? vr0 : vr[j]) : vn - t;      \
+			v[j] = s ? vs : vn;                                                                 \
+			out[j] = s ? amp : (T)0;                                                            \
+			spikes += s;                                                                        \
+		}                                                                                       \
+		return spikes;                                                                          \
+	}                                                                                           \
+                                                                                                \
+	INLINE int64_t neuron_run_##SUF(const snn_neuron *p, const T *coef, T *v, T *cur, const T *x, T *out,      \
+	                                int64_t lo, int64_t hi, const int kind, const int reset,    \
+	                                const int before, const int uniform) {                      \
+		int64_t spikes = 0;                                                                     \
+		for (int64_t e = lo; e < hi;) {                                                         \
+			const int64_t k = e % p->n;                                                         \
+			int64_t len = p->n - k;                                                             \
+			if (len > hi - e) {                                                                 \
+				len = hi - e;                                                                   \
+			}                                                                                   \
+			spikes += neuron_seg_##SUF(p, coef, v + e, kind ? cur + e : NULL, x + e, out + e, len, k, \
+			                           kind, reset, before, uniform);                           \
+			e += len;                                                                           \
+		}                                                                                       \
+		return spikes;                                                                          \
+	}                                                                                           \
+                                                                                                \
+	INLINE int64_t neuron_step_##SUF(const snn_neuron *p, const T *coef, T *v, T *cur, const T *x, T *out,     \
+	                                 int64_t lo, int64_t hi) {                                  \
+		NEURON_DISPATCH(SUF)                                                                    \
+	}
+
+// NEURON_DISPATCH turns the run-time flags into constants: one loop per
+// kind, reset, before and uniform (before only matters when there is a
+// reset).
+#define NEURON_RUN(SUF, K, R, B, U) neuron_run_##SUF(p, coef, v, cur, x, out, lo, hi, K, R, B, U)
+#define NEURON_U(SUF, K, R, B) (p->uniform ? NEURON_RUN(SUF, K, R, B, 1) : NEURON_RUN(SUF, K, R, B, 0))
+#define NEURON_B(SUF, K, R) (p->before ? NEURON_U(SUF, K, R, 1) : NEURON_U(SUF, K, R, 0))
+#define NEURON_R(SUF, K)                                        \
+	(p->reset == SNN_RESET_NONE         ? NEURON_U(SUF, K, 0, 0) \
+	 : p->reset == SNN_RESET_TO_V_RESET ? NEURON_B(SUF, K, 1)    \
+	                                    : NEURON_B(SUF, K, 2))
+#define NEURON_DISPATCH(SUF) return p->kind == 0 ? NEURON_R(SUF, 0) : NEURON_R(SUF, 1);
+
+NEURON_SEG(float, f32)
+NEURON_SEG(double, f64)
+
+// SPMM defines spmm_SUF. Rows are taken SNN_SPMM_ROWS at a time: their
+// nonzero inputs are gathered into (idx, val) lists, then for each block
+// of CB output columns every row of the group sums the block's weight rows
+// of its nonzero inputs into CB accumulators that stay in registers. The
+// block (nin x CB, contiguous) is reused by all rows of the group while it
+// is in cache. Each output is bias + x[j1]*w[j1] + x[j2]*w[j2] + ... in
+// ascending j, the order the Go code uses.
+#define SPMM(T, SUF, CB)                                                                          \
+	INLINE int64_t spmm_##SUF(int64_t rows, int64_t nin, int64_t nout, const T *x, const T *wp,   \
+	                          const T *bias, T *y, int32_t *idx, T *val) {                        \
+		int64_t nnz = 0;                                                                          \
+		int64_t start[SNN_SPMM_ROWS + 1];                                                         \
+		for (int64_t r0 = 0; r0 < rows; r0 += SNN_SPMM_ROWS) {                                    \
+			const int64_t rg = rows - r0 < SNN_SPMM_ROWS ? rows - r0 : SNN_SPMM_ROWS;             \
+			int64_t m = 0;                                                                        \
+			for (int64_t r = 0; r < rg; r++) {                                                    \
+				start[r] = m;                                                                     \
+				const T *xr = x + (r0 + r) * nin;                                                 \
+				for (int64_t j = 0; j < nin; j++) {                                               \
+					if (xr[j] != 0) {                                                             \
+						idx[m] = (int32_t)j;                                                      \
+						val[m] = xr[j];                                                           \
+						m++;                                                                      \
+					}                                                                             \
+				}                                                                                 \
+			}                                                                                     \
+			start[rg] = m;                                                                        \
+			nnz += m;                                                                             \
+			for (int64_t cb = 0; cb < nout; cb += CB) {                                           \
+				const T *restrict blk = wp + cb * nin; /* block cb/CB: nin rows of CB */          \
+				const int64_t wd = nout - cb < CB ? nout - cb : CB;                               \
+				for (int64_t r = 0; r < rg; r++) {                                                \
+					T acc[CB];                                                                    \
+					for (int c = 0; c < CB; c++) {                                                \
+						acc[c] = bias && c < wd ? bias[cb + c] : (T)0;                            \
+					}                                                                             \
+					for (int64_t q = start[r]; q < start[r + 1]; q++) {                           \
+						const T a = val[q];                                                       \
+						const T *restrict w = blk + (int64_t)idx[q] * CB;                         \
+						for (int c = 0; c < CB; c++) {                                            \
+							acc[c] += a * w[c];                                                   \
+						}                                                                         \
+					}                                                                             \
+					T *restrict yr = y + (r0 + r) * nout + cb;                                    \
+					if (wd == CB) {                                                               \
+						for (int c = 0; c < CB; c++) {                                            \
+							yr[c] = acc[c];                                                       \
+						}                                                                         \
+					} else {                                                                      \
+						for (int64_t c = 0; c < wd; c++) {                                        \
+							yr[c] = acc[c];                                                       \
+						}                                                                         \
+					}                                                                             \
+				}                                                                                 \
+			}                                                                                     \
+		}                                                                                         \
+		return nnz;                                                                               \
+	}
+
+// 64 floats or 32 doubles: four AVX-512 registers of accumulators.
+SPMM(float, f32, SNN_COLS_F32)
+SPMM(double, f64, SNN_COLS_F64)
+
+int64_t snn_count_nonzero_f32(const float *x, int64_t n) {
+	int64_t c = 0;
+	for (int64_t i = 0; i < n; i++) {
+		c += x[i] != 0;
+	}
+	return c;
+}
+
+int64_t snn_count_nonzero_f64(const double *x, int64_t n) {
+	int64_t c = 0;
+	for (int64_t i = 0; i < n; i++) {
+		c += x[i] != 0;
+	}
+	return c;
+}
+
+// VARIANT defines the entry points of one instruction-set copy.
+#define VARIANT(ISA, ATTR)                                                                         \
+	ATTR static int64_t neuron_f32_##ISA(const snn_neuron *p, const float *coef, float *v, float *cur,                \
+	                                     const float *x, float *out, int64_t lo, int64_t hi) {     \
+		return neuron_step_f32(p, coef, v, cur, x, out, lo, hi);                                         \
+	}                                                                                              \
+	ATTR static int64_t neuron_f64_##ISA(const snn_neuron *p, const double *coef, double *v, double *cur,              \
+	                                     const double *x, double *out, int64_t lo, int64_t hi) {   \
+		return neuron_step_f64(p, coef, v, cur, x, out, lo, hi);                                         \
+	}                                                                                              \
+	ATTR static int64_t spmm_f32_##ISA(int64_t rows, int64_t nin, int64_t nout, const float *x,    \
+	                                   const float *wp, const float *bias, float *y, int32_t *idx, \
+	                                   float *val) {                                               \
+		return spmm_f32(rows, nin, nout, x, wp, bias, y, idx, val);                                \
+	}                                                                                              \
+	ATTR static int64_t spmm_f64_##ISA(int64_t rows, int64_t nin, int64_t nout, const double *x,   \
+	                                   const double *wp, const double *bias, double *y,            \
+	                                   int32_t *idx, double *val) {                                \
+		return spmm_f64(rows, nin, nout, x, wp, bias, y, idx, val);                                \
+	}
+
+VARIANT(base, )
+#if SNN_X86_VARIANTS
+VARIANT(avx2, __attribute__((target("avx2"))))
+VARIANT(v4, __attribute__((target("arch=x86-64-v4"))))
+#endif
+
+int32_t snn_best_isa(void) {
+#if SNN_X86_VARIANTS
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("x86-64-v4")) {
+		return SNN_ISA_X86_64_V4;
+	}
+	if (__builtin_cpu_supports("avx2")) {
+		return SNN_ISA_AVX2;
+	}
+#endif
+	return SNN_ISA_BASELINE;
+}
+
+static int32_t resolve(int32_t isa) {
+	static int32_t best = 0;
+	if (best == 0) { // a benign race: every thread computes the same value
+		best = snn_best_isa();
+	}
+	return isa > best ? best : isa;
+}
+
+// PICK calls the variant isa selects (clamped to what the CPU runs).
+#if SNN_X86_VARIANTS
+#define PICK(NAME, ...)                        \
+	switch (resolve(isa)) {                    \
+	case SNN_ISA_X86_64_V4:                    \
+		return NAME##_v4(__VA_ARGS__);         \
+	case SNN_ISA_AVX2:                         \
+		return NAME##_avx2(__VA_ARGS__);       \
+	default:                                   \
+		return NAME##_base(__VA_ARGS__);       \
+	}
+#else
+#define PICK(NAME, ...)      \
+	(void)resolve(isa);      \
+	return NAME##_base(__VA_ARGS__);
+#endif
+
+int64_t snn_neuron_step_f32(int32_t isa, const snn_neuron *p, const float *coef, float *v,
+                            float *cur, const float *x, float *out, int64_t lo, int64_t hi) {
+	PICK(neuron_f32, p, coef, v, cur, x, out, lo, hi)
+}
+
+int64_t snn_neuron_step_f64(int32_t isa, const snn_neuron *p, const double *coef, double *v,
+                            double *cur, const double *x, double *out, int64_t lo, int64_t hi) {
+	PICK(neuron_f64, p, coef, v, cur, x, out, lo, hi)
+}
+
+int64_t snn_spmm_f32(int32_t isa, int64_t rows, int64_t nin, int64_t nout, const float *x,
+                     const float *wp, const float *bias, float *y, int32_t *idx, float *val) {
+	PICK(spmm_f32, rows, nin, nout, x, wp, bias, y, idx, val)
+}
+
+int64_t snn_spmm_f64(int32_t isa, int64_t rows, int64_t nin, int64_t nout, const double *x,
+                     const double *wp, const double *bias, double *y, int32_t *idx, double *val) {
+	PICK(spmm_f64, rows, nin, nout, x, wp, bias, y, idx, val)
+}

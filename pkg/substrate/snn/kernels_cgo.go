@@ -1,0 +1,142 @@
+//go:build cgo
+
+package snn
+
+/*
+#cgo CFLAGS: -O3 -fno-fast-math
+#include "kernels.h"
+*/
+import "C"
+
+import "unsafe"
+
+// haveC reports that this build has the C kernels.
+const haveC = true
+
+// Instruction-set variants of the C kernels, for the tests.
+const (
+	isaBaseline = C.SNN_ISA_BASELINE
+	isaAVX2     = C.SNN_ISA_AVX2
+	isaV4       = C.SNN_ISA_X86_64_V4
+	isaBest     = C.SNN_ISA_BEST
+)
+
+// bestISA is the best variant of the C kernels this CPU runs.
+var bestISA = int(C.snn_best_isa())
+
+// isaName names the variant in use, for Describe.
+func isaName() string {
+	switch bestISA {
+	case isaV4:
+		return "x86-64-v4"
+	case isaAVX2:
+		return "avx2"
+	}
+	return "baseline"
+}
+
+func ptr[F any](s []F) unsafe.Pointer {
+	if len(s) == 0 {
+		return nil
+	}
+	return unsafe.Pointer(unsafe.SliceData(s))
+}
+
+// neuronStep is goNeuronStep in C.
+func neuronStep[F float](p *neuronKernel[F], v, cur, x, out []F, lo, hi int) int64 {
+	return neuronStepISA(isaBest, p, v, cur, x, out, lo, hi)
+}
+
+func neuronStepISA[F float](isa int, p *neuronKernel[F], v, cur, x, out []F, lo, hi int) int64 {
+	if hi <= lo {
+		return 0
+	}
+	// The C code reads and writes [lo, hi) of each and coef in full.
+	_, _, _ = v[hi-1], x[hi-1], out[hi-1]
+	if p.kind == kindCurrent {
+		_ = cur[hi-1]
+	}
+	w := p.n
+	if p.uniform {
+		w = 1
+	}
+	_ = p.coef[numCoef*w-1]
+	cp := C.snn_neuron{kind: C.int32_t(p.kind), reset: C.int32_t(p.reset), n: C.int64_t(p.n), amp: C.double(p.amp)}
+	if p.before {
+		cp.before = 1
+	}
+	if p.uniform {
+		cp.uniform = 1
+	}
+	var n C.int64_t
+	switch any(p.coef).(type) {
+	case []float32:
+		n = C.snn_neuron_step_f32(C.int32_t(isa), &cp, (*C.float)(ptr(p.coef)), (*C.float)(ptr(v)), (*C.float)(ptr(cur)),
+			(*C.float)(ptr(x)), (*C.float)(ptr(out)), C.int64_t(lo), C.int64_t(hi))
+	case []float64:
+		n = C.snn_neuron_step_f64(C.int32_t(isa), &cp, (*C.double)(ptr(p.coef)), (*C.double)(ptr(v)), (*C.double)(ptr(cur)),
+			(*C.double)(ptr(x)), (*C.double)(ptr(out)), C.int64_t(lo), C.int64_t(hi))
+	}
+	return int64(n)
+}
+
+// spmmRows is how many rows the C kernel gathers at a time, which sizes
+// its scratch.
+const spmmRows = C.SNN_SPMM_ROWS
+
+// spmmScratch is the index and value scratch of one spmm call.
+type spmmScratch[F float] struct {
+	idx []int32
+	val []F
+}
+
+// spmm is goSpmm in C; sc is grown as needed.
+func spmm[F float](rows, nin, nout int, x, wp, bias, y []F, sc *spmmScratch[F]) int64 {
+	return spmmISA(isaBest, rows, nin, nout, x, wp, bias, y, sc)
+}
+
+func spmmISA[F float](isa, rows, nin, nout int, x, wp, bias, y []F, sc *spmmScratch[F]) int64 {
+	if rows == 0 {
+		return 0
+	}
+	if nin == 0 {
+		fillBias(y[:rows*nout], bias, nout)
+		return 0
+	}
+	if nout == 0 {
+		return countNonzero(x[:rows*nin])
+	}
+	_, _ = x[rows*nin-1], y[rows*nout-1]
+	cols := spmmCols[F]()
+	_ = wp[(nout+cols-1)/cols*cols*nin-1]
+	if bias != nil {
+		_ = bias[nout-1]
+	}
+	if need := spmmRows * nin; len(sc.idx) < need {
+		sc.idx, sc.val = make([]int32, need), make([]F, need)
+	}
+	var n C.int64_t
+	switch any(x).(type) {
+	case []float32:
+		n = C.snn_spmm_f32(C.int32_t(isa), C.int64_t(rows), C.int64_t(nin), C.int64_t(nout), (*C.float)(ptr(x)),
+			(*C.float)(ptr(wp)), (*C.float)(ptr(bias)), (*C.float)(ptr(y)), (*C.int32_t)(ptr(sc.idx)), (*C.float)(ptr(sc.val)))
+	case []float64:
+		n = C.snn_spmm_f64(C.int32_t(isa), C.int64_t(rows), C.int64_t(nin), C.int64_t(nout), (*C.double)(ptr(x)),
+			(*C.double)(ptr(wp)), (*C.double)(ptr(bias)), (*C.double)(ptr(y)), (*C.int32_t)(ptr(sc.idx)), (*C.double)(ptr(sc.val)))
+	}
+	return int64(n)
+}
+
+// countNonzero is goCountNonzero in C.
+func countNonzero[F float](x []F) int64 {
+	if len(x) == 0 {
+		return 0
+	}
+	switch any(x).(type) {
+	case []float32:
+		return int64(C.snn_count_nonzero_f32((*C.float)(ptr(x)), C.int64_t(len(x))))
+	case []float64:
+		return int64(C.snn_count_nonzero_f64((*C.double)(ptr(x)), C.int64_t(len(x))))
+	}
+	return goCountNonzero(x)
+}

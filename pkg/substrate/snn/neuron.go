@@ -1,0 +1,144 @@
+package snn
+
+import (
+	"fmt"
+	"math"
+)
+
+// neuronCoefficients discretises a population's ODEs over one step of dt
+// with the given solver, as the coefficient arrays of kernels.h (computed
+// in float64, then rounded to F). With forward Euler the voltage update is
+// v + dt/τ·((v_leak − v) + r·x) written as (1 − dt/τ)·v + dt/τ·v_leak +
+// dt/τ·r·x. The current-based models update the current first and feed the
+// new current to the voltage (as snnTorch, Lava and Spyx do), so that an
+// input moves the voltage in the step it arrives, as for LIF.
+func neuronCoefficients[F float](p *neuronParams, sem semantics) (*neuronKernel[F], error) {
+	n := len(p.r) // every model has r
+	k := &neuronKernel[F]{n: n, amp: F(sem.amplitude), before: sem.spikeTiming == SpikeBeforeUpdate}
+	if p.model.current() {
+		k.kind = kindCurrent
+	}
+	if p.model.spiking() {
+		k.reset = resetToVReset
+		if sem.reset == ResetSubtract {
+			k.reset = resetSubtract
+		}
+	}
+	coef := make([]float64, numCoef*n)
+	set := func(c, i int, v float64) { coef[c*n+i] = v }
+	dt := sem.dt
+	for i := range n {
+		switch p.model {
+		case modelIF, modelI:
+			// dv/dt = r·x: every solver integrates a constant input exactly.
+			set(coefAV, i, 1)
+			set(coefGV, i, dt*p.r[i])
+		case modelLIF, modelLI:
+			av, bv, gv := leak(sem.solver, dt, p.tau[i], p.vLeak[i], p.r[i])
+			set(coefAV, i, av)
+			set(coefBV, i, bv)
+			set(coefGV, i, gv)
+		case modelCubaLIF, modelCubaLI:
+			cubaCoefficients(coef, n, i, sem.solver, dt, p)
+		}
+		if p.model.spiking() {
+			set(coefTH, i, p.vThresh[i])
+			if sem.reset == ResetToVReset && p.vReset != nil {
+				set(coefVR, i, p.vReset[i])
+			}
+		}
+	}
+	for i, c := range coef {
+		if math.IsNaN(c) || math.IsInf(c, 0) {
+			return nil, fmt.Errorf("parameter of neuron %d gives a non-finite update coefficient (%v) at dt = %g s", i%n, c, dt)
+		}
+	}
+	k.coef, k.uniform = uniformOrFull[F](coef, n)
+	return k, nil
+}
+
+// leak returns av, bv, gv of τ·dv/dt = (v_leak − v) + r·x.
+func leak(solver string, dt, tau, vLeak, r float64) (av, bv, gv float64) {
+	a := dt / tau
+	switch solver {
+	case SolverExact:
+		d, e := math.Exp(-a), -math.Expm1(-a) // e = 1 − e^{−dt/τ}
+		return d, e * vLeak, e * r
+	case SolverImpulse:
+		d, e := math.Exp(-a), -math.Expm1(-a)
+		return d, e * vLeak, a * r
+	}
+	return 1 - a, a * vLeak, a * r
+}
+
+// cubaCoefficients fills neuron i's coefficients of
+//
+//	τ_syn·di/dt = −i + w_in·x,  τ_mem·dv/dt = (v_leak − v) + r·i.
+//
+// Exact integration with x constant over the step gives
+// i' = d_s·i + (1 − d_s)·w·x and
+// v' = d_m·v + (1 − d_m)·v_leak + r·k·i + r·(1 − d_m − k)·w·x, where
+// d = e^{−dt/τ} and k = τ_s/(τ_s − τ_m)·(d_s − d_m), computed as
+// (dt/τ_m)·d_s·expm1(z)/z with z = dt·(τ_m − τ_s)/(τ_s·τ_m), which is
+// stable as τ_s → τ_m (k → (dt/τ_m)·e^{−dt/τ_m}).
+func cubaCoefficients(coef []float64, n, i int, solver string, dt float64, p *neuronParams) {
+	set := func(c int, v float64) { coef[c*n+i] = v }
+	ts, tm, r, w := p.tauSyn[i], p.tauMem[i], p.r[i], p.wIn[i]
+	as, am := dt/ts, dt/tm
+	switch solver {
+	case SolverExact:
+		ds, es := math.Exp(-as), -math.Expm1(-as)
+		dm, em := math.Exp(-am), -math.Expm1(-am)
+		z := dt * (tm - ts) / (ts * tm)
+		ratio := 1.0
+		if z != 0 {
+			ratio = math.Expm1(z) / z
+		}
+		k := am * ds * ratio
+		set(coefAI, ds)
+		set(coefBI, es*w)
+		set(coefAV, dm)
+		set(coefBV, em*p.vLeak[i])
+		set(coefCI, r*k)
+		set(coefGV, r*(em-k)*w)
+		return
+	case SolverImpulse:
+		set(coefAI, math.Exp(-as))
+		set(coefAV, math.Exp(-am))
+		set(coefBV, -math.Expm1(-am)*p.vLeak[i])
+	default: // Euler
+		set(coefAI, 1-as)
+		set(coefAV, 1-am)
+		set(coefBV, am*p.vLeak[i])
+	}
+	// i' = ai·i + as·w·x; v' = av·v + bv + am·r·i'.
+	set(coefBI, as*w)
+	set(coefCI, am*r*coef[coefAI*n+i])
+	set(coefGV, am*r*as*w)
+}
+
+// uniformOrFull rounds coef (numCoef arrays of n) to F, keeping one
+// element per array when every neuron has the same value.
+func uniformOrFull[F float](coef []float64, n int) ([]F, bool) {
+	uniform := true
+	for c := 0; c < numCoef && uniform; c++ {
+		for i := 1; i < n; i++ {
+			if coef[c*n+i] != coef[c*n] {
+				uniform = false
+				break
+			}
+		}
+	}
+	if uniform && n > 0 {
+		out := make([]F, numCoef)
+		for c := range numCoef {
+			out[c] = F(coef[c*n])
+		}
+		return out, true
+	}
+	out := make([]F, len(coef))
+	for i, c := range coef {
+		out[i] = F(c)
+	}
+	return out, false
+}

@@ -1,0 +1,264 @@
+package snn
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/sokr-rs/sokr/pkg/sokr"
+)
+
+// Defaults of the dispatch options.
+const (
+	// DefaultDT is the simulation time step in seconds: 0.1 ms, the step of
+	// the NIR paper's experiments (Pedersen et al., "Neuromorphic
+	// intermediate representation", Nature Communications 15, 8122 (2024);
+	// the lif_*.csv recordings in its repository are 1000 steps at 1e-4 s).
+	DefaultDT = 1e-4
+	// DefaultSpikeAmplitude is the value a spike carries: 1, as NIR defines
+	// a spike z ∈ {0, 1} (the Heaviside step in its LIF, IF, CubaLIF and
+	// Threshold definitions). Simulators that treat spikes as Dirac deltas
+	// of unit area (Nengo, Brian2) carry 1/dt instead.
+	DefaultSpikeAmplitude = 1.0
+	// DefaultRecurrentDelay is the number of steps a recurrent edge delays
+	// its signal: one, the least that makes a cycle computable step by step.
+	DefaultRecurrentDelay = 1
+)
+
+// Option names (keys of sokr.Options.Params).
+const (
+	OptDT             = "dt"
+	OptSolver         = "solver"
+	OptReset          = "reset"
+	OptSpikeTiming    = "spike_timing"
+	OptSynapticDelay  = "synaptic_delay"
+	OptRecurrentDelay = "recurrent_delay"
+	OptSpikeAmplitude = "spike_amplitude"
+	OptPrecision      = "precision"
+	OptPropagation    = "propagation"
+	OptRecord         = "record"
+	OptSession        = "session"
+	OptSessionReset   = "session_reset"
+)
+
+// Solvers: how the neuron ODEs are discretised over one step.
+const (
+	SolverEuler   = "euler"   // forward Euler
+	SolverExact   = "exact"   // exact integration, input held constant over the step
+	SolverImpulse = "impulse" // exact decay, input as an impulse of area dt·x at the step's end
+)
+
+// Reset modes.
+const (
+	ResetToVReset = "to_v_reset" // v = v_reset (NIR's definition)
+	ResetZero     = "zero"       // v = 0 whatever v_reset says
+	ResetSubtract = "subtract"   // v -= v_threshold
+)
+
+// Spike timings.
+const (
+	SpikeAfterUpdate  = "after_update"  // the spike is read from the updated v (NIR)
+	SpikeBeforeUpdate = "before_update" // from v at the start of the step
+)
+
+// Propagation modes.
+const (
+	PropagationAuto  = "auto"
+	PropagationEvent = "event"
+	PropagationDense = "dense"
+)
+
+// semantics are the parsed dispatch options.
+type semantics struct {
+	dt             float64
+	solver         string
+	reset          string
+	spikeTiming    string
+	synapticDelay  int
+	recurrentDelay int
+	amplitude      float64
+	precision      sokr.DType
+	propagation    string
+	record         []string
+	session        string
+	sessionReset   bool
+}
+
+// same reports whether two runs' semantics give a session the same model
+// (recording and session handling may differ between chunks).
+func (s semantics) same(o semantics) bool {
+	return s.dt == o.dt && s.solver == o.solver && s.reset == o.reset && s.spikeTiming == o.spikeTiming &&
+		s.synapticDelay == o.synapticDelay && s.recurrentDelay == o.recurrentDelay &&
+		s.amplitude == o.amplitude && s.precision == o.precision
+}
+
+// meta records the semantics in a result's Meta.
+func (s semantics) meta() map[string]string {
+	return map[string]string{
+		OptDT:             strconv.FormatFloat(s.dt, 'g', -1, 64),
+		OptSolver:         s.solver,
+		OptReset:          s.reset,
+		OptSpikeTiming:    s.spikeTiming,
+		OptSynapticDelay:  strconv.Itoa(s.synapticDelay),
+		OptRecurrentDelay: strconv.Itoa(s.recurrentDelay),
+		OptSpikeAmplitude: strconv.FormatFloat(s.amplitude, 'g', -1, 64),
+		OptPrecision:      s.precision.String(),
+	}
+}
+
+func optErr(name, format string, args ...any) error {
+	return &sokr.InputError{Index: -1, Name: name, Msg: "option " + strconv.Quote(name) + ": " + fmt.Sprintf(format, args...)}
+}
+
+var knownOptions = []string{OptDT, OptSolver, OptReset, OptSpikeTiming, OptSynapticDelay, OptRecurrentDelay,
+	OptSpikeAmplitude, OptPrecision, OptPropagation, OptRecord, OptSession, OptSessionReset}
+
+// parseSemantics reads the dispatch options, refusing unknown names and
+// bad values with an *sokr.InputError naming the option.
+func parseSemantics(params map[string]any) (semantics, error) {
+	s := semantics{
+		dt: DefaultDT, solver: SolverEuler, reset: ResetToVReset, spikeTiming: SpikeAfterUpdate,
+		recurrentDelay: DefaultRecurrentDelay, amplitude: DefaultSpikeAmplitude, precision: sokr.F32,
+		propagation: PropagationAuto,
+	}
+	names := make([]string, 0, len(params))
+	for k := range params {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		v := params[name]
+		var err error
+		switch name {
+		case OptDT:
+			s.dt, err = number(name, v)
+			if err == nil && !(s.dt > 0 && !math.IsInf(s.dt, 0)) {
+				err = optErr(name, "must be a positive number of seconds, not %v", v)
+			}
+		case OptSolver:
+			s.solver, err = choice(name, v, SolverEuler, SolverExact, SolverImpulse)
+		case OptReset:
+			s.reset, err = choice(name, v, ResetToVReset, ResetZero, ResetSubtract)
+		case OptSpikeTiming:
+			s.spikeTiming, err = choice(name, v, SpikeAfterUpdate, SpikeBeforeUpdate)
+		case OptSynapticDelay:
+			s.synapticDelay, err = integer(name, v, 0)
+		case OptRecurrentDelay:
+			s.recurrentDelay, err = integer(name, v, 1)
+		case OptSpikeAmplitude:
+			s.amplitude, err = number(name, v)
+			if err == nil && (math.IsNaN(s.amplitude) || math.IsInf(s.amplitude, 0)) {
+				err = optErr(name, "must be finite, not %v", v)
+			}
+		case OptPrecision:
+			var p string
+			p, err = choice(name, v, "f32", "f64")
+			s.precision, _ = sokr.ParseDType(p)
+		case OptPropagation:
+			s.propagation, err = choice(name, v, PropagationAuto, PropagationEvent, PropagationDense)
+		case OptRecord:
+			s.record, err = stringList(name, v)
+		case OptSession:
+			str, ok := v.(string)
+			if !ok || str == "" {
+				err = optErr(name, "must be a non-empty string, not %v", v)
+			}
+			s.session = str
+		case OptSessionReset:
+			b, ok := v.(bool)
+			if !ok {
+				err = optErr(name, "must be true or false, not %v", v)
+			}
+			s.sessionReset = b
+		default:
+			err = optErr(name, "unknown option; the snn substrate takes %s", strings.Join(knownOptions, ", "))
+		}
+		if err != nil {
+			return s, err
+		}
+	}
+	if s.sessionReset && s.session == "" {
+		return s, optErr(OptSessionReset, "needs the %q option", OptSession)
+	}
+	return s, nil
+}
+
+func number(name string, v any) (float64, error) {
+	switch x := v.(type) {
+	case float64:
+		return x, nil
+	case float32:
+		return float64(x), nil
+	case int:
+		return float64(x), nil
+	case int32:
+		return float64(x), nil
+	case int64:
+		return float64(x), nil
+	case string:
+		if f, err := strconv.ParseFloat(x, 64); err == nil {
+			return f, nil
+		}
+	}
+	return 0, optErr(name, "must be a number, not %v (%T)", v, v)
+}
+
+func integer(name string, v any, least int) (int, error) {
+	f, err := number(name, v)
+	if err != nil {
+		return 0, err
+	}
+	if f != math.Trunc(f) || f < float64(least) || f > 1<<30 {
+		return 0, optErr(name, "must be a whole number of steps ≥ %d, not %v", least, v)
+	}
+	return int(f), nil
+}
+
+func choice(name string, v any, allowed ...string) (string, error) {
+	if s, ok := v.(string); ok {
+		for _, a := range allowed {
+			if s == a {
+				return s, nil
+			}
+		}
+	}
+	return "", optErr(name, "must be one of %s, not %v", strings.Join(quoteAll(allowed), ", "), v)
+}
+
+func quoteAll(s []string) []string {
+	q := make([]string, len(s))
+	for i, x := range s {
+		q[i] = strconv.Quote(x)
+	}
+	return q
+}
+
+// stringList accepts []string, []any of strings, or one comma-separated
+// string.
+func stringList(name string, v any) ([]string, error) {
+	switch x := v.(type) {
+	case []string:
+		return x, nil
+	case string:
+		var out []string
+		for _, p := range strings.Split(x, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+		return out, nil
+	case []any:
+		out := make([]string, len(x))
+		for i, e := range x {
+			s, ok := e.(string)
+			if !ok {
+				return nil, optErr(name, "element %d is %v (%T), not a probe name", i, e, e)
+			}
+			out[i] = s
+		}
+		return out, nil
+	}
+	return nil, optErr(name, "must be a list of probe names such as \"lif.v\", not %v (%T)", v, v)
+}

@@ -1,0 +1,234 @@
+package snn
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strconv"
+
+	"github.com/sokr-rs/sokr/pkg/internal/blas"
+	"github.com/sokr-rs/sokr/pkg/sokr"
+)
+
+// Name is the substrate's default name.
+const Name = "snn"
+
+// DefaultMaxSessions is how many sessions may be live at once by default.
+const DefaultMaxSessions = 64
+
+// Substrate simulates NIR graphs on the host's cores.
+type Substrate struct {
+	name        string
+	workers     int
+	budget      int64
+	maxSessions int
+	blas        *blas.Lib
+	sessions    sessions
+}
+
+var _ sokr.Substrate = (*Substrate)(nil)
+
+// Option configures a Substrate.
+type Option func(*Substrate)
+
+// WithName registers the substrate under another name.
+func WithName(name string) Option { return func(s *Substrate) { s.name = name } }
+
+// WithWorkers sets the number of goroutines a run uses (default:
+// GOMAXPROCS).
+func WithWorkers(n int) Option {
+	return func(s *Substrate) {
+		if n > 0 {
+			s.workers = n
+		}
+	}
+}
+
+// WithMemoryBudget caps the memory a run may need (default: 4 GiB);
+// Capability refuses graphs whose weights alone exceed it, and Dispatch
+// refuses runs whose state and outputs would.
+func WithMemoryBudget(bytes int64) Option { return func(s *Substrate) { s.budget = bytes } }
+
+// WithMaxSessions caps the number of live sessions (default
+// DefaultMaxSessions); a dispatch that would open one more fails until
+// EndSession closes one.
+func WithMaxSessions(n int) Option { return func(s *Substrate) { s.maxSessions = n } }
+
+// WithoutBLAS makes dense propagation use the Go matrix kernel even when a
+// BLAS is installed.
+func WithoutBLAS() Option { return func(s *Substrate) { s.blas = nil } }
+
+// New returns a spiking-network substrate. Dense synaptic propagation goes
+// through the system BLAS when one is installed (pkg/internal/blas).
+func New(opts ...Option) *Substrate {
+	s := &Substrate{name: Name, workers: runtime.GOMAXPROCS(0), budget: 4 << 30, maxSessions: DefaultMaxSessions}
+	if lib, err := blas.Load(); err == nil {
+		s.blas = lib
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	s.sessions.m = map[string]*session{}
+	return s
+}
+
+// Name returns the substrate's name, "snn" by default.
+func (s *Substrate) Name() string { return s.name }
+
+// Kind returns sokr.KindNeuromorphic.
+func (s *Substrate) Kind() sokr.Kind { return sokr.KindNeuromorphic }
+
+// Describe reports the workers, the memory budget, the kernels and BLAS in
+// use, and the session cap.
+func (s *Substrate) Describe() sokr.Properties {
+	p := sokr.Properties{
+		"cores":        strconv.Itoa(runtime.NumCPU()),
+		"workers":      strconv.Itoa(s.workers),
+		"memory_bytes": strconv.FormatInt(s.budget, 10),
+		"kernels":      isaName(),
+		"blas":         "go",
+		"max_sessions": strconv.Itoa(s.maxSessions),
+		"formats":      formatNIR,
+		"primitives":   "Input Output NIRGraph Affine Linear Scale Conv1d Conv2d SumPool2d AvgPool2d Flatten Delay Threshold I IF LI LIF CubaLI CubaLIF",
+	}
+	if s.blas != nil {
+		p["blas"] = s.blas.Name()
+	}
+	return p
+}
+
+// Capability accepts NIR graphs whose every node it simulates, with
+// parameters it supports, and whose weights fit the memory budget.
+func (s *Substrate) Capability(_ context.Context, p sokr.Program) sokr.Offer {
+	net, err := networkOf(p)
+	if err != nil {
+		return sokr.No(s, err.Error())
+	}
+	w := net.weightBytes(4)
+	if w > s.budget {
+		return sokr.No(s, fmt.Sprintf("its weights need %s in f32, the budget is %s (see snn.WithMemoryBudget)", formatBytes(w), formatBytes(s.budget)))
+	}
+	return sokr.Yes(s, sokr.Estimate{MemoryBytes: 2 * w}) // time depends on T and B, unknown here
+}
+
+// Dispatch simulates a NIR graph: see the package documentation for the
+// inputs, options and outputs.
+func (s *Substrate) Dispatch(_ context.Context, j *sokr.Job) {
+	net, err := networkOf(j.Program)
+	if err != nil {
+		j.Fail(&sokr.ProgramError{Format: j.Program.Format(), Msg: s.name + ": " + err.Error()})
+		return
+	}
+	j.Go(s.name, func(j *sokr.Job) (sokr.Result, error) { return s.run(j, net) })
+}
+
+// run parses the options and simulates in the chosen precision.
+func (s *Substrate) run(j *sokr.Job, net *network) (sokr.Result, error) {
+	sem, err := parseSemantics(j.Options.Params)
+	if err != nil {
+		return sokr.Result{}, err
+	}
+	steps, batch, err := checkInputs(net, j.Inputs)
+	if err != nil {
+		return sokr.Result{}, err
+	}
+	if sem.precision == sokr.F64 {
+		return runIn[float64](s, j, net, sem, steps, batch)
+	}
+	return runIn[float32](s, j, net, sem, steps, batch)
+}
+
+func runIn[F float](s *Substrate, j *sokr.Job, net *network, sem semantics, steps, batch int) (sokr.Result, error) {
+	c, err := compile[F](net, sem)
+	if err != nil {
+		return sokr.Result{}, &sokr.InputError{Index: -1, Msg: err.Error()}
+	}
+	var z F
+	need := net.weightBytes(sizeOf(z)) + int64(steps*batch*sizeOf(z))*int64(net.recordedSize(sem.record))
+	if need > s.budget {
+		return sokr.Result{}, &sokr.InputError{Index: -1, Msg: fmt.Sprintf("the run needs about %s (weights, outputs and probes for %d steps of batch %d), the budget is %s",
+			formatBytes(need), steps, batch, formatBytes(s.budget))}
+	}
+	st, release, err := sessionState(s, j.Program, c, sem, batch)
+	if err != nil {
+		return sokr.Result{}, err
+	}
+	defer release()
+	startStep := st.steps
+	outs, cnt, err := simulate(j, c, st, j.Inputs, steps, s.workers, s.blas)
+	if err != nil {
+		return sokr.Result{}, err
+	}
+	meta := sem.meta()
+	meta[OptPropagation] = cnt.propagation()
+	meta["steps"] = strconv.Itoa(steps)
+	meta["batch"] = strconv.Itoa(batch)
+	meta["spikes"] = strconv.FormatInt(cnt.spikes, 10)
+	meta["synaptic_events"] = strconv.FormatInt(cnt.events, 10)
+	meta["neuron_updates"] = strconv.FormatInt(cnt.updates, 10)
+	if sem.session != "" {
+		meta[OptSession] = sem.session
+		meta["session_step"] = strconv.Itoa(startStep)
+	}
+	return sokr.Result{Outputs: outs, Meta: meta}, nil
+}
+
+// propagation names the synaptic propagation a run used.
+func (c counters) propagation() string {
+	switch {
+	case c.event && c.dense:
+		return "mixed"
+	case c.event:
+		return PropagationEvent
+	case c.dense:
+		return PropagationDense
+	}
+	return "none"
+}
+
+// weightBytes is the memory of the network's parameters at size bytes an
+// element (weights are held transposed, once).
+func (n *network) weightBytes(size int) int64 {
+	var e int64
+	for _, u := range n.units {
+		e += int64(len(u.weight) + len(u.bias) + len(u.scale) + len(u.threshold))
+		if u.conv != nil {
+			e += int64(len(u.conv.weight))
+		}
+		if u.neuron != nil {
+			e += int64(numCoef * u.outSize())
+		}
+	}
+	return e * int64(size)
+}
+
+// recordedSize is the number of elements per step and batch entry that the
+// outputs and probes hold (probes counted at their unit's size, whatever
+// the name).
+func (n *network) recordedSize(record []string) int {
+	size := 0
+	for _, i := range n.outputs {
+		size += n.units[i].outSize()
+	}
+	for range record {
+		m := 0
+		for _, u := range n.units {
+			m = max(m, u.outSize())
+		}
+		size += m
+	}
+	return size
+}
+
+func formatBytes(b int64) string {
+	const unit = 1024
+	if b < unit {
+		return fmt.Sprintf("%d B", b)
+	}
+	div, exp := int64(unit), 0
+	for n := b / unit; n >= unit; n /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(b)/float64(div), "KMGTPE"[exp])
+}
