@@ -7,7 +7,7 @@ FUZZTIME ?= 60s
 export CGO_ENABLED := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help deps demo test test-go test-py test-wheel check check-go check-py fmt fuzz bench venv dev wheel
+.PHONY: help deps demo test test-go test-py test-wheel check check-go check-py check-abi fmt fuzz bench venv dev wheel libsokr abi-baseline
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -28,7 +28,7 @@ test: deps check test-go test-py test-wheel ## run every check and test, as CI d
 test-go: ## run the Go tests with the race detector
 	$(GO) test -race -count=1 ./...
 
-check: check-go check-py ## every static check: Go and Python
+check: check-go check-abi check-py ## every static check: Go, the C ABI and Python
 
 check-py: dev ## ruff and mypy over the Python package
 	$(VENV)/bin/ruff check python setup.py bench examples
@@ -44,6 +44,19 @@ check-go: ## gofmt, go vet, staticcheck, and go mod tidy with a diff check
 	  if ! git diff --quiet -- go.mod go.sum; then \
 	    echo "go mod tidy changed go.mod/go.sum:"; git --no-pager diff -- go.mod go.sum; \
 	    cp /tmp/sokr-go.mod.$$$$ go.mod; cp /tmp/sokr-go.sum.$$$$ go.sum; exit 1; fi
+
+LIBSOKR := build/libsokr.so
+
+libsokr: $(LIBSOKR) ## build the C library build/libsokr.so (host side of bindings/c/sokr.h)
+$(LIBSOKR): $(shell git ls-files '*.go' '*.c' '*.h') bindings/c/libsokr.map
+	$(GO) build -buildmode=c-shared -ldflags=-extldflags=-Wl,--version-script=$(CURDIR)/bindings/c/libsokr.map \
+	  -o $@ ./bindings/c
+
+check-abi: deps libsokr ## compare libsokr.so with the committed C ABI baseline (abidiff)
+	bash bindings/c/abi/check.sh $(LIBSOKR)
+
+abi-baseline: libsokr ## rewrite the C ABI baseline bindings/c/abi/libsokr.abi (after a reviewed ABI change)
+	abidw --no-corpus-path --no-comp-dir-path --no-show-locs --out-file bindings/c/abi/libsokr.abi $(LIBSOKR)
 
 fmt: ## format the Go code
 	gofmt -w $$(git ls-files '*.go')
