@@ -11,19 +11,30 @@ package defaults
 
 import (
 	"github.com/sokr-rs/sokr/pkg/ir/native"
+	"github.com/sokr-rs/sokr/pkg/ir/nir"
+	"github.com/sokr-rs/sokr/pkg/ir/qasm"
 	"github.com/sokr-rs/sokr/pkg/sokr"
+	"github.com/sokr-rs/sokr/pkg/substrate/cplugin"
 	"github.com/sokr-rs/sokr/pkg/substrate/cpu"
+	"github.com/sokr-rs/sokr/pkg/substrate/snn"
+	"github.com/sokr-rs/sokr/pkg/substrate/statevec"
 )
 
-// Register adds the built-in IRs and substrates to reg. A substrate that
-// fails to start is recorded in reg.Failures() and does not stop the
-// others; an IR that cannot register is an error.
+// Register adds the built-in IRs and substrates to reg, and the C plugins
+// listed in $SOKR_PLUGIN_PATH (see cplugin.RegisterEnv). A substrate or
+// plugin that fails to start is recorded in reg.Failures() and does not
+// stop the others; an IR that cannot register is an error.
 func Register(reg *sokr.Registry) error {
-	if err := reg.RegisterIR(native.NewIR()); err != nil {
-		return err
+	for _, ir := range []sokr.IR{native.NewIR(), qasm.NewIR2(), qasm.NewIR3(), nir.NewIR()} {
+		if err := reg.RegisterIR(ir); err != nil {
+			return err
+		}
 	}
 	// Failures are kept in reg.Failures(); the rest still register.
 	_ = reg.StartSubstrate(cpu.Name, func() (sokr.Substrate, error) { return cpu.New(), nil })
+	_ = reg.StartSubstrate(statevec.Name, func() (sokr.Substrate, error) { return statevec.New(statevec.Config{}), nil })
+	_ = reg.StartSubstrate(snn.Name, func() (sokr.Substrate, error) { return snn.New(), nil })
+	_, _ = cplugin.RegisterEnv(reg)
 	return nil
 }
 

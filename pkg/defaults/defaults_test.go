@@ -18,10 +18,15 @@ func TestDefaultRuntime(t *testing.T) {
 	require.NoError(t, err)
 	defer func() { require.NoError(t, rt.Close(ctx)) }()
 
-	require.Len(t, rt.IRs(), 1)
-	assert.Equal(t, native.Format, rt.IRs()[0].Format())
-	_, ok := rt.Substrate("cpu")
-	require.True(t, ok)
+	var formats []string
+	for _, ir := range rt.IRs() {
+		formats = append(formats, ir.Format())
+	}
+	assert.ElementsMatch(t, []string{native.Format, "openqasm/2", "openqasm/3", "nir/1"}, formats)
+	for _, name := range []string{"cpu", "statevec", "snn"} {
+		_, ok := rt.Substrate(name)
+		require.True(t, ok, name)
+	}
 	assert.Empty(t, rt.Failures())
 
 	p, err := rt.Parse(ctx, "", []byte("sokr.native/1\nparam x: i64[3]\ny: i64[] = reduce_sum x, axes=[0]\nreturn y\n"))
@@ -30,7 +35,7 @@ func TestDefaultRuntime(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []int64{6}, sokr.View[int64](res.Outputs[0].Tensor))
 
-	_, err = rt.Parse(ctx, "", []byte("OPENQASM 2.0;"))
+	_, err = rt.Parse(ctx, "", []byte("MODULE m; BEGIN END m."))
 	require.ErrorIs(t, err, sokr.ErrUnknownFormat)
 	_, err = rt.Parse(ctx, "nope/1", nil)
 	require.ErrorIs(t, err, sokr.ErrUnknownFormat)
@@ -42,6 +47,24 @@ func TestDefaultRuntime(t *testing.T) {
 	got, err := rt.Lower(ctx, p)
 	require.NoError(t, err)
 	assert.Same(t, p, got)
+}
+
+func TestDefaultRuntimeRunsQASM(t *testing.T) {
+	ctx := context.Background()
+	rt, err := defaults.New()
+	require.NoError(t, err)
+	defer func() { require.NoError(t, rt.Close(ctx)) }()
+
+	bell := "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\ncreg c[2];\nh q[0];\ncx q[0],q[1];\nmeasure q -> c;\n"
+	p, err := rt.Parse(ctx, "", []byte(bell))
+	require.NoError(t, err)
+	assert.Equal(t, "sokr.circuit/1", p.Format()) // OpenQASM lowers to the circuit IR
+	res, err := rt.Run(ctx, p, nil, sokr.Seed(3), sokr.Param("shots", 400))
+	require.NoError(t, err)
+	counts := res.Outputs[0].Value.(map[string]int64)
+	assert.Equal(t, int64(400), counts["00"]+counts["11"])
+	assert.Greater(t, counts["00"], int64(150))
+	assert.Greater(t, counts["11"], int64(150))
 }
 
 func TestDispatchAfterClose(t *testing.T) {
