@@ -42,7 +42,7 @@ def test_invalid_program_has_position(src: str, line: int, col: int, needle: str
 
 def test_unknown_format() -> None:
     with pytest.raises(sokr.UnknownFormatError, match="no registered IR recognises"):
-        sokr.program("OPENQASM 2.0;\nqreg q[1];\n")
+        sokr.program("MODULE m; BEGIN END m.\n")
     with pytest.raises(sokr.UnknownFormatError):
         sokr.program("sokr.native/1\nreturn x\n", ir="nope/1")
     with pytest.raises(sokr.UnknownFormatError, match="cannot make a program from a int"):
