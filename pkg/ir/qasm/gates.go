@@ -13,15 +13,15 @@ import (
 type gateKind uint8
 
 const (
-	gBuiltinU  gateKind = iota // U(θ, φ, λ): U3
-	gBuiltinCX                 // OpenQASM 2's CX
-	gGPhase                    // OpenQASM 3's gphase(γ)
-	gDirect                    // a library gate mapped to the table
-	gDefined                   // a gate definition, inlined
-	gOpaque                    // OpenQASM 2 opaque: no definition
-	gSub                       // a subroutine called with gate syntax
-	gExtern                    // an extern function
-	gCalibrated                // a gate only a defcal defines
+	gBuiltinU   gateKind = iota // U(θ, φ, λ): U3
+	gBuiltinCX                  // OpenQASM 2's CX
+	gGPhase                     // OpenQASM 3's gphase(γ)
+	gDirect                     // a library gate mapped to the table
+	gDefined                    // a gate definition, inlined
+	gOpaque                     // OpenQASM 2 opaque: no definition
+	gSub                        // a subroutine called with gate syntax
+	gExtern                     // an extern function
+	gCalibrated                 // a gate only a defcal defines
 )
 
 // gateRef is a resolved gate name.

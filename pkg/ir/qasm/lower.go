@@ -110,8 +110,8 @@ type lowerer struct {
 	// calibrated holds the gates a defcal defines, so that calls to them
 	// are refused as pulse-level rather than unknown.
 	calibrated map[string]bool
-	libs    []*library
-	lib     *library // set while expanding a library gate's body
+	libs       []*library
+	lib        *library // set while expanding a library gate's body
 	// inlineLibrary expands every library gate from its definition
 	// instead of mapping it to the circuit gate table (a test hook).
 	inlineLibrary bool
