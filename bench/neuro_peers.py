@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import argparse
 import time
-from typing import Callable
+from collections.abc import Callable
 
 N, BATCH, STEPS = 4096, 16, 500
 DT, TAU, THRESHOLD = 1e-3, 1e-2, 1.0
@@ -64,7 +64,7 @@ def snntorch_seconds(n: int = N, activity: float = 0.1, repeats: int = 3) -> flo
         with torch.no_grad():
             mem = lif.init_leaky()
             for t in range(STEPS):
-                spk, mem = lif(lin(x[t]), mem)
+                _spk, mem = lif(lin(x[t]), mem)
 
     return _best(run, repeats)
 
@@ -75,14 +75,16 @@ def norse_seconds(n: int = N, activity: float = 0.1, repeats: int = 3) -> float:
     from norse.torch import LIFBoxCell, LIFBoxParameters
 
     x, lin = _inputs(n, activity), _linear(n)
-    p = LIFBoxParameters(tau_mem_inv=torch.tensor(1 / TAU), v_th=torch.tensor(THRESHOLD), v_reset=torch.tensor(0.0))
+    p = LIFBoxParameters(
+        tau_mem_inv=torch.tensor(1 / TAU), v_th=torch.tensor(THRESHOLD), v_reset=torch.tensor(0.0)
+    )
     cell = LIFBoxCell(p, dt=DT)
 
     def run() -> None:
         with torch.no_grad():
             state = None
             for t in range(STEPS):
-                z, state = cell(lin(x[t]), state)
+                _z, state = cell(lin(x[t]), state)
 
     return _best(run, repeats)
 

@@ -30,6 +30,7 @@ import (
 	"github.com/sokr-rs/sokr/pkg/defaults"
 	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/ir/native"
+	"github.com/sokr-rs/sokr/pkg/ir/nir"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
@@ -261,6 +262,7 @@ type programInfo struct {
 	Outputs      []paramInfo      `json:"outputs"`
 	HasSignature bool             `json:"has_signature"`
 	Circuit      *circuitInfo     `json:"circuit,omitempty"`
+	NIR          *nirInfo         `json:"nir,omitempty"`
 }
 
 // ProgramInfo describes a program as JSON: format, requirements, and its
@@ -285,6 +287,9 @@ func ProgramInfo(prog int64) string {
 	}
 	if c, ok := p.(*circuit.Program); ok {
 		in.Circuit = circuitInfoOf(c)
+	}
+	if n, ok := p.(*nir.Program); ok {
+		in.NIR = nirInfoOf(n)
 	}
 	b, _ := json.Marshal(in)
 	return string(b)

@@ -25,6 +25,7 @@ array([-1., -2., -3.], dtype=float32)
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from . import _native
@@ -74,6 +75,7 @@ __all__ = [
     "dispatch_many",
     "gather",
     "irs",
+    "load_plugin",
     "program",
     "run",
     "substrates",
@@ -83,6 +85,25 @@ __all__ = [
 def substrates() -> list[Substrate]:
     """The substrates of the default runtime, sorted by name."""
     return default_runtime().substrates()
+
+
+def load_plugin(path: str | os.PathLike[str], runtime: Runtime | None = None) -> Substrate:
+    """Load a substrate plugin written in C, C++ or Rust (a shared object exporting
+    ``sokr_plugin_query_v1``; see docs/ABI.md) into the default runtime, or ``runtime``,
+    and return the substrate it registered. A refused plugin (wrong ABI version, missing
+    symbol, NULL slot, struct too small, name taken) raises :class:`RegistrationError`
+    saying why; the runtime carries on without it.
+
+    Plugins listed in ``$SOKR_PLUGIN_PATH`` (colon-separated) load when a runtime starts."""
+    rt = runtime or default_runtime()
+    p = os.fspath(path)
+    if not os.path.isfile(p):
+        raise FileNotFoundError(f"sokr.load_plugin: no file at {p!r}")
+    name = _native.load_plugin(rt._handle, os.path.abspath(p))
+    for s in rt.substrates():
+        if s.name == name:
+            return s
+    raise RegistrationError(f"plugin {p} registered {name!r}, which the runtime no longer lists")
 
 
 def irs() -> list[str]:
@@ -119,7 +140,7 @@ def dispatch_many(prog: Any, inputs: Any, **kw: Any) -> list[Future]:
 
 
 # Domain packages load on first use, keeping `import sokr` fast.
-_SUBMODULES = ("quantum", "native")
+_SUBMODULES = ("quantum", "native", "neuro")
 
 
 def __getattr__(name: str) -> Any:

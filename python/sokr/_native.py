@@ -94,3 +94,15 @@ def copy_output(ticket: int, index: int, addr: int, n: int) -> None:
 
 def with_noise(prog: int, rules: str) -> int:
     return int(call(_f.WithNoise, prog, rules))
+
+
+def nir_dict(prog: int) -> dict[str, Any]:
+    return json.loads(call(_f.NIRDict, prog))  # type: ignore[no-any-return]
+
+
+def end_session(rt: int, substrate: str, session: str) -> bool:
+    return bool(call(_f.EndSession, rt, substrate, session))
+
+
+def load_plugin(rt: int, path: str) -> str:
+    return str(call(_f.LoadPlugin, rt, path))

@@ -287,7 +287,11 @@ ERRORS: list[tuple[str, int, str]] = [
         'bad.native: invalid program (sokr.native/1) at 5:14: unknown op "mu" (did you mean mul?)',
     ),
     ("unknown-format", 1, "unknown program format: no registered IR recognises this source"),
-    ("unknown-ir", 2, "unknown IR format 'qasm/9' (registered: nir/1, openqasm/2, openqasm/3, sokr.native/1)"),
+    (
+        "unknown-ir",
+        2,
+        "unknown IR format 'qasm/9' (registered: nir/1, openqasm/2, openqasm/3, sokr.native/1)",
+    ),
     ("unknown-substrate", 2, "unknown substrate 'warp-drive' (available: "),
     ("unknown-input-name", 2, "the program has no input named 'z' (its inputs: x: f32[4], y: f32[4])"),
     ("missing-input", 2, "missing input y: f32[4]; pass --input NAME=FILE.npy"),

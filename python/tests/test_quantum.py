@@ -170,12 +170,14 @@ def test_noise():
     assert dict(quantum.sample(prog, shots_count=20, noise_model=a)) == {"0": 20}
 
     k = noise.NoiseModel()
-    k.add_all_qubit_channel("x", noise.KrausChannel([np.zeros((2, 2)) + [[0, 1], [0, 0]], [[1, 0], [0, 0]]]))
+    k.add_all_qubit_channel("x", noise.KrausChannel([np.array([[0, 1], [0, 0]]), np.array([[1, 0], [0, 0]])]))
     assert dict(quantum.sample(prog, shots_count=20, noise_model=k)) == {"0": 20}
 
     two = noise.NoiseModel()
     two.add_all_qubit_channel("x", noise.KrausChannel([np.eye(4)]))
-    with pytest.raises(sokr.InvalidProgramError, match="2-qubit channel, which cannot follow the 1-qubit gate x"):
+    with pytest.raises(
+        sokr.InvalidProgramError, match="2-qubit channel, which cannot follow the 1-qubit gate x"
+    ):
         quantum.sample(prog, noise_model=two)
 
     # Noisy expectation values average trajectories.
