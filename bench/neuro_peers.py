@@ -13,7 +13,8 @@ peer is not installed. Run standalone::
 
     python bench/neuro_peers.py [--n 4096] [--activity 0.1 1.0] [--threads 2]
 
-Peers are optional extras: snntorch, norse (both pull in torch).
+Peers are optional extras (pip install ".[bench-neuro]"): snntorch, norse (both pull in torch).
+SOKR runs the same weights and inputs through sokr.neuro, and the ratio is printed.
 """
 
 from __future__ import annotations
@@ -110,6 +111,40 @@ def torch_batched_seconds(n: int = N, activity: float = 0.1, repeats: int = 3) -
     return _best(run, repeats)
 
 
+def sokr_seconds(n: int = N, activity: float = 0.1, repeats: int = 3) -> float:
+    """SOKR's snn substrate through sokr.neuro, on the same weights and inputs: a NIR graph
+    Input -> Linear -> LIF(tau, r = tau/dt so that v <- beta v + W x as in snnTorch) ->
+    Output, Euler, reset to zero, f32."""
+    import numpy as np
+
+    from sokr import neuro
+
+    x, lin = _inputs(n, activity), _linear(n)
+    graph = neuro.load(
+        {
+            "nodes": {
+                "in": {"type": "Input", "shape": [n]},
+                "lin": {"type": "Linear", "weight": lin.weight.detach().numpy().astype(np.float64)},
+                "lif": {
+                    "type": "LIF",
+                    "tau": np.full(n, TAU),
+                    "r": np.full(n, TAU / DT),
+                    "v_leak": np.zeros(n),
+                    "v_threshold": np.full(n, THRESHOLD),
+                },
+                "out": {"type": "Output", "shape": [n]},
+            },
+            "edges": [["in", "lin"], ["lin", "lif"], ["lif", "out"]],
+        }
+    )
+    xs = np.ascontiguousarray(x.numpy())
+
+    def run() -> None:
+        neuro.run(graph, xs, dt=DT, reset="zero")
+
+    return _best(run, repeats)
+
+
 PEERS: dict[str, Callable[..., float]] = {
     "snntorch": snntorch_seconds,
     "norse": norse_seconds,
@@ -129,14 +164,21 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {args.threads} threads; n={args.n} batch={BATCH} steps={STEPS}")
     for activity in args.activity:
-        for name, fn in PEERS.items():
+        times = {}
+        for name, fn in {"sokr": sokr_seconds, **PEERS}.items():
             try:
                 s = fn(args.n, activity, args.repeats)
             except ImportError as e:
                 print(f"{name:24s} activity {activity:4.2f}: not installed ({e})")
                 continue
+            times[name] = s
             ups = args.n * BATCH * STEPS / s
             print(f"{name:24s} activity {activity:4.2f}: {s:8.3f} s  {ups:.3g} neuron-updates/s")
+        peers = {k: v for k, v in times.items() if k in ("snntorch", "norse")}
+        if "sokr" in times and peers:
+            best = min(peers, key=peers.__getitem__)
+            ratio = peers[best] / times["sokr"]
+            print(f"  fastest peer ({best}) / sokr at activity {activity:.2f}: {ratio:.2f}x")
 
 
 if __name__ == "__main__":
