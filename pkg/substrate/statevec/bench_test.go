@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+	"unsafe"
 
 	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/sokr"
@@ -115,5 +118,57 @@ func BenchmarkSample20(b *testing.B) {
 	s := New(Config{})
 	for b.Loop() {
 		mustRun(b, s, p, map[string]any{"shots": 100000}, 1)
+	}
+}
+
+// BenchmarkOnePass compares one unfused one-qubit gate pass (a dense u3,
+// the general case) with an in-place scale of an array of the same size,
+// the memory-bound floor: both read and write every amplitude once, on the
+// same workers. Each sub-benchmark reports GB/s of read+write traffic;
+// "pass/q=*" also reports "of_scale", its bandwidth as a fraction of the
+// scale's, measured alternately in the same run (issue 4's goal: >= 0.85
+// at 24 qubits and up).
+//
+//	go test -run '^$' -bench OnePass -benchtime 20x ./pkg/substrate/statevec
+func BenchmarkOnePass(b *testing.B) {
+	for _, n := range []int{24, 26} {
+		x := newSim[complex128](n, runtime.GOMAXPROCS(0), 1<<14)
+		x.reset()
+		bytes := int64(2 * 16 << n)
+		fs := unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(x.a))), 2*len(x.a))
+		scale := func() {
+			x.parallel(len(fs), x.minParallel, func(lo, hi int) {
+				s := fs[lo:hi]
+				for i := range s {
+					s[i] *= 0.999
+				}
+			})
+		}
+		u3 := circuit.U3.Matrix([]float64{0.3, 0.2, 0.1})
+		timeIt := func(f func()) float64 {
+			t0 := time.Now()
+			f()
+			return time.Since(t0).Seconds()
+		}
+		b.Run(fmt.Sprintf("n=%d/scale", n), func(b *testing.B) {
+			b.SetBytes(bytes)
+			for b.Loop() {
+				scale()
+			}
+		})
+		for _, q := range []int{0, n / 2, n - 1} {
+			p := newPass([]int{q}, u3, nil, 0)
+			b.Run(fmt.Sprintf("n=%d/pass/q=%d", n, q), func(b *testing.B) {
+				b.SetBytes(bytes)
+				var tPass, tScale float64
+				for b.Loop() {
+					tPass += timeIt(func() { x.apply(p) })
+					b.StopTimer()
+					tScale += timeIt(scale)
+					b.StartTimer()
+				}
+				b.ReportMetric(tScale/tPass, "of_scale")
+			})
+		}
 	}
 }
