@@ -74,6 +74,52 @@ def qsim_runner(text: str, threads: int) -> Callable[[], object]:
 
 PEERS = {"qiskit-aer": aer_runner, "qsimcirq": qsim_runner}
 
+BELL = (
+    'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\nh q[0];\ncx q[0], q[1];\nmeasure q -> c;\n'
+)
+
+
+def call_overhead(calls: int = 2000) -> dict[str, float]:
+    """Median microseconds per call of a 2-qubit, 100-shot sample, as a user calls it (the
+    goal: sokr.quantum.sample at most 50 us; CUDA-Q's is about 200 us), with the peers'
+    equivalents where installed."""
+
+    def per_call(fn: Callable[[], object]) -> float:
+        for _ in range(50):
+            fn()
+        ts = []
+        for _ in range(calls):
+            t0 = time.perf_counter()
+            fn()
+            ts.append(time.perf_counter() - t0)
+        return statistics.median(ts) * 1e6
+
+    from sokr import quantum
+
+    out = {"sokr.quantum.sample": per_call(lambda: quantum.sample(BELL, shots_count=100))}
+    try:
+        import qiskit.qasm2
+        from qiskit_aer import AerSimulator
+
+        circ, sim = qiskit.qasm2.loads(BELL), AerSimulator()
+        out["qiskit-aer run"] = per_call(lambda: sim.run(circ, shots=100).result().get_counts())
+    except ImportError:
+        pass
+    try:
+        import cudaq  # type: ignore[import-not-found]
+
+        @cudaq.kernel  # type: ignore[misc]
+        def bell() -> None:
+            q = cudaq.qvector(2)
+            h(q[0])  # noqa: F821 - cudaq kernel builtins
+            x.ctrl(q[0], q[1])  # noqa: F821
+            mz(q)  # noqa: F821
+
+        out["cudaq.sample"] = per_call(lambda: cudaq.sample(bell, shots_count=100))
+    except ImportError:
+        pass
+    return out
+
 
 def check_same_state(text: str, threads: int) -> None:
     """The peers and SOKR agree on a small circuit (a wrong simulator is never fast)."""
@@ -101,6 +147,8 @@ def main() -> int:
     cpu = platform.processor() or platform.machine()
     print(f"machine: {cpu}, {os.cpu_count()} cpus; threads={args.threads}")
     check_same_state(random_qasm(10, 8, 1), args.threads)
+    for name, us in call_overhead().items():
+        print(f"per-call overhead, 2 qubits, 100 shots: {name:24s} {us:8.1f} us")
     print(f"{'qubits':>6} {'simulator':>12} {'s/circuit':>10} {'vs SOKR':>8}")
     for n in args.qubits:
         text = random_qasm(n, args.depth, seed=n)
