@@ -610,6 +610,10 @@ type outcome struct {
 	Outputs   []outputInfo      `json:"outputs"`
 	Meta      map[string]string `json:"meta,omitempty"`
 	Error     json.RawMessage   `json:"error,omitempty"`
+	// Released and Settled are set by TakeOutcome: the ticket is gone, and
+	// whether the substrate had let go of the inputs (see Release).
+	Released bool `json:"released,omitempty"`
+	Settled  bool `json:"settled,omitempty"`
 }
 
 // Outcome describes a dispatch as JSON: whether it is done, the substrate,
@@ -620,6 +624,35 @@ func Outcome(ticket int64) string {
 	if !ok {
 		return `{"done":true,"error":` + errorJSON(fmt.Errorf("sokr: no dispatch with ticket %d (released?)", ticket)) + `}`
 	}
+	o, _ := outcomeOf(d)
+	return encodeOutcome(o)
+}
+
+// TakeOutcome is the fast path for a completed dispatch whose outputs need
+// no copying (domain values such as counts, or an error): it returns
+// Outcome's JSON with "released" set, having released the ticket in the
+// same call, and "settled" saying whether the inputs may be freed (as
+// Release's result). A completed dispatch with tensor bytes to copy is
+// described without being released; one still running gives "".
+func TakeOutcome(ticket int64) string {
+	d, ok := tickets.get(ticket)
+	if !ok {
+		return ""
+	}
+	o, bytes := outcomeOf(d)
+	if !o.Done {
+		return ""
+	}
+	if bytes == 0 {
+		o.Released = true
+		o.Settled = Release(ticket)
+	}
+	return encodeOutcome(o)
+}
+
+// outcomeOf describes a dispatch and counts the bytes of its tensor outputs.
+func outcomeOf(d *dispatch) (outcome, int) {
+	var bytes int
 	res, err, done := d.fut.Poll()
 	o := outcome{Done: done, Substrate: d.fut.Substrate(), Outputs: []outputInfo{}}
 	t := d.fut.Timings()
@@ -631,9 +664,14 @@ func Outcome(ticket int64) string {
 			o.Meta = res.Meta
 			for _, out := range res.Outputs {
 				o.Outputs = append(o.Outputs, outputInfo{Name: out.Name, DType: out.Tensor.DType.String(), Shape: out.Tensor.Shape, Bytes: len(out.Tensor.Data), Value: out.Value})
+				bytes += len(out.Tensor.Data)
 			}
 		}
 	}
+	return o, bytes
+}
+
+func encodeOutcome(o outcome) string {
 	b, mErr := json.Marshal(o)
 	if mErr != nil {
 		o.Outputs, o.Error = nil, json.RawMessage(errorJSON(&sokr.FaultError{Substrate: o.Substrate, Msg: "result cannot be encoded: " + mErr.Error()}))

@@ -233,3 +233,31 @@ func TestFinishInline(t *testing.T) {
 	assert.Empty(t, Finish(ticket, ""), "the ticket was released")
 	runtime.KeepAlive(x)
 }
+
+func TestTakeOutcome(t *testing.T) {
+	bell := parse(t, "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\ncreg c[2];\nh q[0];\ncx q[0],q[1];\nmeasure q -> c;\n")
+	defer FreeProgram(bell)
+	ticket, err := Dispatch(0, bell, "", "", "", `{"shots": 10, "seed": 1}`)
+	require.NoError(t, err)
+	require.True(t, Wait(ticket, 10))
+	var o outcome
+	require.NoError(t, json.Unmarshal([]byte(TakeOutcome(ticket)), &o))
+	assert.True(t, o.Done && o.Released && o.Settled)
+	require.Len(t, o.Outputs, 1)
+	assert.Equal(t, "counts", o.Outputs[0].Name)
+	assert.Equal(t, "", TakeOutcome(ticket), "the ticket is gone")
+
+	// Tensor outputs need copying: described, not released.
+	prog := parse(t, axpy)
+	defer FreeProgram(prog)
+	x := []float32{1, 2, 3, 4}
+	ticket, err = Dispatch(0, prog, spec("f32", "4", x)+";"+spec("f32", "4", x), "", "", "")
+	require.NoError(t, err)
+	require.True(t, Wait(ticket, 10))
+	o = outcome{}
+	require.NoError(t, json.Unmarshal([]byte(TakeOutcome(ticket)), &o))
+	assert.True(t, o.Done)
+	assert.False(t, o.Released)
+	assert.True(t, Release(ticket))
+	runtime.KeepAlive(x)
+}

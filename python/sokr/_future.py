@@ -198,7 +198,8 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
     def _resolve(
         self, out: dict[str, Any] | None
     ) -> list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]:
-        """Set the outcome from Go (exactly once). Returns the asyncio waiters to wake."""
+        """Set the outcome from Go (exactly once). Returns the asyncio waiters to wake. An
+        ``out`` from TakeOutcome has its ticket released already (``out["released"]``)."""
         with _lock:
             if self._resolving:
                 return []
@@ -215,13 +216,14 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
                 outcome = _outcome(self._ticket, out)
             except BaseException as e:  # a failure reading the result is the dispatch's failure
                 outcome = e
-            # Hold the inputs before releasing: Go may announce the settle (-ticket) to the pump
-            # before release() even returns.
-            with _lock:
-                _held[self._ticket] = self._keep
-            if _native.release(self._ticket):
+            if not out.get("released"):
+                # Hold the inputs before releasing: Go may announce the settle (-ticket) to the
+                # pump before release() even returns.
                 with _lock:
-                    _held.pop(self._ticket, None)
+                    _held[self._ticket] = self._keep
+                if _native.release(self._ticket):
+                    with _lock:
+                        _held.pop(self._ticket, None)
             self.substrate = out.get("substrate") or None
             self.timings = Timings(*(out.get("timings") or (0.0, 0.0, 0.0)))
         self._keep = None
@@ -445,8 +447,29 @@ def track_completed(fut: Future) -> Future:
     result = fut._finish()
     if result is not None:
         return resolved(fut, result)
+    if fut._program is not None and fut._program._outputs is None and _take(fut):
+        return fut
     track_all([fut])
     return fut
+
+
+def _take(fut: Future) -> bool:
+    """The fast path for a run that completed inline with domain values (counts) or an
+    error: its outcome read and its ticket released in one call. False if still running."""
+    t = fut._ticket
+    with _lock:  # held first: Go may announce the settle (-ticket) as it releases
+        _held[t] = fut._keep
+    s = _native.take_outcome(t)
+    if not s:
+        with _lock:
+            _held.pop(t, None)
+        return False
+    out = json.loads(s)
+    if not out.get("released") or out.get("settled"):
+        with _lock:
+            _held.pop(t, None)
+    _notify(fut._resolve(out))
+    return True
 
 
 @atexit.register

@@ -54,6 +54,7 @@ wait: Callable[[int, float], bool] = _f.Wait
 cancel: Callable[[int], bool] = _f.Cancel
 outcome: Callable[[int], str] = _f.Outcome
 outcomes: Callable[[str], str] = _f.Outcomes
+take_outcome: Callable[[int], str] = _f.TakeOutcome
 release: Callable[[int], bool] = _f.Release
 finish: Callable[[int, str], str] = _f.Finish
 finish_many: Callable[[int, int, str, int], str] = _f.FinishMany

@@ -32,15 +32,17 @@ to pin one, ``noise_model=`` (:mod:`sokr.quantum.noise`, simulated by trajectori
 
 from __future__ import annotations
 
+import functools
+import json
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from .. import _native, errors
-from .._future import Derived, Result
+from .._future import Derived, Future, Result
 from .._runtime import Program, Runtime, default_runtime
 from . import noise, spin
 from ._results import ObserveResult, Order, Register, SampleResult, State
@@ -130,14 +132,16 @@ def _launch(
     return p, rt.dispatch(p, *inputs, substrate=substrate, mode=mode, **opts)
 
 
+@functools.lru_cache(maxsize=256)
+def _parse_registers(text: str) -> tuple[Register, ...]:
+    return tuple(Register(r["name"], int(r["start"]), int(r["size"])) for r in json.loads(text))
+
+
 def _registers(res: Result) -> list[Register]:
-    import json
-
-    regs = json.loads(res.meta.get("registers") or "[]")
-    return [Register(r["name"], int(r["start"]), int(r["size"])) for r in regs]
+    return list(_parse_registers(res.meta.get("registers") or "[]"))
 
 
-def sample_async(
+def _sample(
     kernel: Any,
     *args: Any,
     shots_count: int = 1000,
@@ -146,10 +150,7 @@ def sample_async(
     substrate: str | None = None,
     runtime: Runtime | None = None,
     **options: Any,
-) -> Derived[SampleResult]:
-    """Start sampling ``kernel`` ``shots_count`` times; returns a future (``await`` it, or
-    ``.result()``) of a :class:`SampleResult`. Circuits without mid-circuit measurement are
-    simulated once and sampled; others shot by shot."""
+) -> tuple[Future, Callable[[Result], SampleResult]]:
     if isinstance(shots_count, bool) or not isinstance(shots_count, (int, np.integer)) or shots_count < 1:
         raise errors.InvalidInputError(f"shots_count must be a positive integer, not {shots_count!r}")
     _, fut = _launch(
@@ -167,15 +168,43 @@ def sample_async(
             res.domain_values["counts"], _registers(res), meta=res.meta, substrate=res.substrate
         )
 
-    return Derived(fut, convert)
+    return fut, convert
+
+
+def sample_async(
+    kernel: Any,
+    *args: Any,
+    shots_count: int = 1000,
+    noise_model: NoiseModel | None = None,
+    seed: int | None = None,
+    substrate: str | None = None,
+    runtime: Runtime | None = None,
+    **options: Any,
+) -> Derived[SampleResult]:
+    """Start sampling ``kernel`` ``shots_count`` times; returns a future (``await`` it, or
+    ``.result()``) of a :class:`SampleResult`. Circuits without mid-circuit measurement are
+    simulated once and sampled; others shot by shot."""
+    return Derived(
+        *_sample(
+            kernel,
+            *args,
+            shots_count=shots_count,
+            noise_model=noise_model,
+            seed=seed,
+            substrate=substrate,
+            runtime=runtime,
+            **options,
+        )
+    )
 
 
 def sample(kernel: Any, *args: Any, **kw: Any) -> SampleResult:
     """Sample ``kernel`` and wait; see :func:`sample_async` for the arguments."""
-    return sample_async(kernel, *args, **kw).result()
+    fut, convert = _sample(kernel, *args, **kw)
+    return convert(fut.result())
 
 
-def observe_async(
+def _observe(
     kernel: Any,
     spin_operator: SpinOperator,
     *args: Any,
@@ -185,11 +214,7 @@ def observe_async(
     substrate: str | None = None,
     runtime: Runtime | None = None,
     **options: Any,
-) -> Derived[ObserveResult]:
-    """Start computing ⟨kernel|H|kernel⟩ for the spin operator ``H``; returns a future of an
-    :class:`ObserveResult`. Exact unless ``shots_count`` is given (then estimated by sampling,
-    one measurement basis per group of qubit-wise commuting terms). Terminal measurements
-    in the kernel are ignored."""
+) -> tuple[Future, Callable[[Result], ObserveResult]]:
     if not isinstance(spin_operator, SpinOperator):
         raise TypeError(
             f"spin_operator must be a sokr.quantum.SpinOperator, not {type(spin_operator).__name__}"
@@ -221,12 +246,43 @@ def observe_async(
             op, res["expectations"].tolist(), shots=shots_count, meta=res.meta, substrate=res.substrate
         )
 
-    return Derived(fut, convert)
+    return fut, convert
+
+
+def observe_async(
+    kernel: Any,
+    spin_operator: SpinOperator,
+    *args: Any,
+    shots_count: int | None = None,
+    noise_model: NoiseModel | None = None,
+    seed: int | None = None,
+    substrate: str | None = None,
+    runtime: Runtime | None = None,
+    **options: Any,
+) -> Derived[ObserveResult]:
+    """Start computing ⟨kernel|H|kernel⟩ for the spin operator ``H``; returns a future of an
+    :class:`ObserveResult`. Exact unless ``shots_count`` is given (then estimated by sampling,
+    one measurement basis per group of qubit-wise commuting terms). Terminal measurements
+    in the kernel are ignored."""
+    return Derived(
+        *_observe(
+            kernel,
+            spin_operator,
+            *args,
+            shots_count=shots_count,
+            noise_model=noise_model,
+            seed=seed,
+            substrate=substrate,
+            runtime=runtime,
+            **options,
+        )
+    )
 
 
 def observe(kernel: Any, spin_operator: SpinOperator, *args: Any, **kw: Any) -> ObserveResult:
     """Compute an expectation and wait; see :func:`observe_async` for the arguments."""
-    return observe_async(kernel, spin_operator, *args, **kw).result()
+    fut, convert = _observe(kernel, spin_operator, *args, **kw)
+    return convert(fut.result())
 
 
 def get_state_async(
