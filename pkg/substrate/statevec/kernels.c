@@ -103,6 +103,21 @@ INLINE int64_t expand(int64_t b, const int64_t *pos, int64_t npos) {
 		}                                                                                 \
 	}                                                                                     \
                                                                                           \
+	/* pair0: a 2x2 matrix on qubit 0 with no controls: base b's amplitudes are the \
+	   adjacent pair at 2b and 2b+1, so the pass is one contiguous stream. */          \
+	INLINE void pair0_##SUF(T *restrict a, const T *restrict m, int64_t lo, int64_t hi) { \
+		const T m00r = m[0], m10r = m[1], m01r = m[2], m11r = m[3];                      \
+		const T m00i = m[4], m10i = m[5], m01i = m[6], m11i = m[7];                      \
+		T *restrict p = a + 4 * lo;                                                       \
+		for (int64_t t = 0; t < 4 * (hi - lo); t += 4) {                                  \
+			const T ar = p[t], ai = p[t + 1], br = p[t + 2], bi = p[t + 3];               \
+			p[t] = (m00r * ar - m00i * ai) + (m01r * br - m01i * bi);                     \
+			p[t + 1] = (m00r * ai + m00i * ar) + (m01r * bi + m01i * br);                 \
+			p[t + 2] = (m10r * ar - m10i * ai) + (m11r * br - m11i * bi);                 \
+			p[t + 3] = (m10r * ai + m10i * ar) + (m11r * bi + m11i * br);                 \
+		}                                                                                 \
+	}                                                                                     \
+                                                                                          \
 	INLINE void diag_##SUF(const int D, T *restrict a, const T *restrict m,              \
 		const int64_t *pos, int64_t npos, int64_t ctrl, const int64_t *off,               \
 		const int64_t *rows, int64_t nrows, int64_t lo, int64_t hi) {                     \
@@ -150,6 +165,10 @@ INLINE int64_t expand(int64_t b, const int64_t *pos, int64_t npos) {
 		case SV_DENSE:                                                                    \
 			if (k == 1 && npos == 1 && pos[0] >= 1) {                                     \
 				pair_##SUF(a, m, pos[0], lo, hi);                                         \
+				return;                                                                   \
+			}                                                                             \
+			if (k == 1 && npos == 1 && pos[0] == 0) {                                     \
+				pair0_##SUF(a, m, lo, hi);                                                \
 				return;                                                                   \
 			}                                                                             \
 			switch (k) {                                                                  \
@@ -354,4 +373,10 @@ int32_t sv_apply_c64(int32_t isa, const int64_t *desc, const float *m, float *am
 #endif
 	}
 	return 0;
+}
+
+void sv_scale(double *restrict x, int64_t n, double s) {
+	for (int64_t i = 0; i < n; i++) {
+		x[i] *= s;
+	}
 }

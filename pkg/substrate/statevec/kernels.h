@@ -54,4 +54,8 @@ int32_t sv_apply_c64(int32_t isa, const int64_t *desc, const float *m, float *am
 // sv_best_isa is the best variant this CPU runs.
 int32_t sv_best_isa(void);
 
+// sv_scale multiplies x[0:n) by s in place: the memory-bound floor that
+// BenchmarkOnePass compares a one-qubit pass with.
+void sv_scale(double *x, int64_t n, double s);
+
 #endif

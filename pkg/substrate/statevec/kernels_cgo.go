@@ -69,3 +69,11 @@ func runPassISA[T amp](p *pass, a []T, lo, hi int, isa int) bool {
 	}
 	return true
 }
+
+// scaleC multiplies x by s in place in C, vectorized by the compiler: the
+// reference for the bandwidth of a pass (BenchmarkOnePass).
+func scaleC(x []float64, s float64) {
+	if len(x) > 0 {
+		C.sv_scale((*C.double)(unsafe.Pointer(unsafe.SliceData(x))), C.int64_t(len(x)), C.double(s))
+	}
+}

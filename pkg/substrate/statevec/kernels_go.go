@@ -22,3 +22,10 @@ func runPass[T amp](p *pass, a []T, lo, hi int) { runPassGo(p, a, lo, hi) }
 
 // runPassISA reports false: there are no C kernels in this build.
 func runPassISA[T amp](*pass, []T, int, int, int) bool { return false }
+
+// scaleC multiplies x by s in place (a Go loop in builds without cgo).
+func scaleC(x []float64, s float64) {
+	for i := range x {
+		x[i] *= s
+	}
+}
