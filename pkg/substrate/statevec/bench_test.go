@@ -151,7 +151,7 @@ func BenchmarkOnePass(b *testing.B) {
 				scale()
 			}
 		})
-		for _, q := range []int{0, n / 2, n - 1} {
+		for _, q := range []int{0, n / 2, n - 3, n - 2, n - 1} {
 			p := newPass([]int{q}, u3, nil, 0)
 			b.Run(fmt.Sprintf("n=%d/pass/q=%d", n, q), func(b *testing.B) {
 				b.SetBytes(bytes)
