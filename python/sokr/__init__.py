@@ -45,6 +45,7 @@ from .errors import (
     SubstrateFaultError,
     UnknownFormatError,
 )
+from .plugins import register_ir, register_substrate, unregister_ir, unregister_substrate
 
 __version__ = _native.version()
 
@@ -77,8 +78,12 @@ __all__ = [
     "irs",
     "load_plugin",
     "program",
+    "register_ir",
+    "register_substrate",
     "run",
     "substrates",
+    "unregister_ir",
+    "unregister_substrate",
 ]
 
 

@@ -107,3 +107,50 @@ def end_session(rt: int, substrate: str, session: str) -> bool:
 
 def load_plugin(rt: int, path: str) -> str:
     return str(call(_f.LoadPlugin, rt, path))
+
+
+# -- Python plugins (bindings/python/pyplugins.go) --------------------------------------------
+
+
+def register_py_ir(rt: int, fmt: str) -> None:
+    call(_f.RegisterPyIR, rt, fmt)
+
+
+def unregister_py_ir(rt: int, fmt: str) -> bool:
+    return bool(_f.UnregisterPyIR(rt, fmt))
+
+
+def program_source_len(prog: int) -> int:
+    return int(_f.ProgramSourceLen(prog))
+
+
+def copy_program_source(prog: int, addr: int, n: int) -> None:
+    call(_f.CopyProgramSource, prog, addr, n)
+
+
+def register_py_substrate(rt: int, key: str, name: str, kind: str, props: str) -> None:
+    call(_f.RegisterPySubstrate, rt, key, name, kind, props)
+
+
+def unregister_py_substrate(rt: int, name: str) -> bool:
+    return bool(_f.UnregisterPySubstrate(rt, name))
+
+
+def py_requests(timeout: float) -> str:
+    return str(_f.PyRequests(timeout))
+
+
+def answer_capability(req: int, ok: bool, reason: str, seconds: float, memory_bytes: int) -> None:
+    _f.AnswerCapability(req, ok, reason, seconds, memory_bytes)
+
+
+def copy_job_input(job: int, index: int, addr: int, n: int) -> None:
+    call(_f.CopyJobInput, job, index, addr, n)
+
+
+def complete_job(job: int, spec: str, names: str, meta: str) -> None:
+    call(_f.CompleteJob, job, spec, names, meta)
+
+
+def fail_job(job: int, kind: str, msg: str, traceback: str) -> None:
+    call(_f.FailJob, job, kind, msg, traceback)

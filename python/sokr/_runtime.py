@@ -90,6 +90,20 @@ class Program:
         return dict(self._info.get("quantities") or {})
 
     @property
+    def source(self) -> bytes | None:
+        """The bytes of a program of a Python IR plugin's format (see :mod:`sokr.plugins`);
+        None for programs of SOKR's own IRs, which Go holds parsed."""
+        n = _native.program_source_len(self._handle)
+        if n < 0:
+            return None
+        import ctypes
+
+        buf = ctypes.create_string_buffer(n)
+        if n:
+            _native.copy_program_source(self._handle, ctypes.addressof(buf), n)
+        return buf.raw[:n]
+
+    @property
     def text(self) -> str:
         """The program's canonical text, for IRs that print one."""
         return _native.program_text(self._handle)
@@ -191,6 +205,12 @@ class Runtime:
         if hasattr(obj, "__sokr_program__"):
             fmt, src = obj.__sokr_program__()
             return self.program(src, ir=ir or fmt)
+        if ir is None:
+            from .plugins import _lower
+
+            lowered: Program | None = _lower(self, obj)
+            if lowered is not None:
+                return lowered
         if isinstance(obj, os.PathLike) or (
             isinstance(obj, str) and "\n" not in obj and len(obj) < 4096 and os.path.isfile(obj)
         ):
@@ -397,6 +417,9 @@ def default_runtime() -> Runtime:
     global _default
     if _default is None:
         _default = Runtime(_handle=0)
+        from .plugins import _load_entry_points
+
+        _load_entry_points()
     return _default
 
 
