@@ -1,0 +1,161 @@
+package facade
+
+import (
+	"context"
+	"encoding/json"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sokr-rs/sokr/pkg/sokr"
+)
+
+// fakePython plays the Python side: it takes requests and answers them as
+// answer says, until stop is closed.
+func fakePython(t *testing.T, answer func(r pyRequest)) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			s := PyRequests(0.02)
+			if s == "" {
+				continue
+			}
+			var reqs []pyRequest
+			if err := json.Unmarshal([]byte(s), &reqs); err != nil {
+				t.Error(err)
+				return
+			}
+			for _, r := range reqs {
+				answer(r)
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+func TestPythonIRAndSubstrate(t *testing.T) {
+	rt, err := NewRuntime("cpu", "")
+	require.NoError(t, err)
+	defer CloseRuntime(rt, 5)
+	require.NoError(t, RegisterPyIR(rt, "poly/1"))
+	require.NoError(t, RegisterPySubstrate(rt, "k1", "poly", "cpu", `{"note": "test"}`))
+	cancelled := make(chan int64, 1)
+	stop := fakePython(t, func(r pyRequest) {
+		require.Equal(t, "k1", r.Key)
+		switch r.Op {
+		case "capability":
+			FreeProgram(r.Program)
+			AnswerCapability(r.ID, true, "", 0.5, 0)
+		case "dispatch":
+			FreeProgram(r.Program)
+			if v, _ := r.Options["mode"].(string); v == "hang" {
+				return // until cancelled
+			}
+			if v, _ := r.Options["mode"].(string); v == "fail" {
+				require.NoError(t, FailJob(r.ID, "fault", "ValueError: no", "Traceback ...\nValueError: no"))
+				return
+			}
+			x := make([]float64, 2)
+			require.NoError(t, CopyJobInput(r.ID, 0, addr(x), 16))
+			y := []float64{x[0] * 10, x[1] * 10}
+			require.NoError(t, CompleteJob(r.ID, "f64:2:"+itoa(addr(y))+":16", "y", `{"by": "fake"}`))
+			runtime.KeepAlive(y)
+		case "cancel":
+			cancelled <- r.ID
+		}
+	})
+	defer stop()
+
+	src := []byte("poly:1,2")
+	prog, err := Parse(rt, "poly/1", addr(src), int64(len(src)))
+	require.NoError(t, err)
+	defer FreeProgram(prog)
+	assert.Equal(t, int64(len(src)), ProgramSourceLen(prog))
+	got := make([]byte, len(src))
+	require.NoError(t, CopyProgramSource(prog, addr(got), int64(len(got))))
+	assert.Equal(t, src, got)
+
+	r, _ := runtimeFor(rt)
+	offers := r.Capability(context.Background(), mustProgram(t, prog))
+	var py sokr.Offer
+	for _, o := range offers {
+		if o.Substrate == "poly" {
+			py = o
+		}
+	}
+	assert.True(t, py.OK)
+	assert.Equal(t, 500*time.Millisecond, py.Estimate.Time)
+
+	x := []float64{1, 2}
+	in := "f64:2:" + itoa(addr(x)) + ":16"
+	res, err := r.Run(context.Background(), mustProgram(t, prog), mustInputs(t, in))
+	require.NoError(t, err)
+	assert.Equal(t, []float64{10, 20}, sokr.View[float64](res.Outputs[0].Tensor))
+	assert.Equal(t, "fake", res.Meta["by"])
+
+	_, err = r.Run(context.Background(), mustProgram(t, prog), mustInputs(t, in), sokr.Param("mode", "fail"))
+	var fe *sokr.FaultError
+	require.ErrorAs(t, err, &fe)
+	assert.Contains(t, fe.Stack, "Traceback")
+
+	f := r.Dispatch(context.Background(), mustProgram(t, prog), mustInputs(t, in), sokr.Param("mode", "hang"))
+	require.NoError(t, f.Cancel())
+	select {
+	case <-cancelled:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the cancel never reached the Python side")
+	}
+	runtime.KeepAlive(x)
+
+	assert.True(t, UnregisterPySubstrate(rt, "poly"))
+	assert.False(t, UnregisterPySubstrate(rt, "cpu"), "built-ins stay")
+	assert.True(t, UnregisterPyIR(rt, "poly/1"))
+	assert.False(t, UnregisterPyIR(rt, "sokr.native/1"), "built-ins stay")
+}
+
+func TestPythonCapabilityTimesOut(t *testing.T) {
+	old := pyCapabilityTimeout
+	pyCapabilityTimeout = 50 * time.Millisecond
+	defer func() { pyCapabilityTimeout = old }()
+	rt, err := NewRuntime("cpu", "")
+	require.NoError(t, err)
+	defer CloseRuntime(rt, 5)
+	require.NoError(t, RegisterPySubstrate(rt, "k2", "silent", "cpu", ""))
+	r, _ := runtimeFor(rt)
+	p := mustProgram(t, parse(t, axpy))
+	for _, o := range r.Capability(context.Background(), p) {
+		if o.Substrate == "silent" {
+			assert.False(t, o.OK)
+			assert.Contains(t, o.Reason, "did not answer within 50ms")
+		}
+	}
+	// Drain what the silent Python side never took.
+	PyRequests(0)
+}
+
+func mustProgram(t *testing.T, h int64) sokr.Program {
+	t.Helper()
+	p, ok := programs.get(h)
+	require.True(t, ok)
+	return p
+}
+
+func mustInputs(t *testing.T, spec string) []sokr.Tensor {
+	t.Helper()
+	ts, err := parseInputs(spec)
+	require.NoError(t, err)
+	return ts
+}
+
+func itoa(a uintptr) string { return strconv.FormatUint(uint64(a), 10) }
