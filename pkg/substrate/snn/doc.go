@@ -108,11 +108,15 @@
 // per second per core on Zen 4 with uniform parameters; builds without cgo
 // use the same code in Go (tested bit for bit against the C kernels).
 // Synaptic propagation of an Affine or Linear over a chunk is
-// event-driven (only the weights of nonzero inputs are summed, in blocks
-// that stay in registers) below 3% input density and a BLAS sgemm/dgemm
-// above (eventMaxDensity, measured). Because a feed-forward layer is
-// computed for a whole chunk at once, the Open Neuromorphic benchmark
-// (Linear(4096, 4096) + LIF, batch 16, 500 steps) runs as a few large
-// matrix products instead of 500 small ones; docs/benchmarks.md has the
+// event-driven up to 25% input density (eventMaxDensity, measured) and a
+// BLAS sgemm/dgemm above. Event-driven propagation gathers the chunk's
+// nonzero inputs once, then, per block of 32 output columns (a 512 KiB
+// slice of a 4096-input weight, which stays in L2), sums for each row the
+// block's weight rows of its nonzero inputs in four independent partial
+// sums held in registers: at 10% density it does a tenth of a dense
+// product's work at a good fraction of the speed. Because a feed-forward
+// layer is computed for a whole chunk at once, the Open Neuromorphic
+// benchmark (Linear(4096, 4096) + LIF, batch 16, 500 steps) runs as a few
+// large products instead of 500 small ones; docs/benchmarks.md has the
 // measurements against snnTorch and Norse.
 package snn

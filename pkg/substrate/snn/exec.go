@@ -12,12 +12,13 @@ import (
 
 // eventMaxDensity is the input density (fraction of nonzero inputs) up to
 // which "auto" propagation is event-driven. Measured with
-// BenchmarkPropagation (Linear(4096, 4096) over 1024 rows, 2-core Zen 4,
-// OpenBLAS): event-driven wins at 1% density (0.32 s against 0.52 s) and
-// loses at 10% (2.0 s against 0.87 s), as every nonzero input reads a
-// scattered 16 KiB weight row while sgemm streams the weight once per
-// chunk. See docs/benchmarks.md, "snn".
-const eventMaxDensity = 0.03
+// BenchmarkPropagation (Linear(4096, 4096) over 1024 rows, f32, 2-core
+// Zen 4; event-driven on one worker, OpenBLAS sgemm on two): 0.026 s
+// against 0.17 s at 1% density, 0.092 s against 0.17 s at 10%, even at 20%
+// (0.17 s); the runtime splits event-driven rows over both workers, which
+// halves its times, so the crossover is near 40% and "auto" switches at
+// 25%. See docs/benchmarks.md, "snn".
+const eventMaxDensity = 0.25
 
 // chunkBytes bounds the memory of the per-chunk activations: a run is
 // simulated this many steps at a time (layer by layer within a chunk).

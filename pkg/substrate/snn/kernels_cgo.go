@@ -80,14 +80,12 @@ func neuronStepISA[F float](isa int, p *neuronKernel[F], v, cur, x, out []F, lo,
 	return int64(n)
 }
 
-// spmmRows is how many rows the C kernel gathers at a time, which sizes
-// its scratch.
-const spmmRows = C.SNN_SPMM_ROWS
-
-// spmmScratch is the index and value scratch of one spmm call.
+// spmmScratch is the scratch of spmm calls: the nonzero inputs' indices
+// and values, and each row's first.
 type spmmScratch[F float] struct {
-	idx []int32
-	val []F
+	idx   []int32
+	val   []F
+	start []int64
 }
 
 // spmm is goSpmm in C; sc is grown as needed.
@@ -112,17 +110,20 @@ func spmmISA[F float](isa, rows, nin, nout int, x, wp, bias, y []F, sc *spmmScra
 	if bias != nil {
 		_ = bias[nout-1]
 	}
-	if need := spmmRows * nin; len(sc.idx) < need {
-		sc.idx, sc.val = make([]int32, need), make([]F, need)
+	if need := int(countNonzero(x[:rows*nin])); len(sc.idx) < max(need, 1) {
+		sc.idx, sc.val = make([]int32, max(need, 1)), make([]F, max(need, 1))
+	}
+	if len(sc.start) < rows+1 {
+		sc.start = make([]int64, rows+1)
 	}
 	var n C.int64_t
 	switch any(x).(type) {
 	case []float32:
 		n = C.snn_spmm_f32(C.int32_t(isa), C.int64_t(rows), C.int64_t(nin), C.int64_t(nout), (*C.float)(ptr(x)),
-			(*C.float)(ptr(wp)), (*C.float)(ptr(bias)), (*C.float)(ptr(y)), (*C.int32_t)(ptr(sc.idx)), (*C.float)(ptr(sc.val)))
+			(*C.float)(ptr(wp)), (*C.float)(ptr(bias)), (*C.float)(ptr(y)), (*C.int32_t)(ptr(sc.idx)), (*C.float)(ptr(sc.val)), (*C.int64_t)(ptr(sc.start)))
 	case []float64:
 		n = C.snn_spmm_f64(C.int32_t(isa), C.int64_t(rows), C.int64_t(nin), C.int64_t(nout), (*C.double)(ptr(x)),
-			(*C.double)(ptr(wp)), (*C.double)(ptr(bias)), (*C.double)(ptr(y)), (*C.int32_t)(ptr(sc.idx)), (*C.double)(ptr(sc.val)))
+			(*C.double)(ptr(wp)), (*C.double)(ptr(bias)), (*C.double)(ptr(y)), (*C.int32_t)(ptr(sc.idx)), (*C.double)(ptr(sc.val)), (*C.int64_t)(ptr(sc.start)))
 	}
 	return int64(n)
 }

@@ -101,9 +101,9 @@ func goNeuronStep[F float](p *neuronKernel[F], v, cur, x, out []F, lo, hi int) i
 func spmmCols[F float]() int {
 	var z F
 	if _, ok := any(z).(float32); ok {
-		return 64
+		return 32
 	}
-	return 32
+	return 16
 }
 
 // packWeight packs w ([nout, nin], row-major) for event-driven
@@ -124,30 +124,39 @@ func packWeight[F float](w []float64, nin, nout int) []F {
 }
 
 // goSpmm computes y[r,c] = bias[c] + Σ_j x[r,j]·w[c,j] over the nonzero
-// x[r,j] in ascending j, from the packed weight wp (see snn_spmm_* in
-// kernels.h), and returns the number of nonzero inputs.
+// x[r,j], from the packed weight wp, in the order of the C kernel
+// (kernels.h): the q-th nonzero input of a row, in ascending j, goes to
+// partial sum q mod 4, the last (count mod 4) to sum 0, and y = bias +
+// ((s0 + s1) + (s2 + s3)). It returns the number of nonzero inputs.
 func goSpmm[F float](rows, nin, nout int, x, wp, bias, y []F) int64 {
 	cols := spmmCols[F]()
 	var nnz int64
+	var idx []int
+	var val []F
 	for r := range rows {
-		yr := y[r*nout : (r+1)*nout]
-		if bias != nil {
-			copy(yr, bias)
-		} else {
-			clear(yr)
-		}
+		idx, val = idx[:0], val[:0]
 		for j, a := range x[r*nin : (r+1)*nin] {
-			if a == 0 {
-				continue
+			if a != 0 {
+				idx, val = append(idx, j), append(val, a)
 			}
-			nnz++
-			for cb := 0; cb < nout; cb += cols {
-				w := wp[cb*nin+j*cols:]
-				ys := yr[cb:min(cb+cols, nout)]
-				for c := range ys {
-					ys[c] += a * w[c]
-				}
+		}
+		nnz += int64(len(idx))
+		m4 := len(idx) &^ 3
+		yr := y[r*nout : (r+1)*nout]
+		for c := range nout {
+			blk, cc := wp[c/cols*cols*nin:], c%cols
+			var s [4]F
+			for q := range m4 {
+				s[q&3] += val[q] * blk[idx[q]*cols+cc]
 			}
+			for q := m4; q < len(idx); q++ {
+				s[0] += val[q] * blk[idx[q]*cols+cc]
+			}
+			v := (s[0] + s[1]) + (s[2] + s[3])
+			if bias != nil {
+				v = bias[c] + v
+			}
+			yr[c] = v
 		}
 	}
 	return nnz

@@ -15,9 +15,6 @@ const (
 
 var bestISA = 0
 
-// spmmRows matches the C kernels' gather group (kernels.h), for the tests.
-const spmmRows = 64
-
 func isaName() string { return "go" }
 
 // spmmScratch is unused without the C kernels.

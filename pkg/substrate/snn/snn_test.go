@@ -120,7 +120,7 @@ func TestLIFNorseFile(t *testing.T) {
 		require.InDelta(t, wantV[i], v, 1e-6, "step %d", i)
 	}
 	for k, v := range map[string]string{"dt": "0.0001", "solver": "euler", "reset": "zero", "recurrent_delay": "1",
-		"spike_amplitude": "1", "precision": "f32", "propagation": "dense", "spikes": "4", "synaptic_events": "34"} {
+		"spike_amplitude": "1", "precision": "f32", "propagation": "event", "spikes": "4", "synaptic_events": "34"} {
 		assert.Equal(t, v, res.Meta[k], k)
 	}
 }
