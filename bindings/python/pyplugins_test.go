@@ -69,7 +69,7 @@ func TestPythonIRAndSubstrate(t *testing.T) {
 			x := make([]float64, 2)
 			require.NoError(t, CopyJobInput(r.ID, 0, addr(x), 16))
 			y := []float64{x[0] * 10, x[1] * 10}
-			require.NoError(t, CompleteJob(r.ID, "f64:2:"+itoa(addr(y))+":16", "y", `{"by": "fake"}`))
+			require.NoError(t, CompleteJob(r.ID, "f64:2:"+itoa(addr(y))+":16", "y", `{"by": "fake"}`, `[{"name": "n", "value": {"a": 1}}]`))
 			runtime.KeepAlive(y)
 		case "cancel":
 			cancelled <- r.ID
@@ -103,6 +103,8 @@ func TestPythonIRAndSubstrate(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []float64{10, 20}, sokr.View[float64](res.Outputs[0].Tensor))
 	assert.Equal(t, "fake", res.Meta["by"])
+	require.Len(t, res.Outputs, 2)
+	assert.Equal(t, map[string]any{"a": 1.0}, res.Outputs[1].Value)
 
 	_, err = r.Run(context.Background(), mustProgram(t, prog), mustInputs(t, in), sokr.Param("mode", "fail"))
 	var fe *sokr.FaultError
@@ -159,3 +161,20 @@ func mustInputs(t *testing.T, spec string) []sokr.Tensor {
 }
 
 func itoa(a uintptr) string { return strconv.FormatUint(uint64(a), 10) }
+
+func TestProgramSources(t *testing.T) {
+	src := "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[1];\nh q[0];\n"
+	h := parse(t, src)
+	defer FreeProgram(h)
+	assert.Equal(t, "openqasm/2", ProgramSourceFormat(h), "the detected IR, not the program's format")
+	require.Equal(t, int64(len(src)), ProgramSourceLen(h))
+	got := make([]byte, len(src))
+	require.NoError(t, CopyProgramSource(h, addr(got), int64(len(got))))
+	assert.Equal(t, src, string(got))
+	p := mustProgram(t, h)
+	h2 := programs.put(p) // another handle of the same program, as a Python substrate gets
+	defer FreeProgram(h2)
+	assert.Equal(t, "openqasm/2", ProgramSourceFormat(h2))
+	assert.Equal(t, int64(-1), ProgramSourceLen(-5))
+	assert.Error(t, CopyProgramSource(h, addr(got), 3))
+}

@@ -12,13 +12,8 @@ import (
 func (r *Runtime) Parse(ctx context.Context, format string, src []byte) (p Program, err error) {
 	var ir IR
 	if format == "" {
-		for _, cand := range r.IRs() {
-			if d, ok := cand.(Detector); ok && d.Detect(src) {
-				ir = cand
-				break
-			}
-		}
-		if ir == nil {
+		var ok bool
+		if ir, ok = r.Detect(src); !ok {
 			return nil, fmt.Errorf("%w: no registered IR recognises this source (registered: %s)", ErrUnknownFormat, r.formats())
 		}
 	} else {
@@ -33,6 +28,19 @@ func (r *Runtime) Parse(ctx context.Context, format string, src []byte) (p Progr
 		}
 	}()
 	return ir.Parse(ctx, src)
+}
+
+// Detect returns the IR that Parse with an empty format would use for src:
+// the first (in format order) whose Detect accepts it.
+//
+//	if ir, ok := rt.Detect(src); ok { fmt.Println(ir.Format()) } // "openqasm/2"
+func (r *Runtime) Detect(src []byte) (IR, bool) {
+	for _, cand := range r.IRs() {
+		if d, ok := cand.(Detector); ok && d.Detect(src) {
+			return cand, true
+		}
+	}
+	return nil, false
 }
 
 // Lower turns obj into a Program: a Program is returned as it is, text or

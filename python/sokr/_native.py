@@ -148,8 +148,12 @@ def copy_job_input(job: int, index: int, addr: int, n: int) -> None:
     call(_f.CopyJobInput, job, index, addr, n)
 
 
-def complete_job(job: int, spec: str, names: str, meta: str) -> None:
-    call(_f.CompleteJob, job, spec, names, meta)
+def complete_job(job: int, spec: str, names: str, meta: str, values: str) -> None:
+    call(_f.CompleteJob, job, spec, names, meta, values)
+
+
+def program_source_format(prog: int) -> str:
+    return str(_f.ProgramSourceFormat(prog))
 
 
 def fail_job(job: int, kind: str, msg: str, traceback: str) -> None:

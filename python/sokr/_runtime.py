@@ -91,8 +91,8 @@ class Program:
 
     @property
     def source(self) -> bytes | None:
-        """The bytes of a program of a Python IR plugin's format (see :mod:`sokr.plugins`);
-        None for programs of SOKR's own IRs, which Go holds parsed."""
+        """The bytes the program was parsed from (for a Python IR plugin's format, the bytes
+        its substrate reads; see :mod:`sokr.plugins`), or None for a program built in Go."""
         n = _native.program_source_len(self._handle)
         if n < 0:
             return None
@@ -102,6 +102,12 @@ class Program:
         if n:
             _native.copy_program_source(self._handle, ctypes.addressof(buf), n)
         return buf.raw[:n]
+
+    @property
+    def source_format(self) -> str | None:
+        """The IR format of :attr:`source` (``"openqasm/2"`` for a program whose own format is
+        ``"sokr.circuit/1"``), or None."""
+        return _native.program_source_format(self._handle) or None
 
     @property
     def text(self) -> str:

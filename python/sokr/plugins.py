@@ -461,13 +461,21 @@ def _fail(jid: int, e: BaseException) -> None:
 
 
 def _complete(jid: int, out: Any, prog: Any) -> None:
+    from ._future import Result
+
     try:
+        values: list[dict[str, Any]] = []
+        meta = ""
+        if isinstance(out, Result):  # e.g. a result computed elsewhere (sokr.distributed)
+            values = [{"name": k, "value": v} for k, v in out.domain_values.items()]
+            meta = json.dumps(out.meta) if out.meta else ""
+            out = out.outputs
         names, arrays = _outputs(out)
         declared = prog._outputs
         if declared is not None:
             names, arrays = _as_declared(names, arrays, declared)
         text = spec(arrays)
-        _native.complete_job(jid, text, ",".join(names), "")
+        _native.complete_job(jid, text, ",".join(names), meta, json.dumps(values) if values else "")
     except Exception as e:
         _fail(jid, e)
 
