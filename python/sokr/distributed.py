@@ -56,12 +56,34 @@ class SchedulerUnreachableError(errors.SokrError, ConnectionError):
 # -- what runs on the workers ---------------------------------------------------------------------
 
 
+# Programs parsed on this worker, by (format, source): a sweep sends one program many times.
+_parsed: OrderedDict[tuple[str, bytes], Program] = OrderedDict()
+_parsed_lock = threading.Lock()
+
+
+def _worker_program(fmt: str, src: bytes) -> Program:
+    import sokr
+
+    key = (fmt, src)
+    with _parsed_lock:
+        p = _parsed.get(key)
+        if p is not None:
+            _parsed.move_to_end(key)
+            return p
+    p = sokr.program(src, ir=fmt)
+    with _parsed_lock:
+        _parsed[key] = p
+        if len(_parsed) > 64:
+            _parsed.popitem(last=False)
+    return p
+
+
 def _worker_capability(fmt: str, src: bytes) -> list[tuple[str, bool, str]]:
     """On a worker: every substrate's answer for the program."""
     import sokr
 
     try:
-        p = sokr.program(src, ir=fmt)
+        p = _worker_program(fmt, src)
     except sokr.SokrError as e:
         return [("(parse)", False, str(e))]
     return [(o.substrate, o.ok, o.reason) for o in sokr.capability(p)]
@@ -73,12 +95,15 @@ def _worker_run(fmt: str, src: bytes, inputs: Sequence[np.ndarray], options: dic
 
     import sokr
 
-    p = sokr.program(src, ir=fmt)
-    r = sokr.run(p, *inputs, **options)
+    r = sokr.run(_worker_program(fmt, src), *inputs, **options)
     meta = dict(r.meta)
     meta["worker"] = socket.gethostname()
     meta["worker_substrate"] = r.substrate
     return {k: np.asarray(v) for k, v in r.outputs.items()}, dict(r.domain_values), meta
+
+
+def _worker_run_args(args: tuple[Any, ...]) -> Any:
+    return _worker_run(*args)
 
 
 # -- the substrate ------------------------------------------------------------------------------
@@ -124,6 +149,10 @@ class DaskSubstrate:
         self._cap_cache: OrderedDict[tuple[str, str], tuple[bool, str]] = OrderedDict()
         self._lock = threading.Lock()
         self._registered = False
+        self._pending: list[tuple[tuple[Any, ...], ConcurrentFuture[Result]]] = []
+        self._pending_lock = threading.Lock()
+        self._pending_cv = threading.Condition(self._pending_lock)
+        self._flusher: threading.Thread | None = None
         if register:
             register_substrate(
                 self, name=name, kind="remote", properties=self.properties, runtime=self._runtime
@@ -184,10 +213,34 @@ class DaskSubstrate:
         fmt, src = _source(program)
         if src is None:
             raise errors.InvalidInputError("the program has no source to send to the workers")
-        opts = dict(options)
-        df = self.client.submit(_worker_run, fmt, src, inputs, opts, pure=False)
         out: ConcurrentFuture[Result] = ConcurrentFuture()
+        with self._pending_lock:
+            self._pending.append(((fmt, src, inputs, dict(options)), out))
+            if self._flusher is None:
+                self._flusher = threading.Thread(target=self._flush, name="sokr-dask-submit", daemon=True)
+                self._flusher.start()
+            self._pending_cv.notify()
+        return out
 
+    def _flush(self) -> None:
+        """Submit queued runs in batches (one client.map per batch: a submit from another
+        thread costs a round trip to the client's event loop), each run still a task."""
+        while True:
+            with self._pending_lock:
+                while not self._pending:
+                    self._pending_cv.wait()
+                batch, self._pending = self._pending, []
+            try:
+                dfs = self.client.map(_worker_run_args, [a for a, _ in batch], pure=False)
+            except BaseException as e:
+                for _, out in batch:
+                    if not out.done():
+                        out.set_exception(e)
+                continue
+            for df, (_, out) in zip(dfs, batch, strict=True):
+                self._watch(df, out)
+
+    def _watch(self, df: Any, out: ConcurrentFuture[Result]) -> None:
         def done(f: Any) -> None:
             if out.done():
                 return
@@ -206,7 +259,6 @@ class DaskSubstrate:
 
         out.add_done_callback(cancel)
         df.add_done_callback(done)
-        return out
 
     # -- sweeps -------------------------------------------------------------------------------
 
