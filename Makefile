@@ -10,9 +10,9 @@ export CGO_ENABLED := 1
 .PHONY: help deps demo test test-go test-py test-wheel check check-go check-py check-abi fmt fuzz bench venv dev wheel libsokr abi-baseline
 
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-deps: ## install the system packages SOKR uses (OpenBLAS) when missing
+deps: ## install the system packages SOKR uses (OpenBLAS, hdf5-tools, abigail-tools) when missing
 	@bash scripts/deps.sh
 
 demo: deps wheel ## build the wheel, install it into a fresh virtualenv and run the demo
@@ -92,7 +92,7 @@ test-py: dev ## run pytest: the API, asyncio, threads, the CLI and the notebooks
 test-wheel: wheel ## install the wheel into a fresh virtualenv without Go on PATH and import it elsewhere
 	bash scripts/test-wheel.sh
 
-bench: deps dev ## run the Go benchmarks and the side-by-side comparisons (numpy, Python dispatch)
+bench: deps dev ## run the Go benchmarks and the side-by-side comparisons (numpy, Python dispatch; peers in bench/ run alone)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(VENV)/bin/python bench/cpu_vs_numpy.py
 	$(VENV)/bin/python bench/python_dispatch.py
