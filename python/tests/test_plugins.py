@@ -74,7 +74,12 @@ def test_ir_plugin_and_substrate_in_ten_lines(rt: sokr.Runtime) -> None:
     # Go programs reach Python substrates too, and a refusal carries its reason.
     offers = {o.substrate: o for o in rt.capability("sokr.native/1\nparam x: f32[1]\nreturn x\n")}
     assert offers["poly-eval"].reason == "runs poly/1 only"
-    assert rt.program("sokr.native/1\nparam x: f32[1]\nreturn x\n").source is None
+    nat = rt.program("sokr.native/1\nparam x: f32[1]\nreturn x\n")
+    assert (
+        nat.source == b"sokr.native/1\nparam x: f32[1]\nreturn x\n" and nat.source_format == "sokr.native/1"
+    )
+    circ = rt.program('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\n')
+    assert (circ.format, circ.source_format) == ("sokr.circuit/1", "openqasm/2")
 
     assert sokr.unregister_substrate("poly-eval", runtime=rt)
     assert sokr.unregister_ir(Poly, runtime=rt)
