@@ -15,6 +15,7 @@ import (
 	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/ir/native"
 	"github.com/sokr-rs/sokr/pkg/ir/nir"
+	"github.com/sokr-rs/sokr/pkg/ir/spirv"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
@@ -95,6 +96,8 @@ func retainSource(p sokr.Program, format string, src []byte) {
 	case *circuit.Program:
 		keep(q, format, src)
 	case *nir.Program:
+		keep(q, format, src)
+	case *spirv.Program:
 		keep(q, format, src)
 	}
 }

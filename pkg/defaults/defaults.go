@@ -13,6 +13,7 @@ import (
 	"github.com/sokr-rs/sokr/pkg/ir/native"
 	"github.com/sokr-rs/sokr/pkg/ir/nir"
 	"github.com/sokr-rs/sokr/pkg/ir/qasm"
+	"github.com/sokr-rs/sokr/pkg/ir/spirv"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 	"github.com/sokr-rs/sokr/pkg/substrate/cplugin"
 	"github.com/sokr-rs/sokr/pkg/substrate/cpu"
@@ -25,7 +26,7 @@ import (
 // plugin that fails to start is recorded in reg.Failures() and does not
 // stop the others; an IR that cannot register is an error.
 func Register(reg *sokr.Registry) error {
-	for _, ir := range []sokr.IR{native.NewIR(), qasm.NewIR2(), qasm.NewIR3(), nir.NewIR()} {
+	for _, ir := range []sokr.IR{native.NewIR(), qasm.NewIR2(), qasm.NewIR3(), nir.NewIR(), spirv.NewIR()} {
 		if err := reg.RegisterIR(ir); err != nil {
 			return err
 		}

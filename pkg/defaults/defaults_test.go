@@ -22,7 +22,7 @@ func TestDefaultRuntime(t *testing.T) {
 	for _, ir := range rt.IRs() {
 		formats = append(formats, ir.Format())
 	}
-	assert.ElementsMatch(t, []string{native.Format, "openqasm/2", "openqasm/3", "nir/1"}, formats)
+	assert.ElementsMatch(t, []string{native.Format, "openqasm/2", "openqasm/3", "nir/1", "spirv/1"}, formats)
 	for _, name := range []string{"cpu", "statevec", "snn"} {
 		_, ok := rt.Substrate(name)
 		require.True(t, ok, name)
