@@ -78,6 +78,28 @@ def main() -> None:
     results = asyncio.run(sweep())
     print(f"awaited 100 dispatches concurrently; substrates used: {sorted({r.substrate for r in results})}")
 
+    from sokr import neuro, quantum
+
+    bell = 'OPENQASM 2.0; include "qelib1.inc"; qreg q[2]; creg c[2]; h q[0]; cx q[0], q[1]; measure q -> c;'
+    counts = quantum.sample(bell, shots_count=1000, seed=1)
+    print(f"\na Bell pair on {counts.substrate}: {dict(counts)}")
+
+    lif = {
+        "nodes": {
+            "in": {"type": "Input", "shape": [1]},
+            "lif": {"type": "LIF", "tau": [2e-3], "r": [1.0], "v_leak": [0.0], "v_threshold": [1.0]},
+            "out": {"type": "Output", "shape": [1]},
+        },
+        "edges": [["in", "lif"], ["lif", "out"]],
+    }
+    drive = np.full((200, 1, 1), 5.0, np.float32)
+    for opts in ({}, {"solver": "exact", "reset": "subtract"}):
+        r = neuro.run(lif, drive, **opts)
+        print(
+            f"a LIF neuron on {r.substrate} ({r.semantics['solver']}, reset {r.semantics['reset']}): "
+            f"{int(r.value.sum())} spikes in {r.steps} steps"
+        )
+
     print("\nbad input is a clear, typed error:")
     for attempt in (
         lambda: sokr.run(layer, w, x),
