@@ -75,6 +75,7 @@ __all__ = [
     "dispatch",
     "dispatch_many",
     "gather",
+    "info",
     "irs",
     "load_plugin",
     "program",
@@ -109,6 +110,14 @@ def load_plugin(path: str | os.PathLike[str], runtime: Runtime | None = None) ->
         if s.name == name:
             return s
     raise RegistrationError(f"plugin {p} registered {name!r}, which the runtime no longer lists")
+
+
+def info(runtime: Runtime | None = None) -> None:
+    """Print what `sokr info` prints for the default runtime (or ``runtime``): substrates,
+    Python ones included, with their properties, IR formats, and plugins that failed."""
+    from .cli import info_text
+
+    print(info_text((runtime or default_runtime()).info()))
 
 
 def irs() -> list[str]:

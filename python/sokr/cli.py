@@ -171,6 +171,13 @@ def _info(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(info, indent=2))
         return 0
+    print(info_text(info))
+    return 0
+
+
+def info_text(info: dict[str, Any]) -> str:
+    """The `sokr info` table of a runtime's info(): substrates with their properties, IR
+    formats, failed plugins."""
     out = [f"sokr {info.get('version', '?')}", ""]
     subs = info.get("substrates") or []
     rows = [("SUBSTRATE", "KIND", "PROPERTIES")]
@@ -191,8 +198,7 @@ def _info(args: argparse.Namespace) -> int:
     failures = info.get("failures") or {}
     out += ["", "FAILED PLUGINS" + ("" if failures else ": none")]
     out += [f"{name}: {' '.join(str(msg).split())}" for name, msg in sorted(failures.items())]
-    print("\n".join(out))
-    return 0
+    return "\n".join(out)
 
 
 def _human(key: str, value: Any) -> str:

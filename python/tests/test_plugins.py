@@ -424,6 +424,8 @@ def test_entry_points_and_sokr_info(
         assert main(["info"]) == 0
         out = capsys.readouterr().out
         assert "poly/1" in out and "ep-poly" in out and "language=python" in out
+        sokr.info()  # the same from Python, e.g. in a notebook
+        assert capsys.readouterr().out == out
     finally:
         sokr.unregister_substrate("ep-poly")
         sokr.unregister_ir(Poly)
