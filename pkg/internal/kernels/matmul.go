@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/sokr-rs/sokr/pkg/internal/parallel"
 )
 
 // microKernel describes a register-blocked micro-kernel together with the
@@ -355,31 +357,7 @@ func parallelFor(workers, tasks int, fn func(worker, task int)) {
 	// A panic in a worker is re-raised on the caller once every worker has
 	// stopped, so that the caller's guard sees it while nobody still touches
 	// the matrices.
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		first any
-	)
-	guarded := func(w int) {
-		defer func() {
-			if p := recover(); p != nil {
-				mu.Lock()
-				if first == nil {
-					first = p
-				}
-				mu.Unlock()
-			}
-		}()
-		run(w)
-	}
-	for w := 1; w < workers; w++ {
-		wg.Go(func() { guarded(w) })
-	}
-	guarded(0)
-	wg.Wait()
-	if first != nil {
-		panic(first)
-	}
+	parallel.Run(workers, run)
 }
 
 // mulSat returns a·b for non-negative a, b, saturating at MaxInt.

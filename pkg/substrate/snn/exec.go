@@ -7,6 +7,7 @@ import (
 
 	"github.com/sokr-rs/sokr/pkg/internal/blas"
 	"github.com/sokr-rs/sokr/pkg/internal/kernels"
+	"github.com/sokr-rs/sokr/pkg/internal/parallel"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
@@ -298,7 +299,7 @@ func (r *runner[F]) unit(i, t0, tc int, inputs [][]F) error {
 		}
 		r.record(i, t0, tc, "spikes", y)
 	case opConv:
-		parallelFor(r.workers, rows, 1, func(_, lo, hi int) { convRows(u.conv, uc.conv, uc.bias, x, y, lo, hi) })
+		parallel.For(r.workers, rows, 1, func(_, lo, hi int) { convRows(u.conv, uc.conv, uc.bias, x, y, lo, hi) })
 	case opSumPool, opAvgPool:
 		pool(u.pool, u.op == opAvgPool, x, y, rows)
 	case opDelay:
@@ -344,7 +345,7 @@ func (r *runner[F]) neuron(i, t0, tc int, x, y []F) {
 		}
 	}
 	spikes := make([]int64, r.workers)
-	parallelFor(r.workers, e, neuronGrain, func(w, lo, hi int) {
+	parallel.For(r.workers, e, neuronGrain, func(w, lo, hi int) {
 		for t := range tc {
 			xs, ys := x[t*e:(t+1)*e], y[t*e:(t+1)*e]
 			spikes[w] += neuronStep(k, v, cur, xs, ys, lo, hi)
@@ -380,7 +381,7 @@ func (r *runner[F]) affine(uc *unitCode[F], rows, nin, nout int, x, y []F) error
 	if mode == PropagationEvent {
 		r.cnt.event = true
 		counts := make([]int64, r.workers)
-		parallelFor(r.workers, rows, 1, func(w, lo, hi int) {
+		parallel.For(r.workers, rows, 1, func(w, lo, hi int) {
 			counts[w] = spmm(hi-lo, nin, nout, x[lo*nin:hi*nin], uc.wp, uc.bias, y[lo*nout:hi*nout], &r.scratch[w])
 		})
 		nnz = 0

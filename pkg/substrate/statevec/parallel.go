@@ -1,8 +1,9 @@
 package statevec
 
 import (
-	"sync"
 	"sync/atomic"
+
+	"github.com/sokr-rs/sokr/pkg/internal/parallel"
 )
 
 // chunksPerWorker is how many pieces parallelFor cuts the work into per
@@ -27,22 +28,8 @@ func parallelFor(workers, n, grain int, fn func(lo, hi int)) {
 	}
 	per := (n + chunks - 1) / chunks
 	chunks = (n + per - 1) / per
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		first any
-		next  atomic.Int64
-	)
-	work := func() {
-		defer func() {
-			if p := recover(); p != nil {
-				mu.Lock()
-				if first == nil {
-					first = p
-				}
-				mu.Unlock()
-			}
-		}()
+	var next atomic.Int64
+	parallel.Run(min(workers, chunks), func(int) {
 		for {
 			c := int(next.Add(1)) - 1
 			if c >= chunks {
@@ -50,15 +37,7 @@ func parallelFor(workers, n, grain int, fn func(lo, hi int)) {
 			}
 			fn(c*per, min((c+1)*per, n))
 		}
-	}
-	for range min(workers, chunks) - 1 {
-		wg.Go(work)
-	}
-	work()
-	wg.Wait()
-	if first != nil {
-		panic(first)
-	}
+	})
 }
 
 // reduceChunk is the number of amplitudes summed together by the
