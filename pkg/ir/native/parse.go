@@ -13,6 +13,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/sokr-rs/sokr/pkg/internal/edit"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
@@ -810,7 +811,7 @@ func (ps *parseState) suggestName(s string) string {
 	limit := len(s) / 3
 	best, bestD := "", limit+1
 	for name := range ps.names {
-		d := editDistance(s, name, limit+1)
+		d := edit.Distance(s, name, limit+1)
 		if d < bestD || d == bestD && name < best {
 			best, bestD = name, d
 		}
@@ -824,7 +825,7 @@ func (ps *parseState) suggestName(s string) string {
 func suggestOp(s string) string {
 	best, bestD := "", 3
 	for op := OpParam; op < numOps; op++ {
-		if d := editDistance(strings.ToLower(s), op.String(), bestD); d < bestD {
+		if d := edit.Distance(strings.ToLower(s), op.String(), bestD); d < bestD {
 			best, bestD = op.String(), d
 		}
 	}
@@ -838,37 +839,6 @@ func suggestOp(s string) string {
 	return " (ops: " + strings.Join(names, ", ") + ")"
 }
 
-// editDistance is the optimal string alignment distance between a and b
-// (Levenshtein's, with a swap of neighbours counting as one edit, the
-// commonest typo), or any value >= limit when it is at least limit.
-func editDistance(a, b string, limit int) int {
-	if d := len(a) - len(b); d >= limit || -d >= limit {
-		return limit
-	}
-	// rows[i%3][j] is the distance between a[:i] and b[:j].
-	var rows [3][]int
-	for k := range rows {
-		rows[k] = make([]int, len(b)+1)
-	}
-	for j := range rows[0] {
-		rows[0][j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur, prev, prev2 := rows[i%3], rows[(i-1)%3], rows[(i+1)%3]
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-	}
-	return rows[len(a)%3][len(b)]
-}
 
 // intHeap is a min-heap of ints for container/heap.
 type intHeap []int

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/sokr-rs/sokr/pkg/internal/edit"
 )
 
 // verifyGraph checks a graph and the graphs nested in it, resolves its
@@ -161,35 +163,16 @@ func nodeNames(nodes []*Node) string {
 func suggest(name string, nodes []*Node) string {
 	best, bestD := "", 3
 	for _, n := range nodes {
-		if d := editDistance(name, n.Name); d < bestD {
+		if len(name) > 64 || len(n.Name) > 64 {
+			continue // not a typo, and too costly to compare
+		}
+		if d := edit.Distance(name, n.Name, bestD); d < bestD {
 			best, bestD = n.Name, d
 		}
 	}
 	return best
 }
 
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 99
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
 
 // markRecurrent sets Edge.Recurrent on g's edges and returns the node
 // indices in topological order of the other edges.

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sokr-rs/sokr/pkg/internal/edit"
 	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
@@ -937,7 +938,11 @@ func closest(name string, candidates []string) string {
 	best, bestD := "", 3
 	slices.Sort(candidates)
 	for _, c := range candidates {
-		d := editDistance(name, c)
+		if len(name) > 64 || len(c) > 64 {
+			continue // not a typo, and too costly to compare
+		}
+		// Distances past the threshold come back as the limit and are skipped.
+		d := edit.Distance(name, c, max(1, len(name)/2)+1)
 		if d > max(1, len(name)/2) {
 			continue
 		}
@@ -949,28 +954,6 @@ func closest(name string, candidates []string) string {
 	return best
 }
 
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 99
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := 1
-			if a[i-1] == b[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
 
 // qubitName renders qubit q as reg[i] for messages.
 func (l *lowerer) qubitName(q int) string {
