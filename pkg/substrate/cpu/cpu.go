@@ -1,16 +1,14 @@
 package cpu
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"os"
 	"runtime"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/sokr-rs/sokr/pkg/internal/blas"
+	"github.com/sokr-rs/sokr/pkg/internal/hostmem"
 	"github.com/sokr-rs/sokr/pkg/ir/native"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
@@ -60,7 +58,7 @@ func WithoutBLAS() Option { return func(s *Substrate) { s.blas = nil } }
 // New returns a CPU substrate. It loads a BLAS (OpenBLAS, BLIS, MKL or the
 // reference CBLAS; or the library named by SOKR_BLAS) when one is installed.
 func New(opts ...Option) *Substrate {
-	s := &Substrate{name: Name, workers: runtime.GOMAXPROCS(0), budget: defaultBudget(), blas: loadBLAS()}
+	s := &Substrate{name: Name, workers: runtime.GOMAXPROCS(0), budget: hostmem.DefaultBudget(), blas: loadBLAS()}
 	for _, o := range opts {
 		o(s)
 	}
@@ -135,28 +133,6 @@ func (s *Substrate) Dispatch(_ context.Context, j *sokr.Job) {
 		return
 	}
 	j.Go(s.name, func(j *sokr.Job) (sokr.Result, error) { return s.execute(j, pl) })
-}
-
-// defaultBudget is three quarters of MemTotal from /proc/meminfo, or 4 GiB
-// where that cannot be read.
-func defaultBudget() int64 {
-	const fallback = 4 << 30
-	f, err := os.Open("/proc/meminfo")
-	if err != nil {
-		return fallback
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) >= 2 && fields[0] == "MemTotal:" {
-			kb, err := strconv.ParseInt(fields[1], 10, 64)
-			if err == nil {
-				return kb * 1024 / 4 * 3
-			}
-		}
-	}
-	return fallback
 }
 
 func formatBytes(b int64) string {

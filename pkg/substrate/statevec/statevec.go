@@ -1,16 +1,15 @@
 package statevec
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"math"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/sokr-rs/sokr/pkg/internal/hostmem"
 	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
@@ -57,7 +56,7 @@ func New(cfg Config) *Substrate {
 		s.workers = runtime.GOMAXPROCS(0)
 	}
 	if s.budget <= 0 {
-		s.budget = defaultBudget()
+		s.budget = hostmem.DefaultBudget()
 	}
 	if s.minParallel <= 0 {
 		s.minParallel = 1 << 14
@@ -172,27 +171,6 @@ func maxQubits(budget, size int64) int {
 		n++
 	}
 	return n
-}
-
-// defaultBudget is three quarters of MemTotal from /proc/meminfo, or 4 GiB
-// where that cannot be read.
-func defaultBudget() int64 {
-	const fallback = 4 << 30
-	f, err := os.Open("/proc/meminfo")
-	if err != nil {
-		return fallback
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) >= 2 && fields[0] == "MemTotal:" {
-			if kb, err := strconv.ParseInt(fields[1], 10, 64); err == nil {
-				return kb * 1024 / 4 * 3
-			}
-		}
-	}
-	return fallback
 }
 
 func formatBytes(b float64) string {
