@@ -839,7 +839,6 @@ func suggestOp(s string) string {
 	return " (ops: " + strings.Join(names, ", ") + ")"
 }
 
-
 // intHeap is a min-heap of ints for container/heap.
 type intHeap []int
 

@@ -173,7 +173,6 @@ func suggest(name string, nodes []*Node) string {
 	return best
 }
 
-
 // markRecurrent sets Edge.Recurrent on g's edges and returns the node
 // indices in topological order of the other edges.
 func markRecurrent(g *Graph) []int {

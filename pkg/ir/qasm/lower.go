@@ -954,7 +954,6 @@ func closest(name string, candidates []string) string {
 	return best
 }
 
-
 // qubitName renders qubit q as reg[i] for messages.
 func (l *lowerer) qubitName(q int) string {
 	for _, r := range l.prog.QRegs {
