@@ -17,6 +17,30 @@ type link struct {
 // fractal heap indirect blocks; real files need a handful.
 const maxBTreeDepth = 32
 
+// btree1Node reads the header of a version-1 B-tree node of the given kind
+// ("group", type 0, or "chunk", type 1) at addr, reached from the byte at
+// from and depth levels down, refusing cycles (through visited) and trees
+// deeper than maxBTreeDepth. It returns a cursor at the node's first key,
+// the node's level and its number of entries.
+func (f *file) btree1Node(addr uint64, from int64, depth int, visited map[uint64]bool, kind string, want uint8) (*cursor, int, int, error) {
+	if depth > maxBTreeDepth || visited[addr] {
+		return nil, 0, 0, errorf(from, "%s B-tree is cyclic or deeper than %d levels", kind, maxBTreeDepth)
+	}
+	visited[addr] = true
+	c, err := f.seek(addr, -1, from, kind+" B-tree node")
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	c.signature("TREE")
+	typ, level, n := c.u8(), c.u8(), int(c.u16())
+	c.addr() // left sibling
+	c.addr() // right sibling
+	if c.err == nil && typ != want {
+		return nil, 0, 0, errorf(c.at+4, "%s B-tree node has type %d, want %d", kind, typ, want)
+	}
+	return c, int(level), n, nil
+}
+
 // links lists a group's hard links, sorted by name. Soft and external links
 // are skipped: they name paths, not objects, and NIR files do not use them.
 func (f *file) links(h *header) ([]link, error) {
@@ -83,20 +107,9 @@ func (f *file) symbolTable(btree, heapAddr uint64, from int64) ([]link, error) {
 	visited := map[uint64]bool{}
 	var walk func(addr uint64, from int64, depth int) error
 	walk = func(addr uint64, from int64, depth int) error {
-		if depth > maxBTreeDepth || visited[addr] {
-			return errorf(from, "group B-tree is cyclic or deeper than %d levels", maxBTreeDepth)
-		}
-		visited[addr] = true
-		c, err := f.seek(addr, -1, from, "group B-tree node")
+		c, level, n, err := f.btree1Node(addr, from, depth, visited, "group", 0)
 		if err != nil {
 			return err
-		}
-		c.signature("TREE")
-		typ, level, n := c.u8(), c.u8(), int(c.u16())
-		c.addr() // left sibling
-		c.addr() // right sibling
-		if c.err == nil && typ != 0 {
-			return errorf(c.at+4, "group B-tree node has type %d, want 0", typ)
 		}
 		children := make([]uint64, 0, min(n, 1024))
 		offs := make([]int64, 0, min(n, 1024))

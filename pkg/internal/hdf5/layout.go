@@ -366,20 +366,9 @@ func (d *chunked) btree1(addr uint64, from int64) error {
 	visited := map[uint64]bool{}
 	var walk func(addr uint64, from int64, depth int) error
 	walk = func(addr uint64, from int64, depth int) error {
-		if depth > maxBTreeDepth || visited[addr] {
-			return errorf(from, "chunk B-tree is cyclic or deeper than %d levels", maxBTreeDepth)
-		}
-		visited[addr] = true
-		c, err := d.f.seek(addr, -1, from, "chunk B-tree node")
+		c, level, n, err := d.f.btree1Node(addr, from, depth, visited, "chunk", 1)
 		if err != nil {
 			return err
-		}
-		c.signature("TREE")
-		typ, level, n := c.u8(), c.u8(), int(c.u16())
-		c.addr() // left sibling
-		c.addr() // right sibling
-		if c.err == nil && typ != 1 {
-			return errorf(c.at+4, "chunk B-tree node has type %d, want 1", typ)
 		}
 		for range n {
 			at := c.off()
