@@ -30,6 +30,7 @@ On a cluster: start the scheduler and workers with SOKR installed in their envir
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 from collections import OrderedDict
@@ -56,26 +57,13 @@ class SchedulerUnreachableError(errors.SokrError, ConnectionError):
 # -- what runs on the workers ---------------------------------------------------------------------
 
 
-# Programs parsed on this worker, by (format, source): a sweep sends one program many times.
-_parsed: OrderedDict[tuple[str, bytes], Program] = OrderedDict()
-_parsed_lock = threading.Lock()
-
-
+@functools.lru_cache(maxsize=64)
 def _worker_program(fmt: str, src: bytes) -> Program:
+    """A program parsed on this worker, once per (format, source): a sweep sends one program
+    many times."""
     import sokr
 
-    key = (fmt, src)
-    with _parsed_lock:
-        p = _parsed.get(key)
-        if p is not None:
-            _parsed.move_to_end(key)
-            return p
-    p = sokr.program(src, ir=fmt)
-    with _parsed_lock:
-        _parsed[key] = p
-        if len(_parsed) > 64:
-            _parsed.popitem(last=False)
-    return p
+    return sokr.program(src, ir=fmt)
 
 
 def _worker_capability(fmt: str, src: bytes) -> list[tuple[str, bool, str]]:

@@ -34,8 +34,6 @@ from __future__ import annotations
 
 import functools
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -67,27 +65,16 @@ __all__ = [
     "spin",
 ]
 
-# Parsed kernels by (runtime, source text): a VQE loop passes the same text many times.
-_cache: OrderedDict[tuple[int, str], Program] = OrderedDict()
-_cache_lock = threading.Lock()
-_CACHE_SIZE = 128
+
+@functools.lru_cache(maxsize=128)
+def _parse(runtime: Runtime, text: str) -> Program:
+    """A kernel parsed once per (runtime, source text): a VQE loop passes the same text many
+    times."""
+    return runtime.program(text)
 
 
 def _circuit(kernel: Any, runtime: Runtime) -> Program:
-    if isinstance(kernel, str):
-        key = (id(runtime), kernel)
-        with _cache_lock:
-            p = _cache.get(key)
-            if p is not None:
-                _cache.move_to_end(key)
-                return p
-        p = runtime.program(kernel)
-        with _cache_lock:
-            _cache[key] = p
-            if len(_cache) > _CACHE_SIZE:
-                _cache.popitem(last=False)
-    else:
-        p = runtime.program(kernel)
+    p = _parse(runtime, kernel) if isinstance(kernel, str) else runtime.program(kernel)
     if p._info.get("circuit") is None:
         raise errors.UnknownFormatError(
             f"sokr.quantum: expected a quantum circuit (OpenQASM text, a .qasm file, or a circuit "
