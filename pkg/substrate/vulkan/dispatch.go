@@ -1,0 +1,291 @@
+//go:build cgo
+
+package vulkan
+
+import (
+	"context"
+	"errors"
+	"runtime/debug"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/sokr-rs/sokr/pkg/sokr"
+)
+
+// pending is a submitted frame waiting for its fence.
+type pending struct {
+	job   *sokr.Job
+	fr    *frame
+	bufs  []*buffer // returned to the pool after completion
+	stage *buffer
+	// collect reads the results out of the staging buffer.
+	collect func(stage []byte) (sokr.Result, error)
+}
+
+// completer is one goroutine per device that waits on the fences of the
+// submitted frames, oldest first (one queue completes in order), and
+// completes their jobs: no goroutine per dispatch.
+type completer struct {
+	s        *Substrate
+	mu       sync.Mutex
+	cond     *sync.Cond
+	q        []*pending
+	stopping bool
+	done     chan struct{}
+}
+
+func newCompleter(s *Substrate) *completer {
+	c := &completer{s: s, done: make(chan struct{})}
+	c.cond = sync.NewCond(&c.mu)
+	go c.run()
+	return c
+}
+
+func (c *completer) push(p *pending) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.q = append(c.q, p)
+	c.cond.Signal()
+}
+
+// stop lets the frames in flight finish and waits for the goroutine.
+func (c *completer) stop() {
+	c.mu.Lock()
+	c.stopping = true
+	c.cond.Signal()
+	c.mu.Unlock()
+	<-c.done
+}
+
+func (c *completer) run() {
+	defer close(c.done)
+	for {
+		c.mu.Lock()
+		for len(c.q) == 0 && !c.stopping {
+			c.cond.Wait()
+		}
+		if len(c.q) == 0 {
+			c.mu.Unlock()
+			return
+		}
+		p := c.q[0]
+		c.q[0] = nil
+		c.q = c.q[1:]
+		c.mu.Unlock()
+		c.s.finish(p)
+	}
+}
+
+// finish waits for p's fence, then completes its job.
+func (s *Substrate) finish(p *pending) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.job.Fail(&sokr.FaultError{Substrate: s.name, Panic: r, Stack: string(debug.Stack())})
+		}
+	}()
+	for {
+		r, err := p.fr.wait(uint64(100 * time.Millisecond))
+		if err != nil {
+			// VK_ERROR_DEVICE_LOST and the like: the device is unusable.
+			s.mu.Lock()
+			s.devErr = err
+			s.mu.Unlock()
+			p.job.Fail(&sokr.FaultError{Substrate: s.name, Msg: "the device failed while running", Err: err})
+			return // the frame and buffers stay with the lost device
+		}
+		if r == waitDone {
+			break
+		}
+	}
+	gpu := p.fr.elapsedNs()
+	p.fr.release()
+	res, err := p.collect(p.stage.bytes())
+	s.putBuffers(append(p.bufs, p.stage))
+	if err == nil {
+		if res.Meta == nil {
+			res.Meta = map[string]string{}
+		}
+		res.Meta["device"] = s.info.Name
+		if s.info.TimestampBits > 0 {
+			res.Meta["gpu_time_ns"] = strconv.FormatUint(gpu, 10)
+		}
+	}
+	p.job.Complete(res, err)
+}
+
+// Dispatch records the program's work in one command buffer and submits
+// it; the device's completer completes the job when its fence signals.
+func (s *Substrate) Dispatch(ctx context.Context, j *sokr.Job) {
+	defer func() {
+		if r := recover(); r != nil {
+			j.Fail(&sokr.FaultError{Substrate: s.name, Panic: r, Stack: string(debug.Stack())})
+		}
+	}()
+	d, err := s.device()
+	if err != nil {
+		j.Fail(s.fault("cannot open the device", err))
+		return
+	}
+	defer s.active.Done()
+	if ctx.Err() != nil {
+		j.Fail(sokr.ContextError(ctx))
+		return
+	}
+	j.Start()
+	p, err := s.record(d, j)
+	if err != nil {
+		j.Fail(err)
+		return
+	}
+	s.queue.push(p) // Close waits for active dispatches before it stops the queue
+}
+
+func (s *Substrate) fault(msg string, err error) error {
+	if errors.Is(err, sokr.ErrClosed) {
+		return err
+	}
+	return &sokr.FaultError{Substrate: s.name, Msg: msg, Err: err}
+}
+
+// plan is what record needs to fill a frame: uploads, dispatches and
+// downloads over device buffers, in one staging buffer.
+type work struct {
+	uploads   []transfer
+	downloads []transfer
+	steps     []step
+	devBytes  []int64 // sizes of the device buffers the steps bind
+	stage     int64   // staging bytes
+	collect   func(stage []byte) (sokr.Result, error)
+	fill      func(stage []byte) error
+}
+
+type transfer struct {
+	buf        int // index into devBytes
+	off, stage int64
+	size       int64
+}
+
+type step struct {
+	pipe   *pipeline
+	binds  []stepBinding
+	push   []byte
+	groups [3]uint32
+}
+
+type stepBinding struct {
+	buf         int
+	off, length int64
+}
+
+// record builds the job's work, fills a frame and submits it.
+func (s *Substrate) record(d *device, j *sokr.Job) (*pending, error) {
+	w, err := s.work(d, j)
+	if err != nil {
+		return nil, err
+	}
+	var bufs []*buffer
+	fail := func(err error) (*pending, error) {
+		s.putBuffers(bufs)
+		return nil, s.fault("cannot submit", err)
+	}
+	for _, n := range w.devBytes {
+		b, err := s.getBuffer(d, n, false)
+		if err != nil {
+			return fail(err)
+		}
+		bufs = append(bufs, b)
+	}
+	stage, err := s.getBuffer(d, max(w.stage, 4), true)
+	if err != nil {
+		return fail(err)
+	}
+	bufs = append(bufs, stage)
+	if err := w.fill(stage.bytes()); err != nil {
+		s.putBuffers(bufs)
+		return nil, err
+	}
+	fr, err := d.frame()
+	if err != nil {
+		return fail(err)
+	}
+	for _, u := range w.uploads {
+		fr.copy(stage, u.stage, bufs[u.buf], u.off, u.size)
+	}
+	fr.barrier()
+	fr.timestamp(0)
+	for i, st := range w.steps {
+		if i > 0 {
+			fr.barrier()
+		}
+		binds := make([]binding, len(st.binds))
+		for k, b := range st.binds {
+			binds[k] = binding{buf: bufs[b.buf], off: b.off, length: b.length}
+		}
+		if err := fr.dispatch(st.pipe, binds, st.push, st.groups); err != nil {
+			fr.release()
+			return fail(err)
+		}
+	}
+	fr.timestamp(1)
+	fr.barrier()
+	for _, dl := range w.downloads {
+		fr.copy(bufs[dl.buf], dl.off, stage, dl.stage, dl.size)
+	}
+	fr.barrier()
+	if err := fr.submit(); err != nil {
+		fr.release()
+		return fail(err)
+	}
+	return &pending{job: j, fr: fr, bufs: bufs[:len(bufs)-1], stage: stage, collect: w.collect}, nil
+}
+
+// poolKey files free buffers by size class and memory kind.
+type poolKey struct {
+	class int64
+	host  bool
+}
+
+// Buffers up to 64 MiB come in power-of-two sizes from 4 KiB, larger ones
+// in whole MiB; at most poolPerClass of each are kept.
+const (
+	poolPerClass = 4
+	poolMaxBytes = 1 << 30
+)
+
+func sizeClass(n int64) int64 {
+	if n > 64<<20 {
+		return (n + 1<<20 - 1) &^ (1<<20 - 1)
+	}
+	c := int64(4096)
+	for c < n {
+		c <<= 1
+	}
+	return c
+}
+
+func (s *Substrate) getBuffer(d *device, size int64, host bool) (*buffer, error) {
+	k := poolKey{sizeClass(size), host}
+	s.mu.Lock()
+	if bs := s.pool[k]; len(bs) > 0 {
+		b := bs[len(bs)-1]
+		s.pool[k] = bs[:len(bs)-1]
+		s.mu.Unlock()
+		return b, nil
+	}
+	s.mu.Unlock()
+	return d.newBuffer(k.class, host)
+}
+
+func (s *Substrate) putBuffers(bs []*buffer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, b := range bs {
+		k := poolKey{b.size, b.host}
+		if s.closed || len(s.pool[k]) >= poolPerClass || b.size > poolMaxBytes {
+			s.dev.freeBuffer(b)
+			continue
+		}
+		s.pool[k] = append(s.pool[k], b)
+	}
+}

@@ -1,0 +1,65 @@
+// Package vulkan is SOKR's GPU substrate: compute through Vulkan on any
+// vendor's GPU (and on CPU drivers such as Mesa's lavapipe).
+//
+// Nothing links against Vulkan: Open loads libvulkan.so.1 with dlopen (or
+// the loader Config.Loader or $SOKR_VULKAN_LOADER names) and fetches every
+// entry point through vkGetInstanceProcAddr. Without a loader, or with no
+// device, Open returns an *UnavailableError saying why, and Register
+// records it in the registry's failures; importing SOKR never needs Vulkan.
+// The Vulkan headers it compiles against are vendored (internal/include,
+// Apache-2.0), so building needs no Vulkan SDK either.
+//
+// There is one substrate per physical device, named "vulkan:0",
+// "vulkan:1", ...; Describe reports the device, its API version and the
+// limits Capability checks.
+//
+//	subs, err := vulkan.Register(rt.Registry, vulkan.Config{})
+//	if errors.Is(err, vulkan.ErrUnavailable) { ... } // e.g. no loader
+//
+// # SPIR-V modules
+//
+// A *spirv.Program runs as one dispatch of a GLCompute entry point. Capability
+// checks the module's SPIR-V version, capabilities (Float64, Int64, 16- and
+// 8-bit storage, subgroup operations, ...) against the device's features,
+// and its workgroup size, shared memory, push constants and bindings
+// against the device's limits, and says which one does not fit.
+//
+// The inputs are the buffers, one per binding in (set, binding) order;
+// each goes to its own device-local buffer through a staging buffer and
+// must fit the block: at least its fixed size, plus whole elements of a
+// trailing runtime array. Every writable storage buffer comes back as an
+// output with its input's dtype and shape, named after its block (or
+// "set.binding"). Options:
+//
+//	groups          workgroup counts: n, [x], [x, y] or [x, y, z]; default
+//	                one invocation per element of the largest runtime array
+//	push_constants  the push-constant block: []byte, []float32, []uint32,
+//	                []int32 or "base64:..." — exactly the block's size
+//	entry_point     the entry point's name; default the first GLCompute one
+//
+// # Native programs
+//
+// A *native.Program runs through built-in kernels (kernels/*.comp):
+// elementwise maths, comparisons and select, broadcast and transpose,
+// reductions and a tiled matrix product, one dispatch per value in one
+// command buffer, with every value in one device buffer. The kernels
+// compute in f32 (bools as 0 and 1); Capability refuses programs with other
+// dtypes, naming the node, so the same program gives the same answer as on
+// cpu within f32 rounding.
+//
+// # Completion
+//
+// Each dispatch is recorded into a pooled command buffer and submitted
+// with a fence; one goroutine per device waits on the fences in
+// submission order and completes the jobs, so there is no thread per
+// dispatch. Results carry Meta["gpu_time_ns"] (the GPU timestamps around
+// the kernels) and Meta["device"]. Pipelines are cached per module and
+// entry point, and the driver's pipeline cache is kept on disk (see
+// Config.CacheDir). Device and staging buffers are pooled by size class.
+//
+// # Validation
+//
+// Config.Validation (or $SOKR_VULKAN_VALIDATION=1) turns on the Khronos
+// validation layer; its warnings and errors are collected and returned by
+// Substrate.ValidationMessages. SOKR's tests fail on any message.
+package vulkan

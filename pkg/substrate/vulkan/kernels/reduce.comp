@@ -1,0 +1,51 @@
+#version 450
+// Reduction: one workgroup per output element. The first nk of dims/strides
+// are the kept dimensions (they locate the output's first input element),
+// the rest the reduced ones (walked by the workgroup's invocations).
+layout(local_size_x = 256) in;
+layout(std430, set = 0, binding = 0) buffer Arena { float v[]; };
+layout(push_constant) uniform Push {
+  uint op;  // 0 sum, 1 max, 2 min, 3 mean
+  uint nout, r, dst, src, nk, rank;
+  uint dims[8];
+  uint strides[8];
+} p;
+
+shared float part[256];
+
+float combine(float a, float b) {
+  if (p.op == 1u) return max(a, b);
+  if (p.op == 2u) return min(a, b);
+  return a + b;
+}
+
+void main() {
+  uint o = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
+  if (o >= p.nout) return;  // uniform across the workgroup
+  uint rest = o, base = p.src;
+  for (int d = int(p.nk) - 1; d >= 0; d--) {
+    base += (rest % p.dims[d]) * p.strides[d];
+    rest /= p.dims[d];
+  }
+  float acc = p.op == 1u ? -1.0 / 0.0 : (p.op == 2u ? 1.0 / 0.0 : 0.0);
+  for (uint j = gl_LocalInvocationID.x; j < p.r; j += 256u) {
+    uint jr = j, off = 0u;
+    for (int d = int(p.rank) - 1; d >= int(p.nk); d--) {
+      off += (jr % p.dims[d]) * p.strides[d];
+      jr /= p.dims[d];
+    }
+    acc = combine(acc, v[base + off]);
+  }
+  part[gl_LocalInvocationID.x] = acc;
+  barrier();
+  for (uint s = 128u; s > 0u; s >>= 1) {
+    if (gl_LocalInvocationID.x < s)
+      part[gl_LocalInvocationID.x] = combine(part[gl_LocalInvocationID.x], part[gl_LocalInvocationID.x + s]);
+    barrier();
+  }
+  if (gl_LocalInvocationID.x == 0u) {
+    float r = part[0];
+    if (p.op == 3u) r /= float(p.r);
+    v[p.dst + o] = r;
+  }
+}

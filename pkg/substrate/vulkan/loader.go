@@ -1,0 +1,349 @@
+//go:build cgo
+
+package vulkan
+
+/*
+#cgo CFLAGS: -I${SRCDIR}/internal/include -O2
+#cgo LDFLAGS: -ldl -lpthread
+#include <stdlib.h>
+#include "vk.h"
+*/
+import "C"
+
+import (
+	"fmt"
+	"sync"
+	"unsafe"
+)
+
+// instance is a loaded Vulkan loader with one VkInstance.
+type instance struct {
+	mu   sync.Mutex
+	c    *C.svk_instance
+	refs int // open devices
+}
+
+func cerr(buf []C.char) string { return C.GoString(&buf[0]) }
+
+func openInstance(path string, validation bool) (*instance, error) {
+	var cpath *C.char
+	if path != "" {
+		cpath = C.CString(path)
+		defer C.free(unsafe.Pointer(cpath))
+	}
+	errbuf := make([]C.char, C.SVK_ERRLEN)
+	v := C.int(0)
+	if validation {
+		v = 1
+	}
+	c := C.svk_open(cpath, v, &errbuf[0])
+	if c == nil {
+		return nil, &UnavailableError{Reason: cerr(errbuf)}
+	}
+	return &instance{c: c}, nil
+}
+
+func (in *instance) count() int { return int(C.svk_count(in.c)) }
+
+func (in *instance) apiVersion() uint32 { return uint32(C.svk_api_version(in.c)) }
+
+// messages returns the validation messages recorded so far and clears them.
+func (in *instance) takeMessages() []string {
+	n := int(C.svk_messages(in.c))
+	var out []string
+	buf := make([]C.char, 4096)
+	for i := 0; i < n && i < C.SVK_MAX_MESSAGES; i++ {
+		C.svk_message(in.c, C.uint32_t(i), &buf[0], C.size_t(len(buf)))
+		out = append(out, C.GoString(&buf[0]))
+	}
+	if n > C.SVK_MAX_MESSAGES {
+		out = append(out, fmt.Sprintf("... and %d more", n-C.SVK_MAX_MESSAGES))
+	}
+	C.svk_clear_messages(in.c)
+	return out
+}
+
+// release drops one reference; the last one destroys the instance.
+func (in *instance) release() {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.refs--
+	if in.refs == 0 && in.c != nil {
+		C.svk_close(in.c)
+		in.c = nil
+	}
+}
+
+// Device types, as VkPhysicalDeviceType.
+var deviceTypes = []string{"other", "integrated_gpu", "discrete_gpu", "virtual_gpu", "cpu"}
+
+// info describes a physical device: its identity, the limits capability
+// checks against, and the shader features it has.
+type info struct {
+	Name                  string
+	API                   uint32
+	DriverVersion         uint32
+	VendorID, DeviceID    uint32
+	Type                  string
+	CacheUUID             [16]byte
+	MaxGroupCount         [3]uint32
+	MaxGroupSize          [3]uint32
+	MaxInvocations        uint32
+	MaxShared, MaxPush    uint32
+	MaxStorageRange       uint32
+	MaxUniformRange       uint32
+	MaxStoragePerStage    uint32
+	MaxUniformPerStage    uint32
+	MaxBoundSets          uint32
+	MaxAlloc              uint64
+	TimestampPeriod       float32
+	TimestampBits         uint32
+	DeviceLocalBytes      uint64
+	SubgroupOps           uint32
+	SubgroupComputeStage  bool
+	SubgroupSize          uint32
+	features              map[string]bool
+	InstanceAPI           uint32
+	MinStorageOffsetAlign uint64
+}
+
+func (in *instance) info(i int) info {
+	var c C.svk_info
+	C.svk_info_get(in.c, C.uint32_t(i), &c)
+	t := "other"
+	if int(c.device_type) < len(deviceTypes) {
+		t = deviceTypes[c.device_type]
+	}
+	d := info{
+		Name: C.GoString(&c.name[0]), API: uint32(c.api_version), DriverVersion: uint32(c.driver_version),
+		VendorID: uint32(c.vendor_id), DeviceID: uint32(c.device_id), Type: t,
+		MaxInvocations: uint32(c.max_wg_invocations), MaxShared: uint32(c.max_shared), MaxPush: uint32(c.max_push),
+		MaxStorageRange: uint32(c.max_storage_range), MaxUniformRange: uint32(c.max_uniform_range),
+		MaxStoragePerStage: uint32(c.max_storage_per_stage), MaxUniformPerStage: uint32(c.max_uniform_per_stage),
+		MaxBoundSets: uint32(c.max_bound_sets), MaxAlloc: uint64(c.max_alloc),
+		TimestampPeriod: float32(c.timestamp_period), TimestampBits: uint32(c.timestamp_bits),
+		DeviceLocalBytes: uint64(c.device_local_bytes), SubgroupOps: uint32(c.subgroup_ops),
+		SubgroupComputeStage: c.subgroup_stages&0x20 != 0, SubgroupSize: uint32(c.subgroup_size),
+		InstanceAPI: in.apiVersion(), MinStorageOffsetAlign: uint64(c.min_storage_align),
+	}
+	for k := range 3 {
+		d.MaxGroupCount[k] = uint32(c.max_wg_count[k])
+		d.MaxGroupSize[k] = uint32(c.max_wg_size[k])
+	}
+	for k := range 16 {
+		d.CacheUUID[k] = byte(c.uuid[k])
+	}
+	d.features = map[string]bool{
+		"Float64": c.f64 != 0, "Int64": c.i64 != 0, "Int16": c.i16 != 0, "Int8": c.i8 != 0, "Float16": c.f16 != 0,
+		"StorageBuffer16BitAccess": c.sb16 != 0, "UniformAndStorageBuffer16BitAccess": c.ub16 != 0,
+		"StoragePushConstant16": c.pc16 != 0, "StorageBuffer8BitAccess": c.sb8 != 0,
+		"UniformAndStorageBuffer8BitAccess": c.ub8 != 0, "StoragePushConstant8": c.pc8 != 0,
+		"Int64Atomics": c.int64_atomics != 0, "VariablePointers": c.var_ptrs != 0,
+		"VariablePointersStorageBuffer": c.var_ptrs_sb != 0, "VulkanMemoryModel": c.vmm != 0,
+	}
+	return d
+}
+
+// apiString renders a packed Vulkan version as "1.3.239".
+func apiString(v uint32) string {
+	return fmt.Sprintf("%d.%d.%d", (v>>22)&0x7f, (v>>12)&0x3ff, v&0xfff)
+}
+
+// device is an open logical device with its queue.
+type device struct {
+	c  *C.svk_device
+	in *instance
+}
+
+func (in *instance) openDevice(i int, cache []byte) (*device, error) {
+	errbuf := make([]C.char, C.SVK_ERRLEN)
+	var p unsafe.Pointer
+	if len(cache) > 0 {
+		p = C.CBytes(cache)
+		defer C.free(p)
+	}
+	c := C.svk_device_open(in.c, C.uint32_t(i), p, C.size_t(len(cache)), &errbuf[0])
+	if c == nil {
+		return nil, fmt.Errorf("%s", cerr(errbuf))
+	}
+	in.mu.Lock()
+	in.refs++
+	in.mu.Unlock()
+	return &device{c: c, in: in}, nil
+}
+
+func (d *device) close() {
+	C.svk_device_close(d.c)
+	d.in.release()
+}
+
+func (d *device) pipelineCache() []byte {
+	n := C.svk_device_cache(d.c, nil, 0)
+	if n == 0 {
+		return nil
+	}
+	buf := C.malloc(n)
+	defer C.free(buf)
+	if C.svk_device_cache(d.c, buf, n) != n {
+		return nil
+	}
+	return C.GoBytes(buf, C.int(n))
+}
+
+// buffer is a VkBuffer with its memory, allocated in C so that its address
+// can be handed to C freely.
+type buffer struct {
+	c    *C.svk_buffer
+	size int64
+	host bool
+}
+
+func (d *device) newBuffer(size int64, host bool) (*buffer, error) {
+	c := (*C.svk_buffer)(C.calloc(1, C.size_t(unsafe.Sizeof(C.svk_buffer{}))))
+	errbuf := make([]C.char, C.SVK_ERRLEN)
+	h := C.int(0)
+	if host {
+		h = 1
+	}
+	if C.svk_buffer_create(d.c, C.uint64_t(size), h, c, &errbuf[0]) != 0 {
+		C.free(unsafe.Pointer(c))
+		return nil, fmt.Errorf("%s", cerr(errbuf))
+	}
+	return &buffer{c: c, size: size, host: host}, nil
+}
+
+func (d *device) freeBuffer(b *buffer) {
+	C.svk_buffer_destroy(d.c, b.c)
+	C.free(unsafe.Pointer(b.c))
+}
+
+// bytes is a host buffer's mapped memory.
+func (b *buffer) bytes() []byte {
+	return unsafe.Slice((*byte)(b.c._map), b.size)
+}
+
+// pipeline is a compute pipeline with its layout.
+type pipeline struct {
+	c        *C.svk_pipeline
+	bindings int
+}
+
+func (d *device) newPipeline(words []uint32, entry string, sets, bindings, uniform []uint32, push uint32) (*pipeline, error) {
+	code := C.CBytes(unsafe.Slice((*byte)(unsafe.Pointer(&words[0])), 4*len(words)))
+	defer C.free(code)
+	centry := C.CString(entry)
+	defer C.free(unsafe.Pointer(centry))
+	n := len(sets)
+	cs := cU32(sets)
+	cb := cU32(bindings)
+	cu := cU32(uniform)
+	defer C.free(unsafe.Pointer(cs))
+	defer C.free(unsafe.Pointer(cb))
+	defer C.free(unsafe.Pointer(cu))
+	errbuf := make([]C.char, C.SVK_ERRLEN)
+	c := C.svk_pipeline_create(d.c, (*C.uint32_t)(code), C.size_t(4*len(words)), centry, C.uint32_t(n), cs, cb, cu, C.uint32_t(push), &errbuf[0])
+	if c == nil {
+		return nil, fmt.Errorf("%s", cerr(errbuf))
+	}
+	return &pipeline{c: c, bindings: n}, nil
+}
+
+func cU32(v []uint32) *C.uint32_t {
+	p := (*C.uint32_t)(C.calloc(C.size_t(len(v)+1), 4))
+	copy(unsafe.Slice((*uint32)(unsafe.Pointer(p)), len(v)), v)
+	return p
+}
+
+func (d *device) freePipeline(p *pipeline) { C.svk_pipeline_destroy(d.c, p.c) }
+
+// frame is one recorded submission: a command buffer, its fence, its
+// descriptor sets and its two timestamps.
+type frame struct {
+	c *C.svk_frame
+	// args is C memory for the dispatch arguments (buffer pointers, offsets,
+	// ranges, push constants), reused within the frame.
+	args unsafe.Pointer
+}
+
+const frameArgBytes = 8 * (3*maxBindings + 64)
+
+// maxBindings is the most buffers one dispatch binds (vk.c's frame pools).
+const maxBindings = 256
+
+func (d *device) frame() (*frame, error) {
+	errbuf := make([]C.char, C.SVK_ERRLEN)
+	c := C.svk_frame_get(d.c, &errbuf[0])
+	if c == nil {
+		return nil, fmt.Errorf("%s", cerr(errbuf))
+	}
+	return &frame{c: c, args: C.malloc(frameArgBytes)}, nil
+}
+
+func (f *frame) copy(src *buffer, srcOff int64, dst *buffer, dstOff, size int64) {
+	C.svk_cmd_copy(f.c, src.c, C.uint64_t(srcOff), dst.c, C.uint64_t(dstOff), C.uint64_t(size))
+}
+
+func (f *frame) barrier() { C.svk_cmd_barrier(f.c) }
+
+func (f *frame) timestamp(q int) { C.svk_cmd_timestamp(f.c, C.uint32_t(q)) }
+
+// binding is one buffer bound for a dispatch: a range of a buffer.
+type binding struct {
+	buf         *buffer
+	off, length int64 // length 0: to the end of the buffer
+}
+
+func (f *frame) dispatch(p *pipeline, binds []binding, push []byte, groups [3]uint32) error {
+	if len(binds) != p.bindings || len(binds) > maxBindings || len(push) > 512 {
+		return fmt.Errorf("dispatch: %d buffers for %d bindings, %d push-constant bytes", len(binds), p.bindings, len(push))
+	}
+	n := len(binds)
+	bufs := unsafe.Slice((**C.svk_buffer)(f.args), n)
+	offs := unsafe.Slice((*C.uint64_t)(unsafe.Add(f.args, 8*maxBindings)), n)
+	lens := unsafe.Slice((*C.uint64_t)(unsafe.Add(f.args, 16*maxBindings)), n)
+	pushp := unsafe.Add(f.args, 24*maxBindings)
+	for i, b := range binds {
+		bufs[i], offs[i], lens[i] = b.buf.c, C.uint64_t(b.off), C.uint64_t(b.length)
+	}
+	copy(unsafe.Slice((*byte)(pushp), len(push)), push)
+	errbuf := make([]C.char, C.SVK_ERRLEN)
+	if C.svk_cmd_dispatch(f.c, p.c, (**C.svk_buffer)(f.args), (*C.uint64_t)(unsafe.Add(f.args, 8*maxBindings)),
+		(*C.uint64_t)(unsafe.Add(f.args, 16*maxBindings)), pushp, C.uint32_t(len(push)),
+		C.uint32_t(groups[0]), C.uint32_t(groups[1]), C.uint32_t(groups[2]), &errbuf[0]) != 0 {
+		return fmt.Errorf("%s", cerr(errbuf))
+	}
+	return nil
+}
+
+func (f *frame) submit() error {
+	errbuf := make([]C.char, C.SVK_ERRLEN)
+	if C.svk_frame_submit(f.c, &errbuf[0]) != 0 {
+		return fmt.Errorf("%s", cerr(errbuf))
+	}
+	return nil
+}
+
+// Wait results.
+const (
+	waitDone    = 0
+	waitTimeout = 2 // VK_TIMEOUT
+)
+
+// wait waits up to timeoutNs for the frame's fence: waitDone, waitTimeout,
+// or an error naming the VkResult.
+func (f *frame) wait(timeoutNs uint64) (int, error) {
+	r := int(C.svk_frame_wait(f.c, C.uint64_t(timeoutNs)))
+	switch r {
+	case waitDone, waitTimeout:
+		return r, nil
+	}
+	return r, fmt.Errorf("vkWaitForFences: %s (%d)", C.GoString(C.svk_result_name(C.int(r))), r)
+}
+
+func (f *frame) elapsedNs() uint64 { return uint64(C.svk_frame_elapsed(f.c)) }
+
+func (f *frame) release() {
+	C.svk_frame_put(f.c)
+	C.free(f.args)
+	f.c = nil
+}

@@ -1,0 +1,352 @@
+//go:build cgo
+
+package vulkan
+
+import (
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/sokr-rs/sokr/pkg/ir/native"
+	"github.com/sokr-rs/sokr/pkg/ir/spirv"
+	"github.com/sokr-rs/sokr/pkg/sokr"
+)
+
+// deviceCaps says, for each SPIR-V capability SOKR knows how to check, whether
+// the device has it. A capability missing here is refused.
+func (s *Substrate) hasCapability(name string) bool {
+	i := s.info
+	switch name {
+	case "Shader", "Matrix":
+		return true
+	case "GroupNonUniform", "GroupNonUniformVote", "GroupNonUniformArithmetic", "GroupNonUniformBallot",
+		"GroupNonUniformShuffle", "GroupNonUniformShuffleRelative", "GroupNonUniformClustered", "GroupNonUniformQuad":
+		bit := map[string]uint32{"GroupNonUniform": 1, "GroupNonUniformVote": 2, "GroupNonUniformArithmetic": 4,
+			"GroupNonUniformBallot": 8, "GroupNonUniformShuffle": 16, "GroupNonUniformShuffleRelative": 32,
+			"GroupNonUniformClustered": 64, "GroupNonUniformQuad": 128}[name]
+		return i.SubgroupComputeStage && i.SubgroupOps&bit != 0
+	}
+	return i.features[name]
+}
+
+// maxSPIRVMinor is the newest SPIR-V 1.x a Vulkan version must accept.
+func maxSPIRVMinor(api uint32) int {
+	switch minor := (api >> 12) & 0x3ff; {
+	case minor >= 3:
+		return 6
+	case minor == 2:
+		return 5
+	case minor == 1:
+		return 3
+	}
+	return 0
+}
+
+// checkModule says why the device cannot run m, or "" when it can.
+func (s *Substrate) checkModule(m *spirv.Program) string {
+	i := s.info
+	if minor := maxSPIRVMinor(min(i.API, i.InstanceAPI)); m.Major != 1 || m.Minor > minor {
+		return fmt.Sprintf("the module is SPIR-V %d.%d; this device (Vulkan %s) takes SPIR-V up to 1.%d",
+			m.Major, m.Minor, apiString(min(i.API, i.InstanceAPI)), minor)
+	}
+	var compute []spirv.EntryPoint
+	for _, e := range m.EntryPoints {
+		if e.Model == "GLCompute" {
+			compute = append(compute, e)
+		}
+	}
+	if len(compute) == 0 {
+		return "the module has no GLCompute entry point (vulkan runs compute shaders only)"
+	}
+	for _, c := range m.Capabilities {
+		if !s.hasCapability(c) {
+			return fmt.Sprintf("the module declares capability %s, which %s does not support", c, i.Name)
+		}
+	}
+	for _, e := range compute {
+		for k := range 3 {
+			if e.WorkgroupSize[k] > i.MaxGroupSize[k] {
+				return fmt.Sprintf("entry point %s has workgroup size %v; the device allows at most %v",
+					e.Name, e.WorkgroupSize, i.MaxGroupSize)
+			}
+		}
+		if n := e.Invocations(); n > int64(i.MaxInvocations) {
+			return fmt.Sprintf("entry point %s has %d invocations per workgroup; the device allows at most %d",
+				e.Name, n, i.MaxInvocations)
+		}
+	}
+	if m.SharedMemoryBytes > int64(i.MaxShared) {
+		return fmt.Sprintf("the module uses %d bytes of shared memory; the device has %d per workgroup",
+			m.SharedMemoryBytes, i.MaxShared)
+	}
+	if m.PushConstantBytes > int64(i.MaxPush) {
+		return fmt.Sprintf("the module's push constants take %d bytes; the device allows %d",
+			m.PushConstantBytes, i.MaxPush)
+	}
+	var storage, uniform int
+	for _, b := range m.Bindings {
+		if b.Set >= min(i.MaxBoundSets, 8) {
+			return fmt.Sprintf("binding %d.%d is in set %d; SOKR binds sets 0 to %d on this device",
+				b.Set, b.Binding, b.Set, min(i.MaxBoundSets, 8)-1)
+		}
+		limit := int64(i.MaxStorageRange)
+		if b.Kind == spirv.UniformBuffer {
+			uniform++
+			limit = int64(i.MaxUniformRange)
+		} else {
+			storage++
+		}
+		if b.BlockSize > limit {
+			return fmt.Sprintf("binding %d.%d (%s) needs at least %d bytes; the device's largest %s is %d bytes",
+				b.Set, b.Binding, b.Name, b.BlockSize, b.Kind, limit)
+		}
+	}
+	if storage > int(min(i.MaxStoragePerStage, maxBindings)) {
+		return fmt.Sprintf("the module binds %d storage buffers; the device allows %d", storage, min(i.MaxStoragePerStage, maxBindings))
+	}
+	if uniform > int(min(i.MaxUniformPerStage, 64)) {
+		return fmt.Sprintf("the module binds %d uniform buffers; the device allows %d", uniform, min(i.MaxUniformPerStage, 64))
+	}
+	return ""
+}
+
+func inputErr(msg string, args ...any) error {
+	return &sokr.InputError{Index: -1, Msg: fmt.Sprintf(msg, args...)}
+}
+
+// work builds what a dispatch of j's program needs.
+func (s *Substrate) work(d *device, j *sokr.Job) (*work, error) {
+	switch p := j.Program.(type) {
+	case *spirv.Program:
+		return s.moduleWork(d, p, j.Inputs, j.Options)
+	case *native.Program:
+		return s.nativeWork(d, p, j.Inputs)
+	}
+	return nil, inputErr("vulkan cannot run %s programs", j.Program.Format())
+}
+
+// entryPoint finds the named GLCompute entry point, or the first one.
+func entryPoint(m *spirv.Program, name string) (spirv.EntryPoint, error) {
+	var names []string
+	for _, e := range m.EntryPoints {
+		if e.Model != "GLCompute" {
+			continue
+		}
+		if name == "" || e.Name == name {
+			return e, nil
+		}
+		names = append(names, e.Name)
+	}
+	return spirv.EntryPoint{}, inputErr("option entry_point: the module has no GLCompute entry point %q (it has %s)",
+		name, strings.Join(names, ", "))
+}
+
+// bindingName names a binding's output: its block name when unique, else
+// "set.binding".
+func bindingName(m *spirv.Program, b spirv.Binding) string {
+	n := 0
+	for _, o := range m.Bindings {
+		if o.Name == b.Name {
+			n++
+		}
+	}
+	if b.Name != "" && n == 1 {
+		return b.Name
+	}
+	return fmt.Sprintf("%d.%d", b.Set, b.Binding)
+}
+
+// moduleWork: one device buffer per binding, given by the inputs in
+// binding order, uploaded, dispatched once, and the writable ones read
+// back as outputs with their input's dtype and shape.
+func (s *Substrate) moduleWork(d *device, m *spirv.Program, inputs []sokr.Tensor, opts sokr.Options) (*work, error) {
+	entry, _ := opts.Param("entry_point", "").(string)
+	e, err := entryPoint(m, entry)
+	if err != nil {
+		return nil, err
+	}
+	if len(inputs) != len(m.Bindings) {
+		return nil, inputErr("the module has %d buffer bindings (%s); got %d inputs, one per binding in (set, binding) order",
+			len(m.Bindings), bindingList(m), len(inputs))
+	}
+	push, err := pushConstants(opts.Param("push_constants", nil), m.PushConstantBytes)
+	if err != nil {
+		return nil, err
+	}
+	w := &work{}
+	var sets, nums, uniform []uint32
+	var binds []stepBinding
+	var largest int64
+	for i, b := range m.Bindings {
+		t := inputs[i]
+		n := int64(len(t.Data))
+		where := fmt.Sprintf("binding %d.%d (%s)", b.Set, b.Binding, b.Name)
+		limit, kind := int64(s.info.MaxStorageRange), "storage buffer"
+		if b.Kind == spirv.UniformBuffer {
+			limit, kind = int64(s.info.MaxUniformRange), "uniform buffer"
+		}
+		switch {
+		case n == 0:
+			return nil, &sokr.InputError{Index: i, Msg: where + " is given an empty array"}
+		case n < b.BlockSize:
+			return nil, &sokr.InputError{Index: i, Msg: fmt.Sprintf("%s needs at least %d bytes; the array has %d", where, b.BlockSize, n)}
+		case b.RuntimeStride == 0 && n != b.BlockSize:
+			return nil, &sokr.InputError{Index: i, Msg: fmt.Sprintf("%s is a fixed block of %d bytes; the array has %d", where, b.BlockSize, n)}
+		case b.RuntimeStride > 0 && (n-b.BlockSize)%b.RuntimeStride != 0:
+			return nil, &sokr.InputError{Index: i, Msg: fmt.Sprintf("%s holds %d bytes plus %d-byte elements; the array's %d bytes do not fit that",
+				where, b.BlockSize, b.RuntimeStride, n)}
+		case n > limit || uint64(n) > s.info.MaxAlloc:
+			return nil, &sokr.InputError{Index: i, Msg: fmt.Sprintf("%s is given %d bytes; the largest %s on %s is %d bytes",
+				where, n, kind, s.info.Name, min(limit, int64(s.info.MaxAlloc)))}
+		}
+		off := w.stage
+		w.stage += align(n)
+		w.devBytes = append(w.devBytes, n)
+		w.uploads = append(w.uploads, transfer{buf: i, stage: off, size: n})
+		if b.Kind != spirv.UniformBuffer && !b.ReadOnly {
+			w.downloads = append(w.downloads, transfer{buf: i, stage: off, size: n})
+		}
+		sets, nums = append(sets, b.Set), append(nums, b.Binding)
+		u := uint32(0)
+		if b.Kind == spirv.UniformBuffer {
+			u = 1
+		}
+		uniform = append(uniform, u)
+		binds = append(binds, stepBinding{buf: i, length: n})
+		if b.RuntimeStride > 0 {
+			largest = max(largest, (n-b.BlockSize)/b.RuntimeStride)
+		}
+	}
+	groups, err := s.groups(opts.Param("groups", nil), e, largest)
+	if err != nil {
+		return nil, err
+	}
+	pipe, err := s.pipelineFor(d, m.Words, e.Name, sets, nums, uniform, uint32(m.PushConstantBytes))
+	if err != nil {
+		return nil, s.fault("cannot create the pipeline for "+e.Name, err)
+	}
+	w.steps = []step{{pipe: pipe, binds: binds, push: push, groups: groups}}
+	w.fill = func(stage []byte) error {
+		for i, u := range w.uploads {
+			copy(stage[u.stage:u.stage+u.size], inputs[i].Data)
+		}
+		return nil
+	}
+	w.collect = func(stage []byte) (sokr.Result, error) {
+		var res sokr.Result
+		for _, dl := range w.downloads {
+			t := inputs[dl.buf]
+			out := sokr.Tensor{DType: t.DType, Shape: t.Shape, Data: make([]byte, dl.size)}
+			copy(out.Data, stage[dl.stage:dl.stage+dl.size])
+			res.Outputs = append(res.Outputs, sokr.Output{Name: bindingName(m, m.Bindings[dl.buf]), Tensor: out})
+		}
+		res.Meta = map[string]string{"entry_point": e.Name, "groups": fmt.Sprintf("%d,%d,%d", groups[0], groups[1], groups[2])}
+		return res, nil
+	}
+	return w, nil
+}
+
+func bindingList(m *spirv.Program) string {
+	var parts []string
+	for _, b := range m.Bindings {
+		parts = append(parts, fmt.Sprintf("%d.%d %s", b.Set, b.Binding, b.Name))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// align rounds a staging offset up to 256 bytes (every device's copy and
+// binding alignment).
+func align(n int64) int64 { return (n + 255) &^ 255 }
+
+// groups reads the "groups" option (one to three counts), or derives the
+// x count from the largest runtime array: one invocation per element.
+func (s *Substrate) groups(v any, e spirv.EntryPoint, elements int64) ([3]uint32, error) {
+	g := [3]uint32{1, 1, 1}
+	var counts []int64
+	switch v := v.(type) {
+	case nil:
+		if elements == 0 {
+			return g, nil
+		}
+		x := int64(max(e.WorkgroupSize[0], 1))
+		counts = []int64{(elements + x - 1) / x}
+	case int:
+		counts = []int64{int64(v)}
+	case int64:
+		counts = []int64{v}
+	case float64:
+		counts = []int64{int64(v)}
+		if float64(counts[0]) != v {
+			return g, inputErr("option groups: %v is not a whole number", v)
+		}
+	case []int:
+		for _, x := range v {
+			counts = append(counts, int64(x))
+		}
+	case [3]uint32:
+		counts = []int64{int64(v[0]), int64(v[1]), int64(v[2])}
+	case []any:
+		for _, x := range v {
+			f, ok := x.(float64)
+			if !ok || f != math.Trunc(f) {
+				return g, inputErr("option groups: %v is not a whole number", x)
+			}
+			counts = append(counts, int64(f))
+		}
+	default:
+		return g, inputErr("option groups: want one to three workgroup counts, got %T", v)
+	}
+	if len(counts) == 0 || len(counts) > 3 {
+		return g, inputErr("option groups: want one to three workgroup counts, got %d", len(counts))
+	}
+	for k, c := range counts {
+		if c < 1 || c > int64(s.info.MaxGroupCount[k]) {
+			return g, inputErr("option groups: count %d in dimension %d is outside 1..%d (the device's limit)",
+				c, k, s.info.MaxGroupCount[k])
+		}
+		g[k] = uint32(c)
+	}
+	return g, nil
+}
+
+// pushConstants reads the "push_constants" option: bytes ([]byte, or a
+// string "base64:..." as Python sends them) or 32-bit words ([]float32,
+// []uint32, []int32), exactly as long as the module's block.
+func pushConstants(v any, want int64) ([]byte, error) {
+	var b []byte
+	switch v := v.(type) {
+	case nil:
+	case []byte:
+		b = v
+	case string:
+		enc, ok := strings.CutPrefix(v, "base64:")
+		var err error
+		if b, err = base64.StdEncoding.DecodeString(enc); !ok || err != nil {
+			return nil, inputErr("option push_constants: a string must be \"base64:\" and base64 bytes")
+		}
+	case []float32:
+		b = binary.LittleEndian.AppendUint32(nil, 0)[:0]
+		for _, x := range v {
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(x))
+		}
+	case []uint32:
+		for _, x := range v {
+			b = binary.LittleEndian.AppendUint32(b, x)
+		}
+	case []int32:
+		for _, x := range v {
+			b = binary.LittleEndian.AppendUint32(b, uint32(x))
+		}
+	default:
+		return nil, inputErr("option push_constants: want bytes or 32-bit words, got %T", v)
+	}
+	if int64(len(b)) != want {
+		if want == 0 {
+			return nil, inputErr("option push_constants: the module has no push-constant block, but %d bytes were given", len(b))
+		}
+		return nil, inputErr("option push_constants: the module's push-constant block is %d bytes; %d were given", want, len(b))
+	}
+	return b, nil
+}

@@ -1,0 +1,427 @@
+//go:build cgo
+
+package vulkan
+
+import (
+	"embed"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/sokr-rs/sokr/pkg/ir/native"
+	"github.com/sokr-rs/sokr/pkg/ir/spirv"
+	"github.com/sokr-rs/sokr/pkg/sokr"
+)
+
+// The built-in kernels (kernels/*.comp, compiled by kernels/gen.sh).
+//
+//go:embed kernels/*.spv
+var kernelFS embed.FS
+
+type kernel int
+
+const (
+	kElementwise kernel = iota
+	kStrided
+	kReduce
+	kMatmul
+	numKernels
+)
+
+var kernelFiles = [numKernels]string{"elementwise", "strided", "reduce", "matmul"}
+
+var kernels = sync.OnceValues(func() ([numKernels]*spirv.Program, error) {
+	var out [numKernels]*spirv.Program
+	for k, name := range kernelFiles {
+		src, err := kernelFS.ReadFile("kernels/" + name + ".spv")
+		if err != nil {
+			return out, err
+		}
+		if out[k], err = spirv.Parse(src); err != nil {
+			return out, fmt.Errorf("built-in kernel %s: %w", name, err)
+		}
+	}
+	return out, nil
+})
+
+// Elementwise op codes (kernels/elementwise.comp).
+const (
+	ewCopy   = 0
+	ewSelect = 24
+	ewToBool = 25
+)
+
+var ewCodes = map[native.Op]uint32{
+	native.OpNeg: 1, native.OpAbs: 2, native.OpExp: 3, native.OpLog: 4, native.OpSqrt: 5, native.OpTanh: 6,
+	native.OpSigmoid: 7, native.OpRelu: 8, native.OpSin: 9, native.OpCos: 10, native.OpAdd: 11, native.OpSub: 12,
+	native.OpMul: 13, native.OpDiv: 14, native.OpPow: 15, native.OpMax: 16, native.OpMin: 17, native.OpEq: 18,
+	native.OpNe: 19, native.OpLt: 20, native.OpLe: 21, native.OpGt: 22, native.OpGe: 23,
+}
+
+var reduceCodes = map[native.Op]uint32{native.OpReduceSum: 0, native.OpReduceMax: 1, native.OpReduceMin: 2, native.OpReduceMean: 3}
+
+// maxKernelRank is the most dimensions the strided and reduce kernels walk.
+const maxKernelRank = 8
+
+// plan is a native program laid out in one device buffer (the arena): the
+// params and constants first (one upload), then every computed value; a
+// reshape or a cast that keeps the representation shares its operand's
+// place. Values are f32 on the device; bools are 0 or 1.
+type plan struct {
+	arenaBytes int64
+	inBytes    int64     // params and constants: the upload
+	offset     []uint32  // element offset of each node
+	params     []int64   // element offset of each param, in input order
+	consts     []float32 // the constants' values, after the params
+	constOff   uint32
+	steps      []kstep
+	outputs    []int // node indices
+}
+
+type kstep struct {
+	k      kernel
+	push   []uint32
+	groups [3]uint32
+}
+
+func words(v ...uint32) []uint32 { return v }
+
+// plan lays p out, or says why the built-in kernels cannot run it.
+func (s *Substrate) plan(p *native.Program) (*plan, error) {
+	if pl, ok := s.plans.Load(p); ok {
+		return pl.(*plan), nil
+	}
+	pl, err := layout(p, s.info)
+	if err != nil {
+		return nil, err
+	}
+	s.plans.Store(p, pl)
+	return pl, nil
+}
+
+func layout(p *native.Program, dev info) (*plan, error) {
+	pl := &plan{offset: make([]uint32, len(p.Nodes)), outputs: p.Outputs}
+	var next int64 // elements
+	place := func(n int) uint32 {
+		off := next
+		next += (int64(max(n, 1)) + 63) &^ 63
+		return uint32(off)
+	}
+	refuse := func(n native.Node, why string, args ...any) error {
+		return fmt.Errorf("node %s (%s): %s", n.Name, n.Op, fmt.Sprintf(why, args...))
+	}
+	for _, n := range p.Nodes {
+		if dt := n.Type.DType; dt != sokr.F32 && dt != sokr.Bool {
+			return nil, refuse(n, "vulkan's built-in kernels compute f32 and bool values; this one is %s (run it on cpu)", dt)
+		}
+	}
+	// Params and constants first: they are uploaded in one copy.
+	for _, i := range p.Params {
+		pl.offset[i] = place(p.Nodes[i].Type.Shape.NumElements())
+		pl.params = append(pl.params, int64(pl.offset[i]))
+	}
+	pl.constOff = uint32(next)
+	for i, n := range p.Nodes {
+		if n.Op != native.OpConst {
+			continue
+		}
+		pl.offset[i] = place(n.Type.Shape.NumElements())
+		vals := constValues(n)
+		pad := int64(pl.offset[i]) - int64(pl.constOff) - int64(len(pl.consts))
+		pl.consts = append(pl.consts, make([]float32, pad)...)
+		pl.consts = append(pl.consts, vals...)
+	}
+	pl.inBytes = 4 * next
+	for i, n := range p.Nodes {
+		ne := uint32(n.Type.Shape.NumElements())
+		var a native.Node
+		if len(n.Args) > 0 {
+			a = p.Nodes[n.Args[0]]
+		}
+		switch {
+		case n.Op == native.OpParam || n.Op == native.OpConst:
+			continue
+		case n.Op == native.OpReshape,
+			n.Op == native.OpCast && (a.Type.DType == n.Type.DType || n.Type.DType == sokr.F32):
+			pl.offset[i] = pl.offset[n.Args[0]] // the same values in place
+			continue
+		}
+		pl.offset[i] = place(int(ne))
+		dst := pl.offset[i]
+		arg := func(k int) (off, stride uint32) {
+			o := p.Nodes[n.Args[k]]
+			if o.Type.Shape.NumElements() == 1 && len(o.Type.Shape) == 0 && ne != 1 {
+				return pl.offset[n.Args[k]], 0
+			}
+			return pl.offset[n.Args[k]], 1
+		}
+		ew := func(op uint32) {
+			var offs, strides [3]uint32
+			for k := range n.Args {
+				offs[k], strides[k] = arg(k)
+			}
+			if len(n.Args) == 1 {
+				offs[1] = offs[0]
+			}
+			pl.steps = append(pl.steps, kstep{k: kElementwise, groups: linearGroups(ne),
+				push: words(op, ne, dst, offs[0], offs[1], offs[2], strides[0], strides[1], strides[2])})
+		}
+		switch op := n.Op; {
+		case op == native.OpCast: // f32 -> bool
+			ew(ewToBool)
+		case op == native.OpSelect:
+			ew(ewSelect)
+		case ewCodes[op] != 0:
+			ew(ewCodes[op])
+		case op == native.OpBroadcast || op == native.OpTranspose:
+			dims, strides, err := stridedMap(n, a)
+			if err != nil {
+				return nil, refuse(n, "%v", err)
+			}
+			push := words(ne, dst, pl.offset[n.Args[0]], uint32(len(dims)))
+			push = append(push, pad8(dims)...)
+			push = append(push, pad8(strides)...)
+			pl.steps = append(pl.steps, kstep{k: kStrided, groups: linearGroups(ne), push: push})
+		case op == native.OpReduceSum || op == native.OpReduceMax || op == native.OpReduceMin || op == native.OpReduceMean:
+			st, err := reduceStep(n, a, dst, pl.offset[n.Args[0]], dev)
+			if err != nil {
+				return nil, refuse(n, "%v", err)
+			}
+			pl.steps = append(pl.steps, st)
+		case op == native.OpMatmul:
+			st, err := matmulStep(n, a, dst, pl.offset[n.Args[0]], pl.offset[n.Args[1]], dev)
+			if err != nil {
+				return nil, refuse(n, "%v", err)
+			}
+			pl.steps = append(pl.steps, st)
+		default:
+			return nil, refuse(n, "no built-in vulkan kernel for %s", op)
+		}
+	}
+	pl.arenaBytes = 4 * max(next, 1)
+	limit := min(int64(dev.MaxStorageRange), int64(dev.MaxAlloc))
+	if pl.arenaBytes > limit {
+		return nil, fmt.Errorf("the program's values need %d bytes in one device buffer; the largest storage buffer on %s is %d bytes",
+			pl.arenaBytes, dev.Name, limit)
+	}
+	return pl, nil
+}
+
+// linearGroups covers n elements with 256-invocation workgroups; the
+// kernels loop (grid stride) past 65535 groups, every device's minimum.
+func linearGroups(n uint32) [3]uint32 {
+	return [3]uint32{max(1, min((n+255)/256, 65535)), 1, 1}
+}
+
+func pad8(v []uint32) []uint32 {
+	out := make([]uint32, maxKernelRank)
+	copy(out, v)
+	return out
+}
+
+// contiguous returns the row-major strides of shape, in elements.
+func contiguous(shape sokr.Shape) []uint32 {
+	st := make([]uint32, len(shape))
+	acc := uint32(1)
+	for d := len(shape) - 1; d >= 0; d-- {
+		st[d] = acc
+		acc *= uint32(shape[d])
+	}
+	return st
+}
+
+// stridedMap gives, for each output dimension, its size and the operand's
+// stride along it (broadcast: 0 where the operand has size 1 or no such
+// dimension; transpose: the permuted strides).
+func stridedMap(n, a native.Node) (dims, strides []uint32, err error) {
+	out := n.Type.Shape
+	if len(out) > maxKernelRank {
+		return nil, nil, fmt.Errorf("rank %d: vulkan's strided kernel takes at most %d dimensions", len(out), maxKernelRank)
+	}
+	src := contiguous(a.Type.Shape)
+	dims = make([]uint32, len(out))
+	strides = make([]uint32, len(out))
+	for d := range out {
+		dims[d] = uint32(out[d])
+		if n.Op == native.OpTranspose {
+			strides[d] = src[n.Axes[d]]
+			continue
+		}
+		if ad := d - (len(out) - len(a.Type.Shape)); ad >= 0 && a.Type.Shape[ad] != 1 {
+			strides[d] = src[ad]
+		}
+	}
+	return dims, strides, nil
+}
+
+func reduceStep(n, a native.Node, dst, src uint32, dev info) (kstep, error) {
+	shape := a.Type.Shape
+	if len(shape) > maxKernelRank {
+		return kstep{}, fmt.Errorf("rank %d: vulkan's reduce kernel takes at most %d dimensions", len(shape), maxKernelRank)
+	}
+	st := contiguous(shape)
+	reduced := make([]bool, len(shape))
+	for _, ax := range n.Axes {
+		reduced[ax] = true
+	}
+	var dims, strides []uint32
+	nout, r := uint32(1), uint32(1)
+	for d := range shape {
+		if !reduced[d] {
+			dims, strides = append(dims, uint32(shape[d])), append(strides, st[d])
+			nout *= uint32(shape[d])
+		}
+	}
+	nk := uint32(len(dims))
+	for d := range shape {
+		if reduced[d] {
+			dims, strides = append(dims, uint32(shape[d])), append(strides, st[d])
+			r *= uint32(shape[d])
+		}
+	}
+	gx := min(nout, 65535)
+	gy := (nout + gx - 1) / gx
+	if gy > dev.MaxGroupCount[1] {
+		return kstep{}, fmt.Errorf("%d outputs: more workgroups than the device allows", nout)
+	}
+	push := words(reduceCodes[n.Op], nout, r, dst, src, nk, uint32(len(dims)))
+	push = append(push, pad8(dims)...)
+	push = append(push, pad8(strides)...)
+	return kstep{k: kReduce, push: push, groups: [3]uint32{gx, gy, 1}}, nil
+}
+
+func matmulStep(n, a native.Node, dst, aOff, bOff uint32, dev info) (kstep, error) {
+	as, out := a.Type.Shape, n.Type.Shape
+	r := len(out)
+	m, k, nn := uint32(as[len(as)-2]), uint32(as[len(as)-1]), uint32(out[r-1])
+	batch := uint32(1)
+	for _, d := range out[:r-2] {
+		batch *= uint32(d)
+	}
+	g := [3]uint32{(nn + 63) / 64, (m + 63) / 64, batch}
+	for d := range 3 {
+		if g[d] > dev.MaxGroupCount[d] {
+			return kstep{}, fmt.Errorf("needs %v workgroups; the device allows %v", g, dev.MaxGroupCount)
+		}
+	}
+	return kstep{k: kMatmul, groups: g, push: words(m, nn, k, aOff, bOff, dst, m*k, k*nn, m*nn)}, nil
+}
+
+// constValues expands a constant (splat or full) to f32 values.
+func constValues(n native.Node) []float32 {
+	ne := n.Type.Shape.NumElements()
+	src := elements(n.Const)
+	out := make([]float32, ne)
+	for i := range out {
+		out[i] = src[i%len(src)]
+	}
+	return out
+}
+
+// elements reads an f32 or bool tensor as f32 values.
+func elements(t sokr.Tensor) []float32 {
+	if t.DType == sokr.Bool {
+		out := make([]float32, len(t.Data))
+		for i, b := range t.Data {
+			if b != 0 {
+				out[i] = 1
+			}
+		}
+		return out
+	}
+	out := make([]float32, len(t.Data)/4)
+	for i := range out {
+		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(t.Data[4*i:]))
+	}
+	return out
+}
+
+func pushBytes(v []uint32) []byte {
+	b := make([]byte, 0, 4*len(v))
+	for _, x := range v {
+		b = binary.LittleEndian.AppendUint32(b, x)
+	}
+	return b
+}
+
+// nativeWork runs a plan: upload the params and constants, one dispatch
+// per computed value, download the outputs.
+func (s *Substrate) nativeWork(d *device, p *native.Program, inputs []sokr.Tensor) (*work, error) {
+	pl, err := s.plan(p)
+	if err != nil {
+		return nil, &sokr.InputError{Index: -1, Msg: "vulkan cannot run this program: " + err.Error()}
+	}
+	ks, err := kernels()
+	if err != nil {
+		return nil, s.fault("built-in kernels", err)
+	}
+	var pipes [numKernels]*pipeline
+	for k, m := range ks {
+		if pipes[k], err = s.pipelineFor(d, m.Words, "main", []uint32{0}, []uint32{0}, []uint32{0}, uint32(m.PushConstantBytes)); err != nil {
+			return nil, s.fault("cannot create the "+kernelFiles[k]+" kernel", err)
+		}
+	}
+	w := &work{devBytes: []int64{pl.arenaBytes}, uploads: []transfer{{buf: 0, size: pl.inBytes}}}
+	w.stage = align(pl.inBytes)
+	outStage := make([]int64, len(pl.outputs))
+	for i, o := range pl.outputs {
+		n := 4 * int64(p.Nodes[o].Type.Shape.NumElements())
+		outStage[i] = w.stage
+		w.downloads = append(w.downloads, transfer{buf: 0, off: 4 * int64(pl.offset[o]), stage: w.stage, size: n})
+		w.stage += align(n)
+	}
+	if pl.inBytes == 0 {
+		w.uploads = nil
+	}
+	for _, st := range pl.steps {
+		w.steps = append(w.steps, step{pipe: pipes[st.k], binds: []stepBinding{{buf: 0, length: pl.arenaBytes}},
+			push: pushBytes(st.push), groups: st.groups})
+	}
+	w.fill = func(stage []byte) error {
+		for i, off := range pl.params {
+			putF32(stage[4*off:], inputs[i])
+		}
+		for i, v := range pl.consts {
+			binary.LittleEndian.PutUint32(stage[4*(int(pl.constOff)+i):], math.Float32bits(v))
+		}
+		return nil
+	}
+	w.collect = func(stage []byte) (sokr.Result, error) {
+		var res sokr.Result
+		for i, o := range pl.outputs {
+			n := p.Nodes[o]
+			t := sokr.NewTensor(n.Type.DType, n.Type.Shape...)
+			src := stage[outStage[i]:]
+			if n.Type.DType == sokr.Bool {
+				for e := range t.Data {
+					if binary.LittleEndian.Uint32(src[4*e:]) != 0 {
+						t.Data[e] = 1
+					}
+				}
+			} else {
+				copy(t.Data, src[:len(t.Data)])
+			}
+			res.Outputs = append(res.Outputs, sokr.Output{Name: n.Name, Tensor: t})
+		}
+		res.Meta = map[string]string{"kernels": fmt.Sprint(len(pl.steps))}
+		return res, nil
+	}
+	return w, nil
+}
+
+// putF32 writes an f32 or bool tensor into the staging buffer as f32.
+func putF32(dst []byte, t sokr.Tensor) {
+	if t.DType == sokr.F32 {
+		copy(dst, t.Data)
+		return
+	}
+	one := math.Float32bits(1)
+	for i, b := range t.Data {
+		v := uint32(0)
+		if b != 0 {
+			v = one
+		}
+		binary.LittleEndian.PutUint32(dst[4*i:], v)
+	}
+}

@@ -1,0 +1,252 @@
+//go:build cgo
+
+package vulkan
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+
+	"github.com/sokr-rs/sokr/pkg/ir/native"
+	"github.com/sokr-rs/sokr/pkg/ir/spirv"
+	"github.com/sokr-rs/sokr/pkg/sokr"
+)
+
+// Substrate runs SPIR-V compute modules and native programs on one Vulkan
+// physical device. Its logical device is created on the first dispatch.
+type Substrate struct {
+	name  string
+	index int
+	info  info
+	in    *instance
+	cfg   Config
+
+	mu     sync.Mutex
+	dev    *device
+	devErr error
+	closed bool
+	active sync.WaitGroup // dispatches between device() and their queueing
+	pipes  map[string]*pipeline
+	pool   map[poolKey][]*buffer
+	queue  *completer
+	plans  sync.Map // *native.Program -> *plan
+}
+
+var (
+	_ sokr.Substrate = (*Substrate)(nil)
+	_ sokr.Closer    = (*Substrate)(nil)
+)
+
+// Open loads the Vulkan loader and returns one substrate per physical
+// device, named "vulkan:0", "vulkan:1", ... in the loader's order. Without a
+// loader, or with no device, it returns an *UnavailableError saying why.
+func Open(cfg Config) ([]*Substrate, error) {
+	cfg = cfg.resolve()
+	in, err := openInstance(cfg.Loader, cfg.Validation)
+	if err != nil {
+		return nil, err
+	}
+	n := in.count()
+	if n == 0 {
+		in.refs = 1
+		in.release()
+		return nil, &UnavailableError{Reason: "the Vulkan loader found no device (install a driver, e.g. Debian's mesa-vulkan-drivers for lavapipe)"}
+	}
+	// Every substrate holds the instance until it closes.
+	in.refs = n
+	subs := make([]*Substrate, n)
+	for i := range n {
+		subs[i] = &Substrate{name: Name + ":" + strconv.Itoa(i), index: i, info: in.info(i), in: in, cfg: cfg,
+			pipes: map[string]*pipeline{}, pool: map[poolKey][]*buffer{}}
+	}
+	return subs, nil
+}
+
+// Name returns "vulkan:N".
+func (s *Substrate) Name() string { return s.name }
+
+// Kind returns sokr.KindGPU (also for CPU drivers such as lavapipe, whose
+// device_type says "cpu").
+func (s *Substrate) Kind() sokr.Kind { return sokr.KindGPU }
+
+// Describe reports the device, its driver and the limits that Capability
+// checks.
+func (s *Substrate) Describe() sokr.Properties {
+	i := s.info
+	p := sokr.Properties{
+		"device_name":               i.Name,
+		"device_type":               i.Type,
+		"device_index":              strconv.Itoa(s.index),
+		"vendor_id":                 fmt.Sprintf("0x%04x", i.VendorID),
+		"device_id":                 fmt.Sprintf("0x%04x", i.DeviceID),
+		"api_version":               apiString(i.API),
+		"memory_bytes":              strconv.FormatUint(i.DeviceLocalBytes, 10),
+		"max_storage_buffer_bytes":  strconv.FormatUint(uint64(i.MaxStorageRange), 10),
+		"max_allocation_bytes":      strconv.FormatUint(i.MaxAlloc, 10),
+		"max_workgroup_size":        fmt.Sprintf("%d,%d,%d", i.MaxGroupSize[0], i.MaxGroupSize[1], i.MaxGroupSize[2]),
+		"max_workgroup_invocations": strconv.FormatUint(uint64(i.MaxInvocations), 10),
+		"max_shared_memory_bytes":   strconv.FormatUint(uint64(i.MaxShared), 10),
+		"max_push_constant_bytes":   strconv.FormatUint(uint64(i.MaxPush), 10),
+		"timestamps":                strconv.FormatBool(i.TimestampBits > 0),
+		"float64":                   strconv.FormatBool(i.features["Float64"]),
+		"validation":                strconv.FormatBool(s.cfg.Validation),
+	}
+	if i.SubgroupSize > 0 {
+		p["subgroup_size"] = strconv.FormatUint(uint64(i.SubgroupSize), 10)
+	}
+	return p
+}
+
+// ValidationMessages returns the validation layer's messages recorded since
+// the last call (for every device of this substrate's instance) and clears
+// them. It is empty unless Config.Validation is on.
+func (s *Substrate) ValidationMessages() []string {
+	s.in.mu.Lock()
+	defer s.in.mu.Unlock()
+	if s.in.c == nil {
+		return nil
+	}
+	return s.in.takeMessages()
+}
+
+// Capability accepts SPIR-V compute modules whose capabilities, workgroup
+// size, shared memory, push constants and bindings the device supports,
+// and native programs its built-in kernels cover (f32 and bool values).
+func (s *Substrate) Capability(_ context.Context, p sokr.Program) sokr.Offer {
+	s.mu.Lock()
+	closed, devErr := s.closed, s.devErr
+	s.mu.Unlock()
+	switch {
+	case closed:
+		return sokr.No(s, "the substrate is closed")
+	case devErr != nil:
+		return sokr.No(s, "the device could not be opened: "+devErr.Error())
+	}
+	switch p := p.(type) {
+	case *spirv.Program:
+		if why := s.checkModule(p); why != "" {
+			return sokr.No(s, why)
+		}
+		return sokr.Yes(s, sokr.Estimate{})
+	case *native.Program:
+		pl, err := s.plan(p)
+		if err != nil {
+			return sokr.No(s, err.Error())
+		}
+		return sokr.Yes(s, sokr.Estimate{MemoryBytes: pl.arenaBytes})
+	}
+	return sokr.No(s, fmt.Sprintf("vulkan runs SPIR-V compute modules and sokr.native/1 programs, not %s", p.Format()))
+}
+
+// device opens the logical device on first use. A caller that gets it must
+// call s.active.Done when it has queued its work.
+func (s *Substrate) device() (*device, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, fmt.Errorf("%w: %s is closed", sokr.ErrClosed, s.name)
+	}
+	if s.devErr != nil {
+		return nil, s.devErr
+	}
+	if s.dev == nil {
+		d, err := s.in.openDevice(s.index, s.loadCache())
+		if err != nil {
+			s.devErr = err
+			return nil, err
+		}
+		s.dev = d
+		s.queue = newCompleter(s)
+	}
+	s.active.Add(1)
+	return s.dev, nil
+}
+
+func (s *Substrate) cachePath() string {
+	if s.cfg.CacheDir == "-" {
+		return ""
+	}
+	return filepath.Join(s.cfg.CacheDir, hex.EncodeToString(s.info.CacheUUID[:])+".bin")
+}
+
+func (s *Substrate) loadCache() []byte {
+	if p := s.cachePath(); p != "" {
+		b, _ := os.ReadFile(p) // a missing or unreadable cache only costs time
+		return b
+	}
+	return nil
+}
+
+func (s *Substrate) saveCache(d *device) {
+	p := s.cachePath()
+	if p == "" {
+		return
+	}
+	data := d.pipelineCache()
+	if len(data) == 0 || os.MkdirAll(filepath.Dir(p), 0o755) != nil {
+		return
+	}
+	tmp := p + ".tmp" + strconv.Itoa(os.Getpid())
+	if os.WriteFile(tmp, data, 0o644) == nil {
+		_ = os.Rename(tmp, p)
+	}
+}
+
+// pipelineFor returns the cached pipeline for a module's entry point,
+// creating it on first use.
+func (s *Substrate) pipelineFor(d *device, words []uint32, entry string, sets, binds, uniform []uint32, push uint32) (*pipeline, error) {
+	h := sha256.New()
+	for _, w := range words {
+		h.Write([]byte{byte(w), byte(w >> 8), byte(w >> 16), byte(w >> 24)})
+	}
+	key := string(h.Sum(nil)) + "\x00" + entry
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p, ok := s.pipes[key]; ok {
+		return p, nil
+	}
+	p, err := d.newPipeline(words, entry, sets, binds, uniform, push)
+	if err != nil {
+		return nil, err
+	}
+	s.pipes[key] = p
+	return p, nil
+}
+
+// Close waits for the dispatches in flight, saves the pipeline cache and
+// releases the device. Later dispatches fail with sokr.ErrClosed and
+// Capability refuses.
+func (s *Substrate) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	d, q := s.dev, s.queue
+	s.mu.Unlock()
+	s.active.Wait()
+	if q != nil {
+		q.stop()
+	}
+	if d != nil {
+		s.saveCache(d)
+		for _, p := range s.pipes {
+			d.freePipeline(p)
+		}
+		for _, bs := range s.pool {
+			for _, b := range bs {
+				d.freeBuffer(b)
+			}
+		}
+		s.pipes, s.pool = nil, nil
+		d.close()
+	}
+	s.in.release()
+	return nil
+}

@@ -1,0 +1,481 @@
+//go:build cgo
+
+package vulkan
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sokr-rs/sokr/pkg/ir/native"
+	"github.com/sokr-rs/sokr/pkg/ir/spirv"
+	"github.com/sokr-rs/sokr/pkg/sokr"
+	"github.com/sokr-rs/sokr/pkg/sokr/sokrtest"
+	"github.com/sokr-rs/sokr/pkg/substrate/cpu"
+)
+
+func module(t testing.TB, name string) *spirv.Program {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("..", "..", "ir", "spirv", "testdata", name))
+	require.NoError(t, err)
+	p, err := spirv.Parse(src)
+	require.NoError(t, err)
+	return p
+}
+
+func parse(t testing.TB, src string) *native.Program {
+	t.Helper()
+	p, err := native.Parse([]byte("sokr.native/1\n" + src))
+	require.NoError(t, err, src)
+	return p
+}
+
+func randF32(rng *rand.Rand, n int, lo, hi float32) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = lo + (hi-lo)*rng.Float32()
+	}
+	return v
+}
+
+func TestDescribe(t *testing.T) {
+	s := gpu(t)
+	p := s.Describe()
+	assert.NotEmpty(t, p["device_name"])
+	assert.Equal(t, "vulkan:0", s.Name())
+	assert.Equal(t, sokr.KindGPU, s.Kind())
+	for _, k := range []string{"api_version", "max_storage_buffer_bytes", "max_workgroup_size", "memory_bytes", "timestamps"} {
+		assert.NotEmpty(t, p[k], k)
+	}
+	assert.Equal(t, "true", p["validation"])
+}
+
+func TestSaxpy(t *testing.T) {
+	s := gpu(t)
+	m := module(t, "saxpy.spv")
+	require.True(t, s.Capability(context.Background(), m).OK, s.Capability(context.Background(), m).Reason)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{1, 255, 256, 1000, 1 << 20} {
+		x, y := randF32(rng, n, -1, 1), randF32(rng, n, -1, 1)
+		push := []float32{2.5, math.Float32frombits(uint32(n))}
+		res, err := run(t, s, m, []sokr.Tensor{sokr.FromSlice(x), sokr.FromSlice(y)}, sokr.Param("push_constants", push))
+		require.NoError(t, err)
+		require.Len(t, res.Outputs, 1, "only the writable binding comes back")
+		assert.Equal(t, "Y", res.Outputs[0].Name)
+		got := sokr.View[float32](res.Outputs[0].Tensor)
+		for i := range n {
+			require.InDelta(t, 2.5*x[i]+y[i], got[i], 1e-6, "n=%d i=%d", n, i)
+		}
+		assert.Equal(t, fmt.Sprint((n+255)/256)+",1,1", res.Meta["groups"])
+		assert.NotEmpty(t, res.Meta["gpu_time_ns"])
+	}
+}
+
+func TestMatmulModule(t *testing.T) {
+	s := gpu(t)
+	m := module(t, "matmul.spv") // bindings A, B, C in set 0; a uniform Dims in set 1
+	require.True(t, s.Capability(context.Background(), m).OK, s.Capability(context.Background(), m).Reason)
+	const M, N, K = 32, 48, 64
+	rng := rand.New(rand.NewPCG(5, 6))
+	a, b := randF32(rng, M*K, -1, 1), randF32(rng, K*N, -1, 1)
+	dims := make([]int32, 24) // 96 bytes: m, n, k, a vec4 and a mat4
+	dims[0], dims[1], dims[2] = M, N, K
+	res, err := run(t, s, m, []sokr.Tensor{sokr.FromSlice(a, M, K), sokr.FromSlice(b, K, N), sokr.NewTensor(sokr.F32, M, N),
+		sokr.FromSlice(dims)}, sokr.Param("groups", []int{N / 16, M / 16}))
+	require.NoError(t, err)
+	require.Len(t, res.Outputs, 1, "A and B are read-only, Dims is a uniform")
+	c := res.Outputs[0]
+	assert.Equal(t, "C", c.Name)
+	assert.Equal(t, sokr.Shape{M, N}, c.Tensor.Shape)
+	got := sokr.View[float32](c.Tensor)
+	for i := range M {
+		for j := range N {
+			var want float64
+			for k := range K {
+				want += float64(a[i*K+k]) * float64(b[k*N+j])
+			}
+			require.InDelta(t, want, got[i*N+j], 1e-4, "C[%d,%d]", i, j)
+		}
+	}
+}
+
+func TestFloat64Module(t *testing.T) {
+	s := gpu(t)
+	m := module(t, "dscale.spv") // binding 0.3: double s; double v[4]; double rest[]
+	off := s.Capability(context.Background(), m)
+	if !s.info.features["Float64"] {
+		assert.Contains(t, off.Reason, "Float64")
+		return
+	}
+	require.True(t, off.OK, off.Reason)
+	buf := make([]float64, 5+128)
+	buf[0], buf[2] = 2, 3
+	for i := range 128 {
+		buf[5+i] = float64(i)
+	}
+	res, err := run(t, s, m, []sokr.Tensor{sokr.FromSlice(buf)})
+	require.NoError(t, err)
+	// Without specialization the local size is its own default, 1 (the WG
+	// constant shares SpecId 0 but has its own default): 128 groups.
+	assert.Equal(t, "128,1,1", res.Meta["groups"])
+	got := sokr.View[float64](res.Outputs[0].Tensor)
+	for i := range 128 {
+		require.Equal(t, 6*float64(i), got[5+i])
+	}
+}
+
+// TestValidationIsOn proves the validation layer is really listening:
+// pushing 3 bytes of constants (the size must be a multiple of 4) is
+// invalid usage, and it must be reported.
+func TestValidationIsOn(t *testing.T) {
+	s := gpu(t)
+	m := module(t, "saxpy.spv")
+	d, err := s.device()
+	require.NoError(t, err)
+	defer s.active.Done()
+	p, err := s.pipelineFor(d, m.Words, "main", []uint32{0, 0}, []uint32{0, 1}, []uint32{0, 0}, 8)
+	require.NoError(t, err)
+	b, err := d.newBuffer(4096, false)
+	require.NoError(t, err)
+	defer d.freeBuffer(b)
+	fr, err := d.frame()
+	require.NoError(t, err)
+	require.NoError(t, fr.dispatch(p, []binding{{buf: b}, {buf: b}}, []byte{0, 0, 0}, [3]uint32{1, 1, 1}))
+	require.NoError(t, fr.submit())
+	_, err = fr.wait(uint64(10 * time.Second))
+	require.NoError(t, err)
+	fr.release()
+	msgs := s.ValidationMessages()
+	require.NotEmpty(t, msgs, "the validation layer reported nothing")
+	assert.Contains(t, msgs[0], "vkCmdPushConstants")
+}
+
+func TestModuleRefusals(t *testing.T) {
+	s := gpu(t)
+	ctx := context.Background()
+	base := func() *spirv.Program {
+		return &spirv.Program{Major: 1, Minor: 0, Capabilities: []string{"Shader"},
+			EntryPoints: []spirv.EntryPoint{{Name: "main", Model: "GLCompute", WorkgroupSize: [3]uint32{64, 1, 1}}}}
+	}
+	cases := []struct {
+		edit func(p *spirv.Program)
+		want string
+	}{
+		{func(p *spirv.Program) { p.EntryPoints[0].Model = "Vertex" }, "no GLCompute entry point"},
+		{func(p *spirv.Program) { p.Capabilities = append(p.Capabilities, "Geometry") }, "capability Geometry"},
+		{func(p *spirv.Program) { p.EntryPoints[0].WorkgroupSize = [3]uint32{1 << 20, 1, 1} }, "workgroup size"},
+		{func(p *spirv.Program) { p.EntryPoints[0].WorkgroupSize = [3]uint32{64, 64, 64} }, "invocations per workgroup"},
+		{func(p *spirv.Program) { p.SharedMemoryBytes = 1 << 30 }, "shared memory"},
+		{func(p *spirv.Program) { p.PushConstantBytes = 1 << 20 }, "push constants"},
+		{func(p *spirv.Program) { p.Minor = 9 }, "SPIR-V 1.9"},
+		{func(p *spirv.Program) {
+			p.Bindings = []spirv.Binding{{Kind: spirv.StorageBuffer, Name: "Huge", BlockSize: 1 << 40}}
+		}, "binding 0.0 (Huge)"},
+		{func(p *spirv.Program) { p.Bindings = []spirv.Binding{{Set: 30, Kind: spirv.StorageBuffer}} }, "set 30"},
+	}
+	for _, c := range cases {
+		p := base()
+		c.edit(p)
+		off := s.Capability(ctx, p)
+		assert.False(t, off.OK, c.want)
+		assert.Contains(t, off.Reason, c.want)
+	}
+	assert.True(t, s.Capability(ctx, base()).OK)
+}
+
+func TestModuleBadInput(t *testing.T) {
+	s := gpu(t)
+	m := module(t, "saxpy.spv")
+	x := sokr.FromSlice(make([]float32, 16))
+	push := sokr.Param("push_constants", []float32{1, 0})
+	cases := []struct {
+		inputs []sokr.Tensor
+		opts   []sokr.DispatchOption
+		want   string
+	}{
+		{[]sokr.Tensor{x}, []sokr.DispatchOption{push}, "2 buffer bindings"},
+		{[]sokr.Tensor{x, {DType: sokr.Bool, Shape: sokr.Shape{3}, Data: []byte{1, 0, 1}}}, []sokr.DispatchOption{push}, "do not fit"},
+		{[]sokr.Tensor{x, {DType: sokr.F32, Shape: sokr.Shape{0}}}, []sokr.DispatchOption{push}, "empty array"},
+		{[]sokr.Tensor{x, x}, nil, "push-constant block is 8 bytes; 0 were given"},
+		{[]sokr.Tensor{x, x}, []sokr.DispatchOption{sokr.Param("push_constants", []float32{1})}, "8 bytes; 4 were given"},
+		{[]sokr.Tensor{x, x}, []sokr.DispatchOption{push, sokr.Param("groups", []any{0.0})}, "outside 1.."},
+		{[]sokr.Tensor{x, x}, []sokr.DispatchOption{push, sokr.Param("groups", "many")}, "workgroup counts"},
+		{[]sokr.Tensor{x, x}, []sokr.DispatchOption{push, sokr.Param("entry_point", "nope")}, `no GLCompute entry point "nope"`},
+	}
+	for _, c := range cases {
+		_, err := run(t, s, m, c.inputs, c.opts...)
+		require.ErrorIs(t, err, sokr.ErrInvalidInput, c.want)
+		assert.Contains(t, err.Error(), c.want)
+	}
+	// A buffer larger than the device's largest storage buffer.
+	big := int(s.info.MaxStorageRange/4) + 64
+	if uint64(big)*4 < 1<<31 { // lavapipe: 128 MiB
+		_, err := run(t, s, m, []sokr.Tensor{x, sokr.FromSlice(make([]float32, big))}, push)
+		require.ErrorIs(t, err, sokr.ErrInvalidInput)
+		assert.Contains(t, err.Error(), "the largest storage buffer")
+	}
+}
+
+// TestNativeMatchesCPU runs the same programs on cpu and vulkan.
+func TestNativeMatchesCPU(t *testing.T) {
+	s := gpu(t)
+	rng := rand.New(rand.NewPCG(3, 4))
+	progs := []struct {
+		src    string
+		inputs [][]float32
+	}{
+		{`param x: f32[1000]
+param y: f32[1000]
+a: f32[] = const 2.5
+ax: f32[1000] = mul a, x
+s: f32[1000] = add ax, y
+e: f32[1000] = exp s
+l: f32[1000] = log e
+q: f32[1000] = sqrt e
+th: f32[1000] = tanh s
+sg: f32[1000] = sigmoid s
+r: f32[1000] = relu s
+n: f32[1000] = neg r
+ab: f32[1000] = abs n
+si: f32[1000] = sin s
+co: f32[1000] = cos s
+d: f32[1000] = div si, q
+p: f32[1000] = pow q, a
+mx: f32[1000] = max si, co
+mn: f32[1000] = min si, co
+sb: f32[1000] = sub mx, mn
+return l, th, sg, ab, d, p, sb`, [][]float32{randF32(rng, 1000, -1, 1), randF32(rng, 1000, -1, 1)}},
+		{`param x: f32[7,5]
+param y: f32[7,5]
+lt: bool[7,5] = lt x, y
+ge: bool[7,5] = ge x, y
+eq: bool[7,5] = eq lt, ge
+z: f32[] = const 0
+sel: f32[7,5] = select lt, x, z
+c: f32[7,5] = cast lt
+b: bool[7,5] = cast x
+return lt, eq, sel, c, b`, [][]float32{randF32(rng, 35, -1, 1), randF32(rng, 35, -1, 1)}},
+		{`param x: f32[3,4,5]
+t: f32[5,3,4] = transpose x, perm=[2,0,1]
+b: f32[2,3,4,5] = broadcast x
+v: f32[4,1] = const [[1],[2],[3],[4]]
+vb: f32[3,4,5] = broadcast v
+m: f32[3,4,5] = mul vb, x
+r: f32[60] = reshape m
+s0: f32[4,5] = reduce_sum x, axes=[0]
+s1: f32[3] = reduce_max x, axes=[2,1]
+s2: f32[3,5] = reduce_min x, axes=[1]
+s3: f32[] = reduce_mean x, axes=[0,1,2]
+return t, b, r, s0, s1, s2, s3`, [][]float32{randF32(rng, 60, -1, 1)}},
+		{`param a: f32[2,67,45]
+param b: f32[2,45,130]
+c: f32[2,67,130] = matmul a, b
+return c`, [][]float32{randF32(rng, 2*67*45, -1, 1), randF32(rng, 2*45*130, -1, 1)}},
+		{`param x: f32[300000]
+s: f32[] = reduce_sum x, axes=[0]
+k: f32[] = const 3
+w: f32[] = mul s, k
+return s, w`, [][]float32{randF32(rng, 300000, 0, 1)}},
+	}
+	c := cpu.New()
+	for i, pc := range progs {
+		p := parse(t, pc.src)
+		require.True(t, s.Capability(context.Background(), p).OK, s.Capability(context.Background(), p).Reason)
+		var inputs []sokr.Tensor
+		for k, v := range pc.inputs {
+			inputs = append(inputs, sokr.FromSlice(v, p.Nodes[p.Params[k]].Type.Shape...))
+		}
+		want, err := run(t, c, p, inputs)
+		require.NoError(t, err)
+		got, err := run(t, s, p, inputs)
+		require.NoError(t, err, "program %d", i)
+		require.Len(t, got.Outputs, len(want.Outputs))
+		for k, w := range want.Outputs {
+			g := got.Outputs[k]
+			require.Equal(t, w.Name, g.Name)
+			require.Equal(t, w.Tensor.DType, g.Tensor.DType, w.Name)
+			require.Equal(t, w.Tensor.Shape, g.Tensor.Shape, w.Name)
+			if w.Tensor.DType == sokr.Bool {
+				require.Equal(t, w.Tensor.Data, g.Tensor.Data, w.Name)
+				continue
+			}
+			wv, gv := sokr.View[float32](w.Tensor), sokr.View[float32](g.Tensor)
+			for e := range wv {
+				tol := 1e-4 * (1 + math.Abs(float64(wv[e])))
+				require.InDelta(t, wv[e], gv[e], tol, "program %d output %s element %d", i, w.Name, e)
+			}
+		}
+	}
+}
+
+func TestNativeRefusals(t *testing.T) {
+	s := gpu(t)
+	ctx := context.Background()
+	off := s.Capability(ctx, parse(t, "param x: f64[4]\ny: f64[4] = exp x\nreturn y"))
+	assert.False(t, off.OK)
+	assert.Contains(t, off.Reason, "node x")
+	assert.Contains(t, off.Reason, "f64")
+	off = s.Capability(ctx, parse(t, "param x: f32[1,1,1,1,1,1,1,1,2]\ny: f32[2,1,1,1,1,1,1,1,1] = transpose x, perm=[8,0,1,2,3,4,5,6,7]\nreturn y"))
+	assert.False(t, off.OK)
+	assert.Contains(t, off.Reason, "at most 8 dimensions")
+	n := int(s.info.MaxStorageRange/4) + 1
+	off = s.Capability(ctx, parse(t, fmt.Sprintf("param x: f32[%d]\ny: f32[%d] = exp x\nreturn y", n, n)))
+	assert.False(t, off.OK)
+	assert.Contains(t, off.Reason, "largest storage buffer")
+}
+
+func TestConformance(t *testing.T) {
+	s := gpu(t)
+	axpy := parse(t, `param x: f32[5]
+param y: f32[5]
+a: f32[] = const 2
+ax: f32[5] = mul a, x
+out: f32[5] = add ax, y
+return out`)
+	big := parse(t, `param x: f32[4000000]
+e: f32[4000000] = exp x
+s: f32[4000000] = sin e
+out: f32[] = reduce_sum s, axes=[0]
+return out`)
+	cases := []sokrtest.Case{{
+		Name: "axpy", Program: axpy,
+		Inputs: []sokr.Tensor{sokr.FromSlice([]float32{1, 2, 3, 4, 5}), sokr.FromSlice([]float32{1, 1, 1, 1, 1})},
+		Want:   []sokr.Tensor{sokr.FromSlice([]float32{3, 5, 7, 9, 11})},
+	}}
+	slow := sokrtest.Case{Name: "big", Program: big, Inputs: []sokr.Tensor{sokr.FromSlice(make([]float32, 4000000))}}
+	sokrtest.Run(t, s, sokrtest.Suite{Cases: cases, Slow: &slow,
+		Refused: []sokr.Program{parse(t, "param x: i32[4]\ny: i32[4] = neg x\nreturn y")}})
+}
+
+// TestManyDispatches: dispatches from many goroutines complete exactly once
+// with their own answers (one completer goroutine, pooled frames and
+// buffers).
+func TestManyDispatches(t *testing.T) {
+	s := gpu(t)
+	p := parse(t, "param x: f32[64]\nk: f32[] = const 3\ny: f32[64] = mul x, k\nreturn y")
+	rt := sokr.New()
+	require.NoError(t, rt.RegisterSubstrate(s))
+	defer rt.UnregisterSubstrate(s.Name())
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 25 {
+				x := make([]float32, 64)
+				for e := range x {
+					x[e] = float32(g*1000 + i*64 + e)
+				}
+				res, err := rt.Run(context.Background(), p, []sokr.Tensor{sokr.FromSlice(x)})
+				if !assert.NoError(t, err) {
+					return
+				}
+				y := sokr.View[float32](res.Outputs[0].Tensor)
+				for e := range y {
+					if y[e] != 3*x[e] {
+						t.Errorf("g%d i%d e%d: %v != %v", g, i, e, y[e], 3*x[e])
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func TestUnavailable(t *testing.T) {
+	_, err := Open(Config{Loader: "/nonexistent/libvulkan.so.1", CacheDir: "-"})
+	require.ErrorIs(t, err, ErrUnavailable)
+	assert.Contains(t, err.Error(), "no Vulkan loader")
+	_, err = Open(Config{Loader: "libc.so.6", CacheDir: "-"})
+	require.ErrorIs(t, err, ErrUnavailable)
+	assert.Contains(t, err.Error(), "not a Vulkan loader")
+
+	reg := sokr.NewRegistry()
+	_, err = Register(reg, Config{Loader: "/nonexistent/libvulkan.so.1"})
+	require.Error(t, err)
+	assert.Contains(t, reg.Failures()[Name].Error(), "no Vulkan loader")
+}
+
+// TestCloseInFlight: closing a device with dispatches in flight completes
+// every one of them; later dispatches fail with ErrClosed and Capability
+// refuses.
+func TestCloseInFlight(t *testing.T) {
+	if _, err := os.Stat(lavapipe); err != nil && !inCI() {
+		t.Skip("needs lavapipe")
+	}
+	gpu(t) // skips or fails like the others when there is no Vulkan
+	dir := t.TempDir()
+	subs, err := Open(Config{Validation: true, CacheDir: dir})
+	require.NoError(t, err)
+	s := subs[0]
+	for _, o := range subs[1:] {
+		require.NoError(t, o.Close())
+	}
+	p := parse(t, "param x: f32[100000]\ny: f32[100000] = exp x\nz: f32[] = reduce_sum y, axes=[0]\nreturn z")
+	rt := sokr.New()
+	require.NoError(t, rt.RegisterSubstrate(s))
+	var futs []*sokr.Future
+	for range 20 {
+		futs = append(futs, rt.Dispatch(context.Background(), p, []sokr.Tensor{sokr.FromSlice(make([]float32, 100000))}))
+	}
+	require.NoError(t, s.Close())
+	for _, f := range futs {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		res, err := f.Wait(ctx)
+		cancel()
+		if err != nil {
+			require.ErrorIs(t, err, sokr.ErrClosed)
+			continue
+		}
+		assert.InDelta(t, 100000, sokr.View[float32](res.Outputs[0].Tensor)[0], 1)
+	}
+	_, err = rt.Run(context.Background(), p, []sokr.Tensor{sokr.FromSlice(make([]float32, 100000))}, sokr.On(s.Name()))
+	require.Error(t, err)
+	off := s.Capability(context.Background(), p)
+	assert.False(t, off.OK)
+	assert.Contains(t, off.Reason, "closed")
+	files, _ := filepath.Glob(filepath.Join(dir, "*.bin"))
+	assert.Len(t, files, 1, "the pipeline cache is saved on close")
+	require.NoError(t, s.Close(), "closing twice is harmless")
+}
+
+// TestKernelsUpToDate recompiles the built-in kernels and compares them
+// with the committed SPIR-V.
+func TestKernelsUpToDate(t *testing.T) {
+	if _, err := exec.LookPath("glslangValidator"); err != nil {
+		if inCI() {
+			t.Fatal("CI needs glslangValidator (Debian glslang-tools)")
+		}
+		t.Skip("glslangValidator not installed")
+	}
+	dir := t.TempDir()
+	for _, k := range kernelFiles {
+		out := filepath.Join(dir, k+".spv")
+		cmd := exec.Command("glslangValidator", "-V", "--target-env", "vulkan1.0", "-o", out, filepath.Join("kernels", k+".comp"))
+		b, err := cmd.CombinedOutput()
+		require.NoError(t, err, string(b))
+		got, err := os.ReadFile(out)
+		require.NoError(t, err)
+		want, err := kernelFS.ReadFile("kernels/" + k + ".spv")
+		require.NoError(t, err)
+		assert.True(t, bytes.Equal(got, want), "kernels/%s.spv is stale: run kernels/gen.sh", k)
+	}
+	ks, err := kernels()
+	require.NoError(t, err)
+	assert.Equal(t, int64(36), ks[kElementwise].PushConstantBytes)
+	assert.Equal(t, int64(80), ks[kStrided].PushConstantBytes)
+	assert.Equal(t, int64(92), ks[kReduce].PushConstantBytes)
+	assert.Equal(t, int64(36), ks[kMatmul].PushConstantBytes)
+}
