@@ -12,7 +12,7 @@ export CGO_ENABLED := 1
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-deps: ## install the system packages SOKR uses (OpenBLAS, hdf5-tools, abigail-tools) when missing
+deps: ## install the system packages SOKR uses (OpenBLAS, hdf5-tools, abigail-tools, SPIR-V tools, Vulkan with lavapipe) when missing
 	@bash scripts/deps.sh
 
 demo: deps wheel ## build the wheel, install it into a fresh virtualenv and run the demo

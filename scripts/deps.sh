@@ -5,7 +5,10 @@
 # h5dump the HDF5 reader's tests compare against, abigail-tools, whose
 # abidiff checks the C ABI of libsokr.so (make check-abi), and spirv-tools and
 # spirv-cross, whose spirv-val and --reflect the SPIR-V reader's tests compare
-# against.
+# against, and for the vulkan substrate's tests: the Vulkan loader, Mesa's
+# lavapipe (a CPU Vulkan driver), the Khronos validation layer, and
+# glslangValidator, which checks the committed built-in kernels against their
+# sources.
 set -euo pipefail
 need=()
 command -v gcc >/dev/null || need+=(gcc libc6-dev)
@@ -14,6 +17,10 @@ command -v h5dump >/dev/null || need+=(hdf5-tools)
 command -v abidiff >/dev/null || need+=(abigail-tools)
 command -v spirv-val >/dev/null || need+=(spirv-tools)
 command -v spirv-cross >/dev/null || need+=(spirv-cross)
+ldconfig -p | grep -q 'libvulkan\.so\.1' || need+=(libvulkan1)
+[ -e /usr/share/vulkan/icd.d/lvp_icd.x86_64.json ] || need+=(mesa-vulkan-drivers)
+[ -e /usr/share/vulkan/explicit_layer.d/VkLayer_khronos_validation.json ] || need+=(vulkan-validationlayers)
+command -v glslangValidator >/dev/null || need+=(glslang-tools)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then
   echo "deps: missing ${need[*]}; install them with: sudo apt-get install -y ${need[*]}" >&2

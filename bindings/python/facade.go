@@ -215,6 +215,26 @@ func Info(rt int64) (string, error) {
 	return string(b), nil
 }
 
+// ValidationMessages returns, as JSON {substrate: [message, ...]}, what the
+// Vulkan validation layer reported to the runtime's vulkan substrates since
+// the last call (it is on when $SOKR_VULKAN_VALIDATION=1), and clears it.
+func ValidationMessages(rt int64) (string, error) {
+	r, err := runtimeFor(rt)
+	if err != nil {
+		return "", fail(err)
+	}
+	out := map[string][]string{}
+	for _, s := range r.Substrates() {
+		if v, ok := s.(interface{ ValidationMessages() []string }); ok {
+			if msgs := v.ValidationMessages(); len(msgs) > 0 {
+				out[s.Name()] = msgs
+			}
+		}
+	}
+	b, _ := json.Marshal(out)
+	return string(b), nil
+}
+
 // Parse reads a program of format (detected when empty) from the bytes at
 // addr (n of them: the caller keeps them alive for the call), and returns
 // the program's handle.

@@ -19,10 +19,12 @@ import (
 	"github.com/sokr-rs/sokr/pkg/substrate/cpu"
 	"github.com/sokr-rs/sokr/pkg/substrate/snn"
 	"github.com/sokr-rs/sokr/pkg/substrate/statevec"
+	"github.com/sokr-rs/sokr/pkg/substrate/vulkan"
 )
 
 // Register adds the built-in IRs and substrates to reg, and the C plugins
-// listed in $SOKR_PLUGIN_PATH (see cplugin.RegisterEnv). A substrate or
+// listed in $SOKR_PLUGIN_PATH (see cplugin.RegisterEnv), and a vulkan
+// substrate for each Vulkan device. A substrate or
 // plugin that fails to start is recorded in reg.Failures() and does not
 // stop the others; an IR that cannot register is an error.
 func Register(reg *sokr.Registry) error {
@@ -35,6 +37,9 @@ func Register(reg *sokr.Registry) error {
 	_ = reg.StartSubstrate(cpu.Name, func() (sokr.Substrate, error) { return cpu.New(), nil })
 	_ = reg.StartSubstrate(statevec.Name, func() (sokr.Substrate, error) { return statevec.New(statevec.Config{}), nil })
 	_ = reg.StartSubstrate(snn.Name, func() (sokr.Substrate, error) { return snn.New(), nil })
+	// One substrate per Vulkan device; without Vulkan the reason is recorded
+	// under "vulkan" in the failures.
+	_, _ = vulkan.Register(reg, vulkan.Config{})
 	_, _ = cplugin.RegisterEnv(reg)
 	return nil
 }

@@ -65,6 +65,10 @@ def info(rt: int) -> dict[str, Any]:
     return loads(call(_f.Info, rt))  # type: ignore[no-any-return]
 
 
+def validation_messages(rt: int) -> dict[str, list[str]]:
+    return loads(call(_f.ValidationMessages, rt))  # type: ignore[no-any-return]
+
+
 def new_runtime(substrates: str, policy: str) -> int:
     return int(call(_f.NewRuntime, substrates, policy))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import concurrent.futures
 import html
 import json
@@ -189,6 +190,13 @@ class Runtime:
         self._check_open()
         return _native.info(self._handle)
 
+    def validation_messages(self) -> dict[str, list[str]]:
+        """What the Vulkan validation layer reported since the last call, by substrate, and
+        clear it. The layer is on when ``SOKR_VULKAN_VALIDATION=1`` was set before the runtime
+        started (and Debian's ``vulkan-validationlayers`` or the Vulkan SDK is installed)."""
+        self._check_open()
+        return _native.validation_messages(self._handle)
+
     def substrates(self) -> list[Substrate]:
         """The substrates, sorted by name."""
         return [Substrate(s["name"], s["kind"], dict(s["properties"])) for s in self.info()["substrates"]]
@@ -322,7 +330,7 @@ class Runtime:
         if fn is not None and substrate is None:
             substrate = _choose(fn, p, self.capability(p))
         try:
-            opts = json.dumps(options) if options else ""
+            opts = json.dumps({k: _option(v) for k, v in options.items()}) if options else ""
         except TypeError as e:
             raise TypeError(f"dispatch options must be JSON-serialisable: {e}") from None
         return substrate or "", go_policy, opts
@@ -330,6 +338,15 @@ class Runtime:
     def _check_open(self) -> None:
         if self._closed:
             raise errors.ClosedError("sokr: runtime closed")
+
+
+def _option(v: Any) -> Any:
+    """Bytes-like and numpy values travel as "base64:..." (e.g. Vulkan push constants)."""
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return "base64:" + base64.b64encode(bytes(v)).decode()
+    if isinstance(v, (np.ndarray, np.generic)):
+        return "base64:" + base64.b64encode(np.ascontiguousarray(v).tobytes()).decode()
+    return v
 
 
 def _arrays(p: Program, inputs: Sequence[Any]) -> list[np.ndarray[Any, Any]]:

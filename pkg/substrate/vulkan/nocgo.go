@@ -15,3 +15,6 @@ func Open(Config) ([]*Substrate, error) {
 
 // ValidationMessages is empty without cgo.
 func (s *Substrate) ValidationMessages() []string { return nil }
+
+// Close does nothing without cgo.
+func (s *Substrate) Close() error { return nil }
