@@ -84,8 +84,10 @@ func (s *Substrate) finish(p *pending) {
 			p.job.Fail(&sokr.FaultError{Substrate: s.name, Panic: r, Stack: string(debug.Stack())})
 		}
 	}()
+	spin := s.spin
 	for {
-		r, err := p.fr.wait(uint64(100 * time.Millisecond))
+		r, err := p.fr.wait(spin, uint64(100*time.Millisecond))
+		spin = 0
 		if err != nil {
 			// VK_ERROR_DEVICE_LOST and the like: the device is unusable.
 			s.mu.Lock()

@@ -329,10 +329,10 @@ const (
 	waitTimeout = 2 // VK_TIMEOUT
 )
 
-// wait waits up to timeoutNs for the frame's fence: waitDone, waitTimeout,
-// or an error naming the VkResult.
-func (f *frame) wait(timeoutNs uint64) (int, error) {
-	r := int(C.svk_frame_wait(f.c, C.uint64_t(timeoutNs)))
+// wait polls the frame's fence for up to spinNs, then waits up to
+// timeoutNs: waitDone, waitTimeout, or an error naming the VkResult.
+func (f *frame) wait(spinNs, timeoutNs uint64) (int, error) {
+	r := int(C.svk_frame_wait(f.c, C.uint64_t(spinNs), C.uint64_t(timeoutNs)))
 	switch r {
 	case waitDone, waitTimeout:
 		return r, nil

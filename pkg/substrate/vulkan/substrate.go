@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/sokr-rs/sokr/pkg/ir/native"
 	"github.com/sokr-rs/sokr/pkg/ir/spirv"
@@ -35,6 +36,11 @@ type Substrate struct {
 	pool   map[poolKey][]*buffer
 	queue  *completer
 	plans  sync.Map // *native.Program -> *plan
+	// spin is how long the completer polls a fence before it blocks: 100 µs
+	// on GPUs, where it saves the driver's sleep and wake-up on short
+	// dispatches; none on CPU drivers (lavapipe), whose work runs on the
+	// cores a spin would take.
+	spin uint64
 }
 
 var (
@@ -63,6 +69,9 @@ func Open(cfg Config) ([]*Substrate, error) {
 	for i := range n {
 		subs[i] = &Substrate{name: Name + ":" + strconv.Itoa(i), index: i, info: in.info(i), in: in, cfg: cfg,
 			pipes: map[string]*pipeline{}, pool: map[poolKey][]*buffer{}}
+		if subs[i].info.Type != "cpu" {
+			subs[i].spin = uint64(100 * time.Microsecond)
+		}
 	}
 	return subs, nil
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 // Frame descriptor pools hold this many sets and buffers; a pipeline that
 // needs more is refused when it is created.
@@ -77,6 +78,7 @@
   X(vkDestroyFence)                                                                                               \
   X(vkResetFences)                                                                                                \
   X(vkWaitForFences)                                                                                              \
+  X(vkGetFenceStatus)                                                                                             \
   X(vkQueueSubmit)
 
 #define DECLARE(name) PFN_##name name;
@@ -831,7 +833,22 @@ fail:
   return -1;
 }
 
-int svk_frame_wait(svk_frame *f, uint64_t timeout_ns) {
+static uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int svk_frame_wait(svk_frame *f, uint64_t spin_ns, uint64_t timeout_ns) {
+  // Polling the fence answers a short dispatch sooner than a blocking wait,
+  // which goes through the kernel driver's sleep and wake-up.
+  if (spin_ns) {
+    uint64_t end = now_ns() + spin_ns;
+    do {
+      VkResult r = f->d->vkGetFenceStatus(f->d->dev, f->fence);
+      if (r != VK_NOT_READY) return r;
+    } while (now_ns() < end);
+  }
   return f->d->vkWaitForFences(f->d->dev, 1, &f->fence, VK_TRUE, timeout_ns);
 }
 

@@ -96,8 +96,9 @@ int svk_cmd_dispatch(svk_frame *f, svk_pipeline *p, svk_buffer *const *bufs, con
                      const uint64_t *ranges, const void *push, uint32_t push_bytes, uint32_t gx, uint32_t gy,
                      uint32_t gz, char *err);
 int svk_frame_submit(svk_frame *f, char *err);
-// Waits up to timeout_ns: VK_SUCCESS, VK_TIMEOUT or an error.
-int svk_frame_wait(svk_frame *f, uint64_t timeout_ns);
+// Polls the fence for up to spin_ns, then waits up to timeout_ns:
+// VK_SUCCESS, VK_TIMEOUT or an error.
+int svk_frame_wait(svk_frame *f, uint64_t spin_ns, uint64_t timeout_ns);
 // The GPU time between the two timestamps in ns; 0 when unavailable.
 uint64_t svk_frame_elapsed(svk_frame *f);
 void svk_frame_put(svk_frame *f);

@@ -153,7 +153,7 @@ func TestValidationIsOn(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, fr.dispatch(p, []binding{{buf: b}, {buf: b}}, []byte{0, 0, 0}, [3]uint32{1, 1, 1}))
 	require.NoError(t, fr.submit())
-	_, err = fr.wait(uint64(10 * time.Second))
+	_, err = fr.wait(0, uint64(10*time.Second))
 	require.NoError(t, err)
 	fr.release()
 	msgs := s.ValidationMessages()
@@ -478,4 +478,19 @@ func TestKernelsUpToDate(t *testing.T) {
 	assert.Equal(t, int64(80), ks[kStrided].PushConstantBytes)
 	assert.Equal(t, int64(92), ks[kReduce].PushConstantBytes)
 	assert.Equal(t, int64(36), ks[kMatmul].PushConstantBytes)
+}
+
+// TestSpinThenBlock: the completer polls the fence first (as on GPUs), then
+// blocks; both paths give the answer.
+func TestSpinThenBlock(t *testing.T) {
+	s := gpu(t)
+	old := s.spin
+	defer func() { s.spin = old }()
+	p := parse(t, "param x: f32[300000]\ny: f32[300000] = exp x\nz: f32[] = reduce_sum y, axes=[0]\nreturn z")
+	for _, spin := range []time.Duration{time.Microsecond, 500 * time.Millisecond} {
+		s.spin = uint64(spin)
+		res, err := run(t, s, p, []sokr.Tensor{sokr.FromSlice(make([]float32, 300000))})
+		require.NoError(t, err)
+		assert.InDelta(t, 300000, sokr.View[float32](res.Outputs[0].Tensor)[0], 1)
+	}
 }
