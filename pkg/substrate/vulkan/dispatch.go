@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"runtime/debug"
+	"strings"
 	"strconv"
 	"sync"
 	"time"
@@ -90,10 +91,8 @@ func (s *Substrate) finish(p *pending) {
 		spin = 0
 		if err != nil {
 			// VK_ERROR_DEVICE_LOST and the like: the device is unusable.
-			s.mu.Lock()
-			s.devErr = err
-			s.mu.Unlock()
-			p.job.Fail(&sokr.FaultError{Substrate: s.name, Msg: "the device failed while running", Err: err})
+			s.lose(err)
+			p.job.Fail(s.fault("the device failed while running", err))
 			return // the frame and buffers stay with the lost device
 		}
 		if r == waitDone {
@@ -114,6 +113,16 @@ func (s *Substrate) finish(p *pending) {
 		}
 	}
 	p.job.Complete(res, err)
+}
+
+// lose marks the device unusable: Capability refuses from now on, saying
+// why, and dispatches fail.
+func (s *Substrate) lose(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.devErr == nil {
+		s.devErr = err
+	}
 }
 
 // Dispatch records the program's work in one command buffer and submits
@@ -147,7 +156,7 @@ func (s *Substrate) fault(msg string, err error) error {
 	if errors.Is(err, sokr.ErrClosed) {
 		return err
 	}
-	return &sokr.FaultError{Substrate: s.name, Msg: msg, Err: err}
+	return &sokr.FaultError{Substrate: s.name, Msg: msg + ": " + err.Error(), Err: err}
 }
 
 // plan is what record needs to fill a frame: uploads, dispatches and
@@ -236,6 +245,10 @@ func (s *Substrate) record(d *device, j *sokr.Job) (*pending, error) {
 	}
 	fr.barrier()
 	if err := fr.submit(); err != nil {
+		if strings.Contains(err.Error(), "VK_ERROR_DEVICE_LOST") {
+			s.lose(err)
+			return nil, s.fault("the device was lost", err) // its frame and buffers go with it
+		}
 		fr.release()
 		return fail(err)
 	}

@@ -134,7 +134,7 @@ func (s *Substrate) Capability(_ context.Context, p sokr.Program) sokr.Offer {
 	case closed:
 		return sokr.No(s, "the substrate is closed")
 	case devErr != nil:
-		return sokr.No(s, "the device could not be opened: "+devErr.Error())
+		return sokr.No(s, "the device is unusable: "+devErr.Error())
 	}
 	switch p := p.(type) {
 	case *spirv.Program:

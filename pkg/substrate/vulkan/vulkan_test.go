@@ -494,3 +494,53 @@ func TestSpinThenBlock(t *testing.T) {
 		assert.InDelta(t, 300000, sokr.View[float32](res.Outputs[0].Tensor)[0], 1)
 	}
 }
+
+// TestDeviceLost runs through a stand-in loader (testdata/lostloader.c) that
+// forwards to the real one until told the device is gone: dispatches then
+// fail with a fault naming VK_ERROR_DEVICE_LOST, Capability refuses saying
+// why, nothing hangs, and Close still works.
+func TestDeviceLost(t *testing.T) {
+	gpu(t) // skips or fails like the others when there is no Vulkan
+	shim := filepath.Join(t.TempDir(), "liblost.so")
+	out, err := exec.Command("cc", "-shared", "-fPIC", "-O1", "-Iinternal/include", "testdata/lostloader.c", "-o", shim, "-ldl").CombinedOutput()
+	require.NoError(t, err, string(out))
+	subs, err := Open(Config{Loader: shim, CacheDir: "-"})
+	require.NoError(t, err)
+	s := subs[0]
+	for _, o := range subs[1:] {
+		require.NoError(t, o.Close())
+	}
+	p := parse(t, "param x: f32[1000]\ny: f32[1000] = exp x\nreturn y")
+	in := []sokr.Tensor{sokr.FromSlice(make([]float32, 1000))}
+	res, err := run(t, s, p, in)
+	require.NoError(t, err)
+	assert.Equal(t, float32(1), sokr.View[float32](res.Outputs[0].Tensor)[999])
+
+	// Work in flight when the device goes: every future still completes.
+	heavy := parse(t, "param x: f32[1000000]\ny: f32[1000000] = exp x\nz: f32[] = reduce_sum y, axes=[0]\nreturn z")
+	rt := sokr.New()
+	require.NoError(t, rt.RegisterSubstrate(s))
+	var futs []*sokr.Future
+	for range 8 {
+		futs = append(futs, rt.Dispatch(context.Background(), heavy, []sokr.Tensor{sokr.FromSlice(make([]float32, 1000000))}))
+	}
+	t.Setenv("SOKR_TEST_DEVICE_LOST", "1")
+	for _, f := range futs {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		_, err := f.Wait(ctx)
+		cancel()
+		if err != nil {
+			require.ErrorIs(t, err, sokr.ErrSubstrateFault)
+		}
+	}
+	rt.UnregisterSubstrate(s.Name())
+	_, err = run(t, s, p, in)
+	require.ErrorIs(t, err, sokr.ErrSubstrateFault)
+	assert.Contains(t, err.Error(), "VK_ERROR_DEVICE_LOST")
+	off := s.Capability(context.Background(), p)
+	assert.False(t, off.OK)
+	assert.Contains(t, off.Reason, "the device is unusable")
+	_, err = run(t, s, p, in)
+	require.Error(t, err, "a lost device stays lost")
+	require.NoError(t, s.Close())
+}
