@@ -6,8 +6,8 @@ import (
 	"context"
 	"errors"
 	"runtime/debug"
-	"strings"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
