@@ -172,6 +172,9 @@ func (in *instance) openDevice(i int, cache []byte) (*device, error) {
 	return &device{c: c, in: in}, nil
 }
 
+// idle waits for all submitted work, even work whose fence wait failed.
+func (d *device) idle() { C.svk_device_idle(d.c) }
+
 func (d *device) close() {
 	C.svk_device_close(d.c)
 	d.in.release()

@@ -244,6 +244,7 @@ func (s *Substrate) Close() error {
 		q.stop()
 	}
 	if d != nil {
+		d.idle() // frames of a failed wait may still be running
 		s.saveCache(d)
 		for _, p := range s.pipes {
 			d.freePipeline(p)

@@ -553,6 +553,8 @@ void svk_device_close(svk_device *d) {
   free(d);
 }
 
+void svk_device_idle(svk_device *d) { d->vkDeviceWaitIdle(d->dev); }
+
 size_t svk_device_cache(svk_device *d, void *buf, size_t len) {
   size_t n = 0;
   if (d->vkGetPipelineCacheData(d->dev, d->cache, &n, NULL) != VK_SUCCESS) return 0;

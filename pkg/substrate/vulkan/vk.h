@@ -66,6 +66,8 @@ void svk_clear_messages(svk_instance *in);
 // Device: one logical device with one compute queue.
 svk_device *svk_device_open(svk_instance *in, uint32_t index, const void *cache, size_t cache_len, char *err);
 void svk_device_close(svk_device *d);
+// Waits until the device has finished all submitted work (or is lost).
+void svk_device_idle(svk_device *d);
 // Copies the pipeline cache into buf (when len is large enough) and returns
 // its size.
 size_t svk_device_cache(svk_device *d, void *buf, size_t len);
