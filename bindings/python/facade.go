@@ -801,7 +801,8 @@ func Outcomes(ticketList string) string {
 // dispatch succeeded with exactly those outputs (count, dtype, shape, no
 // domain values), Finish copies them, releases the ticket and returns
 // "ok\tSUBSTRATE\tQUEUED\tSTARTED\tFINISHED" (times in Unix seconds).
-// Otherwise it returns "" and changes nothing: the caller falls back to
+// Otherwise (also when the result has Meta, which only the slow path
+// carries) it returns "" and changes nothing: the caller falls back to
 // Outcome and CopyOutput.
 //
 // With outs empty, small results (up to inlineLimit bytes in all) come back
@@ -814,8 +815,8 @@ func Finish(ticket int64, outs string) string {
 		return ""
 	}
 	res, err, done := d.fut.Poll()
-	if !done || err != nil || !d.fut.IsSettled() {
-		return ""
+	if !done || err != nil || !d.fut.IsSettled() || len(res.Meta) > 0 {
+		return "" // the slow path carries Meta
 	}
 	if outs == "" {
 		return finishInline(ticket, d, res)
@@ -883,7 +884,7 @@ func FinishMany(first, count int64, outs string, times uintptr) string {
 			continue
 		}
 		res, err, done := d.fut.Poll()
-		if !done || err != nil || !d.fut.IsSettled() || len(res.Outputs) != len(bufs) {
+		if !done || err != nil || !d.fut.IsSettled() || len(res.Outputs) != len(bufs) || len(res.Meta) > 0 {
 			continue
 		}
 		fits := true

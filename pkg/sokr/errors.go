@@ -43,20 +43,21 @@ var (
 
 // Position locates a fault in a program's source. Fields that do not apply
 // to a format are zero: text IRs set Line and Col (1-based), graph IRs set
-// Node, binary IRs set Offset (in the unit the format counts in, e.g. 32-bit
-// words for SPIR-V).
+// Node, binary IRs set Offset and the Unit it counts in ("word" for
+// SPIR-V's 32-bit words; empty means bytes).
 type Position struct {
 	Line   int
 	Col    int
 	Node   string
 	Offset int64
+	Unit   string
 }
 
 // IsZero reports whether p carries no location.
 func (p Position) IsZero() bool { return p == Position{} }
 
-// String renders the position as "line:col", "node NAME", "offset N" or a
-// combination.
+// String renders the position as "line:col", "node NAME", "offset N",
+// "UNIT N" or a combination.
 func (p Position) String() string {
 	var parts []string
 	if p.Line > 0 {
@@ -65,7 +66,10 @@ func (p Position) String() string {
 	if p.Node != "" {
 		parts = append(parts, "node "+p.Node)
 	}
-	if p.Offset > 0 {
+	switch {
+	case p.Unit != "":
+		parts = append(parts, fmt.Sprintf("%s %d", p.Unit, p.Offset))
+	case p.Offset > 0:
 		parts = append(parts, fmt.Sprintf("offset %d", p.Offset))
 	}
 	return strings.Join(parts, ", ")

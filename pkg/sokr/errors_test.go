@@ -103,6 +103,8 @@ func TestProgramErrorPosition(t *testing.T) {
 		{sokr.Position{Node: "lif1"}, "node lif1"},
 		{sokr.Position{Offset: 42}, "offset 42"},
 		{sokr.Position{Line: 1, Col: 1, Node: "n", Offset: 5}, "1:1, node n, offset 5"},
+		{sokr.Position{Offset: 0, Unit: "word"}, "word 0"},
+		{sokr.Position{Offset: 22, Unit: "word"}, "word 22"},
 		{sokr.Position{}, ""},
 	} {
 		assert.Equal(t, tc.want, tc.pos.String())

@@ -128,7 +128,7 @@ class Program:
                 + ", ".join(map(str, self.outputs or []))
                 + ")"
             )
-        return f"<sokr.Program {self.format} {sig}>"
+        return f"<sokr.Program {self.format} {sig}>" if sig else f"<sokr.Program {self.format}>"
 
     def _repr_html_(self) -> str:
         return f"<pre>{html.escape(self.text or repr(self))}</pre>"

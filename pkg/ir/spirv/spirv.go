@@ -196,8 +196,8 @@ func (IR) Detect(src []byte) bool {
 }
 
 func fail(word int, format string, args ...any) error {
-	return &sokr.ProgramError{Format: Format, Pos: sokr.Position{Offset: int64(word)},
-		Msg: fmt.Sprintf("at word %d: ", word) + fmt.Sprintf(format, args...)}
+	return &sokr.ProgramError{Format: Format, Pos: sokr.Position{Offset: int64(word), Unit: "word"},
+		Msg: fmt.Sprintf(format, args...)}
 }
 
 // Parse reads a SPIR-V module from its bytes (either byte order) and

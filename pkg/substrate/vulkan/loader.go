@@ -102,6 +102,7 @@ type info struct {
 	SubgroupOps           uint32
 	SubgroupComputeStage  bool
 	SubgroupSize          uint32
+	Robust                bool
 	features              map[string]bool
 	InstanceAPI           uint32
 	MinStorageOffsetAlign uint64
@@ -124,7 +125,7 @@ func (in *instance) info(i int) info {
 		TimestampPeriod: float32(c.timestamp_period), TimestampBits: uint32(c.timestamp_bits),
 		DeviceLocalBytes: uint64(c.device_local_bytes), SubgroupOps: uint32(c.subgroup_ops),
 		SubgroupComputeStage: c.subgroup_stages&0x20 != 0, SubgroupSize: uint32(c.subgroup_size),
-		InstanceAPI: in.apiVersion(), MinStorageOffsetAlign: uint64(c.min_storage_align),
+		InstanceAPI: in.apiVersion(), MinStorageOffsetAlign: uint64(c.min_storage_align), Robust: c.robust != 0,
 	}
 	for k := range 3 {
 		d.MaxGroupCount[k] = uint32(c.max_wg_count[k])

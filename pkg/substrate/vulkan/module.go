@@ -168,7 +168,7 @@ func (s *Substrate) moduleWork(d *device, m *spirv.Program, inputs []sokr.Tensor
 		return nil, err
 	}
 	if len(inputs) != len(m.Bindings) {
-		return nil, inputErr("the module has %d buffer bindings (%s); got %d inputs, one per binding in (set, binding) order",
+		return nil, inputErr("the module has %d buffer bindings (%s) and takes one array per binding, in (set, binding) order; %d were given",
 			len(m.Bindings), bindingList(m), len(inputs))
 	}
 	push, err := pushConstants(opts.Param("push_constants", nil), m.PushConstantBytes)

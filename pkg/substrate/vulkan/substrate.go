@@ -104,6 +104,7 @@ func (s *Substrate) Describe() sokr.Properties {
 		"timestamps":                strconv.FormatBool(i.TimestampBits > 0),
 		"float64":                   strconv.FormatBool(i.features["Float64"]),
 		"validation":                strconv.FormatBool(s.cfg.Validation),
+		"robust_buffer_access":      strconv.FormatBool(i.Robust),
 	}
 	if i.SubgroupSize > 0 {
 		p["subgroup_size"] = strconv.FormatUint(uint64(i.SubgroupSize), 10)

@@ -409,6 +409,7 @@ void svk_info_get(svk_instance *in, uint32_t i, svk_info *o) {
   VkPhysicalDeviceVulkan11Features f11;
   VkPhysicalDeviceVulkan12Features f12;
   features(in, pd, p.apiVersion, &f2, &f11, &f12);
+  o->robust = f2.features.robustBufferAccess;
   o->f64 = f2.features.shaderFloat64;
   o->i64 = f2.features.shaderInt64;
   o->i16 = f2.features.shaderInt16;
@@ -479,13 +480,14 @@ svk_device *svk_device_open(svk_instance *in, uint32_t index, const void *cache,
   d->family = (uint32_t)fam;
   d->timestamp_bits = q[fam].timestampValidBits;
 
-  // Turn on every feature the device has, except robust buffer access
-  // (bounds checks on every access cost speed; SOKR checks sizes itself).
+  // Turn on every feature the device has, robust buffer access included: a
+  // shader that indexes past the buffer it was given (say n in its push
+  // constants is larger than the array) then reads zeros and its writes are
+  // dropped, instead of corrupting another dispatch's memory.
   VkPhysicalDeviceFeatures2 f2;
   VkPhysicalDeviceVulkan11Features f11;
   VkPhysicalDeviceVulkan12Features f12;
   int v12 = features(in, d->phys, p.apiVersion, &f2, &f11, &f12);
-  f2.features.robustBufferAccess = VK_FALSE;
   float prio = 1.0f;
   VkDeviceQueueCreateInfo qci = {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
                                  .queueFamilyIndex = d->family,

@@ -44,6 +44,7 @@ typedef struct svk_info {
   uint32_t timestamp_bits;
   uint64_t device_local_bytes;
   // Features (0 or 1).
+  uint32_t robust;
   uint32_t f64, i64, i16, i8, f16, sb16, ub16, pc16, sb8, ub8, pc8;
   uint32_t int64_atomics, var_ptrs, var_ptrs_sb, vmm;
   uint32_t subgroup_ops, subgroup_stages, subgroup_size;

@@ -546,3 +546,23 @@ func TestDeviceLost(t *testing.T) {
 	require.Error(t, err, "a lost device stays lost")
 	require.NoError(t, s.Close())
 }
+
+// TestShaderPastItsBuffer: a shader told (by its push constants) to touch
+// more elements than its buffer holds cannot reach other memory: with
+// robust buffer access the extra writes are dropped.
+func TestShaderPastItsBuffer(t *testing.T) {
+	s := gpu(t)
+	if !s.info.Robust { // lavapipe and NVIDIA have it
+		if inCI() {
+			t.Fatal("lavapipe should have robust buffer access")
+		}
+		t.Skip("the device has no robust buffer access")
+	}
+	m := module(t, "saxpy.spv")
+	x := sokr.FromSlice([]float32{1, 2, 3, 4, 5, 6, 7, 8})
+	y := sokr.FromSlice([]float32{1, 1, 1, 1, 1, 1, 1})
+	res, err := run(t, s, m, []sokr.Tensor{x, y}, sokr.Param("push_constants", []float32{2, math.Float32frombits(1 << 20)}),
+		sokr.Param("groups", 4096))
+	require.NoError(t, err)
+	assert.Equal(t, []float32{3, 5, 7, 9, 11, 13, 15}, sokr.View[float32](res.Outputs[0].Tensor))
+}
