@@ -31,8 +31,8 @@ test-go: ## run the Go tests with the race detector
 check: check-go check-abi check-py ## every static check: Go, the C ABI and Python
 
 check-py: dev ## ruff and mypy over the Python package
-	$(VENV)/bin/ruff check python setup.py bench examples
-	$(VENV)/bin/ruff format --check python setup.py bench examples
+	$(VENV)/bin/ruff check python setup.py bench examples notebooks/gen
+	$(VENV)/bin/ruff format --check python setup.py bench examples notebooks/gen
 	$(VENV)/bin/mypy
 
 check-go: ## gofmt, go vet, staticcheck, and go mod tidy with a diff check

@@ -148,3 +148,13 @@ def test_malformed_and_truncated_modules() -> None:
     bad[20:24] = (0xFFFF0011).to_bytes(4, "little")  # first instruction: word count 65535
     with pytest.raises(sokr.InvalidProgramError, match="at word 5"):
         sokr.program(bytes(bad))
+
+
+def test_meta_survives_every_path(gpu: str) -> None:
+    # A native program has a signature, so its small results may take the fast path; the
+    # result's meta (device, GPU time) must come back whichever path is taken.
+    p = sokr.program("sokr.native/1\nparam x: f32[4]\ny: f32[4] = exp x\nreturn y\n")
+    for _ in range(30):
+        res = sokr.dispatch(p, np.zeros(4, np.float32), substrate=gpu).result(10)
+        assert res.meta.get("device") and "gpu_time_ns" in res.meta
+        np.testing.assert_array_equal(res["y"], np.ones(4, np.float32))
