@@ -82,3 +82,14 @@ func run(t *testing.T, s sokr.Substrate, p sokr.Program, inputs []sokr.Tensor, o
 	t.Cleanup(func() { rt.UnregisterSubstrate(s.Name()) })
 	return rt.Run(context.Background(), p, inputs, opts...)
 }
+
+// openFirst opens Vulkan with cfg and keeps device 0, closing the others.
+func openFirst(t *testing.T, cfg Config) *Substrate {
+	t.Helper()
+	subs, err := Open(cfg)
+	require.NoError(t, err)
+	for _, o := range subs[1:] {
+		require.NoError(t, o.Close())
+	}
+	return subs[0]
+}

@@ -417,12 +417,7 @@ func TestCloseInFlight(t *testing.T) {
 	}
 	gpu(t) // skips or fails like the others when there is no Vulkan
 	dir := t.TempDir()
-	subs, err := Open(Config{Validation: true, CacheDir: dir})
-	require.NoError(t, err)
-	s := subs[0]
-	for _, o := range subs[1:] {
-		require.NoError(t, o.Close())
-	}
+	s := openFirst(t, Config{Validation: true, CacheDir: dir})
 	p := parse(t, "param x: f32[100000]\ny: f32[100000] = exp x\nz: f32[] = reduce_sum y, axes=[0]\nreturn z")
 	rt := sokr.New()
 	require.NoError(t, rt.RegisterSubstrate(s))
@@ -441,7 +436,7 @@ func TestCloseInFlight(t *testing.T) {
 		}
 		assert.InDelta(t, 100000, sokr.View[float32](res.Outputs[0].Tensor)[0], 1)
 	}
-	_, err = rt.Run(context.Background(), p, []sokr.Tensor{sokr.FromSlice(make([]float32, 100000))}, sokr.On(s.Name()))
+	_, err := rt.Run(context.Background(), p, []sokr.Tensor{sokr.FromSlice(make([]float32, 100000))}, sokr.On(s.Name()))
 	require.Error(t, err)
 	off := s.Capability(context.Background(), p)
 	assert.False(t, off.OK)
@@ -504,12 +499,7 @@ func TestDeviceLost(t *testing.T) {
 	shim := filepath.Join(t.TempDir(), "liblost.so")
 	out, err := exec.Command("cc", "-shared", "-fPIC", "-O1", "-Iinternal/include", "testdata/lostloader.c", "-o", shim, "-ldl").CombinedOutput()
 	require.NoError(t, err, string(out))
-	subs, err := Open(Config{Loader: shim, CacheDir: "-"})
-	require.NoError(t, err)
-	s := subs[0]
-	for _, o := range subs[1:] {
-		require.NoError(t, o.Close())
-	}
+	s := openFirst(t, Config{Loader: shim, CacheDir: "-"})
 	p := parse(t, "param x: f32[1000]\ny: f32[1000] = exp x\nreturn y")
 	in := []sokr.Tensor{sokr.FromSlice(make([]float32, 1000))}
 	res, err := run(t, s, p, in)
