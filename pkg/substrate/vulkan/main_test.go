@@ -41,11 +41,8 @@ func inCI() bool {
 	return v
 }
 
-// gpu returns the device every test shares (device 0, validation on), and
-// fails the test if the validation layer reports anything during it.
-// Without Vulkan it skips, except in CI, where it fails.
-func gpu(t *testing.T) *Substrate {
-	t.Helper()
+// sharedGPU opens device 0 once, with validation on, for every test.
+func sharedGPU() (*Substrate, error) {
 	sharedOnce.Do(func() {
 		var subs []*Substrate
 		subs, sharedErr = Open(Config{Validation: true, CacheDir: "-"})
@@ -56,14 +53,23 @@ func gpu(t *testing.T) *Substrate {
 			}
 		}
 	})
-	if sharedErr != nil {
+	return shared, sharedErr
+}
+
+// gpu returns the device every test shares, and fails the test if the
+// validation layer reports anything during it. Without Vulkan it skips,
+// except in CI, where it fails.
+func gpu(t *testing.T) *Substrate {
+	t.Helper()
+	s, err := sharedGPU()
+	if err != nil {
 		if inCI() {
-			t.Fatalf("CI needs Vulkan (lavapipe and the validation layer): %v", sharedErr)
+			t.Fatalf("CI needs Vulkan (lavapipe and the validation layer): %v", err)
 		}
-		t.Skipf("no Vulkan here: %v", sharedErr)
+		t.Skipf("no Vulkan here: %v", err)
 	}
-	noValidationMessages(t, shared)
-	return shared
+	noValidationMessages(t, s)
+	return s
 }
 
 func noValidationMessages(t *testing.T, s *Substrate) {

@@ -184,11 +184,11 @@ func layout(p *native.Program, dev info) (*plan, error) {
 			push = append(push, pad8(strides)...)
 			pl.steps = append(pl.steps, kstep{k: kStrided, groups: linearGroups(ne), push: push})
 		case op == native.OpReduceSum || op == native.OpReduceMax || op == native.OpReduceMin || op == native.OpReduceMean:
-			st, err := reduceStep(n, a, dst, pl.offset[n.Args[0]], dev)
+			st, err := reduceSteps(n, a, dst, pl.offset[n.Args[0]], place, dev)
 			if err != nil {
 				return nil, refuse(n, "%v", err)
 			}
-			pl.steps = append(pl.steps, st)
+			pl.steps = append(pl.steps, st...)
 		case op == native.OpMatmul:
 			st, err := matmulStep(n, a, dst, pl.offset[n.Args[0]], pl.offset[n.Args[1]], dev)
 			if err != nil {
@@ -255,10 +255,23 @@ func stridedMap(n, a native.Node) (dims, strides []uint32, err error) {
 	return dims, strides, nil
 }
 
-func reduceStep(n, a native.Node, dst, src uint32, dev info) (kstep, error) {
+// Reductions longer than reduceSplit elements per output, with fewer than
+// reduceWide outputs, are split into chunks of at least reduceChunk
+// elements, one workgroup each, then the chunks are reduced: a full sum
+// over millions of elements runs on many workgroups, not one.
+const (
+	reduceSplit = 8192
+	reduceWide  = 256
+	reduceChunk = 4096
+	maxChunks   = 1024
+)
+
+// reduceSteps reduces a (a node's operand at src) into dst, in one
+// dispatch or two; place allocates the chunks' partial results.
+func reduceSteps(n, a native.Node, dst, src uint32, place func(int) uint32, dev info) ([]kstep, error) {
 	shape := a.Type.Shape
 	if len(shape) > maxKernelRank {
-		return kstep{}, fmt.Errorf("rank %d: vulkan's reduce kernel takes at most %d dimensions", len(shape), maxKernelRank)
+		return nil, fmt.Errorf("rank %d: vulkan's reduce kernel takes at most %d dimensions", len(shape), maxKernelRank)
 	}
 	st := contiguous(shape)
 	reduced := make([]bool, len(shape))
@@ -280,15 +293,45 @@ func reduceStep(n, a native.Node, dst, src uint32, dev info) (kstep, error) {
 			r *= uint32(shape[d])
 		}
 	}
-	gx := min(nout, 65535)
-	gy := (nout + gx - 1) / gx
-	if gy > dev.MaxGroupCount[1] {
-		return kstep{}, fmt.Errorf("%d outputs: more workgroups than the device allows", nout)
+	op := reduceCodes[n.Op]
+	step := func(op, nout, r, dst, src, nk, chunk, nchunk, denom uint32, dims, strides []uint32) (kstep, error) {
+		total := nout * nchunk
+		gx := min(total, 65535)
+		gy := (total + gx - 1) / gx
+		if gy > dev.MaxGroupCount[1] {
+			return kstep{}, fmt.Errorf("%d outputs: more workgroups than the device allows", nout)
+		}
+		push := words(op, nout, r, dst, src, nk, uint32(len(dims)), chunk, nchunk, denom)
+		push = append(push, pad8(dims)...)
+		push = append(push, pad8(strides)...)
+		return kstep{k: kReduce, push: push, groups: [3]uint32{gx, gy, 1}}, nil
 	}
-	push := words(reduceCodes[n.Op], nout, r, dst, src, nk, uint32(len(dims)))
-	push = append(push, pad8(dims)...)
-	push = append(push, pad8(strides)...)
-	return kstep{k: kReduce, push: push, groups: [3]uint32{gx, gy, 1}}, nil
+	if r <= reduceSplit || nout >= reduceWide {
+		s, err := step(op, nout, r, dst, src, nk, r, 1, r, dims, strides)
+		return []kstep{s}, err
+	}
+	nchunk := min((r+reduceChunk-1)/reduceChunk, maxChunks)
+	chunk := (r + nchunk - 1) / nchunk
+	chunk = (chunk + 255) &^ 255
+	nchunk = (r + chunk - 1) / chunk
+	first := op
+	if op == reduceCodes[native.OpReduceMean] {
+		first = reduceCodes[native.OpReduceSum]
+	}
+	tmp := place(int(nout * nchunk))
+	s1, err := step(first, nout, r, tmp, src, nk, chunk, nchunk, r, dims, strides)
+	if err != nil {
+		return nil, err
+	}
+	// The partials are [nout, nchunk], reduced along their contiguous axis.
+	var pd, ps []uint32
+	pk := uint32(0)
+	if nout > 1 {
+		pd, ps, pk = []uint32{nout}, []uint32{nchunk}, 1
+	}
+	pd, ps = append(pd, nchunk), append(ps, 1)
+	s2, err := step(op, nout, nchunk, dst, tmp, pk, nchunk, 1, r, pd, ps)
+	return []kstep{s1, s2}, err
 }
 
 func matmulStep(n, a native.Node, dst, aOff, bOff uint32, dev info) (kstep, error) {

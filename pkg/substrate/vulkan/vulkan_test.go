@@ -287,6 +287,14 @@ s: f32[] = reduce_sum x, axes=[0]
 k: f32[] = const 3
 w: f32[] = mul s, k
 return s, w`, [][]float32{randF32(rng, 300000, 0, 1)}},
+		// Long reductions split into chunks (two passes), with kept axes
+		// before and after the reduced ones.
+		{`param x: f32[3,20000,2]
+m: f32[3,2] = reduce_mean x, axes=[1]
+hi: f32[2] = reduce_max x, axes=[0,1]
+lo: f32[3] = reduce_min x, axes=[2,1]
+s: f32[20000] = reduce_sum x, axes=[0,2]
+return m, hi, lo, s`, [][]float32{randF32(rng, 120000, -1, 1)}},
 	}
 	c := cpu.New()
 	for i, pc := range progs {
@@ -471,7 +479,7 @@ func TestKernelsUpToDate(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(36), ks[kElementwise].PushConstantBytes)
 	assert.Equal(t, int64(80), ks[kStrided].PushConstantBytes)
-	assert.Equal(t, int64(92), ks[kReduce].PushConstantBytes)
+	assert.Equal(t, int64(104), ks[kReduce].PushConstantBytes)
 	assert.Equal(t, int64(36), ks[kMatmul].PushConstantBytes)
 }
 

@@ -1,12 +1,16 @@
 #version 450
-// Reduction: one workgroup per output element. The first nk of dims/strides
-// are the kept dimensions (they locate the output's first input element),
-// the rest the reduced ones (walked by the workgroup's invocations).
+// Reduction. The first nk of dims/strides are the kept dimensions (they
+// locate an output's first input element), the rest the reduced ones,
+// walked by a workgroup's invocations. Each output's r reduced elements are
+// split into nchunk chunks of chunk elements, one workgroup each, written
+// to dst[o * nchunk + c]; a second dispatch reduces the chunks when there
+// is more than one.
 layout(local_size_x = 256) in;
 layout(std430, set = 0, binding = 0) buffer Arena { float v[]; };
 layout(push_constant) uniform Push {
-  uint op;  // 0 sum, 1 max, 2 min, 3 mean
+  uint op;  // 0 sum, 1 max, 2 min, 3 sum then divide by denom
   uint nout, r, dst, src, nk, rank;
+  uint chunk, nchunk, denom;
   uint dims[8];
   uint strides[8];
 } p;
@@ -20,15 +24,17 @@ float combine(float a, float b) {
 }
 
 void main() {
-  uint o = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
-  if (o >= p.nout) return;  // uniform across the workgroup
+  uint wg = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
+  if (wg >= p.nout * p.nchunk) return;  // uniform across the workgroup
+  uint o = wg / p.nchunk, c = wg % p.nchunk;
   uint rest = o, base = p.src;
   for (int d = int(p.nk) - 1; d >= 0; d--) {
     base += (rest % p.dims[d]) * p.strides[d];
     rest /= p.dims[d];
   }
   float acc = p.op == 1u ? -1.0 / 0.0 : (p.op == 2u ? 1.0 / 0.0 : 0.0);
-  for (uint j = gl_LocalInvocationID.x; j < p.r; j += 256u) {
+  uint end = min(p.r, (c + 1u) * p.chunk);
+  for (uint j = c * p.chunk + gl_LocalInvocationID.x; j < end; j += 256u) {
     uint jr = j, off = 0u;
     for (int d = int(p.rank) - 1; d >= int(p.nk); d--) {
       off += (jr % p.dims[d]) * p.strides[d];
@@ -44,8 +50,8 @@ void main() {
     barrier();
   }
   if (gl_LocalInvocationID.x == 0u) {
-    float r = part[0];
-    if (p.op == 3u) r /= float(p.r);
-    v[p.dst + o] = r;
+    float res = part[0];
+    if (p.op == 3u) res /= float(p.denom);
+    v[p.dst + wg] = res;
   }
 }
