@@ -100,7 +100,8 @@ callbacks 1
 `},
 	} {
 		cmd := exec.Command(host, c.args...)
-		cmd.Env = append(os.Environ(), "SOKR_PLUGIN_PATH=")
+		// The offers listed must not depend on this machine's GPUs: no Vulkan.
+		cmd.Env = append(os.Environ(), "SOKR_PLUGIN_PATH=", "SOKR_VULKAN_LOADER=/nonexistent/libvulkan.so.1")
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()
