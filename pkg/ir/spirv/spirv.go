@@ -33,6 +33,7 @@ package spirv
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"slices"
@@ -74,6 +75,7 @@ type Program struct {
 
 	reqOnce sync.Once
 	req     sokr.Requirements
+	hash    func() [32]byte
 }
 
 // EntryPoint is an OpEntryPoint with its execution modes.
@@ -152,6 +154,23 @@ func (p *Program) Requirements() sokr.Requirements {
 		}}
 	})
 	return p.req
+}
+
+// Hash is the SHA-256 of the module's words (little-endian), computed once:
+// a key for caches of compiled pipelines.
+func (p *Program) Hash() [32]byte {
+	if p.hash == nil {
+		return hashWords(p.Words) // a Program made by hand rather than by Parse
+	}
+	return p.hash()
+}
+
+func hashWords(words []uint32) [32]byte {
+	b := make([]byte, 4*len(words))
+	for i, w := range words {
+		binary.LittleEndian.PutUint32(b[4*i:], w)
+	}
+	return sha256.Sum256(b)
 }
 
 // Binding returns the binding at set, binding.
@@ -407,6 +426,7 @@ func parseWords(words []uint32) (*Program, error) {
 		return nil, fail(4, "the reserved schema word is %d, not 0", words[4])
 	}
 	prog := &Program{Words: words, Major: major, Minor: minor}
+	prog.hash = sync.OnceValue(func() [32]byte { return hashWords(words) })
 	for i := 5; i < len(words); {
 		n := int(words[i] >> 16)
 		op := words[i] & 0xffff

@@ -1,6 +1,7 @@
 package spirv_test
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"os"
@@ -255,4 +256,21 @@ func FuzzParse(f *testing.F) {
 			_ = e.Invocations()
 		}
 	})
+}
+
+func TestHash(t *testing.T) {
+	src, err := os.ReadFile("testdata/saxpy.spv")
+	require.NoError(t, err)
+	a, err := spirv.Parse(src)
+	require.NoError(t, err)
+	b, err := spirv.Parse(src)
+	require.NoError(t, err)
+	assert.Equal(t, sha256.Sum256(src), a.Hash(), "the words in little-endian order are the file")
+	assert.Equal(t, a.Hash(), b.Hash())
+	other, err := os.ReadFile("testdata/matmul.spv")
+	require.NoError(t, err)
+	c, err := spirv.Parse(other)
+	require.NoError(t, err)
+	assert.NotEqual(t, a.Hash(), c.Hash())
+	assert.Equal(t, a.Hash(), (&spirv.Program{Words: a.Words}).Hash(), "hand-made programs hash too")
 }

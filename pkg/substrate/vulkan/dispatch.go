@@ -262,10 +262,11 @@ type poolKey struct {
 }
 
 // Buffers up to 64 MiB come in power-of-two sizes from 4 KiB, larger ones
-// in whole MiB; at most poolPerClass of each are kept.
+// in whole MiB; at most poolPerClass of each, and poolMaxBytes in all, are
+// kept for reuse.
 const (
 	poolPerClass = 4
-	poolMaxBytes = 1 << 30
+	poolMaxBytes = 4 << 30
 )
 
 func sizeClass(n int64) int64 {
@@ -285,6 +286,7 @@ func (s *Substrate) getBuffer(d *device, size int64, host bool) (*buffer, error)
 	if bs := s.pool[k]; len(bs) > 0 {
 		b := bs[len(bs)-1]
 		s.pool[k] = bs[:len(bs)-1]
+		s.pooled -= b.size
 		s.mu.Unlock()
 		return b, nil
 	}
@@ -297,10 +299,11 @@ func (s *Substrate) putBuffers(bs []*buffer) {
 	defer s.mu.Unlock()
 	for _, b := range bs {
 		k := poolKey{b.size, b.host}
-		if s.closed || len(s.pool[k]) >= poolPerClass || b.size > poolMaxBytes {
+		if s.closed || len(s.pool[k]) >= poolPerClass || s.pooled+b.size > poolMaxBytes {
 			s.dev.freeBuffer(b)
 			continue
 		}
 		s.pool[k] = append(s.pool[k], b)
+		s.pooled += b.size
 	}
 }

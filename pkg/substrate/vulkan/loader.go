@@ -264,12 +264,12 @@ func (d *device) freePipeline(p *pipeline) { C.svk_pipeline_destroy(d.c, p.c) }
 // descriptor sets and its two timestamps.
 type frame struct {
 	c *C.svk_frame
-	// args is C memory for the dispatch arguments (buffer pointers, offsets,
-	// ranges, push constants), reused within the frame.
+	// args and err are the frame's C scratch memory for the dispatch
+	// arguments (buffer pointers, offsets, ranges, push constants) and for
+	// error text: no allocation per call.
 	args unsafe.Pointer
+	err  *C.char
 }
-
-const frameArgBytes = 8 * (3*maxBindings + 64)
 
 // maxBindings is the most buffers one dispatch binds (vk.c's frame pools).
 const maxBindings = 256
@@ -280,8 +280,10 @@ func (d *device) frame() (*frame, error) {
 	if c == nil {
 		return nil, fmt.Errorf("%s", cerr(errbuf))
 	}
-	return &frame{c: c, args: C.malloc(frameArgBytes)}, nil
+	return &frame{c: c, args: C.svk_frame_args(c), err: C.svk_frame_err(c)}, nil
 }
+
+func (f *frame) fail() error { return fmt.Errorf("%s", C.GoString(f.err)) }
 
 func (f *frame) copy(src *buffer, srcOff int64, dst *buffer, dstOff, size int64) {
 	C.svk_cmd_copy(f.c, src.c, C.uint64_t(srcOff), dst.c, C.uint64_t(dstOff), C.uint64_t(size))
@@ -310,19 +312,17 @@ func (f *frame) dispatch(p *pipeline, binds []binding, push []byte, groups [3]ui
 		bufs[i], offs[i], lens[i] = b.buf.c, C.uint64_t(b.off), C.uint64_t(b.length)
 	}
 	copy(unsafe.Slice((*byte)(pushp), len(push)), push)
-	errbuf := make([]C.char, C.SVK_ERRLEN)
 	if C.svk_cmd_dispatch(f.c, p.c, (**C.svk_buffer)(f.args), (*C.uint64_t)(unsafe.Add(f.args, 8*maxBindings)),
 		(*C.uint64_t)(unsafe.Add(f.args, 16*maxBindings)), pushp, C.uint32_t(len(push)),
-		C.uint32_t(groups[0]), C.uint32_t(groups[1]), C.uint32_t(groups[2]), &errbuf[0]) != 0 {
-		return fmt.Errorf("%s", cerr(errbuf))
+		C.uint32_t(groups[0]), C.uint32_t(groups[1]), C.uint32_t(groups[2]), f.err) != 0 {
+		return f.fail()
 	}
 	return nil
 }
 
 func (f *frame) submit() error {
-	errbuf := make([]C.char, C.SVK_ERRLEN)
-	if C.svk_frame_submit(f.c, &errbuf[0]) != 0 {
-		return fmt.Errorf("%s", cerr(errbuf))
+	if C.svk_frame_submit(f.c, f.err) != 0 {
+		return f.fail()
 	}
 	return nil
 }
@@ -348,6 +348,5 @@ func (f *frame) elapsedNs() uint64 { return uint64(C.svk_frame_elapsed(f.c)) }
 
 func (f *frame) release() {
 	C.svk_frame_put(f.c)
-	C.free(f.args)
-	f.c = nil
+	f.c, f.args, f.err = nil, nil, nil
 }

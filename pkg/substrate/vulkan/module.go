@@ -223,7 +223,7 @@ func (s *Substrate) moduleWork(d *device, m *spirv.Program, inputs []sokr.Tensor
 	if err != nil {
 		return nil, err
 	}
-	pipe, err := s.pipelineFor(d, m.Words, e.Name, sets, nums, uniform, uint32(m.PushConstantBytes))
+	pipe, err := s.pipelineFor(d, m, e.Name, sets, nums, uniform)
 	if err != nil {
 		return nil, s.fault("cannot create the pipeline for "+e.Name, err)
 	}

@@ -87,18 +87,23 @@ type kstep struct {
 
 func words(v ...uint32) []uint32 { return v }
 
-// plan lays p out, or says why the built-in kernels cannot run it.
+// plan lays p out, or says why the built-in kernels cannot run it. The
+// answer is kept with the program (one per substrate), so it goes when the
+// program does.
 func (s *Substrate) plan(p *native.Program) (*plan, error) {
-	if pl, ok := s.plans.Load(p); ok {
-		return pl.(*plan), nil
+	type planned struct {
+		pl  *plan
+		err error
 	}
-	pl, err := layout(p, s.info)
-	if err != nil {
-		return nil, err
-	}
-	s.plans.Store(p, pl)
-	return pl, nil
+	v := p.Memo(planKey{s}, func() any {
+		pl, err := layout(p, s.info)
+		return planned{pl, err}
+	}).(planned)
+	return v.pl, v.err
 }
+
+// planKey files a substrate's plan in native.Program.Memo.
+type planKey struct{ s *Substrate }
 
 func layout(p *native.Program, dev info) (*plan, error) {
 	pl := &plan{offset: make([]uint32, len(p.Nodes)), outputs: p.Outputs}
@@ -401,7 +406,7 @@ func (s *Substrate) nativeWork(d *device, p *native.Program, inputs []sokr.Tenso
 	}
 	var pipes [numKernels]*pipeline
 	for k, m := range ks {
-		if pipes[k], err = s.pipelineFor(d, m.Words, "main", []uint32{0}, []uint32{0}, []uint32{0}, uint32(m.PushConstantBytes)); err != nil {
+		if pipes[k], err = s.pipelineFor(d, m, "main", []uint32{0}, []uint32{0}, []uint32{0}); err != nil {
 			return nil, s.fault("cannot create the "+kernelFiles[k]+" kernel", err)
 		}
 	}

@@ -4,7 +4,6 @@ package vulkan
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"os"
@@ -32,10 +31,10 @@ type Substrate struct {
 	devErr error
 	closed bool
 	active sync.WaitGroup // dispatches between device() and their queueing
-	pipes  map[string]*pipeline
+	pipes  map[pipeKey]*pipeline
+	pooled int64 // bytes of free buffers kept in pool
 	pool   map[poolKey][]*buffer
 	queue  *completer
-	plans  sync.Map // *native.Program -> *plan
 	// spin is how long the completer polls a fence before it blocks: 100 µs
 	// on GPUs, where it saves the driver's sleep and wake-up on short
 	// dispatches; none on CPU drivers (lavapipe), whose work runs on the
@@ -68,7 +67,7 @@ func Open(cfg Config) ([]*Substrate, error) {
 	subs := make([]*Substrate, n)
 	for i := range n {
 		subs[i] = &Substrate{name: Name + ":" + strconv.Itoa(i), index: i, info: in.info(i), in: in, cfg: cfg,
-			pipes: map[string]*pipeline{}, pool: map[poolKey][]*buffer{}}
+			pipes: map[pipeKey]*pipeline{}, pool: map[poolKey][]*buffer{}}
 		if subs[i].info.Type != "cpu" {
 			subs[i].spin = uint64(100 * time.Microsecond)
 		}
@@ -98,6 +97,7 @@ func (s *Substrate) Describe() sokr.Properties {
 		"max_storage_buffer_bytes":  strconv.FormatUint(uint64(i.MaxStorageRange), 10),
 		"max_allocation_bytes":      strconv.FormatUint(i.MaxAlloc, 10),
 		"max_workgroup_size":        fmt.Sprintf("%d,%d,%d", i.MaxGroupSize[0], i.MaxGroupSize[1], i.MaxGroupSize[2]),
+		"max_workgroup_count":       fmt.Sprintf("%d,%d,%d", i.MaxGroupCount[0], i.MaxGroupCount[1], i.MaxGroupCount[2]),
 		"max_workgroup_invocations": strconv.FormatUint(uint64(i.MaxInvocations), 10),
 		"max_shared_memory_bytes":   strconv.FormatUint(uint64(i.MaxShared), 10),
 		"max_push_constant_bytes":   strconv.FormatUint(uint64(i.MaxPush), 10),
@@ -209,23 +209,24 @@ func (s *Substrate) saveCache(d *device) {
 
 // pipelineFor returns the cached pipeline for a module's entry point,
 // creating it on first use.
-func (s *Substrate) pipelineFor(d *device, words []uint32, entry string, sets, binds, uniform []uint32, push uint32) (*pipeline, error) {
-	h := sha256.New()
-	for _, w := range words {
-		h.Write([]byte{byte(w), byte(w >> 8), byte(w >> 16), byte(w >> 24)})
-	}
-	key := string(h.Sum(nil)) + "\x00" + entry
+func (s *Substrate) pipelineFor(d *device, m *spirv.Program, entry string, sets, binds, uniform []uint32) (*pipeline, error) {
+	key := pipeKey{m.Hash(), entry}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if p, ok := s.pipes[key]; ok {
 		return p, nil
 	}
-	p, err := d.newPipeline(words, entry, sets, binds, uniform, push)
+	p, err := d.newPipeline(m.Words, entry, sets, binds, uniform, uint32(m.PushConstantBytes))
 	if err != nil {
 		return nil, err
 	}
 	s.pipes[key] = p
 	return p, nil
+}
+
+type pipeKey struct {
+	module [32]byte
+	entry  string
 }
 
 // Close waits for the dispatches in flight, saves the pipeline cache and

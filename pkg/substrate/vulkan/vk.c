@@ -14,6 +14,9 @@
 #define FRAME_SETS 32
 #define FRAME_STORAGE 256
 #define FRAME_UNIFORM 64
+// A frame adds descriptor pools as its dispatches need them, up to this many
+// (4096 dispatches of one set each in one command buffer).
+#define FRAME_POOLS 128
 #define MAX_SETS 8
 
 #define INSTANCE_FNS(X)                                                                                           \
@@ -119,7 +122,7 @@ struct svk_pipeline {
   VkPipelineLayout layout;
   uint32_t nsets;
   VkDescriptorSetLayout sets[MAX_SETS];
-  uint32_t nbind;
+  uint32_t nbind, nstorage, nuniform;
   uint32_t *bind_set, *bind_num, *bind_uniform;
   uint32_t push_bytes;
 };
@@ -130,7 +133,13 @@ struct svk_frame {
   VkCommandPool pool;
   VkCommandBuffer cmd;
   VkFence fence;
-  VkDescriptorPool dpool;
+  // Descriptor pools: pools[0..npools) exist, cur is being filled, with
+  // used_* of its capacity taken.
+  VkDescriptorPool pools[FRAME_POOLS];
+  uint32_t npools, cur, used_sets, used_storage, used_uniform;
+  // Scratch for the Go side: dispatch arguments and error text.
+  uint64_t args[SVK_FRAME_ARGS / 8];
+  char err[SVK_ERRLEN];
   VkQueryPool queries;
   int timed;
 };
@@ -633,6 +642,8 @@ svk_pipeline *svk_pipeline_create(svk_device *d, const uint32_t *code, size_t by
     goto fail;
   }
   p->nbind = nbind;
+  p->nstorage = nstorage;
+  p->nuniform = nuniform;
   p->push_bytes = push_bytes;
   p->bind_set = calloc(nbind + 1, sizeof(uint32_t));
   p->bind_num = calloc(nbind + 1, sizeof(uint32_t));
@@ -701,10 +712,29 @@ void svk_pipeline_destroy(svk_device *d, svk_pipeline *p) {
 static void frame_destroy(svk_frame *f) {
   svk_device *d = f->d;
   if (f->queries) d->vkDestroyQueryPool(d->dev, f->queries, NULL);
-  if (f->dpool) d->vkDestroyDescriptorPool(d->dev, f->dpool, NULL);
+  for (uint32_t i = 0; i < f->npools; i++) d->vkDestroyDescriptorPool(d->dev, f->pools[i], NULL);
   if (f->fence) d->vkDestroyFence(d->dev, f->fence, NULL);
   if (f->pool) d->vkDestroyCommandPool(d->dev, f->pool, NULL);
   free(f);
+}
+
+static int add_pool(svk_frame *f, char *err) {
+  svk_device *d = f->d;
+  if (f->npools == FRAME_POOLS) {
+    errorf(err, "more than %d dispatches in one command buffer", FRAME_POOLS * FRAME_SETS);
+    return -1;
+  }
+  VkDescriptorPoolSize sizes[2] = {{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, FRAME_STORAGE},
+                                   {VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, FRAME_UNIFORM}};
+  VkDescriptorPoolCreateInfo dpci = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
+                                     .maxSets = FRAME_SETS,
+                                     .poolSizeCount = 2,
+                                     .pPoolSizes = sizes};
+  CHECK(d->vkCreateDescriptorPool(d->dev, &dpci, NULL, &f->pools[f->npools]), "vkCreateDescriptorPool");
+  f->npools++;
+  return 0;
+fail:
+  return -1;
 }
 
 static svk_frame *frame_new(svk_device *d, char *err) {
@@ -725,13 +755,7 @@ static svk_frame *frame_new(svk_device *d, char *err) {
   CHECK(d->vkAllocateCommandBuffers(d->dev, &cbai, &f->cmd), "vkAllocateCommandBuffers");
   VkFenceCreateInfo fci = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
   CHECK(d->vkCreateFence(d->dev, &fci, NULL, &f->fence), "vkCreateFence");
-  VkDescriptorPoolSize sizes[2] = {{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, FRAME_STORAGE},
-                                   {VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, FRAME_UNIFORM}};
-  VkDescriptorPoolCreateInfo dpci = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
-                                     .maxSets = FRAME_SETS,
-                                     .poolSizeCount = 2,
-                                     .pPoolSizes = sizes};
-  CHECK(d->vkCreateDescriptorPool(d->dev, &dpci, NULL, &f->dpool), "vkCreateDescriptorPool");
+  if (add_pool(f, err) != 0) goto fail;
   if (d->timestamp_bits) {
     VkQueryPoolCreateInfo qpci = {
         .sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO, .queryType = VK_QUERY_TYPE_TIMESTAMP, .queryCount = 2};
@@ -752,7 +776,9 @@ svk_frame *svk_frame_get(svk_device *d, char *err) {
   f->next = NULL;
   f->timed = 0;
   CHECK(d->vkResetCommandPool(d->dev, f->pool, 0), "vkResetCommandPool");
-  CHECK(d->vkResetDescriptorPool(d->dev, f->dpool, 0), "vkResetDescriptorPool");
+  for (uint32_t i = 0; i < f->npools; i++)
+    CHECK(d->vkResetDescriptorPool(d->dev, f->pools[i], 0), "vkResetDescriptorPool");
+  f->cur = f->used_sets = f->used_storage = f->used_uniform = 0;
   VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
                                  .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT};
   CHECK(d->vkBeginCommandBuffer(f->cmd, &bi), "vkBeginCommandBuffer");
@@ -792,8 +818,18 @@ int svk_cmd_dispatch(svk_frame *f, svk_pipeline *p, svk_buffer *const *bufs, con
   VkDescriptorBufferInfo info[FRAME_STORAGE + FRAME_UNIFORM];
   VkWriteDescriptorSet writes[FRAME_STORAGE + FRAME_UNIFORM];
   if (p->nsets) {
+    // Move to the next pool (adding it if need be) when this one is full.
+    if (f->used_sets + p->nsets > FRAME_SETS || f->used_storage + p->nstorage > FRAME_STORAGE ||
+        f->used_uniform + p->nuniform > FRAME_UNIFORM) {
+      if (f->cur + 1 == f->npools && add_pool(f, err) != 0) goto fail;
+      f->cur++;
+      f->used_sets = f->used_storage = f->used_uniform = 0;
+    }
+    f->used_sets += p->nsets;
+    f->used_storage += p->nstorage;
+    f->used_uniform += p->nuniform;
     VkDescriptorSetAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
-                                      .descriptorPool = f->dpool,
+                                      .descriptorPool = f->pools[f->cur],
                                       .descriptorSetCount = p->nsets,
                                       .pSetLayouts = p->sets};
     CHECK(d->vkAllocateDescriptorSets(d->dev, &ai, sets), "vkAllocateDescriptorSets");
@@ -867,6 +903,9 @@ uint64_t svk_frame_elapsed(svk_frame *f) {
   if (bits < 64) delta &= (1ull << bits) - 1;
   return (uint64_t)((double)delta * (double)f->d->timestamp_period);
 }
+
+void *svk_frame_args(svk_frame *f) { return f->args; }
+char *svk_frame_err(svk_frame *f) { return f->err; }
 
 void svk_frame_put(svk_frame *f) {
   svk_device *d = f->d;

@@ -16,6 +16,8 @@
 
 #define SVK_ERRLEN 512
 #define SVK_MAX_MESSAGES 64
+// Scratch bytes a frame keeps for the Go side's dispatch arguments.
+#define SVK_FRAME_ARGS (8 * (3 * 256 + 64))
 
 typedef struct svk_instance svk_instance;
 typedef struct svk_device svk_device;
@@ -105,6 +107,10 @@ int svk_frame_wait(svk_frame *f, uint64_t spin_ns, uint64_t timeout_ns);
 // The GPU time between the two timestamps in ns; 0 when unavailable.
 uint64_t svk_frame_elapsed(svk_frame *f);
 void svk_frame_put(svk_frame *f);
+// The frame's scratch: SVK_FRAME_ARGS bytes for arguments, SVK_ERRLEN for
+// error text; valid until svk_frame_put.
+void *svk_frame_args(svk_frame *f);
+char *svk_frame_err(svk_frame *f);
 
 const char *svk_result_name(int r);
 

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -144,7 +145,7 @@ func TestValidationIsOn(t *testing.T) {
 	d, err := s.device()
 	require.NoError(t, err)
 	defer s.active.Done()
-	p, err := s.pipelineFor(d, m.Words, "main", []uint32{0, 0}, []uint32{0, 1}, []uint32{0, 0}, 8)
+	p, err := s.pipelineFor(d, m, "main", []uint32{0, 0}, []uint32{0, 1}, []uint32{0, 0})
 	require.NoError(t, err)
 	b, err := d.newBuffer(4096, false)
 	require.NoError(t, err)
@@ -563,4 +564,24 @@ func TestShaderPastItsBuffer(t *testing.T) {
 		sokr.Param("groups", 4096))
 	require.NoError(t, err)
 	assert.Equal(t, []float32{3, 5, 7, 9, 11, 13, 15}, sokr.View[float32](res.Outputs[0].Tensor))
+}
+
+// TestLongProgram: a native program of 100 kernels in one command buffer
+// (more descriptor sets than one pool holds) gives the cpu's answer.
+func TestLongProgram(t *testing.T) {
+	s := gpu(t)
+	var b strings.Builder
+	b.WriteString("param x: f32[1000]\nk: f32[] = const 1.001\nv0: f32[1000] = mul x, k\n")
+	for i := 1; i < 100; i++ {
+		fmt.Fprintf(&b, "v%d: f32[1000] = mul v%d, k\n", i, i-1)
+	}
+	b.WriteString("return v99")
+	p := parse(t, b.String())
+	in := []sokr.Tensor{sokr.FromSlice(randF32(rand.New(rand.NewPCG(7, 8)), 1000, -1, 1))}
+	want, err := run(t, cpu.New(), p, in)
+	require.NoError(t, err)
+	got, err := run(t, s, p, in)
+	require.NoError(t, err)
+	assert.Equal(t, "100", got.Meta["kernels"])
+	assert.InDeltaSlice(t, sokr.View[float32](want.Outputs[0].Tensor), sokr.View[float32](got.Outputs[0].Tensor), 1e-5)
 }
