@@ -39,10 +39,11 @@
 //
 // # Native programs
 //
-// A *native.Program runs through built-in kernels (kernels/*.comp):
-// elementwise maths, comparisons and select, broadcast and transpose,
-// reductions and a tiled matrix product, one dispatch per value in one
-// command buffer, with every value in one device buffer. The kernels
+// A *native.Program runs through built-in kernels (kernels/*.comp) in one
+// command buffer, with every value in one device buffer: chains of
+// elementwise maths, comparisons and select fused into one pass each,
+// broadcast and transpose, reductions (long ones in two passes) and a
+// tiled matrix product. The kernels
 // compute in f32 (bools as 0 and 1); Capability refuses programs with other
 // dtypes, naming the node, so the same program gives the same answer as on
 // cpu within f32 rounding.

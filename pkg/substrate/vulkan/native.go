@@ -22,14 +22,18 @@ var kernelFS embed.FS
 type kernel int
 
 const (
-	kElementwise kernel = iota
+	kFused kernel = iota
 	kStrided
 	kReduce
 	kMatmul
 	numKernels
 )
 
-var kernelFiles = [numKernels]string{"elementwise", "strided", "reduce", "matmul"}
+var kernelFiles = [numKernels]string{"fused", "strided", "reduce", "matmul"}
+
+// kernelBindings is how many views of the arena each kernel binds (fused
+// reads its program through a second, uint view).
+var kernelBindings = [numKernels]int{2, 1, 1, 1}
 
 var kernels = sync.OnceValues(func() ([numKernels]*spirv.Program, error) {
 	var out [numKernels]*spirv.Program
@@ -45,9 +49,8 @@ var kernels = sync.OnceValues(func() ([numKernels]*spirv.Program, error) {
 	return out, nil
 })
 
-// Elementwise op codes (kernels/elementwise.comp).
+// Elementwise op codes (kernels/fused.comp).
 const (
-	ewCopy   = 0
 	ewSelect = 24
 	ewToBool = 25
 )
@@ -77,6 +80,10 @@ type plan struct {
 	constOff   uint32
 	steps      []kstep
 	outputs    []int // node indices
+	// code holds the fused chains' programs, at element codeOff of the
+	// arena (uploaded after the params and constants).
+	code    []uint32
+	codeOff uint32
 }
 
 type kstep struct {
@@ -138,6 +145,7 @@ func layout(p *native.Program, dev info) (*plan, error) {
 		pl.consts = append(pl.consts, vals...)
 	}
 	pl.inBytes = 4 * next
+	f := &fuser{p: p, pl: pl, place: place, users: users(p)}
 	for i, n := range p.Nodes {
 		ne := uint32(n.Type.Shape.NumElements())
 		var a native.Node
@@ -149,36 +157,18 @@ func layout(p *native.Program, dev info) (*plan, error) {
 			continue
 		case n.Op == native.OpReshape,
 			n.Op == native.OpCast && (a.Type.DType == n.Type.DType || n.Type.DType == sokr.F32):
+			f.flush()                           // the operand must be in the arena
 			pl.offset[i] = pl.offset[n.Args[0]] // the same values in place
 			continue
 		}
+		if code, ok := ewCode(n); ok {
+			f.add(i, code)
+			continue
+		}
+		f.flush()
 		pl.offset[i] = place(int(ne))
 		dst := pl.offset[i]
-		arg := func(k int) (off, stride uint32) {
-			o := p.Nodes[n.Args[k]]
-			if o.Type.Shape.NumElements() == 1 && len(o.Type.Shape) == 0 && ne != 1 {
-				return pl.offset[n.Args[k]], 0
-			}
-			return pl.offset[n.Args[k]], 1
-		}
-		ew := func(op uint32) {
-			var offs, strides [3]uint32
-			for k := range n.Args {
-				offs[k], strides[k] = arg(k)
-			}
-			if len(n.Args) == 1 {
-				offs[1] = offs[0]
-			}
-			pl.steps = append(pl.steps, kstep{k: kElementwise, groups: linearGroups(ne),
-				push: words(op, ne, dst, offs[0], offs[1], offs[2], strides[0], strides[1], strides[2])})
-		}
 		switch op := n.Op; {
-		case op == native.OpCast: // f32 -> bool
-			ew(ewToBool)
-		case op == native.OpSelect:
-			ew(ewSelect)
-		case ewCodes[op] != 0:
-			ew(ewCodes[op])
 		case op == native.OpBroadcast || op == native.OpTranspose:
 			dims, strides, err := stridedMap(n, a)
 			if err != nil {
@@ -204,6 +194,14 @@ func layout(p *native.Program, dev info) (*plan, error) {
 			return nil, refuse(n, "no built-in vulkan kernel for %s", op)
 		}
 	}
+	f.flush()
+	// The fused chains' programs go after everything, uploaded with the
+	// params and constants.
+	pl.codeOff = uint32(next)
+	next += int64(len(pl.code))
+	for _, k := range f.codeSteps {
+		pl.steps[k].push[1] += pl.codeOff
+	}
 	pl.arenaBytes = 4 * max(next, 1)
 	limit := min(int64(dev.MaxStorageRange), int64(dev.MaxAlloc))
 	if pl.arenaBytes > limit {
@@ -211,6 +209,120 @@ func layout(p *native.Program, dev info) (*plan, error) {
 			pl.arenaBytes, dev.Name, limit)
 	}
 	return pl, nil
+}
+
+// ewCode is the fused kernel's op code for an elementwise node.
+func ewCode(n native.Node) (uint32, bool) {
+	switch {
+	case n.Op == native.OpCast: // f32 -> bool; the other casts are aliases
+		return ewToBool, true
+	case n.Op == native.OpSelect:
+		return ewSelect, true
+	}
+	c, ok := ewCodes[n.Op]
+	return c, ok
+}
+
+// users lists, for each node, the nodes that read it; an output of the
+// program counts as a reader too (index len(p.Nodes)).
+func users(p *native.Program) [][]int {
+	u := make([][]int, len(p.Nodes))
+	for i, n := range p.Nodes {
+		for _, a := range n.Args {
+			u[a] = append(u[a], i)
+		}
+	}
+	for _, o := range p.Outputs {
+		u[o] = append(u[o], len(p.Nodes))
+	}
+	return u
+}
+
+// fusedRegs is the fused kernel's register count (REGS in fused.comp).
+const fusedRegs = 16
+
+// fuser gathers consecutive elementwise nodes of one element count into a
+// chain that the fused kernel runs in one pass: operands from outside the
+// chain are loaded once per element, intermediate values stay in registers,
+// and only values read after the chain (or returned) are stored.
+type fuser struct {
+	p         *native.Program
+	pl        *plan
+	place     func(int) uint32
+	users     [][]int
+	codeSteps []int // steps whose push[1] is an offset into pl.code
+
+	ne      uint32
+	members []int          // node indices, in order
+	reg     map[int]uint32 // node (member or loaded operand) -> register
+	loads   []int          // loaded operands, in register order
+	ops     []uint32       // two words per op
+}
+
+// add puts node i (op code) in the chain, first closing the chain when i
+// has another element count or would need more registers than there are.
+func (f *fuser) add(i int, code uint32) {
+	n := f.p.Nodes[i]
+	ne := uint32(n.Type.Shape.NumElements())
+	fresh := 1 // the node's own register
+	for _, a := range n.Args {
+		if _, ok := f.reg[a]; !ok {
+			fresh++
+		}
+	}
+	if len(f.members) > 0 && (ne != f.ne || len(f.reg)+fresh > fusedRegs) {
+		f.flush()
+	}
+	if len(f.members) == 0 {
+		f.ne, f.reg = ne, map[int]uint32{}
+	}
+	var r [3]uint32
+	for k, a := range n.Args {
+		reg, ok := f.reg[a]
+		if !ok {
+			reg = uint32(len(f.reg))
+			f.reg[a] = reg
+			f.loads = append(f.loads, a)
+		}
+		r[k] = reg
+	}
+	dst := uint32(len(f.reg))
+	f.reg[i] = dst
+	f.members = append(f.members, i)
+	f.ops = append(f.ops, code|dst<<8|r[0]<<16|r[1]<<24, r[2])
+}
+
+// flush emits the chain as one fused step and starts an empty one.
+func (f *fuser) flush() {
+	if len(f.members) == 0 {
+		return
+	}
+	last := f.members[len(f.members)-1]
+	var stores []uint32
+	for _, m := range f.members {
+		for _, u := range f.users[m] {
+			if u > last { // read after the chain (or returned)
+				f.pl.offset[m] = f.place(int(f.ne))
+				stores = append(stores, f.reg[m], f.pl.offset[m])
+				break
+			}
+		}
+	}
+	code := []uint32{uint32(len(f.loads)), uint32(len(f.ops) / 2), uint32(len(stores) / 2)}
+	for _, a := range f.loads {
+		stride := uint32(1)
+		if o := f.p.Nodes[a]; len(o.Type.Shape) == 0 && f.ne != 1 {
+			stride = 0 // a scalar, broadcast
+		}
+		code = append(code, f.pl.offset[a], f.reg[a]|stride<<8)
+	}
+	code = append(code, f.ops...)
+	code = append(code, stores...)
+	f.codeSteps = append(f.codeSteps, len(f.pl.steps))
+	f.pl.steps = append(f.pl.steps, kstep{k: kFused, groups: linearGroups(f.ne),
+		push: words(f.ne, uint32(len(f.pl.code)))})
+	f.pl.code = append(f.pl.code, code...)
+	f.members, f.loads, f.ops, f.reg = nil, nil, nil, nil
 }
 
 // linearGroups covers n elements with 256-invocation workgroups; the
@@ -406,12 +518,27 @@ func (s *Substrate) nativeWork(d *device, p *native.Program, inputs []sokr.Tenso
 	}
 	var pipes [numKernels]*pipeline
 	for k, m := range ks {
-		if pipes[k], err = s.pipelineFor(d, m, "main", []uint32{0}, []uint32{0}, []uint32{0}); err != nil {
+		nb := kernelBindings[k]
+		zeros, nums := make([]uint32, nb), make([]uint32, nb)
+		for b := range nums {
+			nums[b] = uint32(b)
+		}
+		if pipes[k], err = s.pipelineFor(d, m, "main", zeros, nums, zeros); err != nil {
 			return nil, s.fault("cannot create the "+kernelFiles[k]+" kernel", err)
 		}
 	}
-	w := &work{devBytes: []int64{pl.arenaBytes}, uploads: []transfer{{buf: 0, size: pl.inBytes}}}
+	// Staging: the params and constants, the fused chains' code, then the
+	// outputs.
+	w := &work{devBytes: []int64{pl.arenaBytes}}
+	if pl.inBytes > 0 {
+		w.uploads = append(w.uploads, transfer{buf: 0, size: pl.inBytes})
+	}
 	w.stage = align(pl.inBytes)
+	codeStage := w.stage
+	if n := 4 * int64(len(pl.code)); n > 0 {
+		w.uploads = append(w.uploads, transfer{buf: 0, off: 4 * int64(pl.codeOff), stage: codeStage, size: n})
+		w.stage += align(n)
+	}
 	outStage := make([]int64, len(pl.outputs))
 	for i, o := range pl.outputs {
 		n := 4 * int64(p.Nodes[o].Type.Shape.NumElements())
@@ -419,11 +546,9 @@ func (s *Substrate) nativeWork(d *device, p *native.Program, inputs []sokr.Tenso
 		w.downloads = append(w.downloads, transfer{buf: 0, off: 4 * int64(pl.offset[o]), stage: w.stage, size: n})
 		w.stage += align(n)
 	}
-	if pl.inBytes == 0 {
-		w.uploads = nil
-	}
+	arena := []stepBinding{{buf: 0, length: pl.arenaBytes}, {buf: 0, length: pl.arenaBytes}}
 	for _, st := range pl.steps {
-		w.steps = append(w.steps, step{pipe: pipes[st.k], binds: []stepBinding{{buf: 0, length: pl.arenaBytes}},
+		w.steps = append(w.steps, step{pipe: pipes[st.k], binds: arena[:kernelBindings[st.k]],
 			push: pushBytes(st.push), groups: st.groups})
 	}
 	w.fill = func(stage []byte) error {
@@ -432,6 +557,9 @@ func (s *Substrate) nativeWork(d *device, p *native.Program, inputs []sokr.Tenso
 		}
 		for i, v := range pl.consts {
 			binary.LittleEndian.PutUint32(stage[4*(int(pl.constOff)+i):], math.Float32bits(v))
+		}
+		for i, c := range pl.code {
+			binary.LittleEndian.PutUint32(stage[codeStage+4*int64(i):], c)
 		}
 		return nil
 	}

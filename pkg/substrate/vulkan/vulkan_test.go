@@ -288,6 +288,20 @@ s: f32[] = reduce_sum x, axes=[0]
 k: f32[] = const 3
 w: f32[] = mul s, k
 return s, w`, [][]float32{randF32(rng, 300000, 0, 1)}},
+		// Fusion: a reshape inside a chain, a chain value read after a
+		// reduction, scalars broadcast into a chain, values kept in
+		// registers and returned.
+		{`param x: f32[4,5]
+param c: f32[]
+e: f32[4,5] = exp x
+r: f32[20] = reshape e
+s: f32[20] = mul r, c
+t: f32[20] = tanh s
+tot: f32[] = reduce_sum t, axes=[0]
+u: f32[20] = sub t, tot
+g: bool[20] = gt u, c
+w: f32[20] = select g, u, c
+return w, e, tot`, [][]float32{randF32(rng, 20, -1, 1), {0.3}}},
 		// Long reductions split into chunks (two passes), with kept axes
 		// before and after the reduced ones.
 		{`param x: f32[3,20000,2]
@@ -303,7 +317,9 @@ return m, hi, lo, s`, [][]float32{randF32(rng, 120000, -1, 1)}},
 		require.True(t, s.Capability(context.Background(), p).OK, s.Capability(context.Background(), p).Reason)
 		var inputs []sokr.Tensor
 		for k, v := range pc.inputs {
-			inputs = append(inputs, sokr.FromSlice(v, p.Nodes[p.Params[k]].Type.Shape...))
+			in := sokr.FromSlice(v)
+			in.Shape = p.Nodes[p.Params[k]].Type.Shape // a scalar too
+			inputs = append(inputs, in)
 		}
 		want, err := run(t, c, p, inputs)
 		require.NoError(t, err)
@@ -478,7 +494,7 @@ func TestKernelsUpToDate(t *testing.T) {
 	}
 	ks, err := kernels()
 	require.NoError(t, err)
-	assert.Equal(t, int64(36), ks[kElementwise].PushConstantBytes)
+	assert.Equal(t, int64(8), ks[kFused].PushConstantBytes)
 	assert.Equal(t, int64(80), ks[kStrided].PushConstantBytes)
 	assert.Equal(t, int64(104), ks[kReduce].PushConstantBytes)
 	assert.Equal(t, int64(36), ks[kMatmul].PushConstantBytes)
@@ -566,8 +582,9 @@ func TestShaderPastItsBuffer(t *testing.T) {
 	assert.Equal(t, []float32{3, 5, 7, 9, 11, 13, 15}, sokr.View[float32](res.Outputs[0].Tensor))
 }
 
-// TestLongProgram: a native program of 100 kernels in one command buffer
-// (more descriptor sets than one pool holds) gives the cpu's answer.
+// TestLongProgram: long native programs give the cpu's answer: 100
+// elementwise ops (fused into chains), and 80 kernels in one command buffer
+// (more descriptor sets than one pool holds).
 func TestLongProgram(t *testing.T) {
 	s := gpu(t)
 	var b strings.Builder
@@ -575,13 +592,33 @@ func TestLongProgram(t *testing.T) {
 	for i := 1; i < 100; i++ {
 		fmt.Fprintf(&b, "v%d: f32[1000] = mul v%d, k\n", i, i-1)
 	}
-	b.WriteString("return v99")
+	b.WriteString("w: f32[40,25] = reshape v99\n")
+	for i := range 40 { // add, transpose: two kernels each
+		prev := "w"
+		if i > 0 {
+			prev = fmt.Sprintf("t%d", i-1)
+		}
+		shape := "[40,25]"
+		if i%2 == 1 {
+			shape = "[25,40]"
+		}
+		out := "[25,40]"
+		if i%2 == 1 {
+			out = "[40,25]"
+		}
+		fmt.Fprintf(&b, "a%d: f32%s = add %s, k\nt%d: f32%s = transpose a%d, perm=[1,0]\n", i, shape, prev, i, out, i)
+	}
+	b.WriteString("return v99, t39")
 	p := parse(t, b.String())
 	in := []sokr.Tensor{sokr.FromSlice(randF32(rand.New(rand.NewPCG(7, 8)), 1000, -1, 1))}
 	want, err := run(t, cpu.New(), p, in)
 	require.NoError(t, err)
 	got, err := run(t, s, p, in)
 	require.NoError(t, err)
-	assert.Equal(t, "100", got.Meta["kernels"])
-	assert.InDeltaSlice(t, sokr.View[float32](want.Outputs[0].Tensor), sokr.View[float32](got.Outputs[0].Tensor), 1e-5)
+	// 100 muls in chains of up to 14 (16 registers: x, k and the values),
+	// then 80 kernels.
+	assert.Equal(t, "88", got.Meta["kernels"])
+	for k := range want.Outputs {
+		assert.InDeltaSlice(t, sokr.View[float32](want.Outputs[k].Tensor), sokr.View[float32](got.Outputs[k].Tensor), 1e-5)
+	}
 }
