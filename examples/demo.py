@@ -50,7 +50,13 @@ def main() -> None:
     layer = sokr.program(LAYER)  # the IR is detected
     print(f"\n{layer!r}")
     for offer in sokr.capability(layer):
-        verdict = f"yes, ~{offer.estimate_seconds * 1e6:.1f} µs" if offer.ok else f"no: {offer.reason}"
+        verdict = f"no: {offer.reason}"
+        if offer.ok:
+            verdict = (
+                f"yes, ~{offer.estimate_seconds * 1e6:.1f} µs"
+                if offer.estimate_seconds
+                else "yes (no time estimate)"
+            )
         print(f"  capability on {offer.substrate}: {verdict}")
 
     x = np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9], [-1, -2, -3]], np.float32)
@@ -77,6 +83,18 @@ def main() -> None:
 
     results = asyncio.run(sweep())
     print(f"awaited 100 dispatches concurrently; substrates used: {sorted({r.substrate for r in results})}")
+
+    gpus = [s for s in sokr.substrates() if s.kind == "gpu"]
+    if gpus:  # a Vulkan device (lavapipe counts: Vulkan on the CPU)
+        g = gpus[0]
+        on_gpu = sokr.run(layer, x, w, substrate=g.name)
+        print(
+            f"the same layer on {g.name} ({g.properties['device_name']}): "
+            f"matches the cpu: {bool(np.allclose(on_gpu['y'], res['y'], atol=1e-5))}, "
+            f"kernels {int(on_gpu.meta['gpu_time_ns']) / 1e3:.0f} µs by the device's clock"
+        )
+    else:
+        print("no Vulkan device:", sokr.default_runtime().info()["failures"].get("vulkan", "?"))
 
     from sokr import neuro, quantum
 
