@@ -56,6 +56,29 @@ func (p *parser) finish(prog *Program) (*Program, error) {
 		case scPushConstant:
 			size, _ := p.blockSize(pt.elem)
 			prog.PushConstantBytes = max(prog.PushConstantBytes, size)
+		case scUniformConstant:
+			if vd.set < 0 && vd.binding < 0 {
+				continue // not a descriptor
+			}
+			kind := OtherDescriptor
+			t := p.types[pt.elem]
+			for t != nil && (t.op == opTypeArray || t.op == opTypeRuntimeArray) {
+				t = p.types[t.elem]
+			}
+			if t != nil {
+				switch t.op {
+				case opTypeImage:
+					kind = Image
+				case opTypeSampler:
+					kind = Sampler
+				case opTypeSampledImage:
+					kind = SampledImage
+				case opTypeAccelStruct:
+					kind = AccelerationStructure
+				}
+			}
+			prog.Bindings = append(prog.Bindings, Binding{Set: uint32(max(vd.set, 0)), Binding: uint32(max(vd.binding, 0)),
+				Kind: kind, Name: p.names[v.id]})
 		case scStorageBuffer, scUniform:
 			block := p.dec(pt.elem)
 			var kind BindingKind

@@ -102,6 +102,13 @@ type BindingKind string
 const (
 	StorageBuffer BindingKind = "storage_buffer"
 	UniformBuffer BindingKind = "uniform_buffer"
+	// The other descriptors (UniformConstant variables): reflected so that
+	// a substrate binding buffers only can refuse them.
+	Image                 BindingKind = "image" // storage, sampled or texel-buffer image
+	Sampler               BindingKind = "sampler"
+	SampledImage          BindingKind = "sampled_image"
+	AccelerationStructure BindingKind = "acceleration_structure"
+	OtherDescriptor       BindingKind = "descriptor"
 )
 
 // Binding is one descriptor binding of a buffer.
@@ -268,7 +275,11 @@ const (
 	opTypeFloat             = 22
 	opTypeVector            = 23
 	opTypeMatrix            = 24
+	opTypeImage             = 25
+	opTypeSampler           = 26
+	opTypeSampledImage      = 27
 	opTypeArray             = 28
+	opTypeAccelStruct       = 5341
 	opTypeRuntimeArray      = 29
 	opTypeStruct            = 30
 	opTypePointer           = 32
@@ -300,10 +311,11 @@ const (
 
 	builtInWorkgroupSize = 25
 
-	scUniform       = 2
-	scWorkgroup     = 4
-	scPushConstant  = 9
-	scStorageBuffer = 12
+	scUniformConstant = 0
+	scUniform         = 2
+	scWorkgroup       = 4
+	scPushConstant    = 9
+	scStorageBuffer   = 12
 
 	modeLocalSize   = 17
 	modeLocalSizeID = 38
@@ -604,6 +616,14 @@ func (p *parser) instruction(prog *Program, w int, op uint32, ops []uint32) erro
 			return err
 		}
 		p.types[ops[0]] = &typ{op: op, elem: ops[1], count: ops[2]}
+	case opTypeImage, opTypeSampler, opTypeSampledImage, opTypeAccelStruct:
+		if err := need(w, op, ops, 1); err != nil {
+			return err
+		}
+		if err := p.result(w, ops[0]); err != nil {
+			return err
+		}
+		p.types[ops[0]] = &typ{op: op}
 	case opTypeArray:
 		if err := need(w, op, ops, 3); err != nil {
 			return err

@@ -19,7 +19,7 @@ import (
 
 // The modules in testdata are compiled from the .comp files beside them
 // with glslangValidator -V --target-env vulkan1.1 (testdata/gen.sh).
-var modules = []string{"saxpy", "matmul", "dscale"}
+var modules = []string{"saxpy", "matmul", "dscale", "image"}
 
 func read(t *testing.T, name string) []byte {
 	t.Helper()
@@ -100,6 +100,17 @@ type reflection struct {
 		Binding   uint32 `json:"binding"`
 		BlockSize int64  `json:"block_size"`
 	} `json:"ubos"`
+	// Descriptors that are not buffers.
+	Images           []descriptor `json:"images"`
+	Textures         []descriptor `json:"textures"`
+	SeparateImages   []descriptor `json:"separate_images"`
+	SeparateSamplers []descriptor `json:"separate_samplers"`
+}
+
+type descriptor struct {
+	Name    string `json:"name"`
+	Set     uint32 `json:"set"`
+	Binding uint32 `json:"binding"`
 }
 
 // TestAgainstSpirvCross compares the reflection with spirv-cross --reflect.
@@ -126,16 +137,24 @@ func TestAgainstSpirvCross(t *testing.T) {
 					}
 				}
 			}
-			var storage, uniform int
+			kinds := map[spirv.BindingKind]int{}
 			for _, b := range p.Bindings {
-				if b.Kind == spirv.StorageBuffer {
-					storage++
-				} else {
-					uniform++
+				kinds[b.Kind]++
+			}
+			assert.Equal(t, len(want.SSBOs), kinds[spirv.StorageBuffer])
+			assert.Equal(t, len(want.UBOs), kinds[spirv.UniformBuffer])
+			assert.Equal(t, len(want.Images)+len(want.SeparateImages), kinds[spirv.Image])
+			assert.Equal(t, len(want.Textures), kinds[spirv.SampledImage])
+			assert.Equal(t, len(want.SeparateSamplers), kinds[spirv.Sampler])
+			for kind, list := range map[spirv.BindingKind][]descriptor{spirv.Image: append(want.Images, want.SeparateImages...),
+				spirv.SampledImage: want.Textures, spirv.Sampler: want.SeparateSamplers} {
+				for _, d := range list {
+					b, ok := p.Binding(d.Set, d.Binding)
+					require.True(t, ok, "%s %d.%d", d.Name, d.Set, d.Binding)
+					assert.Equal(t, kind, b.Kind, d.Name)
+					assert.Equal(t, d.Name, b.Name)
 				}
 			}
-			assert.Equal(t, len(want.SSBOs), storage)
-			assert.Equal(t, len(want.UBOs), uniform)
 			for _, s := range want.SSBOs {
 				b, ok := p.Binding(s.Set, s.Binding)
 				require.True(t, ok, "%d.%d", s.Set, s.Binding)

@@ -190,52 +190,59 @@ type stepBinding struct {
 }
 
 // record builds the job's work, fills a frame and submits it.
-func (s *Substrate) record(d *device, j *sokr.Job) (*pending, error) {
+func (s *Substrate) record(d *device, j *sokr.Job) (_ *pending, err error) {
 	w, err := s.work(d, j)
 	if err != nil {
 		return nil, err
 	}
 	var bufs []*buffer
-	fail := func(err error) (*pending, error) {
+	var fr *frame
+	kept := false // the buffers and frame went to the completer (or to a lost device)
+	defer func() {
+		if kept {
+			return
+		}
+		// An error, or a panic on its way to Dispatch's recover: give back
+		// what was taken. A frame being recorded is reset when next taken.
+		if fr != nil {
+			fr.release()
+		}
 		s.putBuffers(bufs)
-		return nil, s.fault("cannot submit", err)
-	}
+	}()
 	for _, n := range w.devBytes {
 		b, err := s.getBuffer(d, n, false)
 		if err != nil {
-			return fail(err)
+			return nil, s.fault("cannot allocate device memory", err)
 		}
 		bufs = append(bufs, b)
 	}
 	stage, err := s.getBuffer(d, max(w.stage, 4), true)
 	if err != nil {
-		return fail(err)
+		return nil, s.fault("cannot allocate staging memory", err)
 	}
 	bufs = append(bufs, stage)
 	if err := w.fill(stage.bytes()); err != nil {
-		s.putBuffers(bufs)
 		return nil, err
 	}
-	fr, err := d.frame()
-	if err != nil {
-		return fail(err)
+	if fr, err = d.frame(); err != nil {
+		return nil, s.fault("cannot record", err)
 	}
 	for _, u := range w.uploads {
 		fr.copy(stage, u.stage, bufs[u.buf], u.off, u.size)
 	}
 	fr.barrier()
 	fr.timestamp(0)
+	binds := make([]binding, 0, 4)
 	for i, st := range w.steps {
 		if i > 0 {
 			fr.barrier()
 		}
-		binds := make([]binding, len(st.binds))
-		for k, b := range st.binds {
-			binds[k] = binding{buf: bufs[b.buf], off: b.off, length: b.length}
+		binds = binds[:0]
+		for _, b := range st.binds {
+			binds = append(binds, binding{buf: bufs[b.buf], off: b.off, length: b.length})
 		}
 		if err := fr.dispatch(st.pipe, binds, st.push, st.groups); err != nil {
-			fr.release()
-			return fail(err)
+			return nil, s.fault("cannot record", err)
 		}
 	}
 	fr.timestamp(1)
@@ -247,11 +254,12 @@ func (s *Substrate) record(d *device, j *sokr.Job) (*pending, error) {
 	if err := fr.submit(); err != nil {
 		if strings.Contains(err.Error(), "VK_ERROR_DEVICE_LOST") {
 			s.lose(err)
-			return nil, s.fault("the device was lost", err) // its frame and buffers go with it
+			kept = true // the frame and buffers go with the lost device
+			return nil, s.fault("the device was lost", err)
 		}
-		fr.release()
-		return fail(err)
+		return nil, s.fault("cannot submit", err)
 	}
+	kept = true
 	return &pending{job: j, fr: fr, bufs: bufs[:len(bufs)-1], stage: stage, collect: w.collect}, nil
 }
 

@@ -66,6 +66,9 @@ func (s *Substrate) checkModule(m *spirv.Program) string {
 		}
 	}
 	for _, e := range compute {
+		if e.Invocations() == 0 {
+			return fmt.Sprintf("entry point %s has no workgroup size (LocalSize)", e.Name)
+		}
 		for k := range 3 {
 			if e.WorkgroupSize[k] > i.MaxGroupSize[k] {
 				return fmt.Sprintf("entry point %s has workgroup size %v; the device allows at most %v",
@@ -81,12 +84,19 @@ func (s *Substrate) checkModule(m *spirv.Program) string {
 		return fmt.Sprintf("the module uses %d bytes of shared memory; the device has %d per workgroup",
 			m.SharedMemoryBytes, i.MaxShared)
 	}
-	if m.PushConstantBytes > int64(i.MaxPush) {
-		return fmt.Sprintf("the module's push constants take %d bytes; the device allows %d",
-			m.PushConstantBytes, i.MaxPush)
+	if push := pushRange(m); push > int64(min(i.MaxPush, maxPushBytes)) {
+		return fmt.Sprintf("the module's push constants take %d bytes; %s allows %d",
+			push, i.Name, min(i.MaxPush, maxPushBytes))
 	}
 	var storage, uniform int
-	for _, b := range m.Bindings {
+	for k, b := range m.Bindings {
+		if b.Kind != spirv.StorageBuffer && b.Kind != spirv.UniformBuffer {
+			return fmt.Sprintf("binding %d.%d (%s) is %s; vulkan binds storage and uniform buffers only",
+				b.Set, b.Binding, b.Name, descriptorNames[b.Kind])
+		}
+		if k > 0 && m.Bindings[k-1].Set == b.Set && m.Bindings[k-1].Binding == b.Binding {
+			return fmt.Sprintf("two variables share binding %d.%d (%s and %s)", b.Set, b.Binding, m.Bindings[k-1].Name, b.Name)
+		}
 		if b.Set >= min(i.MaxBoundSets, 8) {
 			return fmt.Sprintf("binding %d.%d is in set %d; SOKR binds sets 0 to %d on this device",
 				b.Set, b.Binding, b.Set, min(i.MaxBoundSets, 8)-1)
@@ -109,8 +119,15 @@ func (s *Substrate) checkModule(m *spirv.Program) string {
 	if uniform > int(min(i.MaxUniformPerStage, 64)) {
 		return fmt.Sprintf("the module binds %d uniform buffers; the device allows %d", uniform, min(i.MaxUniformPerStage, 64))
 	}
+	if storage+uniform > maxBindings {
+		return fmt.Sprintf("the module binds %d buffers; vulkan binds at most %d per dispatch", storage+uniform, maxBindings)
+	}
 	return ""
 }
+
+var descriptorNames = map[spirv.BindingKind]string{spirv.Image: "an image", spirv.Sampler: "a sampler",
+	spirv.SampledImage: "a sampled image", spirv.AccelerationStructure: "an acceleration structure",
+	spirv.OtherDescriptor: "a descriptor of another kind"}
 
 func inputErr(msg string, args ...any) error {
 	return &sokr.InputError{Index: -1, Msg: fmt.Sprintf(msg, args...)}
@@ -162,6 +179,9 @@ func bindingName(m *spirv.Program, b spirv.Binding) string {
 // binding order, uploaded, dispatched once, and the writable ones read
 // back as outputs with their input's dtype and shape.
 func (s *Substrate) moduleWork(d *device, m *spirv.Program, inputs []sokr.Tensor, opts sokr.Options) (*work, error) {
+	if why := s.checkModule(m); why != "" { // a Dispatch without Capability first
+		return nil, inputErr("vulkan cannot run this module: %s", why)
+	}
 	entry, _ := opts.Param("entry_point", "").(string)
 	e, err := entryPoint(m, entry)
 	if err != nil {
@@ -175,6 +195,7 @@ func (s *Substrate) moduleWork(d *device, m *spirv.Program, inputs []sokr.Tensor
 	if err != nil {
 		return nil, err
 	}
+	push = append(push, make([]byte, pushRange(m)-int64(len(push)))...) // Vulkan pushes whole words
 	w := &work{}
 	var sets, nums, uniform []uint32
 	var binds []stepBinding
@@ -255,6 +276,14 @@ func bindingList(m *spirv.Program) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// maxPushBytes is the most push-constant bytes a dispatch carries (the
+// frame's scratch in vk.c).
+const maxPushBytes = 512
+
+// pushRange is the module's push-constant block rounded up to whole 32-bit
+// words, as Vulkan's push-constant ranges must be.
+func pushRange(m *spirv.Program) int64 { return (m.PushConstantBytes + 3) &^ 3 }
 
 // align rounds a staging offset up to 256 bytes (every device's copy and
 // binding alignment).

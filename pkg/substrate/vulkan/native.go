@@ -114,18 +114,33 @@ type planKey struct{ s *Substrate }
 
 func layout(p *native.Program, dev info) (*plan, error) {
 	pl := &plan{offset: make([]uint32, len(p.Nodes)), outputs: p.Outputs}
+	// Every size is checked against one storage buffer before anything is
+	// placed or expanded, so the element offsets below fit 32 bits.
+	limit := min(int64(dev.MaxStorageRange), int64(dev.MaxAlloc))
+	tooBig := func() error {
+		return fmt.Errorf("the program's values need more than %d bytes in one device buffer, the largest storage buffer on %s",
+			limit, dev.Name)
+	}
 	var next int64 // elements
+	over := false
 	place := func(n int) uint32 {
 		off := next
 		next += (int64(max(n, 1)) + 63) &^ 63
+		over = over || 4*next > limit
 		return uint32(off)
 	}
 	refuse := func(n native.Node, why string, args ...any) error {
 		return fmt.Errorf("node %s (%s): %s", n.Name, n.Op, fmt.Sprintf(why, args...))
 	}
+	if dev.MaxInvocations < 256 || dev.MaxGroupSize[0] < 256 || dev.MaxGroupSize[1] < 16 {
+		return nil, fmt.Errorf("vulkan's built-in kernels need workgroups of 256 invocations; %s allows %d", dev.Name, dev.MaxInvocations)
+	}
 	for _, n := range p.Nodes {
 		if dt := n.Type.DType; dt != sokr.F32 && dt != sokr.Bool {
 			return nil, refuse(n, "vulkan's built-in kernels compute f32 and bool values; this one is %s (run it on cpu)", dt)
+		}
+		if b := 4 * int64(n.Type.Shape.NumElements()); b > limit {
+			return nil, refuse(n, "its %d bytes on the device exceed %d, the largest storage buffer on %s", b, limit, dev.Name)
 		}
 	}
 	// Params and constants first: they are uploaded in one copy.
@@ -139,6 +154,9 @@ func layout(p *native.Program, dev info) (*plan, error) {
 			continue
 		}
 		pl.offset[i] = place(n.Type.Shape.NumElements())
+		if over { // before a splat is expanded on the host
+			return nil, tooBig()
+		}
 		vals := constValues(n)
 		pad := int64(pl.offset[i]) - int64(pl.constOff) - int64(len(pl.consts))
 		pl.consts = append(pl.consts, make([]float32, pad)...)
@@ -203,10 +221,8 @@ func layout(p *native.Program, dev info) (*plan, error) {
 		pl.steps[k].push[1] += pl.codeOff
 	}
 	pl.arenaBytes = 4 * max(next, 1)
-	limit := min(int64(dev.MaxStorageRange), int64(dev.MaxAlloc))
-	if pl.arenaBytes > limit {
-		return nil, fmt.Errorf("the program's values need %d bytes in one device buffer; the largest storage buffer on %s is %d bytes",
-			pl.arenaBytes, dev.Name, limit)
+	if over || pl.arenaBytes > limit {
+		return nil, tooBig()
 	}
 	return pl, nil
 }
@@ -508,6 +524,9 @@ func pushBytes(v []uint32) []byte {
 // nativeWork runs a plan: upload the params and constants, one dispatch
 // per computed value, download the outputs.
 func (s *Substrate) nativeWork(d *device, p *native.Program, inputs []sokr.Tensor) (*work, error) {
+	if err := p.CheckInputs(inputs); err != nil { // a Dispatch without the runtime's check
+		return nil, err
+	}
 	pl, err := s.plan(p)
 	if err != nil {
 		return nil, &sokr.InputError{Index: -1, Msg: "vulkan cannot run this program: " + err.Error()}

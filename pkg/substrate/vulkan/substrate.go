@@ -31,8 +31,9 @@ type Substrate struct {
 	devErr error
 	closed bool
 	active sync.WaitGroup // dispatches between device() and their queueing
-	pipes  map[pipeKey]*pipeline
-	pooled int64 // bytes of free buffers kept in pool
+	pipeMu sync.Mutex
+	pipes  map[pipeKey]*pipeline // guarded by pipeMu
+	pooled int64                 // bytes of free buffers kept in pool
 	pool   map[poolKey][]*buffer
 	queue  *completer
 	// spin is how long the completer polls a fence before it blocks: 100 µs
@@ -201,7 +202,7 @@ func (s *Substrate) saveCache(d *device) {
 	if len(data) == 0 || os.MkdirAll(filepath.Dir(p), 0o755) != nil {
 		return
 	}
-	tmp := p + ".tmp" + strconv.Itoa(os.Getpid())
+	tmp := p + ".tmp" + strconv.Itoa(os.Getpid()) + "." + strconv.Itoa(s.index)
 	if os.WriteFile(tmp, data, 0o644) == nil {
 		_ = os.Rename(tmp, p)
 	}
@@ -211,12 +212,14 @@ func (s *Substrate) saveCache(d *device) {
 // creating it on first use.
 func (s *Substrate) pipelineFor(d *device, m *spirv.Program, entry string, sets, binds, uniform []uint32) (*pipeline, error) {
 	key := pipeKey{m.Hash(), entry}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	// pipeMu, not mu: the driver may take a while to compile, and the
+	// completer must not wait for it to return buffers.
+	s.pipeMu.Lock()
+	defer s.pipeMu.Unlock()
 	if p, ok := s.pipes[key]; ok {
 		return p, nil
 	}
-	p, err := d.newPipeline(m.Words, entry, sets, binds, uniform, uint32(m.PushConstantBytes))
+	p, err := d.newPipeline(m.Words, entry, sets, binds, uniform, uint32(pushRange(m)))
 	if err != nil {
 		return nil, err
 	}
@@ -248,15 +251,18 @@ func (s *Substrate) Close() error {
 	if d != nil {
 		d.idle() // frames of a failed wait may still be running
 		s.saveCache(d)
+		s.pipeMu.Lock()
 		for _, p := range s.pipes {
 			d.freePipeline(p)
 		}
+		s.pipes = nil
+		s.pipeMu.Unlock()
 		for _, bs := range s.pool {
 			for _, b := range bs {
 				d.freeBuffer(b)
 			}
 		}
-		s.pipes, s.pool = nil, nil
+		s.pool = nil
 		d.close()
 	}
 	s.in.release()

@@ -14,9 +14,6 @@
 #define FRAME_SETS 32
 #define FRAME_STORAGE 256
 #define FRAME_UNIFORM 64
-// A frame adds descriptor pools as its dispatches need them, up to this many
-// (4096 dispatches of one set each in one command buffer).
-#define FRAME_POOLS 128
 #define MAX_SETS 8
 
 #define INSTANCE_FNS(X)                                                                                           \
@@ -135,8 +132,8 @@ struct svk_frame {
   VkFence fence;
   // Descriptor pools: pools[0..npools) exist, cur is being filled, with
   // used_* of its capacity taken.
-  VkDescriptorPool pools[FRAME_POOLS];
-  uint32_t npools, cur, used_sets, used_storage, used_uniform;
+  VkDescriptorPool *pools;
+  uint32_t npools, cap_pools, cur, used_sets, used_storage, used_uniform;
   // Scratch for the Go side: dispatch arguments and error text.
   uint64_t args[SVK_FRAME_ARGS / 8];
   char err[SVK_ERRLEN];
@@ -490,9 +487,11 @@ svk_device *svk_device_open(svk_instance *in, uint32_t index, const void *cache,
   d->timestamp_bits = q[fam].timestampValidBits;
 
   // Turn on every feature the device has, robust buffer access included: a
-  // shader that indexes past the buffer it was given (say n in its push
-  // constants is larger than the array) then reads zeros and its writes are
-  // dropped, instead of corrupting another dispatch's memory.
+  // shader that indexes past the buffer range it was given (say n in its
+  // push constants is larger than the array) then cannot write outside that
+  // buffer's memory, nor read outside it (such reads return zero or values
+  // from elsewhere in the same buffer), instead of corrupting another
+  // dispatch's memory.
   VkPhysicalDeviceFeatures2 f2;
   VkPhysicalDeviceVulkan11Features f11;
   VkPhysicalDeviceVulkan12Features f12;
@@ -713,6 +712,7 @@ static void frame_destroy(svk_frame *f) {
   svk_device *d = f->d;
   if (f->queries) d->vkDestroyQueryPool(d->dev, f->queries, NULL);
   for (uint32_t i = 0; i < f->npools; i++) d->vkDestroyDescriptorPool(d->dev, f->pools[i], NULL);
+  free(f->pools);
   if (f->fence) d->vkDestroyFence(d->dev, f->fence, NULL);
   if (f->pool) d->vkDestroyCommandPool(d->dev, f->pool, NULL);
   free(f);
@@ -720,9 +720,15 @@ static void frame_destroy(svk_frame *f) {
 
 static int add_pool(svk_frame *f, char *err) {
   svk_device *d = f->d;
-  if (f->npools == FRAME_POOLS) {
-    errorf(err, "more than %d dispatches in one command buffer", FRAME_POOLS * FRAME_SETS);
-    return -1;
+  if (f->npools == f->cap_pools) {
+    uint32_t cap = f->cap_pools ? 2 * f->cap_pools : 4;
+    VkDescriptorPool *pools = realloc(f->pools, cap * sizeof *pools);
+    if (!pools) {
+      errorf(err, "out of memory");
+      return -1;
+    }
+    f->pools = pools;
+    f->cap_pools = cap;
   }
   VkDescriptorPoolSize sizes[2] = {{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, FRAME_STORAGE},
                                    {VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER, FRAME_UNIFORM}};

@@ -622,3 +622,117 @@ func TestLongProgram(t *testing.T) {
 		assert.InDeltaSlice(t, sokr.View[float32](want.Outputs[k].Tensor), sokr.View[float32](got.Outputs[k].Tensor), 1e-5)
 	}
 }
+
+// TestReviewedEdges covers what a review found: sizes past 32 bits,
+// splats too large to expand, descriptors that are not buffers, shared
+// bindings, binding counts past what a dispatch carries, no workgroup size.
+func TestReviewedEdges(t *testing.T) {
+	s := gpu(t)
+	ctx := context.Background()
+	for src, want := range map[string]string{
+		"param x: f32[1]\nb: f32[65536,65536] = broadcast x\ns: f32[] = reduce_sum b, axes=[0,1]\nreturn s": "node b",
+		"c: f32[1099511627776] = const 1\nreturn c":                                                         "node c",
+		"param a: f32[65536,1]\nparam b: f32[1,65536]\nc: f32[65536,65536] = matmul a, b\nreturn c":         "node c",
+	} {
+		start := time.Now()
+		off := s.Capability(ctx, parse(t, src))
+		assert.False(t, off.OK, src)
+		assert.Contains(t, off.Reason, want, src)
+		assert.Less(t, time.Since(start), 5*time.Second, "Capability expands nothing: %s", src)
+	}
+
+	// Two splats that fit one at a time, not together.
+	n := min(s.info.MaxStorageRange, uint32(min(s.info.MaxAlloc, math.MaxUint32)))/8 + 1024
+	off := s.Capability(ctx, parse(t, fmt.Sprintf("c: f32[%d] = const 1\nd: f32[%d] = const 2\ne: f32[%d] = add c, d\nreturn e", n, n, n)))
+	assert.False(t, off.OK)
+	assert.Contains(t, off.Reason, "more than")
+
+	img := module(t, "image.spv")
+	off = s.Capability(ctx, img)
+	assert.False(t, off.OK)
+	assert.Contains(t, off.Reason, "binding 0.0 (src) is an image")
+
+	base := func() *spirv.Program {
+		return &spirv.Program{Major: 1, Capabilities: []string{"Shader"},
+			EntryPoints: []spirv.EntryPoint{{Name: "main", Model: "GLCompute", WorkgroupSize: [3]uint32{64, 1, 1}}}}
+	}
+	shared := base()
+	shared.Bindings = []spirv.Binding{{Kind: spirv.StorageBuffer, Name: "A"}, {Kind: spirv.StorageBuffer, Name: "B"}}
+	assert.Contains(t, s.Capability(ctx, shared).Reason, "two variables share binding 0.0 (A and B)")
+	none := base()
+	none.EntryPoints[0].WorkgroupSize = [3]uint32{}
+	assert.Contains(t, s.Capability(ctx, none).Reason, "no workgroup size")
+	assert.Equal(t, int64(8), pushRange(&spirv.Program{PushConstantBytes: 6}))
+	assert.Equal(t, int64(8), pushRange(&spirv.Program{PushConstantBytes: 8}))
+
+	// Dispatch checks for itself what the runtime checks before it.
+	direct := func(p sokr.Program, in ...sokr.Tensor) error {
+		j := sokr.NewJob(ctx, p, in, sokr.Options{})
+		s.Dispatch(j, j)
+		_, err := j.Future().Wait(ctx)
+		return err
+	}
+	add := parse(t, "param x: f32[4]\nparam y: f32[4]\nz: f32[4] = add x, y\nreturn z")
+	require.ErrorIs(t, direct(add, sokr.FromSlice([]float32{1})), sokr.ErrInvalidInput)
+	require.ErrorIs(t, direct(add, sokr.FromSlice([]int32{1, 2, 3, 4}), sokr.FromSlice([]float32{1, 2, 3, 4})), sokr.ErrInvalidInput)
+	err := direct(img, sokr.FromSlice(make([]float32, 64)), sokr.FromSlice(make([]float32, 64)), sokr.FromSlice(make([]float32, 64)))
+	require.ErrorIs(t, err, sokr.ErrInvalidInput)
+	assert.Contains(t, err.Error(), "is an image")
+}
+
+// TestSpecialValues: pow, max and min follow Go's rules (what cpu
+// computes) for negative bases, zeros, infinities and NaN.
+func TestSpecialValues(t *testing.T) {
+	s := gpu(t)
+	inf, nan := float32(math.Inf(1)), float32(math.NaN())
+	xs := []float32{-2, -0.5, 0, 0, inf, -inf, -inf, 2, -1, 0.5, nan, 1, -2, 0, -8, 3}
+	ys := []float32{2, 3, 0, -1, 0, 2, 3, inf, inf, -inf, 1, nan, 0.5, 3, 1.0 / 3, nan}
+	p := parse(t, `param x: f32[16]
+param y: f32[16]
+p: f32[16] = pow x, y
+hi: f32[16] = max x, y
+lo: f32[16] = min x, y
+m: f32[] = reduce_max y, axes=[0]
+return p, hi, lo, m`)
+	in := []sokr.Tensor{sokr.FromSlice(xs), sokr.FromSlice(ys)}
+	want, err := run(t, cpu.New(), p, in)
+	require.NoError(t, err)
+	got, err := run(t, s, p, in)
+	require.NoError(t, err)
+	for k, w := range want.Outputs {
+		wv, gv := sokr.View[float32](w.Tensor), sokr.View[float32](got.Outputs[k].Tensor)
+		for e := range wv {
+			if math.IsNaN(float64(wv[e])) {
+				assert.True(t, math.IsNaN(float64(gv[e])), "%s[%d] (%v, %v): %v, want NaN", w.Name, e, xs[e], ys[e], gv[e])
+				continue
+			}
+			assert.InDelta(t, wv[e], gv[e], 1e-6*math.Abs(float64(wv[e])), "%s[%d] (%v, %v)", w.Name, e, xs[e], ys[e])
+			if wv[e] == 0 { // the sign of zero too
+				assert.Equal(t, math.Signbit(float64(wv[e])), math.Signbit(float64(gv[e])), "%s[%d]", w.Name, e)
+			}
+		}
+	}
+}
+
+// TestThousandsOfKernels: one command buffer takes as many dispatches as
+// the program has (descriptor pools are added as needed).
+func TestThousandsOfKernels(t *testing.T) {
+	s := gpu(t)
+	var b strings.Builder
+	b.WriteString("param x: f32[2,3]\n")
+	prev := "x"
+	for i := range 4200 {
+		shape := "[3,2]"
+		if i%2 == 1 {
+			shape = "[2,3]"
+		}
+		fmt.Fprintf(&b, "t%d: f32%s = transpose %s, perm=[1,0]\n", i, shape, prev)
+		prev = fmt.Sprintf("t%d", i)
+	}
+	fmt.Fprintf(&b, "return %s", prev)
+	p := parse(t, b.String())
+	require.True(t, s.Capability(context.Background(), p).OK)
+	res, err := run(t, s, p, []sokr.Tensor{sokr.FromSlice([]float32{1, 2, 3, 4, 5, 6}, 2, 3)})
+	require.NoError(t, err)
+	assert.Equal(t, []float32{1, 2, 3, 4, 5, 6}, sokr.View[float32](res.Outputs[0].Tensor))
+}

@@ -61,6 +61,42 @@ void set(uint k, float x) {
   }
 }
 
+#define INF uintBitsToFloat(0x7f800000u)
+#define NAN uintBitsToFloat(0x7fc00000u)
+
+// gpow is Go's math.Pow (what the cpu substrate computes): GLSL's pow is
+// undefined for x < 0, and for x = 0 with y <= 0.
+float gpow(float x, float y) {
+  if (y == 0.0 || x == 1.0) return 1.0;
+  if (isnan(x) || isnan(y)) return NAN;
+  bool yint = !isinf(y) && floor(y) == y;
+  bool yodd = yint && abs(y) < 16777216.0 && mod(abs(y), 2.0) == 1.0;
+  bool xneg = (floatBitsToUint(x) >> 31) != 0u;
+  if (x == 0.0) {
+    if (y < 0.0) return yodd && xneg ? -INF : INF;
+    return yodd ? x : 0.0;
+  }
+  if (isinf(y)) {
+    if (x == -1.0) return 1.0;
+    return (abs(x) > 1.0) == (y > 0.0) ? INF : 0.0;
+  }
+  if (isinf(x)) {
+    if (!xneg) return y > 0.0 ? INF : 0.0;
+    float r = y > 0.0 ? INF : 0.0;
+    return yodd ? -r : r;
+  }
+  if (x < 0.0) {
+    if (!yint) return NAN;
+    float r = pow(-x, y);
+    return yodd ? -r : r;
+  }
+  return pow(x, y);
+}
+
+// gmax and gmin propagate NaN, as Go's max and min do.
+float gmax(float x, float y) { return isnan(x) || isnan(y) ? NAN : max(x, y); }
+float gmin(float x, float y) { return isnan(x) || isnan(y) ? NAN : min(x, y); }
+
 float apply(uint op, float x, float y, float z) {
   switch (op) {
   case 0u: return x;
@@ -78,9 +114,9 @@ float apply(uint op, float x, float y, float z) {
   case 12u: return x - y;
   case 13u: return x * y;
   case 14u: return x / y;
-  case 15u: return pow(x, y);
-  case 16u: return max(x, y);
-  case 17u: return min(x, y);
+  case 15u: return gpow(x, y);
+  case 16u: return gmax(x, y);
+  case 17u: return gmin(x, y);
   case 18u: return x == y ? 1.0 : 0.0;
   case 19u: return x != y ? 1.0 : 0.0;
   case 20u: return x < y ? 1.0 : 0.0;

@@ -18,9 +18,9 @@ layout(push_constant) uniform Push {
 shared float part[256];
 
 float combine(float a, float b) {
-  if (p.op == 1u) return max(a, b);
-  if (p.op == 2u) return min(a, b);
-  return a + b;
+  if (p.op != 1u && p.op != 2u) return a + b;
+  if (isnan(a) || isnan(b)) return uintBitsToFloat(0x7fc00000u);  // as Go's max and min
+  return p.op == 1u ? max(a, b) : min(a, b);
 }
 
 void main() {
