@@ -22,7 +22,12 @@
 // checks the module's SPIR-V version, capabilities (Float64, Int64, 16- and
 // 8-bit storage, subgroup operations, ...) against the device's features,
 // and its workgroup size, shared memory, push constants and bindings
-// against the device's limits, and says which one does not fit.
+// against the device's limits, and says which one does not fit. Only
+// storage and uniform buffers are bound: a module with images or samplers
+// is refused.
+//
+// Robust buffer access is on where the device has it, so a shader that
+// indexes past the array it was given cannot write outside that buffer.
 //
 // The inputs are the buffers, one per binding in (set, binding) order;
 // each goes to its own device-local buffer through a staging buffer and
@@ -44,9 +49,11 @@
 // elementwise maths, comparisons and select fused into one pass each,
 // broadcast and transpose, reductions (long ones in two passes) and a
 // tiled matrix product. The kernels
-// compute in f32 (bools as 0 and 1); Capability refuses programs with other
-// dtypes, naming the node, so the same program gives the same answer as on
-// cpu within f32 rounding.
+// compute in f32 (bools as 0 and 1), with pow, max and min following Go's
+// rules for zeros, infinities and NaN as cpu does; Capability refuses
+// programs with other dtypes, naming the node, so the same program gives
+// the same answer as on cpu within f32 rounding (GPUs may flush denormals,
+// and their sin and cos lose accuracy for huge arguments).
 //
 // # Completion
 //
