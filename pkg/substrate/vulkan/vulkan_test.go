@@ -443,13 +443,7 @@ func TestCloseInFlight(t *testing.T) {
 	gpu(t) // skips or fails like the others when there is no Vulkan
 	dir := t.TempDir()
 	s := openFirst(t, Config{Validation: true, CacheDir: dir})
-	p := parse(t, "param x: f32[100000]\ny: f32[100000] = exp x\nz: f32[] = reduce_sum y, axes=[0]\nreturn z")
-	rt := sokr.New()
-	require.NoError(t, rt.RegisterSubstrate(s))
-	var futs []*sokr.Future
-	for range 20 {
-		futs = append(futs, rt.Dispatch(context.Background(), p, []sokr.Tensor{sokr.FromSlice(make([]float32, 100000))}))
-	}
+	rt, p, futs := inFlight(t, s, 20, 100000)
 	require.NoError(t, s.Close())
 	for _, f := range futs {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -532,13 +526,7 @@ func TestDeviceLost(t *testing.T) {
 	assert.Equal(t, float32(1), sokr.View[float32](res.Outputs[0].Tensor)[999])
 
 	// Work in flight when the device goes: every future still completes.
-	heavy := parse(t, "param x: f32[1000000]\ny: f32[1000000] = exp x\nz: f32[] = reduce_sum y, axes=[0]\nreturn z")
-	rt := sokr.New()
-	require.NoError(t, rt.RegisterSubstrate(s))
-	var futs []*sokr.Future
-	for range 8 {
-		futs = append(futs, rt.Dispatch(context.Background(), heavy, []sokr.Tensor{sokr.FromSlice(make([]float32, 1000000))}))
-	}
+	rt, _, futs := inFlight(t, s, 8, 1000000)
 	t.Setenv("SOKR_TEST_DEVICE_LOST", "1")
 	for _, f := range futs {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -735,4 +723,18 @@ func TestThousandsOfKernels(t *testing.T) {
 	res, err := run(t, s, p, []sokr.Tensor{sokr.FromSlice([]float32{1, 2, 3, 4, 5, 6}, 2, 3)})
 	require.NoError(t, err)
 	assert.Equal(t, []float32{1, 2, 3, 4, 5, 6}, sokr.View[float32](res.Outputs[0].Tensor))
+}
+
+// inFlight dispatches n runs of sum(exp(x)) over size zeros on s, through a
+// runtime of its own, and returns without waiting.
+func inFlight(t *testing.T, s *Substrate, n, size int) (*sokr.Runtime, *native.Program, []*sokr.Future) {
+	t.Helper()
+	p := parse(t, fmt.Sprintf("param x: f32[%d]\ny: f32[%d] = exp x\nz: f32[] = reduce_sum y, axes=[0]\nreturn z", size, size))
+	rt := sokr.New()
+	require.NoError(t, rt.RegisterSubstrate(s))
+	var futs []*sokr.Future
+	for range n {
+		futs = append(futs, rt.Dispatch(context.Background(), p, []sokr.Tensor{sokr.FromSlice(make([]float32, size))}))
+	}
+	return rt, p, futs
 }
