@@ -31,6 +31,7 @@ import (
 	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/ir/native"
 	"github.com/sokr-rs/sokr/pkg/ir/nir"
+	"github.com/sokr-rs/sokr/pkg/ir/spirv"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
@@ -289,6 +290,18 @@ type programInfo struct {
 	HasSignature bool             `json:"has_signature"`
 	Circuit      *circuitInfo     `json:"circuit,omitempty"`
 	NIR          *nirInfo         `json:"nir,omitempty"`
+	SPIRV        *spirvInfo       `json:"spirv,omitempty"`
+}
+
+// spirvInfo is a SPIR-V module's reflection, for Program.spirv in Python.
+type spirvInfo struct {
+	Version           string               `json:"version"`
+	Capabilities      []string             `json:"capabilities"`
+	EntryPoints       []spirv.EntryPoint   `json:"entry_points"`
+	Bindings          []spirv.Binding      `json:"bindings"`
+	PushConstantBytes int64                `json:"push_constant_bytes"`
+	SharedMemoryBytes int64                `json:"shared_memory_bytes"`
+	SpecConstants     []spirv.SpecConstant `json:"spec_constants"`
 }
 
 // ProgramInfo describes a program as JSON: format, requirements, and its
@@ -316,6 +329,11 @@ func ProgramInfo(prog int64) string {
 	}
 	if n, ok := p.(*nir.Program); ok {
 		in.NIR = nirInfoOf(n)
+	}
+	if m, ok := p.(*spirv.Program); ok {
+		in.SPIRV = &spirvInfo{Version: fmt.Sprintf("%d.%d", m.Major, m.Minor), Capabilities: m.Capabilities,
+			EntryPoints: m.EntryPoints, Bindings: m.Bindings, PushConstantBytes: m.PushConstantBytes,
+			SharedMemoryBytes: m.SharedMemoryBytes, SpecConstants: m.SpecConstants}
 	}
 	b, _ := json.Marshal(in)
 	return string(b)

@@ -91,6 +91,15 @@ class Program:
         return dict(self._info.get("quantities") or {})
 
     @property
+    def spirv(self) -> dict[str, Any] | None:
+        """For a SPIR-V module, its reflection: ``version``, ``capabilities``, ``entry_points``
+        (name, model, workgroup_size, ...), ``bindings`` (set, binding, kind, name, block_size,
+        runtime_stride, read_only, write_only: the arrays a dispatch takes, in order),
+        ``push_constant_bytes``, ``shared_memory_bytes`` and ``spec_constants``; else None."""
+        info = self._info.get("spirv")
+        return dict(info) if info else None
+
+    @property
     def source(self) -> bytes | None:
         """The bytes the program was parsed from (for a Python IR plugin's format, the bytes
         its substrate reads; see :mod:`sokr.plugins`), or None for a program built in Go."""

@@ -158,3 +158,16 @@ def test_meta_survives_every_path(gpu: str) -> None:
         res = sokr.dispatch(p, np.zeros(4, np.float32), substrate=gpu).result(10)
         assert res.meta.get("device") and "gpu_time_ns" in res.meta
         np.testing.assert_array_equal(res["y"], np.ones(4, np.float32))
+
+
+def test_spirv_reflection_from_python() -> None:
+    info = sokr.program(SAXPY).spirv
+    assert info is not None and info["version"] == "1.3"
+    assert [(b["set"], b["binding"], b["name"], b["read_only"]) for b in info["bindings"]] == [
+        (0, 0, "X", True),
+        (0, 1, "Y", False),
+    ]
+    assert info["bindings"][0]["runtime_stride"] == 4
+    assert info["push_constant_bytes"] == 8
+    assert info["entry_points"][0]["workgroup_size"] == [256, 1, 1]
+    assert sokr.program("sokr.native/1\nparam x: f32[2]\nreturn x\n").spirv is None

@@ -80,14 +80,14 @@ type Program struct {
 
 // EntryPoint is an OpEntryPoint with its execution modes.
 type EntryPoint struct {
-	Name  string
-	Model string // "GLCompute", "Kernel", "Vertex", ...
+	Name  string `json:"name"`
+	Model string `json:"model"` // "GLCompute", "Kernel", "Vertex", ...
 	// WorkgroupSize is the local size (compute models): literals, or the
 	// defaults of the specialization constants in WorkgroupSpecID.
-	WorkgroupSize [3]uint32
+	WorkgroupSize [3]uint32 `json:"workgroup_size"`
 	// WorkgroupSpecID is the specialization constant id of each dimension
 	// (-1: a literal).
-	WorkgroupSpecID [3]int
+	WorkgroupSpecID [3]int `json:"workgroup_spec_id"`
 }
 
 // Invocations is the number of invocations in one workgroup.
@@ -113,23 +113,24 @@ const (
 
 // Binding is one descriptor binding of a buffer.
 type Binding struct {
-	Set, Binding uint32
-	Kind         BindingKind
-	Name         string // the block's type name, as spirv-cross reports it
+	Set     uint32      `json:"set"`
+	Binding uint32      `json:"binding"`
+	Kind    BindingKind `json:"kind"`
+	Name    string      `json:"name"` // the block's type name, as spirv-cross reports it
 	// BlockSize is the fixed part of the block in bytes; a trailing runtime
 	// array of RuntimeStride bytes per element may follow (RuntimeStride 0:
 	// none).
-	BlockSize     int64
-	RuntimeStride int64
-	ReadOnly      bool // NonWritable on the variable or every member
-	WriteOnly     bool // NonReadable on the variable or every member
+	BlockSize     int64 `json:"block_size"`
+	RuntimeStride int64 `json:"runtime_stride"`
+	ReadOnly      bool  `json:"read_only"`  // NonWritable on the variable or every member
+	WriteOnly     bool  `json:"write_only"` // NonReadable on the variable or every member
 }
 
 // SpecConstant is a scalar specialization constant.
 type SpecConstant struct {
-	ID      int
-	Name    string
-	Default uint64 // the literal bits of the default (a bool is 0 or 1)
+	ID      int    `json:"id"`
+	Name    string `json:"name"`
+	Default uint64 `json:"default"` // the literal bits of the default (a bool is 0 or 1)
 }
 
 var _ sokr.Program = (*Program)(nil)
