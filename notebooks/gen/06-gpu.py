@@ -149,7 +149,8 @@ well. SOKR reads the module's bindings, push constants and workgroup size from t
         """\
 Dispatch it with one array per binding, in (set, binding) order: `X`, then `Y`. The push constants
 are bytes laid out as the block (`struct.pack`, or a numpy array). The arrays' dtypes must match
-the shader's types (`float` is `np.float32`): a buffer is raw memory to the GPU.
+the shader's element types (`float` is `np.float32`, not numpy's default float64); SOKR checks
+that, since to the GPU a buffer is raw memory.
 
 Every writable buffer comes back as an output named after its block (`Y`); read-only ones do not,
 and your numpy arrays are left as they were.""",
@@ -221,6 +222,7 @@ mistakes = {
     "one array for two bindings": ((x,), dict(push_constants=pc)),
     "4 bytes of push constants for an 8-byte block": ((x, y), dict(push_constants=pc[:4])),
     "no workgroups": ((x, y), dict(push_constants=pc, groups=(0, 1, 1))),
+    "numpy's default float64 for a float buffer": ((x, np.ones(n)), dict(push_constants=pc)),
 }
 for what, (arrays, opts) in mistakes.items():
     try:

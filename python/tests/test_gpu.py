@@ -131,6 +131,8 @@ def test_bad_input_is_a_clear_error(gpu: str) -> None:
         sokr.run(p, x, x, substrate=gpu, push_constants=struct.pack("<f", 1.0))
     with pytest.raises(sokr.InvalidInputError, match="do not fit"):
         sokr.run(p, x, np.ones(3, np.bool_), substrate=gpu, push_constants=push)
+    with pytest.raises(sokr.InvalidInputError, match="holds float32 elements; the array is f64"):
+        sokr.run(p, x, np.ones(16), substrate=gpu, push_constants=push)  # numpy's default dtype
     with pytest.raises(sokr.InvalidInputError, match="groups"):
         sokr.run(p, x, x, substrate=gpu, push_constants=push, groups=(0,))
     limit = int(next(s for s in sokr.substrates() if s.name == gpu).properties["max_storage_buffer_bytes"])

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 )
 
 // finish checks the entry points and reflects the module.
@@ -92,7 +93,7 @@ func (p *parser) finish(prog *Program) (*Program, error) {
 			}
 			size, stride := p.blockSize(pt.elem)
 			b := Binding{Set: uint32(max(vd.set, 0)), Binding: uint32(max(vd.binding, 0)), Kind: kind,
-				Name: p.names[pt.elem], BlockSize: size, RuntimeStride: stride}
+				Name: p.names[pt.elem], BlockSize: size, RuntimeStride: stride, Element: p.runtimeElement(pt.elem)}
 			if b.Name == "" {
 				b.Name = p.names[v.id]
 			}
@@ -113,6 +114,33 @@ func (p *parser) finish(prog *Program) (*Program, error) {
 		prog.SpecConstants = append(prog.SpecConstants, SpecConstant{ID: int(d.specID), Name: p.names[id], Default: d.constValue})
 	}
 	return prog, nil
+}
+
+// runtimeElement names the scalar type of a block's trailing runtime array
+// ("float32", "int32", ...), when its elements are scalars, vectors or
+// matrices of one; "" otherwise.
+func (p *parser) runtimeElement(block uint32) string {
+	t := p.types[block]
+	if t == nil || t.op != opTypeStruct || len(t.members) == 0 {
+		return ""
+	}
+	a := p.types[t.members[len(t.members)-1]]
+	if a == nil || a.op != opTypeRuntimeArray {
+		return ""
+	}
+	e := p.types[a.elem]
+	for e != nil && (e.op == opTypeVector || e.op == opTypeMatrix) {
+		e = p.types[e.elem]
+	}
+	switch {
+	case e == nil:
+		return ""
+	case e.op == opTypeFloat:
+		return "float" + strconv.Itoa(int(e.width))
+	case e.op == opTypeInt:
+		return "int" + strconv.Itoa(int(e.width))
+	}
+	return ""
 }
 
 func allMembers(n uint32, set map[uint32]bool) bool {

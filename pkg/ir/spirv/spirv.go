@@ -122,8 +122,12 @@ type Binding struct {
 	// none).
 	BlockSize     int64 `json:"block_size"`
 	RuntimeStride int64 `json:"runtime_stride"`
-	ReadOnly      bool  `json:"read_only"`  // NonWritable on the variable or every member
-	WriteOnly     bool  `json:"write_only"` // NonReadable on the variable or every member
+	// Element is the scalar type of the runtime array's elements ("float32",
+	// "float64", "int32", ... — int for signed and unsigned alike), when they
+	// are scalars, vectors or matrices; "" for structs or no runtime array.
+	Element   string `json:"element,omitempty"`
+	ReadOnly  bool   `json:"read_only"`  // NonWritable on the variable or every member
+	WriteOnly bool   `json:"write_only"` // NonReadable on the variable or every member
 }
 
 // SpecConstant is a scalar specialization constant.

@@ -48,8 +48,8 @@ func TestReflect(t *testing.T) {
 	assert.Equal(t, spirv.Format, p.Format())
 	assert.Equal(t, []spirv.EntryPoint{{Name: "main", Model: "GLCompute", WorkgroupSize: [3]uint32{256, 1, 1}, WorkgroupSpecID: [3]int{-1, -1, -1}}}, p.EntryPoints)
 	assert.Equal(t, []spirv.Binding{
-		{Set: 0, Binding: 0, Kind: spirv.StorageBuffer, Name: "X", BlockSize: 0, RuntimeStride: 4, ReadOnly: true},
-		{Set: 0, Binding: 1, Kind: spirv.StorageBuffer, Name: "Y", BlockSize: 0, RuntimeStride: 4},
+		{Set: 0, Binding: 0, Kind: spirv.StorageBuffer, Name: "X", BlockSize: 0, RuntimeStride: 4, Element: "float32", ReadOnly: true},
+		{Set: 0, Binding: 1, Kind: spirv.StorageBuffer, Name: "Y", BlockSize: 0, RuntimeStride: 4, Element: "float32"},
 	}, p.Bindings)
 	assert.Equal(t, int64(8), p.PushConstantBytes)
 	assert.Contains(t, p.Capabilities, "Shader")
@@ -75,7 +75,9 @@ func TestReflect(t *testing.T) {
 	b, _ := d.Binding(0, 3)
 	assert.Equal(t, int64(40), b.BlockSize)
 	assert.Equal(t, int64(8), b.RuntimeStride)
+	assert.Equal(t, "float64", b.Element)
 	require.NotEmpty(t, d.SpecConstants)
+	assert.Equal(t, "", ubo.Element, "no runtime array")
 }
 
 // reflection is the part of spirv-cross --reflect this package matches.

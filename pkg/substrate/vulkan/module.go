@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/sokr-rs/sokr/pkg/ir/native"
@@ -218,6 +219,8 @@ func (s *Substrate) moduleWork(d *device, m *spirv.Program, inputs []sokr.Tensor
 		case b.RuntimeStride > 0 && (n-b.BlockSize)%b.RuntimeStride != 0:
 			return nil, &sokr.InputError{Index: i, Msg: fmt.Sprintf("%s holds %d bytes plus %d-byte elements; the array's %d bytes do not fit that",
 				where, b.BlockSize, b.RuntimeStride, n)}
+		case !elementFits(t.DType, b.Element):
+			return nil, &sokr.InputError{Index: i, Msg: fmt.Sprintf("%s holds %s elements; the array is %s (convert it first)", where, b.Element, t.DType)}
 		case n > limit || uint64(n) > s.info.MaxAlloc:
 			return nil, &sokr.InputError{Index: i, Msg: fmt.Sprintf("%s is given %d bytes; the largest %s on %s is %d bytes",
 				where, n, kind, s.info.Name, min(limit, int64(s.info.MaxAlloc)))}
@@ -267,6 +270,19 @@ func (s *Substrate) moduleWork(d *device, m *spirv.Program, inputs []sokr.Tensor
 		return res, nil
 	}
 	return w, nil
+}
+
+// elementFits says whether an array of dtype may fill a runtime array of
+// element (the binding's reflected scalar type; "" for structs). Element
+// types SOKR has no dtype for (float16, int8, ...) take any array's bytes.
+func elementFits(dt sokr.DType, element string) bool {
+	want, ok := map[string][]sokr.DType{
+		"float32": {sokr.F32, sokr.C64},
+		"float64": {sokr.F64, sokr.C128},
+		"int32":   {sokr.I32},
+		"int64":   {sokr.I64},
+	}[element]
+	return !ok || slices.Contains(want, dt)
 }
 
 func bindingList(m *spirv.Program) string {

@@ -209,6 +209,8 @@ func TestModuleBadInput(t *testing.T) {
 		{[]sokr.Tensor{x, {DType: sokr.Bool, Shape: sokr.Shape{3}, Data: []byte{1, 0, 1}}}, []sokr.DispatchOption{push}, "do not fit"},
 		{[]sokr.Tensor{x, {DType: sokr.F32, Shape: sokr.Shape{0}}}, []sokr.DispatchOption{push}, "empty array"},
 		{[]sokr.Tensor{x, x}, nil, "push-constant block is 8 bytes; 0 were given"},
+		{[]sokr.Tensor{x, sokr.FromSlice(make([]float64, 8))}, []sokr.DispatchOption{push}, "binding 0.1 (Y) holds float32 elements; the array is f64"},
+		{[]sokr.Tensor{sokr.FromSlice(make([]int32, 16)), x}, []sokr.DispatchOption{push}, "binding 0.0 (X) holds float32 elements; the array is i32"},
 		{[]sokr.Tensor{x, x}, []sokr.DispatchOption{sokr.Param("push_constants", []float32{1})}, "8 bytes; 4 were given"},
 		{[]sokr.Tensor{x, x}, []sokr.DispatchOption{push, sokr.Param("groups", []any{0.0})}, "outside 1.."},
 		{[]sokr.Tensor{x, x}, []sokr.DispatchOption{push, sokr.Param("groups", "many")}, "workgroup counts"},
