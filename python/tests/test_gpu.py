@@ -173,3 +173,18 @@ def test_spirv_reflection_from_python() -> None:
     assert info["push_constant_bytes"] == 8
     assert info["entry_points"][0]["workgroup_size"] == [256, 1, 1]
     assert sokr.program("sokr.native/1\nparam x: f32[2]\nreturn x\n").spirv is None
+
+
+def test_spec_constants(gpu: str) -> None:
+    m = sokr.program(TESTDATA / "dscale.spv")  # double s; double v[4]; double rest[]; local size from WG
+    if not any(o.ok for o in sokr.capability(m) if o.substrate == gpu):
+        if os.environ.get("CI", "").lower() in ("1", "true"):
+            pytest.fail("lavapipe, CI's device, has Float64")
+        pytest.skip("the device has no Float64")
+    buf = np.zeros(5 + 256)
+    buf[0], buf[2], buf[5:] = 2.0, 3.0, np.arange(256)
+    res = sokr.run(m, buf, substrate=gpu, spec_constants={"WG": 128})
+    assert res.meta["groups"] == "2,1,1"
+    np.testing.assert_array_equal(res["D"][5:], 6 * np.arange(256))
+    with pytest.raises(sokr.InvalidInputError, match="no specialization constant"):
+        sokr.run(m, buf, substrate=gpu, spec_constants={"nope": 1})

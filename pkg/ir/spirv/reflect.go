@@ -111,9 +111,29 @@ func (p *parser) finish(prog *Program) (*Program, error) {
 		if d.specID < 0 {
 			continue
 		}
-		prog.SpecConstants = append(prog.SpecConstants, SpecConstant{ID: int(d.specID), Name: p.names[id], Default: d.constValue})
+		prog.SpecConstants = append(prog.SpecConstants, SpecConstant{ID: int(d.specID), Name: p.names[id],
+			Type: p.scalarName(d.constType), Default: d.constValue})
 	}
 	return prog, nil
+}
+
+// scalarName names a scalar type: "bool", "int32", "uint32", "float32", ...
+// ("" for anything else).
+func (p *parser) scalarName(id uint32) string {
+	t := p.types[id]
+	switch {
+	case t == nil:
+		return ""
+	case t.op == opTypeBool:
+		return "bool"
+	case t.op == opTypeFloat:
+		return "float" + strconv.Itoa(int(t.width))
+	case t.op == opTypeInt && t.signed:
+		return "int" + strconv.Itoa(int(t.width))
+	case t.op == opTypeInt:
+		return "uint" + strconv.Itoa(int(t.width))
+	}
+	return ""
 }
 
 // runtimeElement names the scalar type of a block's trailing runtime array

@@ -132,8 +132,11 @@ type Binding struct {
 
 // SpecConstant is a scalar specialization constant.
 type SpecConstant struct {
-	ID      int    `json:"id"`
-	Name    string `json:"name"`
+	ID   int    `json:"id"`
+	Name string `json:"name"`
+	// Type is "bool", "int32", "uint32", "float32", "int64", "uint64",
+	// "float64" (or "int16", "float16", ...).
+	Type    string `json:"type"`
 	Default uint64 `json:"default"` // the literal bits of the default (a bool is 0 or 1)
 }
 
@@ -353,6 +356,7 @@ func capabilityName(c uint32) string {
 type typ struct {
 	op      uint32
 	width   uint32   // int and float bits
+	signed  bool     // int
 	elem    uint32   // vector, matrix, array, runtime array, pointer: the element or pointee type
 	count   uint32   // vector components, matrix columns
 	length  uint32   // array: the id of its length constant
@@ -373,6 +377,7 @@ type decorations struct {
 	memberCount           uint32
 	defined, isSpecConst  bool
 	constValue            uint64
+	constType             uint32 // the constant's result type id
 	compositeConstituents []uint32
 }
 
@@ -612,7 +617,7 @@ func (p *parser) instruction(prog *Program, w int, op uint32, ops []uint32) erro
 		if err := p.result(w, ops[0]); err != nil {
 			return err
 		}
-		p.types[ops[0]] = &typ{op: op, width: ops[1]}
+		p.types[ops[0]] = &typ{op: op, width: ops[1], signed: op == opTypeInt && len(ops) > 2 && ops[2] == 1}
 	case opTypeVector, opTypeMatrix:
 		if err := need(w, op, ops, 3); err != nil {
 			return err
@@ -671,6 +676,7 @@ func (p *parser) instruction(prog *Program, w int, op uint32, ops []uint32) erro
 		}
 		d := p.dec(ops[1])
 		d.constValue = uint64(ops[2])
+		d.constType = ops[0]
 		if len(ops) > 3 {
 			d.constValue |= uint64(ops[3]) << 32
 		}
@@ -686,6 +692,7 @@ func (p *parser) instruction(prog *Program, w int, op uint32, ops []uint32) erro
 			return err
 		}
 		d := p.dec(ops[1])
+		d.constType = ops[0]
 		if op == opConstantTrue || op == opSpecConstantTrue {
 			d.constValue = 1
 		}

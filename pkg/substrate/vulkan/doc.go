@@ -41,6 +41,9 @@
 //	push_constants  the push-constant block: []byte, []float32, []uint32,
 //	                []int32 or "base64:..." — exactly the block's size
 //	entry_point     the entry point's name; default the first GLCompute one
+//	spec_constants  specialization constants: {id or name: value}, each
+//	                encoded as the constant's type (a workgroup size set
+//	                this way is checked against the device)
 //
 // # Native programs
 //

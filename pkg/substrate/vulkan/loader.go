@@ -232,7 +232,14 @@ type pipeline struct {
 	bindings int
 }
 
-func (d *device) newPipeline(words []uint32, entry string, sets, bindings, uniform []uint32, push uint32) (*pipeline, error) {
+// specialization is a pipeline's specialization constants: one entry per
+// constant id, its value's bytes at offsets[i] in data.
+type specialization struct {
+	ids, offsets, sizes []uint32
+	data                []byte
+}
+
+func (d *device) newPipeline(words []uint32, entry string, sets, bindings, uniform []uint32, push uint32, spec specialization) (*pipeline, error) {
 	code := C.CBytes(unsafe.Slice((*byte)(unsafe.Pointer(&words[0])), 4*len(words)))
 	defer C.free(code)
 	centry := C.CString(entry)
@@ -244,8 +251,15 @@ func (d *device) newPipeline(words []uint32, entry string, sets, bindings, unifo
 	defer C.free(unsafe.Pointer(cs))
 	defer C.free(unsafe.Pointer(cb))
 	defer C.free(unsafe.Pointer(cu))
+	si, so, ss := cU32(spec.ids), cU32(spec.offsets), cU32(spec.sizes)
+	defer C.free(unsafe.Pointer(si))
+	defer C.free(unsafe.Pointer(so))
+	defer C.free(unsafe.Pointer(ss))
+	sd := C.CBytes(append(spec.data, 0)) // never empty
+	defer C.free(sd)
 	errbuf := make([]C.char, C.SVK_ERRLEN)
-	c := C.svk_pipeline_create(d.c, (*C.uint32_t)(code), C.size_t(4*len(words)), centry, C.uint32_t(n), cs, cb, cu, C.uint32_t(push), &errbuf[0])
+	c := C.svk_pipeline_create(d.c, (*C.uint32_t)(code), C.size_t(4*len(words)), centry, C.uint32_t(n), cs, cb, cu, C.uint32_t(push),
+		C.uint32_t(len(spec.ids)), si, so, ss, sd, C.size_t(len(spec.data)), &errbuf[0])
 	if c == nil {
 		return nil, fmt.Errorf("%s", cerr(errbuf))
 	}

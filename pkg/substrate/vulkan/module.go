@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/sokr-rs/sokr/pkg/ir/native"
@@ -188,6 +189,13 @@ func (s *Substrate) moduleWork(d *device, m *spirv.Program, inputs []sokr.Tensor
 	if err != nil {
 		return nil, err
 	}
+	spec, err := specialize(m, opts.Param("spec_constants", nil))
+	if err != nil {
+		return nil, err
+	}
+	if e, err = s.specializedSize(e, spec); err != nil {
+		return nil, err
+	}
 	if len(inputs) != len(m.Bindings) {
 		return nil, inputErr("the module has %d buffer bindings (%s) and takes one array per binding, in (set, binding) order; %d were given",
 			len(m.Bindings), bindingList(m), len(inputs))
@@ -247,7 +255,7 @@ func (s *Substrate) moduleWork(d *device, m *spirv.Program, inputs []sokr.Tensor
 	if err != nil {
 		return nil, err
 	}
-	pipe, err := s.pipelineFor(d, m, e.Name, sets, nums, uniform)
+	pipe, err := s.pipelineFor(d, m, e.Name, sets, nums, uniform, spec.specialization)
 	if err != nil {
 		return nil, s.fault("cannot create the pipeline for "+e.Name, err)
 	}
@@ -291,6 +299,143 @@ func bindingList(m *spirv.Program) string {
 		parts = append(parts, fmt.Sprintf("%d.%d %s", b.Set, b.Binding, b.Name))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// specialized is a module's specialization: the pipeline's entries and
+// each specialized constant's value by id.
+type specialized struct {
+	specialization
+	values map[int]uint64
+}
+
+// specialize reads the "spec_constants" option: a map from a constant's id
+// (an int, or its decimal string as JSON gives it) or name to its value,
+// encoded as the constant's type says (bool, 32- or 64-bit int, float).
+func specialize(m *spirv.Program, v any) (specialized, error) {
+	sp := specialized{values: map[int]uint64{}}
+	var given map[string]any
+	switch v := v.(type) {
+	case nil:
+		return sp, nil
+	case map[string]any:
+		given = v
+	case map[int]any:
+		given = map[string]any{}
+		for k, x := range v {
+			given[strconv.Itoa(k)] = x
+		}
+	default:
+		return sp, inputErr("option spec_constants: want a map from constant id or name to value, got %T", v)
+	}
+	keys := make([]string, 0, len(given))
+	for k := range given {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		var c *spirv.SpecConstant
+		for i := range m.SpecConstants {
+			if sc := &m.SpecConstants[i]; strconv.Itoa(sc.ID) == k || (sc.Name != "" && sc.Name == k) {
+				c = sc
+				break
+			}
+		}
+		if c == nil {
+			var have []string
+			for _, sc := range m.SpecConstants {
+				have = append(have, fmt.Sprintf("%d %s", sc.ID, sc.Name))
+			}
+			return sp, inputErr("option spec_constants: the module has no specialization constant %q (it has: %s)", k, strings.Join(have, ", "))
+		}
+		bits, size, err := specBits(c.Type, given[k])
+		if err != nil {
+			return sp, inputErr("option spec_constants: constant %q (%s): %v", k, c.Type, err)
+		}
+		if _, dup := sp.values[c.ID]; dup {
+			return sp, inputErr("option spec_constants: constant %d is given twice (by id and by name)", c.ID)
+		}
+		sp.values[c.ID] = bits
+		sp.ids = append(sp.ids, uint32(c.ID))
+		sp.offsets = append(sp.offsets, uint32(len(sp.data)))
+		sp.sizes = append(sp.sizes, uint32(size))
+		sp.data = binary.LittleEndian.AppendUint64(sp.data, bits)[:len(sp.data)+size]
+	}
+	return sp, nil
+}
+
+// specBits encodes a value for a constant of type typ.
+func specBits(typ string, v any) (bits uint64, size int, err error) {
+	var f float64
+	switch v := v.(type) {
+	case bool:
+		if typ != "bool" {
+			return 0, 0, fmt.Errorf("a bool for a %s", typ)
+		}
+		if v {
+			return 1, 4, nil
+		}
+		return 0, 4, nil
+	case int:
+		f = float64(v)
+	case int64:
+		f = float64(v)
+	case uint32:
+		f = float64(v)
+	case float32:
+		f = float64(v)
+	case float64:
+		f = v
+	default:
+		return 0, 0, fmt.Errorf("want a number or a bool, got %T", v)
+	}
+	whole := f == math.Trunc(f)
+	switch typ {
+	case "float32":
+		return uint64(math.Float32bits(float32(f))), 4, nil
+	case "float64":
+		return math.Float64bits(f), 8, nil
+	case "int32":
+		if whole && f >= math.MinInt32 && f <= math.MaxInt32 {
+			return uint64(uint32(int32(f))), 4, nil
+		}
+	case "uint32":
+		if whole && f >= 0 && f <= math.MaxUint32 {
+			return uint64(uint32(f)), 4, nil
+		}
+	case "int64", "uint64":
+		if whole && (typ == "int64" || f >= 0) {
+			return uint64(int64(f)), 8, nil
+		}
+	case "bool":
+		if f == 0 || f == 1 {
+			return uint64(f), 4, nil
+		}
+	default:
+		return 0, 0, fmt.Errorf("SOKR cannot set constants of this type")
+	}
+	return 0, 0, fmt.Errorf("%v does not fit", v)
+}
+
+// specializedSize applies the specialization to the entry point's
+// workgroup size and checks it against the device.
+func (s *Substrate) specializedSize(e spirv.EntryPoint, sp specialized) (spirv.EntryPoint, error) {
+	for k := range 3 {
+		if id := e.WorkgroupSpecID[k]; id >= 0 {
+			if v, ok := sp.values[id]; ok {
+				e.WorkgroupSize[k] = uint32(v)
+			}
+		}
+	}
+	i := s.info
+	for k := range 3 {
+		if e.WorkgroupSize[k] == 0 || e.WorkgroupSize[k] > i.MaxGroupSize[k] {
+			return e, inputErr("entry point %s: workgroup size %v after specialization; the device allows 1 to %v", e.Name, e.WorkgroupSize, i.MaxGroupSize)
+		}
+	}
+	if n := e.Invocations(); n > int64(i.MaxInvocations) {
+		return e, inputErr("entry point %s: %d invocations per workgroup after specialization; the device allows %d", e.Name, n, i.MaxInvocations)
+	}
+	return e, nil
 }
 
 // maxPushBytes is the most push-constant bytes a dispatch carries (the

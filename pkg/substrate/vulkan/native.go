@@ -542,7 +542,7 @@ func (s *Substrate) nativeWork(d *device, p *native.Program, inputs []sokr.Tenso
 		for b := range nums {
 			nums[b] = uint32(b)
 		}
-		if pipes[k], err = s.pipelineFor(d, m, "main", zeros, nums, zeros); err != nil {
+		if pipes[k], err = s.pipelineFor(d, m, "main", zeros, nums, zeros, specialization{}); err != nil {
 			return nil, s.fault("cannot create the "+kernelFiles[k]+" kernel", err)
 		}
 	}

@@ -210,8 +210,8 @@ func (s *Substrate) saveCache(d *device) {
 
 // pipelineFor returns the cached pipeline for a module's entry point,
 // creating it on first use.
-func (s *Substrate) pipelineFor(d *device, m *spirv.Program, entry string, sets, binds, uniform []uint32) (*pipeline, error) {
-	key := pipeKey{m.Hash(), entry}
+func (s *Substrate) pipelineFor(d *device, m *spirv.Program, entry string, sets, binds, uniform []uint32, spec specialization) (*pipeline, error) {
+	key := pipeKey{m.Hash(), entry, string(spec.data) + fmt.Sprint(spec.ids)}
 	// pipeMu, not mu: the driver may take a while to compile, and the
 	// completer must not wait for it to return buffers.
 	s.pipeMu.Lock()
@@ -219,7 +219,7 @@ func (s *Substrate) pipelineFor(d *device, m *spirv.Program, entry string, sets,
 	if p, ok := s.pipes[key]; ok {
 		return p, nil
 	}
-	p, err := d.newPipeline(m.Words, entry, sets, binds, uniform, uint32(pushRange(m)))
+	p, err := d.newPipeline(m.Words, entry, sets, binds, uniform, uint32(pushRange(m)), spec)
 	if err != nil {
 		return nil, err
 	}
@@ -230,6 +230,7 @@ func (s *Substrate) pipelineFor(d *device, m *spirv.Program, entry string, sets,
 type pipeKey struct {
 	module [32]byte
 	entry  string
+	spec   string // the specialization's values and ids
 }
 
 // Close waits for the dispatches in flight, saves the pipeline cache and

@@ -615,9 +615,13 @@ void svk_buffer_destroy(svk_device *d, svk_buffer *b) {
 
 svk_pipeline *svk_pipeline_create(svk_device *d, const uint32_t *code, size_t bytes, const char *entry,
                                   uint32_t nbind, const uint32_t *sets, const uint32_t *bindings,
-                                  const uint32_t *uniform, uint32_t push_bytes, char *err) {
+                                  const uint32_t *uniform, uint32_t push_bytes, uint32_t nspec,
+                                  const uint32_t *spec_ids, const uint32_t *spec_offsets,
+                                  const uint32_t *spec_sizes, const void *spec_data, size_t spec_bytes,
+                                  char *err) {
   VkShaderModule module = VK_NULL_HANDLE;
   VkDescriptorSetLayoutBinding *lb = NULL;
+  VkSpecializationMapEntry *entries = NULL;
   svk_pipeline *p = calloc(1, sizeof *p);
   if (!p) {
     errorf(err, "out of memory");
@@ -678,20 +682,35 @@ svk_pipeline *svk_pipeline_create(svk_device *d, const uint32_t *code, size_t by
   VkShaderModuleCreateInfo smci = {
       .sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO, .codeSize = bytes, .pCode = code};
   CHECK(d->vkCreateShaderModule(d->dev, &smci, NULL, &module), "vkCreateShaderModule");
+  VkSpecializationInfo spec = {0};
+  if (nspec) {
+    entries = calloc(nspec, sizeof *entries);
+    if (!entries) {
+      errorf(err, "out of memory");
+      goto fail;
+    }
+    for (uint32_t i = 0; i < nspec; i++)
+      entries[i] = (VkSpecializationMapEntry){.constantID = spec_ids[i], .offset = spec_offsets[i], .size = spec_sizes[i]};
+    spec = (VkSpecializationInfo){
+        .mapEntryCount = nspec, .pMapEntries = entries, .dataSize = spec_bytes, .pData = spec_data};
+  }
   VkComputePipelineCreateInfo cci = {
       .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
       .stage = {.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
                 .stage = VK_SHADER_STAGE_COMPUTE_BIT,
                 .module = module,
-                .pName = entry},
+                .pName = entry,
+                .pSpecializationInfo = nspec ? &spec : NULL},
       .layout = p->layout};
   CHECK(d->vkCreateComputePipelines(d->dev, d->cache, 1, &cci, NULL, &p->pipe), "vkCreateComputePipelines");
   d->vkDestroyShaderModule(d->dev, module, NULL);
   free(lb);
+  free(entries);
   return p;
 fail:
   if (module) d->vkDestroyShaderModule(d->dev, module, NULL);
   free(lb);
+  free(entries);
   svk_pipeline_destroy(d, p);
   return NULL;
 }

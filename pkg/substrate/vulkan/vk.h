@@ -82,9 +82,14 @@ void svk_buffer_destroy(svk_device *d, svk_buffer *b);
 
 // A compute pipeline for one entry point. Bindings are given as parallel
 // arrays (set, binding, uniform?).
+// Specialization constants: nspec entries (ids, offsets into spec_data,
+// sizes), or none.
 svk_pipeline *svk_pipeline_create(svk_device *d, const uint32_t *code, size_t bytes, const char *entry,
                                   uint32_t nbind, const uint32_t *sets, const uint32_t *bindings,
-                                  const uint32_t *uniform, uint32_t push_bytes, char *err);
+                                  const uint32_t *uniform, uint32_t push_bytes, uint32_t nspec,
+                                  const uint32_t *spec_ids, const uint32_t *spec_offsets,
+                                  const uint32_t *spec_sizes, const void *spec_data, size_t spec_bytes,
+                                  char *err);
 void svk_pipeline_destroy(svk_device *d, svk_pipeline *p);
 
 // Frames. get: a free frame, its command buffer begun; NULL with err set on

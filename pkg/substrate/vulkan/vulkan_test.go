@@ -5,6 +5,7 @@ package vulkan
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -134,6 +135,33 @@ func TestFloat64Module(t *testing.T) {
 	for i := range 128 {
 		require.Equal(t, 6*float64(i), got[5+i])
 	}
+	// Specialized to 64 (by name, or by id as JSON gives it): two groups.
+	for _, spec := range []any{map[string]any{"WG": 64}, map[string]any{"0": 64.0}, map[int]any{0: 32}} {
+		res, err = run(t, s, m, []sokr.Tensor{sokr.FromSlice(buf)}, sokr.Param("spec_constants", spec))
+		require.NoError(t, err)
+		want := "2,1,1"
+		if _, ok := spec.(map[int]any); ok {
+			want = "4,1,1"
+		}
+		assert.Equal(t, want, res.Meta["groups"], "%v", spec)
+		got = sokr.View[float64](res.Outputs[0].Tensor)
+		for i := range 128 {
+			require.Equal(t, 6*float64(i), got[5+i])
+		}
+	}
+	for spec, want := range map[string]string{
+		`{"7": 1}`:       `no specialization constant "7" (it has: 0 , 0 WG)`,
+		`{"WG": 2.5}`:    "2.5 does not fit",
+		`{"WG": -1}`:     "-1 does not fit",
+		`{"WG": true}`:   "a bool for a uint32",
+		`{"WG": 100000}`: "after specialization",
+	} {
+		var v map[string]any
+		require.NoError(t, json.Unmarshal([]byte(spec), &v))
+		_, err := run(t, s, m, []sokr.Tensor{sokr.FromSlice(buf)}, sokr.Param("spec_constants", v))
+		require.ErrorIs(t, err, sokr.ErrInvalidInput, spec)
+		assert.Contains(t, err.Error(), want, spec)
+	}
 }
 
 // TestValidationIsOn proves the validation layer is really listening:
@@ -145,7 +173,7 @@ func TestValidationIsOn(t *testing.T) {
 	d, err := s.device()
 	require.NoError(t, err)
 	defer s.active.Done()
-	p, err := s.pipelineFor(d, m, "main", []uint32{0, 0}, []uint32{0, 1}, []uint32{0, 0})
+	p, err := s.pipelineFor(d, m, "main", []uint32{0, 0}, []uint32{0, 1}, []uint32{0, 0}, specialization{})
 	require.NoError(t, err)
 	b, err := d.newBuffer(4096, false)
 	require.NoError(t, err)
