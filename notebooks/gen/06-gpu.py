@@ -267,15 +267,17 @@ for name in on_cpu:
     (
         "md",
         """\
-The GPU kernels compute `f32` and `bool`. Given anything else, the substrate refuses and names the
-node; without `substrate=`, the runtime picks one that can:""",
+The GPU kernels compute `f32` and `bool`, and `f64` where the device has it (`float64` in the
+table above): matrix products, reductions, transposes and arithmetic, but not `exp`, `log`,
+`tanh`, `sin`, `cos` or `pow`, which GLSL defines for `f32` only. Given what it cannot do, the
+substrate refuses and names the node; without `substrate=`, the runtime picks one that can:""",
     ),
     (
         "code",
         """\
 b = sn.Builder()
 v = b.param("v", "f64", (4,))
-double = b.build(out=2 * v)
+double = b.build(out=sn.exp(2 * v))
 print([o.reason for o in sokr.capability(double) if o.substrate == GPU])
 sokr.run(double, np.arange(4.0)).substrate""",
     ),

@@ -116,9 +116,29 @@ def test_native_program_same_on_cpu_and_gpu(gpu: str) -> None:
 def test_refusals_name_the_reason(gpu: str) -> None:
     f64 = sokr.program("sokr.native/1\nparam x: f64[4]\ny: f64[4] = exp x\nreturn y\n")
     offer = next(o for o in sokr.capability(f64) if o.substrate == gpu)
-    assert not offer.ok and "f64" in offer.reason and "node x" in offer.reason
-    with pytest.raises(sokr.NoCapableSubstrateError, match="f64"):
+    assert not offer.ok and "node y (exp)" in offer.reason and "f32 only" in offer.reason
+    with pytest.raises(sokr.NoCapableSubstrateError, match="f32 only"):
         sokr.run(f64, np.ones(4), substrate=gpu)
+    i32 = sokr.program("sokr.native/1\nparam x: i32[4]\ny: i32[4] = neg x\nreturn y\n")
+    offer = next(o for o in sokr.capability(i32) if o.substrate == gpu)
+    assert not offer.ok and "node x" in offer.reason and "i32" in offer.reason
+
+
+def test_f64_program_on_gpu(gpu: str) -> None:
+    p = sokr.program(
+        "sokr.native/1\nparam a: f64[40,30]\nparam b: f64[30,20]\nc: f64[40,20] = matmul a, b\n"
+        "s: f64[20] = reduce_sum c, axes=[0]\nreturn c, s\n"
+    )
+    props = next(s for s in sokr.substrates() if s.name == gpu).properties
+    if props["float64"] != "true":
+        if os.environ.get("CI", "").lower() in ("1", "true"):
+            pytest.fail("lavapipe, CI's device, has Float64")
+        pytest.skip("the device has no Float64")
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((40, 30)), rng.standard_normal((30, 20))
+    res = sokr.run(p, a, b, substrate=gpu)
+    np.testing.assert_allclose(res["c"], a @ b, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(res["s"], (a @ b).sum(axis=0), rtol=1e-12, atol=1e-12)
 
 
 def test_bad_input_is_a_clear_error(gpu: str) -> None:

@@ -53,10 +53,13 @@
 // broadcast and transpose, reductions (long ones in two passes) and a
 // tiled matrix product. The kernels
 // compute in f32 (bools as 0 and 1), with pow, max and min following Go's
-// rules for zeros, infinities and NaN as cpu does; Capability refuses
-// programs with other dtypes, naming the node, so the same program gives
-// the same answer as on cpu within f32 rounding (GPUs may flush denormals,
-// and their sin and cos lose accuracy for huge arguments).
+// rules for zeros, infinities and NaN as cpu does, and in f64 on devices
+// with shaderFloat64: arithmetic, sqrt, abs, relu, max, min, broadcast,
+// transpose, reductions and matmul (GLSL has no f64 exp, log, tanh, sin, cos
+// or pow, and there is no f32/f64 conversion kernel). Capability refuses
+// anything else, naming the node, so the same program gives the same answer
+// as on cpu within rounding (GPUs may flush f32 denormals, and their sin and
+// cos lose accuracy for huge arguments).
 //
 // # Completion
 //

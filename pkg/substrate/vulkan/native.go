@@ -26,14 +26,31 @@ const (
 	kStrided
 	kReduce
 	kMatmul
+	// The f64 variants (compiled with -DDOUBLE; devices with shaderFloat64).
+	kFused64
+	kReduce64
+	kMatmul64
 	numKernels
 )
 
-var kernelFiles = [numKernels]string{"fused", "strided", "reduce", "matmul"}
+var kernelFiles = [numKernels]string{"fused", "strided", "reduce", "matmul", "fused64", "reduce64", "matmul64"}
 
 // kernelBindings is how many views of the arena each kernel binds (fused
 // reads its program through a second, uint view).
-var kernelBindings = [numKernels]int{2, 1, 1, 1}
+var kernelBindings = [numKernels]int{2, 1, 1, 1, 2, 1, 1}
+
+// f64Ops are the elementwise ops with an f64 kernel: GLSL has no f64 exp,
+// log, tanh, sin, cos or pow.
+var f64Ops = map[native.Op]bool{native.OpNeg: true, native.OpAbs: true, native.OpSqrt: true, native.OpRelu: true,
+	native.OpAdd: true, native.OpSub: true, native.OpMul: true, native.OpDiv: true, native.OpMax: true, native.OpMin: true}
+
+// width is how many 32-bit words of the arena one element of n takes.
+func width(n native.Node) int {
+	if n.Type.DType == sokr.F64 {
+		return 2
+	}
+	return 1
+}
 
 var kernels = sync.OnceValues(func() ([numKernels]*spirv.Program, error) {
 	var out [numKernels]*spirv.Program
@@ -70,13 +87,13 @@ const maxKernelRank = 8
 // plan is a native program laid out in one device buffer (the arena): the
 // params and constants first (one upload), then every computed value; a
 // reshape or a cast that keeps the representation shares its operand's
-// place. Values are f32 on the device; bools are 0 or 1.
+// place. Values are f32 or f64 on the device; bools are f32 0 or 1.
 type plan struct {
 	arenaBytes int64
-	inBytes    int64     // params and constants: the upload
-	offset     []uint32  // element offset of each node
-	params     []int64   // element offset of each param, in input order
-	consts     []float32 // the constants' values, after the params
+	inBytes    int64    // params and constants: the upload
+	offset     []uint32 // word offset of each node
+	params     []int64  // word offset of each param, in input order
+	consts     []uint32 // the constants' words, after the params
 	constOff   uint32
 	steps      []kstep
 	outputs    []int // node indices
@@ -136,16 +153,22 @@ func layout(p *native.Program, dev info) (*plan, error) {
 		return nil, fmt.Errorf("vulkan's built-in kernels need workgroups of 256 invocations; %s allows %d", dev.Name, dev.MaxInvocations)
 	}
 	for _, n := range p.Nodes {
-		if dt := n.Type.DType; dt != sokr.F32 && dt != sokr.Bool {
-			return nil, refuse(n, "vulkan's built-in kernels compute f32 and bool values; this one is %s (run it on cpu)", dt)
+		switch dt := n.Type.DType; {
+		case dt == sokr.F64 && !dev.features["Float64"]:
+			return nil, refuse(n, "it is f64, and %s has no shaderFloat64 (run it on cpu)", dev.Name)
+		case dt != sokr.F32 && dt != sokr.Bool && dt != sokr.F64:
+			return nil, refuse(n, "vulkan's built-in kernels compute f32, f64 and bool values; this one is %s (run it on cpu)", dt)
 		}
-		if b := 4 * int64(n.Type.Shape.NumElements()); b > limit {
+		if err := f64Refusal(p, n); err != "" {
+			return nil, refuse(n, "%s", err)
+		}
+		if b := 4 * int64(width(n)*n.Type.Shape.NumElements()); b > limit {
 			return nil, refuse(n, "its %d bytes on the device exceed %d, the largest storage buffer on %s", b, limit, dev.Name)
 		}
 	}
 	// Params and constants first: they are uploaded in one copy.
 	for _, i := range p.Params {
-		pl.offset[i] = place(p.Nodes[i].Type.Shape.NumElements())
+		pl.offset[i] = place(width(p.Nodes[i]) * p.Nodes[i].Type.Shape.NumElements())
 		pl.params = append(pl.params, int64(pl.offset[i]))
 	}
 	pl.constOff = uint32(next)
@@ -153,14 +176,13 @@ func layout(p *native.Program, dev info) (*plan, error) {
 		if n.Op != native.OpConst {
 			continue
 		}
-		pl.offset[i] = place(n.Type.Shape.NumElements())
+		pl.offset[i] = place(width(n) * n.Type.Shape.NumElements())
 		if over { // before a splat is expanded on the host
 			return nil, tooBig()
 		}
-		vals := constValues(n)
 		pad := int64(pl.offset[i]) - int64(pl.constOff) - int64(len(pl.consts))
-		pl.consts = append(pl.consts, make([]float32, pad)...)
-		pl.consts = append(pl.consts, vals...)
+		pl.consts = append(pl.consts, make([]uint32, pad)...)
+		pl.consts = append(pl.consts, constWords(n)...)
 	}
 	pl.inBytes = 4 * next
 	f := &fuser{p: p, pl: pl, place: place, users: users(p)}
@@ -174,7 +196,7 @@ func layout(p *native.Program, dev info) (*plan, error) {
 		case n.Op == native.OpParam || n.Op == native.OpConst:
 			continue
 		case n.Op == native.OpReshape,
-			n.Op == native.OpCast && (a.Type.DType == n.Type.DType || n.Type.DType == sokr.F32):
+			n.Op == native.OpCast && (a.Type.DType == n.Type.DType || a.Type.DType == sokr.Bool && n.Type.DType == sokr.F32):
 			f.flush()                           // the operand must be in the arena
 			pl.offset[i] = pl.offset[n.Args[0]] // the same values in place
 			continue
@@ -184,7 +206,7 @@ func layout(p *native.Program, dev info) (*plan, error) {
 			continue
 		}
 		f.flush()
-		pl.offset[i] = place(int(ne))
+		pl.offset[i] = place(width(n) * int(ne))
 		dst := pl.offset[i]
 		switch op := n.Op; {
 		case op == native.OpBroadcast || op == native.OpTranspose:
@@ -192,10 +214,11 @@ func layout(p *native.Program, dev info) (*plan, error) {
 			if err != nil {
 				return nil, refuse(n, "%v", err)
 			}
-			push := words(ne, dst, pl.offset[n.Args[0]], uint32(len(dims)))
+			nw := ne * uint32(width(n)) // words
+			push := words(nw, dst, pl.offset[n.Args[0]], uint32(len(dims)))
 			push = append(push, pad8(dims)...)
 			push = append(push, pad8(strides)...)
-			pl.steps = append(pl.steps, kstep{k: kStrided, groups: linearGroups(ne), push: push})
+			pl.steps = append(pl.steps, kstep{k: kStrided, groups: linearGroups(nw), push: push})
 		case op == native.OpReduceSum || op == native.OpReduceMax || op == native.OpReduceMin || op == native.OpReduceMean:
 			st, err := reduceSteps(n, a, dst, pl.offset[n.Args[0]], place, dev)
 			if err != nil {
@@ -225,6 +248,29 @@ func layout(p *native.Program, dev info) (*plan, error) {
 		return nil, tooBig()
 	}
 	return pl, nil
+}
+
+// f64Refusal says why the kernels cannot compute node n with its f64
+// values, or "".
+func f64Refusal(p *native.Program, n native.Node) string {
+	f64Args := false
+	for _, a := range n.Args {
+		f64Args = f64Args || p.Nodes[a].Type.DType == sokr.F64
+	}
+	_, elementwise := ewCode(n)
+	switch {
+	case n.Type.DType != sokr.F64 && f64Args:
+		return fmt.Sprintf("%s of f64 values to %s has no vulkan kernel (run it on cpu)", n.Op, n.Type.DType)
+	case n.Type.DType != sokr.F64:
+		return ""
+	case n.Op == native.OpCast && !f64Args:
+		return "vulkan has no kernel converting to f64 (run it on cpu)"
+	case n.Op == native.OpSelect:
+		return "vulkan has no f64 select (run it on cpu)"
+	case elementwise && !f64Ops[n.Op]:
+		return fmt.Sprintf("vulkan computes %s in f32 only (GLSL has no f64 %s; run it on cpu)", n.Op, n.Op)
+	}
+	return ""
 }
 
 // ewCode is the fused kernel's op code for an elementwise node.
@@ -269,6 +315,7 @@ type fuser struct {
 	codeSteps []int // steps whose push[1] is an offset into pl.code
 
 	ne      uint32
+	dbl     bool           // an f64 chain (kernels/fused64)
 	members []int          // node indices, in order
 	reg     map[int]uint32 // node (member or loaded operand) -> register
 	loads   []int          // loaded operands, in register order
@@ -280,17 +327,18 @@ type fuser struct {
 func (f *fuser) add(i int, code uint32) {
 	n := f.p.Nodes[i]
 	ne := uint32(n.Type.Shape.NumElements())
+	dbl := n.Type.DType == sokr.F64
 	fresh := 1 // the node's own register
 	for _, a := range n.Args {
 		if _, ok := f.reg[a]; !ok {
 			fresh++
 		}
 	}
-	if len(f.members) > 0 && (ne != f.ne || len(f.reg)+fresh > fusedRegs) {
+	if len(f.members) > 0 && (ne != f.ne || dbl != f.dbl || len(f.reg)+fresh > fusedRegs) {
 		f.flush()
 	}
 	if len(f.members) == 0 {
-		f.ne, f.reg = ne, map[int]uint32{}
+		f.ne, f.dbl, f.reg = ne, dbl, map[int]uint32{}
 	}
 	var r [3]uint32
 	for k, a := range n.Args {
@@ -314,12 +362,16 @@ func (f *fuser) flush() {
 		return
 	}
 	last := f.members[len(f.members)-1]
+	k, div := kFused, uint32(1) // f64: the kernel's offsets count doubles
+	if f.dbl {
+		k, div = kFused64, 2
+	}
 	var stores []uint32
 	for _, m := range f.members {
 		for _, u := range f.users[m] {
 			if u > last { // read after the chain (or returned)
-				f.pl.offset[m] = f.place(int(f.ne))
-				stores = append(stores, f.reg[m], f.pl.offset[m])
+				f.pl.offset[m] = f.place(int(f.ne * div))
+				stores = append(stores, f.reg[m], f.pl.offset[m]/div)
 				break
 			}
 		}
@@ -330,12 +382,12 @@ func (f *fuser) flush() {
 		if o := f.p.Nodes[a]; len(o.Type.Shape) == 0 && f.ne != 1 {
 			stride = 0 // a scalar, broadcast
 		}
-		code = append(code, f.pl.offset[a], f.reg[a]|stride<<8)
+		code = append(code, f.pl.offset[a]/div, f.reg[a]|stride<<8)
 	}
 	code = append(code, f.ops...)
 	code = append(code, stores...)
 	f.codeSteps = append(f.codeSteps, len(f.pl.steps))
-	f.pl.steps = append(f.pl.steps, kstep{k: kFused, groups: linearGroups(f.ne),
+	f.pl.steps = append(f.pl.steps, kstep{k: k, groups: linearGroups(f.ne),
 		push: words(f.ne, uint32(len(f.pl.code)))})
 	f.pl.code = append(f.pl.code, code...)
 	f.members, f.loads, f.ops, f.reg = nil, nil, nil, nil
@@ -367,12 +419,25 @@ func contiguous(shape sokr.Shape) []uint32 {
 // stridedMap gives, for each output dimension, its size and the operand's
 // stride along it (broadcast: 0 where the operand has size 1 or no such
 // dimension; transpose: the permuted strides).
+//
+// The kernel copies 32-bit words: an f64 element is one more, innermost
+// dimension of 2 words, and every other stride doubles.
 func stridedMap(n, a native.Node) (dims, strides []uint32, err error) {
 	out := n.Type.Shape
-	if len(out) > maxKernelRank {
-		return nil, nil, fmt.Errorf("rank %d: vulkan's strided kernel takes at most %d dimensions", len(out), maxKernelRank)
+	w := width(n)
+	if len(out)+w-1 > maxKernelRank {
+		return nil, nil, fmt.Errorf("rank %d: vulkan's strided kernel takes at most %d dimensions (%d for f64)",
+			len(out), maxKernelRank, maxKernelRank-1)
 	}
 	src := contiguous(a.Type.Shape)
+	for d := range src {
+		src[d] *= uint32(w)
+	}
+	defer func() {
+		if w == 2 && err == nil {
+			dims, strides = append(dims, 2), append(strides, 1)
+		}
+	}()
 	dims = make([]uint32, len(out))
 	strides = make([]uint32, len(out))
 	for d := range out {
@@ -427,6 +492,11 @@ func reduceSteps(n, a native.Node, dst, src uint32, place func(int) uint32, dev 
 		}
 	}
 	op := reduceCodes[n.Op]
+	k, div := kReduce, uint32(1) // f64: the kernel's offsets count doubles
+	if a.Type.DType == sokr.F64 {
+		k, div = kReduce64, 2
+	}
+	dst, src = dst/div, src/div
 	step := func(op, nout, r, dst, src, nk, chunk, nchunk, denom uint32, dims, strides []uint32) (kstep, error) {
 		total := nout * nchunk
 		gx := min(total, 65535)
@@ -437,7 +507,7 @@ func reduceSteps(n, a native.Node, dst, src uint32, place func(int) uint32, dev 
 		push := words(op, nout, r, dst, src, nk, uint32(len(dims)), chunk, nchunk, denom)
 		push = append(push, pad8(dims)...)
 		push = append(push, pad8(strides)...)
-		return kstep{k: kReduce, push: push, groups: [3]uint32{gx, gy, 1}}, nil
+		return kstep{k: k, push: push, groups: [3]uint32{gx, gy, 1}}, nil
 	}
 	if r <= reduceSplit || nout >= reduceWide {
 		s, err := step(op, nout, r, dst, src, nk, r, 1, r, dims, strides)
@@ -451,7 +521,7 @@ func reduceSteps(n, a native.Node, dst, src uint32, place func(int) uint32, dev 
 	if op == reduceCodes[native.OpReduceMean] {
 		first = reduceCodes[native.OpReduceSum]
 	}
-	tmp := place(int(nout * nchunk))
+	tmp := place(int(nout*nchunk*div)) / div
 	s1, err := step(first, nout, r, tmp, src, nk, chunk, nchunk, r, dims, strides)
 	if err != nil {
 		return nil, err
@@ -481,14 +551,28 @@ func matmulStep(n, a native.Node, dst, aOff, bOff uint32, dev info) (kstep, erro
 			return kstep{}, fmt.Errorf("needs %v workgroups; the device allows %v", g, dev.MaxGroupCount)
 		}
 	}
-	return kstep{k: kMatmul, groups: g, push: words(m, nn, k, aOff, bOff, dst, m*k, k*nn, m*nn)}, nil
+	km, div := kMatmul, uint32(1) // f64: the kernel's offsets count doubles
+	if a.Type.DType == sokr.F64 {
+		km, div = kMatmul64, 2
+	}
+	return kstep{k: km, groups: g, push: words(m, nn, k, aOff/div, bOff/div, dst/div, m*k, k*nn, m*nn)}, nil
 }
 
-// constValues expands a constant (splat or full) to f32 values.
-func constValues(n native.Node) []float32 {
-	ne := n.Type.Shape.NumElements()
-	src := elements(n.Const)
-	out := make([]float32, ne)
+// constWords expands a constant (splat or full) to its words in the arena.
+func constWords(n native.Node) []uint32 {
+	w := width(n)
+	src := make([]uint32, len(n.Const.Data)/4)
+	if n.Const.DType == sokr.Bool {
+		src = src[:0]
+		for _, v := range elements(n.Const) {
+			src = append(src, math.Float32bits(v))
+		}
+	} else {
+		for i := range src {
+			src[i] = binary.LittleEndian.Uint32(n.Const.Data[4*i:])
+		}
+	}
+	out := make([]uint32, w*n.Type.Shape.NumElements())
 	for i := range out {
 		out[i] = src[i%len(src)]
 	}
@@ -536,7 +620,14 @@ func (s *Substrate) nativeWork(d *device, p *native.Program, inputs []sokr.Tenso
 		return nil, s.fault("built-in kernels", err)
 	}
 	var pipes [numKernels]*pipeline
+	var used [numKernels]bool
+	for _, st := range pl.steps {
+		used[st.k] = true
+	}
 	for k, m := range ks {
+		if !used[k] { // f64 kernels need a device with shaderFloat64
+			continue
+		}
 		nb := kernelBindings[k]
 		zeros, nums := make([]uint32, nb), make([]uint32, nb)
 		for b := range nums {
@@ -560,7 +651,7 @@ func (s *Substrate) nativeWork(d *device, p *native.Program, inputs []sokr.Tenso
 	}
 	outStage := make([]int64, len(pl.outputs))
 	for i, o := range pl.outputs {
-		n := 4 * int64(p.Nodes[o].Type.Shape.NumElements())
+		n := 4 * int64(width(p.Nodes[o])*p.Nodes[o].Type.Shape.NumElements())
 		outStage[i] = w.stage
 		w.downloads = append(w.downloads, transfer{buf: 0, off: 4 * int64(pl.offset[o]), stage: w.stage, size: n})
 		w.stage += align(n)
@@ -575,7 +666,7 @@ func (s *Substrate) nativeWork(d *device, p *native.Program, inputs []sokr.Tenso
 			putF32(stage[4*off:], inputs[i])
 		}
 		for i, v := range pl.consts {
-			binary.LittleEndian.PutUint32(stage[4*(int(pl.constOff)+i):], math.Float32bits(v))
+			binary.LittleEndian.PutUint32(stage[4*(int(pl.constOff)+i):], v)
 		}
 		for i, c := range pl.code {
 			binary.LittleEndian.PutUint32(stage[codeStage+4*int64(i):], c)
@@ -605,9 +696,10 @@ func (s *Substrate) nativeWork(d *device, p *native.Program, inputs []sokr.Tenso
 	return w, nil
 }
 
-// putF32 writes an f32 or bool tensor into the staging buffer as f32.
+// putF32 writes a tensor into the staging buffer: f32 and f64 as they are,
+// bool as f32 0 or 1.
 func putF32(dst []byte, t sokr.Tensor) {
-	if t.DType == sokr.F32 {
+	if t.DType != sokr.Bool {
 		copy(dst, t.Data)
 		return
 	}

@@ -379,8 +379,22 @@ func TestNativeRefusals(t *testing.T) {
 	ctx := context.Background()
 	off := s.Capability(ctx, parse(t, "param x: f64[4]\ny: f64[4] = exp x\nreturn y"))
 	assert.False(t, off.OK)
+	assert.Contains(t, off.Reason, "node y (exp): vulkan computes exp in f32 only")
+	off = s.Capability(ctx, parse(t, "param x: i32[4]\ny: i32[4] = neg x\nreturn y"))
+	assert.False(t, off.OK)
 	assert.Contains(t, off.Reason, "node x")
-	assert.Contains(t, off.Reason, "f64")
+	assert.Contains(t, off.Reason, "i32")
+	for src, want := range map[string]string{
+		"param x: f32[4]\ny: f64[4] = cast x\nreturn y":                                                          "converting to f64",
+		"param x: f64[4]\ny: f32[4] = cast x\nreturn y":                                                          "cast of f64 values to f32",
+		"param x: f64[4]\nz: f64[] = const 0\nb: bool[4] = gt x, z\nreturn b":                                    "gt of f64 values",
+		"param c: bool[4]\nparam x: f64[4]\ny: f64[4] = select c, x, x\nreturn y":                                "no f64 select",
+		"param x: f64[1,1,1,1,1,1,1,2]\ny: f64[2,1,1,1,1,1,1,1] = transpose x, perm=[7,0,1,2,3,4,5,6]\nreturn y": "7 for f64",
+	} {
+		off := s.Capability(ctx, parse(t, src))
+		assert.False(t, off.OK, src)
+		assert.Contains(t, off.Reason, want, src)
+	}
 	off = s.Capability(ctx, parse(t, "param x: f32[1,1,1,1,1,1,1,1,2]\ny: f32[2,1,1,1,1,1,1,1,1] = transpose x, perm=[8,0,1,2,3,4,5,6,7]\nreturn y"))
 	assert.False(t, off.OK)
 	assert.Contains(t, off.Reason, "at most 8 dimensions")
@@ -507,14 +521,18 @@ func TestKernelsUpToDate(t *testing.T) {
 	dir := t.TempDir()
 	for _, k := range kernelFiles {
 		out := filepath.Join(dir, k+".spv")
-		cmd := exec.Command("glslangValidator", "-V", "--target-env", "vulkan1.0", "-o", out, filepath.Join("kernels", k+".comp"))
+		args := []string{"-V", "--target-env", "vulkan1.0", "-o", out}
+		if src, ok := strings.CutSuffix(k, "64"); ok {
+			args, k = append(args, "-DDOUBLE"), src
+		}
+		cmd := exec.Command("glslangValidator", append(args, filepath.Join("kernels", k+".comp"))...)
 		b, err := cmd.CombinedOutput()
 		require.NoError(t, err, string(b))
 		got, err := os.ReadFile(out)
 		require.NoError(t, err)
-		want, err := kernelFS.ReadFile("kernels/" + k + ".spv")
+		want, err := kernelFS.ReadFile("kernels/" + filepath.Base(out))
 		require.NoError(t, err)
-		assert.True(t, bytes.Equal(got, want), "kernels/%s.spv is stale: run kernels/gen.sh", k)
+		assert.True(t, bytes.Equal(got, want), "kernels/%s is stale: run kernels/gen.sh", filepath.Base(out))
 	}
 	ks, err := kernels()
 	require.NoError(t, err)
@@ -767,4 +785,56 @@ func inFlight(t *testing.T, s *Substrate, n, size int) (*sokr.Runtime, *native.P
 		futs = append(futs, rt.Dispatch(context.Background(), p, []sokr.Tensor{sokr.FromSlice(make([]float32, size))}))
 	}
 	return rt, p, futs
+}
+
+// TestNativeF64 runs f64 programs (arithmetic chains, broadcast, transpose,
+// reductions, matmul) on the f64 kernels, against cpu to 1e-12.
+func TestNativeF64(t *testing.T) {
+	s := gpu(t)
+	if !s.info.features["Float64"] {
+		if inCI() {
+			t.Fatal("lavapipe, CI's device, has Float64")
+		}
+		t.Skip("the device has no shaderFloat64")
+	}
+	p := parse(t, `param a: f64[3,70,45]
+param b: f64[3,45,33]
+param v: f64[33]
+c: f64[3,70,33] = matmul a, b
+vb: f64[3,70,33] = broadcast v
+h: f64[] = const 0.5
+d: f64[3,70,33] = mul c, h
+e: f64[3,70,33] = add d, vb
+r: f64[3,70,33] = relu e
+q: f64[3,70,33] = sqrt r
+m: f64[3,70,33] = max q, d
+t: f64[33,70,3] = transpose m, perm=[2,1,0]
+w: f64[2] = const [1.5, -2.25]
+s0: f64[] = reduce_sum m, axes=[0,1,2]
+s1: f64[3,33] = reduce_mean m, axes=[1]
+s2: f64[70] = reduce_max m, axes=[0,2]
+s3: f64[3] = reduce_min m, axes=[1,2]
+return t, s0, s1, s2, s3, w`)
+	require.True(t, s.Capability(context.Background(), p).OK, s.Capability(context.Background(), p).Reason)
+	rng := rand.New(rand.NewPCG(9, 10))
+	f64s := func(n int) []float64 {
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = rng.Float64()*2 - 1
+		}
+		return v
+	}
+	in := []sokr.Tensor{sokr.FromSlice(f64s(3*70*45), 3, 70, 45), sokr.FromSlice(f64s(3*45*33), 3, 45, 33), sokr.FromSlice(f64s(33))}
+	want, err := run(t, cpu.New(), p, in)
+	require.NoError(t, err)
+	got, err := run(t, s, p, in)
+	require.NoError(t, err)
+	for k, w := range want.Outputs {
+		g := got.Outputs[k]
+		require.Equal(t, w.Tensor.Shape, g.Tensor.Shape, w.Name)
+		wv, gv := sokr.View[float64](w.Tensor), sokr.View[float64](g.Tensor)
+		for e := range wv {
+			require.InDelta(t, wv[e], gv[e], 1e-12*(1+math.Abs(wv[e])), "%s[%d]", w.Name, e)
+		}
+	}
 }

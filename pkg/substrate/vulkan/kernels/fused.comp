@@ -1,4 +1,10 @@
 #version 450
+#ifdef DOUBLE
+#extension GL_ARB_gpu_shader_fp64 : enable
+#define T double
+#else
+#define T float
+#endif
 // Fused elementwise: a chain of unary, binary, comparison and select ops
 // over n elements in one pass. The chain is a small program in the arena
 // (read through a second, uint view of the same buffer), at word p.code:
@@ -10,16 +16,16 @@
 //
 // Op codes as in elementwise.comp.
 layout(local_size_x = 256) in;
-layout(std430, set = 0, binding = 0) buffer Arena { float v[]; };
+layout(std430, set = 0, binding = 0) buffer Arena { T v[]; };  // DOUBLE: f64 values (offsets in doubles)
 layout(std430, set = 0, binding = 1) readonly buffer Code { uint u[]; };
 layout(push_constant) uniform Push { uint n, code; } p;
 
 // The 16 registers are separate variables reached through switches on
 // uniform indices, not an array: an array indexed at run time would live
 // in memory, and these stay in registers.
-float R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, R11, R12, R13, R14, R15;
+T R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, R11, R12, R13, R14, R15;
 
-float get(uint k) {
+T get(uint k) {
   switch (k) {
   case 0u: return R0;
   case 1u: return R1;
@@ -40,7 +46,7 @@ float get(uint k) {
   return R15;
 }
 
-void set(uint k, float x) {
+void set(uint k, T x) {
   switch (k) {
   case 0u: R0 = x; break;
   case 1u: R1 = x; break;
@@ -64,6 +70,7 @@ void set(uint k, float x) {
 #define INF uintBitsToFloat(0x7f800000u)
 #define NAN uintBitsToFloat(0x7fc00000u)
 
+#ifndef DOUBLE
 // gpow is Go's math.Pow (what the cpu substrate computes): GLSL's pow is
 // undefined for x < 0, and for x = 0 with y <= 0.
 float gpow(float x, float y) {
@@ -92,29 +99,40 @@ float gpow(float x, float y) {
   }
   return pow(x, y);
 }
+#endif
 
 // gmax and gmin propagate NaN, as Go's max and min do.
-float gmax(float x, float y) { return isnan(x) || isnan(y) ? NAN : max(x, y); }
-float gmin(float x, float y) { return isnan(x) || isnan(y) ? NAN : min(x, y); }
+T gmax(T x, T y) { return isnan(x) || isnan(y) ? x + y : max(x, y); }
+T gmin(T x, T y) { return isnan(x) || isnan(y) ? x + y : min(x, y); }
 
-float apply(uint op, float x, float y, float z) {
+// The f64 variant (DOUBLE) has no exp, log, tanh, sigmoid, sin, cos or pow:
+// GLSL defines them for float only, and the planner refuses them on f64.
+T apply(uint op, T x, T y, T z) {
   switch (op) {
   case 0u: return x;
   case 1u: return -x;
   case 2u: return abs(x);
+#ifndef DOUBLE
   case 3u: return exp(x);
   case 4u: return log(x);
+#endif
   case 5u: return sqrt(x);
+#ifndef DOUBLE
   case 6u: return tanh(x);
   case 7u: return 1.0 / (1.0 + exp(-x));
+#endif
   case 8u: return x > 0.0 ? x : 0.0;
+#ifndef DOUBLE
   case 9u: return sin(x);
   case 10u: return cos(x);
+#endif
   case 11u: return x + y;
   case 12u: return x - y;
   case 13u: return x * y;
   case 14u: return x / y;
+#ifndef DOUBLE
   case 15u: return gpow(x, y);
+#endif
   case 16u: return gmax(x, y);
   case 17u: return gmin(x, y);
   case 18u: return x == y ? 1.0 : 0.0;

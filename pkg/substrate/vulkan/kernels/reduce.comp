@@ -1,4 +1,10 @@
 #version 450
+#ifdef DOUBLE
+#extension GL_ARB_gpu_shader_fp64 : enable
+#define T double
+#else
+#define T float
+#endif
 // Reduction. The first nk of dims/strides are the kept dimensions (they
 // locate an output's first input element), the rest the reduced ones,
 // walked by a workgroup's invocations. Each output's r reduced elements are
@@ -6,7 +12,7 @@
 // to dst[o * nchunk + c]; a second dispatch reduces the chunks when there
 // is more than one.
 layout(local_size_x = 256) in;
-layout(std430, set = 0, binding = 0) buffer Arena { float v[]; };
+layout(std430, set = 0, binding = 0) buffer Arena { T v[]; };  // DOUBLE: f64 values (offsets in doubles)
 layout(push_constant) uniform Push {
   uint op;  // 0 sum, 1 max, 2 min, 3 sum then divide by denom
   uint nout, r, dst, src, nk, rank;
@@ -15,11 +21,11 @@ layout(push_constant) uniform Push {
   uint strides[8];
 } p;
 
-shared float part[256];
+shared T part[256];
 
-float combine(float a, float b) {
+T combine(T a, T b) {
   if (p.op != 1u && p.op != 2u) return a + b;
-  if (isnan(a) || isnan(b)) return uintBitsToFloat(0x7fc00000u);  // as Go's max and min
+  if (isnan(a) || isnan(b)) return a + b;  // NaN, as Go's max and min give
   return p.op == 1u ? max(a, b) : min(a, b);
 }
 
@@ -32,7 +38,8 @@ void main() {
     base += (rest % p.dims[d]) * p.strides[d];
     rest /= p.dims[d];
   }
-  float acc = p.op == 1u ? -1.0 / 0.0 : (p.op == 2u ? 1.0 / 0.0 : 0.0);
+  T inf = T(uintBitsToFloat(0x7f800000u));
+  T acc = p.op == 1u ? -inf : (p.op == 2u ? inf : T(0));
   uint end = min(p.r, (c + 1u) * p.chunk);
   for (uint j = c * p.chunk + gl_LocalInvocationID.x; j < end; j += 256u) {
     uint jr = j, off = 0u;
@@ -50,8 +57,8 @@ void main() {
     barrier();
   }
   if (gl_LocalInvocationID.x == 0u) {
-    float res = part[0];
-    if (p.op == 3u) res /= float(p.denom);
+    T res = part[0];
+    if (p.op == 3u) res /= T(p.denom);
     v[p.dst + wg] = res;
   }
 }

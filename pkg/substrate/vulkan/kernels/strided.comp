@@ -1,9 +1,11 @@
 #version 450
 // A strided copy: dst[i] = src[offset(i)], where offset walks the output
 // index's digits (dims, innermost last) with the source's strides (0 for a
-// broadcast dimension). Serves transpose and broadcast.
+// broadcast dimension). Serves transpose and broadcast. It copies 32-bit
+// words, so any dtype's bits pass unchanged (an f64 element is two words:
+// one more dimension of 2).
 layout(local_size_x = 256) in;
-layout(std430, set = 0, binding = 0) buffer Arena { float v[]; };
+layout(std430, set = 0, binding = 0) buffer Arena { uint v[]; };
 layout(push_constant) uniform Push {
   uint n, dst, src, rank;
   uint dims[8];
