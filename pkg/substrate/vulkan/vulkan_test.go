@@ -422,6 +422,14 @@ return out`)
 		Inputs: []sokr.Tensor{sokr.FromSlice([]float32{1, 2, 3, 4, 5}), sokr.FromSlice([]float32{1, 1, 1, 1, 1})},
 		Want:   []sokr.Tensor{sokr.FromSlice([]float32{3, 5, 7, 9, 11})},
 	}}
+	if s.info.features["Float64"] { // lavapipe has it
+		cases = append(cases, sokrtest.Case{
+			Name: "matmul+reduce f64", Program: parse(t, "param a: f64[2,3]\nparam b: f64[3,2]\nc: f64[2,2] = matmul a, b\ns: f64[2] = reduce_sum c, axes=[1]\nreturn c, s"),
+			Inputs: []sokr.Tensor{sokr.FromSlice([]float64{1, 2, 3, 4, 5, 6}, 2, 3), sokr.FromSlice([]float64{7, 8, 9, 10, 11, 12}, 3, 2)},
+			Want:   []sokr.Tensor{sokr.FromSlice([]float64{58, 64, 139, 154}, 2, 2), sokr.FromSlice([]float64{122, 293})},
+			Tol:    1e-12,
+		})
+	}
 	slow := sokrtest.Case{Name: "big", Program: big, Inputs: []sokr.Tensor{sokr.FromSlice(make([]float32, 4000000))}}
 	sokrtest.Run(t, s, sokrtest.Suite{Cases: cases, Slow: &slow,
 		Refused: []sokr.Program{parse(t, "param x: i32[4]\ny: i32[4] = neg x\nreturn y")}})
