@@ -300,7 +300,7 @@ func users(p *native.Program) [][]int {
 	return u
 }
 
-// fusedRegs is the fused kernel's register count (REGS in fused.comp).
+// fusedRegs is the fused kernel's register count (R0 to R15 in fused.comp).
 const fusedRegs = 16
 
 // fuser gathers consecutive elementwise nodes of one element count into a

@@ -14,7 +14,7 @@
 //   nops x (op|dst<<8|a<<16|b<<24, c)   r[dst] = op(r[a], r[b], r[c])
 //   nout x (reg, offset)         store v[offset + i] = r[reg]
 //
-// Op codes as in elementwise.comp.
+// Op codes: see apply below (ewCodes in native.go).
 layout(local_size_x = 256) in;
 layout(std430, set = 0, binding = 0) buffer Arena { T v[]; };  // DOUBLE: f64 values (offsets in doubles)
 layout(std430, set = 0, binding = 1) readonly buffer Code { uint u[]; };
