@@ -159,7 +159,7 @@ func (s *Substrate) fault(msg string, err error) error {
 	return &sokr.FaultError{Substrate: s.name, Msg: msg + ": " + err.Error(), Err: err}
 }
 
-// plan is what record needs to fill a frame: uploads, dispatches and
+// work is what record needs to fill a frame: uploads, dispatches and
 // downloads over device buffers, in one staging buffer.
 type work struct {
 	uploads   []transfer

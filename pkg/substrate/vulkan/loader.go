@@ -11,6 +11,7 @@ package vulkan
 import "C"
 
 import (
+	"encoding/binary"
 	"fmt"
 	"sync"
 	"unsafe"
@@ -80,32 +81,29 @@ var deviceTypes = []string{"other", "integrated_gpu", "discrete_gpu", "virtual_g
 // info describes a physical device: its identity, the limits capability
 // checks against, and the shader features it has.
 type info struct {
-	Name                  string
-	API                   uint32
-	DriverVersion         uint32
-	VendorID, DeviceID    uint32
-	Type                  string
-	CacheUUID             [16]byte
-	MaxGroupCount         [3]uint32
-	MaxGroupSize          [3]uint32
-	MaxInvocations        uint32
-	MaxShared, MaxPush    uint32
-	MaxStorageRange       uint32
-	MaxUniformRange       uint32
-	MaxStoragePerStage    uint32
-	MaxUniformPerStage    uint32
-	MaxBoundSets          uint32
-	MaxAlloc              uint64
-	TimestampPeriod       float32
-	TimestampBits         uint32
-	DeviceLocalBytes      uint64
-	SubgroupOps           uint32
-	SubgroupComputeStage  bool
-	SubgroupSize          uint32
-	Robust                bool
-	features              map[string]bool
-	InstanceAPI           uint32
-	MinStorageOffsetAlign uint64
+	Name                 string
+	API                  uint32
+	VendorID, DeviceID   uint32
+	Type                 string
+	CacheUUID            [16]byte
+	MaxGroupCount        [3]uint32
+	MaxGroupSize         [3]uint32
+	MaxInvocations       uint32
+	MaxShared, MaxPush   uint32
+	MaxStorageRange      uint32
+	MaxUniformRange      uint32
+	MaxStoragePerStage   uint32
+	MaxUniformPerStage   uint32
+	MaxBoundSets         uint32
+	MaxAlloc             uint64
+	TimestampBits        uint32
+	DeviceLocalBytes     uint64
+	SubgroupOps          uint32
+	SubgroupComputeStage bool
+	SubgroupSize         uint32
+	Robust               bool
+	features             map[string]bool
+	InstanceAPI          uint32
 }
 
 func (in *instance) info(i int) info {
@@ -116,16 +114,16 @@ func (in *instance) info(i int) info {
 		t = deviceTypes[c.device_type]
 	}
 	d := info{
-		Name: C.GoString(&c.name[0]), API: uint32(c.api_version), DriverVersion: uint32(c.driver_version),
+		Name: C.GoString(&c.name[0]), API: uint32(c.api_version),
 		VendorID: uint32(c.vendor_id), DeviceID: uint32(c.device_id), Type: t,
 		MaxInvocations: uint32(c.max_wg_invocations), MaxShared: uint32(c.max_shared), MaxPush: uint32(c.max_push),
 		MaxStorageRange: uint32(c.max_storage_range), MaxUniformRange: uint32(c.max_uniform_range),
 		MaxStoragePerStage: uint32(c.max_storage_per_stage), MaxUniformPerStage: uint32(c.max_uniform_per_stage),
 		MaxBoundSets: uint32(c.max_bound_sets), MaxAlloc: uint64(c.max_alloc),
-		TimestampPeriod: float32(c.timestamp_period), TimestampBits: uint32(c.timestamp_bits),
+		TimestampBits:    uint32(c.timestamp_bits),
 		DeviceLocalBytes: uint64(c.device_local_bytes), SubgroupOps: uint32(c.subgroup_ops),
 		SubgroupComputeStage: c.subgroup_stages&0x20 != 0, SubgroupSize: uint32(c.subgroup_size),
-		InstanceAPI: in.apiVersion(), MinStorageOffsetAlign: uint64(c.min_storage_align), Robust: c.robust != 0,
+		InstanceAPI: in.apiVersion(), Robust: c.robust != 0,
 	}
 	for k := range 3 {
 		d.MaxGroupCount[k] = uint32(c.max_wg_count[k])
@@ -237,6 +235,18 @@ type pipeline struct {
 type specialization struct {
 	ids, offsets, sizes []uint32
 	data                []byte
+}
+
+// key identifies the specialization in a cache ("" for none).
+func (sp specialization) key() string {
+	if len(sp.ids) == 0 {
+		return ""
+	}
+	b := append([]byte{}, sp.data...)
+	for _, id := range sp.ids {
+		b = binary.LittleEndian.AppendUint32(b, id)
+	}
+	return string(b)
 }
 
 func (d *device) newPipeline(words []uint32, entry string, sets, bindings, uniform []uint32, push uint32, spec specialization) (*pipeline, error) {

@@ -365,27 +365,17 @@ func specialize(m *spirv.Program, v any) (specialized, error) {
 
 // specBits encodes a value for a constant of type typ.
 func specBits(typ string, v any) (bits uint64, size int, err error) {
-	var f float64
-	switch v := v.(type) {
-	case bool:
+	if b, ok := v.(bool); ok {
 		if typ != "bool" {
 			return 0, 0, fmt.Errorf("a bool for a %s", typ)
 		}
-		if v {
+		if b {
 			return 1, 4, nil
 		}
 		return 0, 4, nil
-	case int:
-		f = float64(v)
-	case int64:
-		f = float64(v)
-	case uint32:
-		f = float64(v)
-	case float32:
-		f = float64(v)
-	case float64:
-		f = v
-	default:
+	}
+	f, ok := number(v)
+	if !ok {
 		return 0, 0, fmt.Errorf("want a number or a bool, got %T", v)
 	}
 	whole := f == math.Trunc(f)
@@ -462,15 +452,6 @@ func (s *Substrate) groups(v any, e spirv.EntryPoint, elements int64) ([3]uint32
 		}
 		x := int64(max(e.WorkgroupSize[0], 1))
 		counts = []int64{(elements + x - 1) / x}
-	case int:
-		counts = []int64{int64(v)}
-	case int64:
-		counts = []int64{v}
-	case float64:
-		counts = []int64{int64(v)}
-		if float64(counts[0]) != v {
-			return g, inputErr("option groups: %v is not a whole number", v)
-		}
 	case []int:
 		for _, x := range v {
 			counts = append(counts, int64(x))
@@ -479,14 +460,21 @@ func (s *Substrate) groups(v any, e spirv.EntryPoint, elements int64) ([3]uint32
 		counts = []int64{int64(v[0]), int64(v[1]), int64(v[2])}
 	case []any:
 		for _, x := range v {
-			f, ok := x.(float64)
+			f, ok := number(x)
 			if !ok || f != math.Trunc(f) {
 				return g, inputErr("option groups: %v is not a whole number", x)
 			}
 			counts = append(counts, int64(f))
 		}
 	default:
-		return g, inputErr("option groups: want one to three workgroup counts, got %T", v)
+		f, ok := number(v)
+		if !ok {
+			return g, inputErr("option groups: want one to three workgroup counts, got %T", v)
+		}
+		if f != math.Trunc(f) {
+			return g, inputErr("option groups: %v is not a whole number", v)
+		}
+		counts = []int64{int64(f)}
 	}
 	if len(counts) == 0 || len(counts) > 3 {
 		return g, inputErr("option groups: want one to three workgroup counts, got %d", len(counts))
@@ -499,6 +487,25 @@ func (s *Substrate) groups(v any, e spirv.EntryPoint, elements int64) ([3]uint32
 		g[k] = uint32(c)
 	}
 	return g, nil
+}
+
+// number reads an option's number, given in Go or as JSON (a float64).
+func number(v any) (float64, bool) {
+	switch x := v.(type) {
+	case int:
+		return float64(x), true
+	case int32:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case uint32:
+		return float64(x), true
+	case float32:
+		return float64(x), true
+	case float64:
+		return x, true
+	}
+	return 0, false
 }
 
 // pushConstants reads the "push_constants" option: bytes ([]byte, or a

@@ -615,26 +615,12 @@ func (s *Substrate) nativeWork(d *device, p *native.Program, inputs []sokr.Tenso
 	if err != nil {
 		return nil, &sokr.InputError{Index: -1, Msg: "vulkan cannot run this program: " + err.Error()}
 	}
-	ks, err := kernels()
-	if err != nil {
-		return nil, s.fault("built-in kernels", err)
-	}
 	var pipes [numKernels]*pipeline
-	var used [numKernels]bool
 	for _, st := range pl.steps {
-		used[st.k] = true
-	}
-	for k, m := range ks {
-		if !used[k] { // f64 kernels need a device with shaderFloat64
-			continue
-		}
-		nb := kernelBindings[k]
-		zeros, nums := make([]uint32, nb), make([]uint32, nb)
-		for b := range nums {
-			nums[b] = uint32(b)
-		}
-		if pipes[k], err = s.pipelineFor(d, m, "main", zeros, nums, zeros, specialization{}); err != nil {
-			return nil, s.fault("cannot create the "+kernelFiles[k]+" kernel", err)
+		if pipes[st.k] == nil {
+			if pipes[st.k], err = s.builtin(d, st.k); err != nil {
+				return nil, s.fault("cannot create the "+kernelFiles[st.k]+" kernel", err)
+			}
 		}
 	}
 	// Staging: the params and constants, the fused chains' code, then the
@@ -694,6 +680,31 @@ func (s *Substrate) nativeWork(d *device, p *native.Program, inputs []sokr.Tenso
 		return res, nil
 	}
 	return w, nil
+}
+
+// builtin returns built-in kernel k's pipeline, created on first use (f64
+// kernels only where a program needs them: they need shaderFloat64).
+func (s *Substrate) builtin(d *device, k kernel) (*pipeline, error) {
+	s.pipeMu.Lock()
+	defer s.pipeMu.Unlock()
+	if p := s.builtins[k]; p != nil {
+		return p, nil
+	}
+	ks, err := kernels()
+	if err != nil {
+		return nil, err
+	}
+	nb := kernelBindings[k]
+	zeros, nums := make([]uint32, nb), make([]uint32, nb)
+	for b := range nums {
+		nums[b] = uint32(b)
+	}
+	p, err := d.newPipeline(ks[k].Words, "main", zeros, nums, zeros, uint32(pushRange(ks[k])), specialization{})
+	if err != nil {
+		return nil, err
+	}
+	s.builtins[k] = p
+	return p, nil
 }
 
 // putF32 writes a tensor into the staging buffer: f32 and f64 as they are,

@@ -33,9 +33,11 @@ type Substrate struct {
 	active sync.WaitGroup // dispatches between device() and their queueing
 	pipeMu sync.Mutex
 	pipes  map[pipeKey]*pipeline // guarded by pipeMu
-	pooled int64                 // bytes of free buffers kept in pool
-	pool   map[poolKey][]*buffer
-	queue  *completer
+	// builtins are the native kernels' pipelines, guarded by pipeMu.
+	builtins [numKernels]*pipeline
+	pooled   int64 // bytes of free buffers kept in pool
+	pool     map[poolKey][]*buffer
+	queue    *completer
 	// spin is how long the completer polls a fence before it blocks: 100 µs
 	// on GPUs, where it saves the driver's sleep and wake-up on short
 	// dispatches; none on CPU drivers (lavapipe), whose work runs on the
@@ -211,7 +213,7 @@ func (s *Substrate) saveCache(d *device) {
 // pipelineFor returns the cached pipeline for a module's entry point,
 // creating it on first use.
 func (s *Substrate) pipelineFor(d *device, m *spirv.Program, entry string, sets, binds, uniform []uint32, spec specialization) (*pipeline, error) {
-	key := pipeKey{m.Hash(), entry, string(spec.data) + fmt.Sprint(spec.ids)}
+	key := pipeKey{m.Hash(), entry, spec.key()}
 	// pipeMu, not mu: the driver may take a while to compile, and the
 	// completer must not wait for it to return buffers.
 	s.pipeMu.Lock()
@@ -256,7 +258,12 @@ func (s *Substrate) Close() error {
 		for _, p := range s.pipes {
 			d.freePipeline(p)
 		}
-		s.pipes = nil
+		for _, p := range s.builtins {
+			if p != nil {
+				d.freePipeline(p)
+			}
+		}
+		s.pipes, s.builtins = nil, [numKernels]*pipeline{}
 		s.pipeMu.Unlock()
 		for _, bs := range s.pool {
 			for _, b := range bs {

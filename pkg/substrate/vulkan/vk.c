@@ -367,7 +367,6 @@ void svk_info_get(svk_instance *in, uint32_t i, svk_info *o) {
   if (v11) in->vkGetPhysicalDeviceProperties2(pd, &p2);
   snprintf(o->name, sizeof o->name, "%s", p.deviceName);
   o->api_version = p.apiVersion;
-  o->driver_version = p.driverVersion;
   o->vendor_id = p.vendorID;
   o->device_id = p.deviceID;
   o->device_type = p.deviceType;
@@ -385,8 +384,6 @@ void svk_info_get(svk_instance *in, uint32_t i, svk_info *o) {
   o->max_storage_per_stage = l->maxPerStageDescriptorStorageBuffers;
   o->max_uniform_per_stage = l->maxPerStageDescriptorUniformBuffers;
   o->max_bound_sets = l->maxBoundDescriptorSets;
-  o->min_storage_align = l->minStorageBufferOffsetAlignment;
-  o->timestamp_period = l->timestampPeriod;
   o->max_alloc = v11 && m3.maxMemoryAllocationSize ? m3.maxMemoryAllocationSize : (uint64_t)l->maxStorageBufferRange;
   if (v11) {
     o->subgroup_ops = sg.supportedOperations;

@@ -35,14 +35,12 @@ typedef struct svk_buffer {
 // What Go needs to know about a physical device.
 typedef struct svk_info {
   char name[VK_MAX_PHYSICAL_DEVICE_NAME_SIZE];
-  uint32_t api_version, driver_version, vendor_id, device_id, device_type;
+  uint32_t api_version, vendor_id, device_id, device_type;
   uint8_t uuid[VK_UUID_SIZE];
   uint32_t max_wg_count[3], max_wg_size[3], max_wg_invocations;
   uint32_t max_shared, max_push, max_storage_range, max_uniform_range;
   uint32_t max_storage_per_stage, max_uniform_per_stage, max_bound_sets;
   uint64_t max_alloc;
-  uint64_t min_storage_align;
-  float timestamp_period;
   uint32_t timestamp_bits;
   uint64_t device_local_bytes;
   // Features (0 or 1).
