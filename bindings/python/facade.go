@@ -137,6 +137,9 @@ func NewRuntime(substrates, policy string) (int64, error) {
 		for _, s := range rt.Substrates() {
 			if !keep[s.Name()] {
 				rt.UnregisterSubstrate(s.Name())
+				if c, ok := s.(sokr.Closer); ok {
+					_ = c.Close() // e.g. a Vulkan device: the runtime no longer closes it
+				}
 			}
 		}
 	}
