@@ -2,6 +2,7 @@ package sokr
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"unsafe"
 )
@@ -57,13 +58,52 @@ func ParseDType(s string) (DType, bool) {
 // Shape is a static tensor shape; an empty shape is a scalar.
 type Shape []int
 
-// NumElements is the product of the dimensions (1 for a scalar).
+// NumElements is the product of the dimensions (1 for a scalar), or -1
+// when a dimension is negative or the product does not fit in an int. Such
+// a shape describes no tensor (Tensor.Check rejects it); -1 is chosen over
+// a wrapped product, which could be 0 and pass for an empty tensor.
 func (s Shape) NumElements() int {
-	n := 1
-	for _, d := range s {
-		n *= d
+	n, ok := s.Elements()
+	if !ok {
+		return -1
 	}
 	return n
+}
+
+// Elements returns the product of the dimensions (1 for a scalar) and true,
+// or 0 and false when a dimension is negative or the product overflows an
+// int. A zero dimension makes the product 0 whatever the others are.
+func (s Shape) Elements() (int, bool) {
+	zero := false
+	for _, d := range s {
+		if d < 0 {
+			return 0, false
+		}
+		zero = zero || d == 0
+	}
+	if zero {
+		return 0, true
+	}
+	n := 1
+	for _, d := range s {
+		if n > math.MaxInt/d {
+			return 0, false
+		}
+		n *= d
+	}
+	return n, true
+}
+
+// Bytes returns the byte length of a dt tensor of shape s and true, or 0
+// and false when the shape is invalid (see Elements), dt is invalid, or the
+// length overflows an int.
+func (s Shape) Bytes(dt DType) (int, bool) {
+	n, ok := s.Elements()
+	size := dt.Size()
+	if !ok || size == 0 || n > math.MaxInt/size {
+		return 0, false
+	}
+	return n * size, true
 }
 
 // Equal reports whether two shapes are identical.
@@ -103,9 +143,15 @@ type Tensor struct {
 	Data  []byte
 }
 
-// NewTensor allocates a zeroed tensor.
+// NewTensor allocates a zeroed tensor. It panics when the shape has a
+// negative dimension or its byte length overflows an int (a programmer
+// error; check shapes from elsewhere with Shape.Bytes).
 func NewTensor(dt DType, shape ...int) Tensor {
-	return Tensor{DType: dt, Shape: Shape(shape), Data: make([]byte, dt.Size()*Shape(shape).NumElements())}
+	n, ok := Shape(shape).Bytes(dt)
+	if !ok && dt.Valid() {
+		panic("sokr: NewTensor: " + shapeProblem(Shape(shape), dt))
+	}
+	return Tensor{DType: dt, Shape: Shape(shape), Data: make([]byte, n)}
 }
 
 // element is the set of Go types a tensor can be viewed as.
@@ -178,15 +224,28 @@ func (t Tensor) Check() error {
 	if !t.DType.Valid() {
 		return fmt.Errorf("invalid dtype %v", t.DType)
 	}
-	for _, d := range t.Shape {
-		if d < 0 {
-			return fmt.Errorf("negative dimension in shape %v", t.Shape)
-		}
+	want, ok := t.Shape.Bytes(t.DType)
+	if !ok {
+		return fmt.Errorf("%s", shapeProblem(t.Shape, t.DType))
 	}
-	if want := t.DType.Size() * t.Shape.NumElements(); len(t.Data) != want {
+	if len(t.Data) != want {
 		return fmt.Errorf("%v%v needs %d bytes of data, has %d", t.DType, t.Shape, want, len(t.Data))
 	}
 	return nil
+}
+
+// shapeProblem says why Shape.Bytes refused s for dt (a valid dt).
+func shapeProblem(s Shape, dt DType) string {
+	for _, d := range s {
+		if d < 0 {
+			return "negative dimension in shape " + s.String()
+		}
+	}
+	n, ok := s.Elements()
+	if !ok {
+		return fmt.Sprintf("%v%v has more elements than an int holds (%d)", dt, s, math.MaxInt)
+	}
+	return fmt.Sprintf("%v%v has more bytes than an int holds (%d elements of %d bytes)", dt, s, n, dt.Size())
 }
 
 // String describes the tensor's type, e.g. "f32[2,3]".

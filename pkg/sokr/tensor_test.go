@@ -1,6 +1,7 @@
 package sokr_test
 
 import (
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -64,6 +65,46 @@ func TestShape(t *testing.T) {
 	assert.False(t, sokr.Shape{2, 3}.Equal(sokr.Shape{3, 2}))
 	assert.False(t, sokr.Shape{2}.Equal(sokr.Shape{2, 1}))
 	assert.True(t, sokr.Shape(nil).Equal(sokr.Shape{}))
+}
+
+// TestShapeOverflow checks that a shape whose product does not fit in an
+// int is reported, not wrapped: 2^32*2^32*4 wraps to 0 in 64 bits, and a
+// tensor with no data passed Check as if it were empty.
+func TestShapeOverflow(t *testing.T) {
+	huge := sokr.Shape{1 << 32, 1 << 32, 4}
+	n, ok := huge.Elements()
+	assert.False(t, ok)
+	assert.Zero(t, n)
+	assert.Equal(t, -1, huge.NumElements())
+	assert.Equal(t, -1, sokr.Shape{3, -1}.NumElements())
+
+	_, ok = sokr.Shape{math.MaxInt/2 + 1, 2}.Elements()
+	assert.False(t, ok, "one past MaxInt")
+	n, ok = sokr.Shape{math.MaxInt / 2, 2}.Elements()
+	assert.True(t, ok)
+	assert.Equal(t, math.MaxInt-1, n)
+	n, ok = sokr.Shape{1 << 40, 1 << 40, 0}.Elements()
+	assert.True(t, ok, "a zero dimension makes the product 0 even after an overflowing prefix")
+	assert.Zero(t, n)
+
+	b, ok := sokr.Shape{2, 3}.Bytes(sokr.C128)
+	assert.True(t, ok)
+	assert.Equal(t, 96, b)
+	_, ok = sokr.Shape{1 << 62}.Bytes(sokr.F32)
+	assert.False(t, ok, "elements fit, bytes do not")
+	_, ok = sokr.Shape{2}.Bytes(sokr.InvalidDType)
+	assert.False(t, ok)
+
+	err := sokr.Tensor{DType: sokr.F32, Shape: huge}.Check()
+	require.Error(t, err)
+	assert.Equal(t, "f32[4294967296,4294967296,4] has more elements than an int holds (9223372036854775807)", err.Error())
+	err = sokr.Tensor{DType: sokr.C128, Shape: sokr.Shape{1 << 60}}.Check()
+	require.Error(t, err)
+	assert.Equal(t, "c128[1152921504606846976] has more bytes than an int holds (1152921504606846976 elements of 16 bytes)", err.Error())
+
+	assert.PanicsWithValue(t, "sokr: NewTensor: f32[4294967296,4294967296,4] has more elements than an int holds (9223372036854775807)",
+		func() { sokr.NewTensor(sokr.F32, huge...) })
+	assert.PanicsWithValue(t, "sokr: NewTensor: negative dimension in shape [-2]", func() { sokr.NewTensor(sokr.F32, -2) })
 }
 
 func TestFromSliceAndViewAlias(t *testing.T) {
