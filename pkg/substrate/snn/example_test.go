@@ -14,7 +14,7 @@ import (
 // Run the NIR paper's LIF experiment with Norse's semantics and record the
 // membrane voltage.
 func Example() {
-	src, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "shared", "testdata", "nir", "lif_norse.nir"))
+	src, err := os.ReadFile(filepath.Join("..", "..", "..", "testdata", "nir", "lif_norse.nir"))
 	if err != nil {
 		fmt.Println(err)
 		return

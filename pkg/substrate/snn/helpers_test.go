@@ -58,7 +58,7 @@ func runNet(t testing.TB, net *network, params map[string]any, in ...sokr.Tensor
 }
 
 // lifCSV reads a recording of the NIR paper's LIF experiment: per step the
-// input, the membrane voltage and the spike (testdata/README.md).
+// input, the membrane voltage and the spike (testdata/nir/README.md).
 func lifCSV(t testing.TB, name string) (input, v []float64, spikes []int) {
 	t.Helper()
 	f, err := os.Open(filepath.Join(testdata, name))
@@ -81,8 +81,9 @@ func lifCSV(t testing.TB, name string) (input, v []float64, spikes []int) {
 	return input, v, spikes
 }
 
-// testdata is the shared NIR test data (../shared/testdata/nir).
-var testdata = filepath.Join("..", "..", "..", "..", "shared", "testdata", "nir")
+// testdata is the repository's NIR test data (testdata/nir at the root;
+// its README gives provenance and licence).
+var testdata = filepath.Join("..", "..", "..", "testdata", "nir")
 
 func randSlice(rng *rand.Rand, n int, lo, hi float64) []float64 {
 	s := make([]float64, n)

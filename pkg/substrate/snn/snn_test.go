@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sokr-rs/sokr/pkg/internal/testcorpus"
 	"github.com/sokr-rs/sokr/pkg/ir/nir"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 	"github.com/sokr-rs/sokr/pkg/sokr/sokrtest"
@@ -16,7 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var testdata = filepath.Join("..", "..", "..", "..", "shared", "testdata", "nir")
+// testdata is the repository's NIR test data (testdata/nir at the root).
+var testdata = filepath.Join("..", "..", "..", "testdata", "nir")
 
 func load(t testing.TB, name string) *nir.Program {
 	t.Helper()
@@ -175,22 +177,36 @@ func TestSessions(t *testing.T) {
 	assert.Equal(t, 0, s.Sessions())
 }
 
-// TestTestdata: every file of the NIR test data either runs or is refused
+// TestTestdata: every NIR file in the repository either runs or is refused
 // with its reason (by the parser or by Capability).
 func TestTestdata(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(testdata, "*.nir"))
+	checkNIRFiles(t, testdata)
+}
+
+// TestCorpus does the same for the full NIR paper set of the external
+// corpus (the N-MNIST CNN and every braille variant).
+func TestCorpus(t *testing.T) {
+	checkNIRFiles(t, testcorpus.Dir(t, "nir"))
+}
+
+func checkNIRFiles(t *testing.T, dir string) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.nir"))
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
 	s := snn.New()
+	ran := 0
 	for _, f := range files {
 		src, err := os.ReadFile(f)
 		require.NoError(t, err)
 		p, err := nir.Parse(src)
 		if err != nil {
+			require.ErrorIs(t, err, sokr.ErrInvalidProgram, filepath.Base(f))
 			t.Logf("%s: refused by the parser: %v", filepath.Base(f), err)
 			continue
 		}
 		o := s.Capability(context.Background(), p)
 		assert.True(t, o.OK, "%s: %s", filepath.Base(f), o.Reason)
+		ran++
 	}
+	assert.Positive(t, ran, "no file of %s was accepted", dir)
 }
