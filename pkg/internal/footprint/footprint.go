@@ -61,6 +61,22 @@ func Add(terms ...int64) int64 {
 	return s
 }
 
+// Object bounds the bytes the Go allocator takes for an object of n
+// bytes: small objects are rounded up to a size class (at most an eighth
+// more, per the table in runtime/sizeclasses.go), large ones (over 32 KiB)
+// to whole 8 KiB pages.
+func Object(n int64) int64 {
+	switch {
+	case n <= 0:
+		return 0
+	case n <= 32<<10:
+		return n + n/8 + 16
+	case n > Max-8<<10:
+		return Max
+	}
+	return (n + 8<<10 - 1) &^ (8<<10 - 1)
+}
+
 // Tally is a running total of bytes that saturates at Max. The zero value
 // is an empty total.
 type Tally struct{ n int64 }
@@ -70,6 +86,9 @@ func (t *Tally) Add(n int64) { t.n = Add(t.n, n) }
 
 // Mul adds the product of the factors (elements times element size, say).
 func (t *Tally) Mul(factors ...int) { t.Add(Mul(factors...)) }
+
+// Object adds an object of n bytes as the allocator takes it (see Object).
+func (t *Tally) Object(n int64) { t.Add(Object(n)) }
 
 // Bytes returns the total.
 func (t *Tally) Bytes() int64 { return t.n }

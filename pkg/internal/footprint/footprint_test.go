@@ -34,6 +34,16 @@ func TestTally(t *testing.T) {
 	assert.Equal(t, footprint.Max, tl.Bytes(), "stays saturated")
 }
 
+func TestObject(t *testing.T) {
+	assert.Zero(t, footprint.Object(0))
+	assert.GreaterOrEqual(t, footprint.Object(10000), int64(10240), "size class 10240")
+	assert.Equal(t, int64(40960), footprint.Object(40000), "whole pages")
+	assert.Equal(t, footprint.Max, footprint.Object(footprint.Max-1))
+	var tl footprint.Tally
+	tl.Object(40000)
+	assert.Equal(t, int64(40960), tl.Bytes())
+}
+
 func TestFormat(t *testing.T) {
 	assert.Equal(t, "512 B", footprint.Format(512))
 	assert.Equal(t, "1.5 GiB", footprint.Format(3<<29))
