@@ -9,18 +9,27 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sokr-rs/sokr/pkg/internal/testcorpus"
 )
 
 // TestDictRoundTrip writes each graph back in dict form, reads that as
 // JSON and checks that the graph is the same: every primitive, nested
 // graphs, ports and metadata.
 func TestDictRoundTrip(t *testing.T) {
-	files := []string{"testdata/every.json", "testdata/every_v3_gzip.nir", "testdata/ports.json"}
-	if dir := sharedDir(t); dir != "" {
-		shared, err := filepath.Glob(filepath.Join(dir, "*.nir"))
+	paper, err := filepath.Glob(filepath.Join(paperDir, "*.nir"))
+	require.NoError(t, err)
+	require.NotEmpty(t, paper)
+	dictRoundTrip(t, append([]string{"testdata/every.json", "testdata/every_v3_gzip.nir", "testdata/ports.json"}, paper...))
+	t.Run("corpus", func(t *testing.T) {
+		corpus, err := filepath.Glob(filepath.Join(testcorpus.Dir(t, "nir"), "*.nir"))
 		require.NoError(t, err)
-		files = append(files, shared...)
-	}
+		require.NotEmpty(t, corpus)
+		dictRoundTrip(t, corpus)
+	})
+}
+
+func dictRoundTrip(t *testing.T, files []string) {
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			data, err := os.ReadFile(f)

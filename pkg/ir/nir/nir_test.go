@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sokr-rs/sokr/pkg/internal/testcorpus"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
@@ -25,27 +26,9 @@ func parseFile(t testing.TB, path string) *Program {
 	return p
 }
 
-// sharedDir returns ../shared/testdata/nir from the repository root. Where
-// it is absent the test is skipped, except in CI, which always has it.
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	dir, err := filepath.Abs(".")
-	require.NoError(t, err)
-	for ; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		require.NotEqual(t, dir, filepath.Dir(dir), "no go.mod above the package")
-	}
-	shared := filepath.Join(dir, "..", "shared", "testdata", "nir")
-	if _, err := os.Stat(shared); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing; CI must have it", shared)
-		}
-		t.Skipf("%s is absent (it ships with the project's CI checkout, not with users' copies)", shared)
-	}
-	return shared
-}
+// paperDir is the repository's copy of the NIR paper's graphs (testdata/nir
+// at the root; its README gives provenance and licence).
+var paperDir = filepath.Join("..", "..", "..", "testdata", "nir")
 
 // TestRoundTrip reads the graphs nir.write wrote (gen.py) in each HDF5
 // flavour and compares every parameter, edge and metadata entry with the
@@ -116,10 +99,21 @@ func mapKeys(m map[string]bool) func(func(string) bool) {
 	}
 }
 
-// TestSharedTestdata loads every file of ../shared/testdata/nir or
+// TestPaperGraphs loads every NIR file of the repository's testdata/nir or
 // rejects it with its reason.
-func TestSharedTestdata(t *testing.T) {
-	dir := sharedDir(t)
+func TestPaperGraphs(t *testing.T) {
+	checkPaperGraphs(t, paperDir)
+}
+
+// TestPaperGraphsCorpus does the same for the full NIR paper set of the
+// external corpus (adding the N-MNIST CNN and the other braille variants).
+func TestPaperGraphsCorpus(t *testing.T) {
+	checkPaperGraphs(t, testcorpus.Dir(t, "nir"))
+}
+
+// checkPaperGraphs checks each .nir file of dir against what is known of
+// it; a file it does not know fails the test.
+func checkPaperGraphs(t *testing.T, dir string) {
 	lif := func(t *testing.T, p *Program) {
 		f := p.Flat()
 		require.Len(t, f.Nodes, 4)
