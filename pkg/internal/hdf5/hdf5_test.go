@@ -15,33 +15,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sokr-rs/sokr/pkg/internal/testcorpus"
 )
 
 // fixtures are the files gen.py writes: one tree in three on-disk formats.
 var fixtures = []string{"testdata/v0.h5", "testdata/v2.h5", "testdata/v3.h5"}
-
-// sharedNIR returns the .nir files of ../shared/testdata/nir (from the
-// repository root). Where the folder is absent the test is skipped, except
-// in CI, which always has it.
-func sharedNIR(t testing.TB) []string {
-	t.Helper()
-	dir, err := filepath.Abs(".")
-	require.NoError(t, err)
-	for ; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		require.NotEqual(t, dir, filepath.Dir(dir), "no go.mod above the package")
-	}
-	files, _ := filepath.Glob(filepath.Join(dir, "..", "shared", "testdata", "nir", "*.nir"))
-	if len(files) == 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("../shared/testdata/nir is missing; CI must have it")
-		}
-		t.Skip("../shared/testdata/nir is absent (it ships with the project's CI checkout, not with users' copies)")
-	}
-	return files
-}
 
 func decodeFile(t testing.TB, path string) *Object {
 	t.Helper()
@@ -138,7 +117,15 @@ func TestAgreesWithH5dump(t *testing.T) {
 		}
 		t.Skip("h5dump is not installed (Debian: apt-get install hdf5-tools)")
 	}
-	files := slices.Concat(fixtures, glob(t, "../../ir/nir/testdata/*.nir"), sharedNIR(t))
+	// The fixtures, the NIR package's own files and the NIR paper's graphs
+	// kept in the repository (testdata/nir at the root).
+	agreesWithH5dump(t, slices.Concat(fixtures, glob(t, "../../ir/nir/testdata/*.nir"), glob(t, "../../../testdata/nir/*.nir")))
+	t.Run("corpus", func(t *testing.T) {
+		agreesWithH5dump(t, glob(t, filepath.Join(testcorpus.Dir(t, "nir"), "*.nir")))
+	})
+}
+
+func agreesWithH5dump(t *testing.T, files []string) {
 	for _, path := range files {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			root := decodeFile(t, path)
