@@ -207,16 +207,37 @@ func (cl *call) result(c *C.sokr_plugin_completion_v1) (sokr.Result, error) {
 	if st := Status(c.status); st != StatusOK {
 		return sokr.Result{}, jobError(name, format, st, goString(c.message))
 	}
+	switch n := uint64(c.n_outputs); {
+	case n > 0 && c.outputs == nil:
+		return sokr.Result{}, cl.fault("completed with n_outputs=%d and outputs=NULL", n)
+	case n > maxOutputs:
+		return sokr.Result{}, cl.fault("completed with n_outputs=%d, more than the %d outputs a job may have", n, maxOutputs)
+	}
 	cos := cSlice(c.outputs, c.n_outputs)
 	outs := make([]sokr.Output, len(cos))
 	for i := range cos {
+		if cos[i].name.ptr == nil && cos[i].name.len > 0 {
+			return sokr.Result{}, cl.fault("output %d: name is NULL with len %d", i, uint64(cos[i].name.len))
+		}
 		t, err := goTensor(cos[i].tensor)
 		if err != nil {
-			return sokr.Result{}, &sokr.FaultError{Substrate: name, Msg: fmt.Sprintf("output %d: %v", i, err)}
+			return sokr.Result{}, cl.fault("output %d: %v", i, err)
 		}
 		outs[i] = sokr.Output{Name: cl.pr.outputName(i, cos[i].name), Tensor: t}
 	}
 	return sokr.Result{Outputs: outs}, nil
+}
+
+// maxOutputs bounds a completion's n_outputs, against garbage such as an
+// uninitialized count: the host allocates a sokr.Output (about 80 bytes) per
+// output before it reads them, so 2^20 costs at most about 84 MB, and a
+// program with a million outputs is far beyond any seen.
+const maxOutputs = 1 << 20
+
+// fault is a malformed completion: a FaultError naming the substrate and
+// the shared object it came from.
+func (cl *call) fault(format string, args ...any) error {
+	return &sokr.FaultError{Substrate: cl.s.name, Msg: fmt.Sprintf(format, args...) + " (C plugin " + cl.s.path + ")"}
 }
 
 // outputName returns the Go string of output i's name, reusing the one
@@ -265,11 +286,15 @@ func goTensor(ct C.sokr_tensor) (sokr.Tensor, error) {
 		}
 		t.Shape[k] = int(d)
 	}
-	if want := uint64(t.DType.Size()) * uint64(t.Shape.NumElements()); uint64(ct.data_len) != want {
+	want, ok := t.Shape.Bytes(t.DType)
+	if !ok {
+		return t, (sokr.Tensor{DType: t.DType, Shape: t.Shape}).Check() // says which dimension or product
+	}
+	if uint64(ct.data_len) != uint64(want) {
 		return t, fmt.Errorf("%v%v needs %d bytes of data, has %d", t.DType, t.Shape, want, uint64(ct.data_len))
 	}
 	if ct.data_len > 0 && ct.data == nil {
-		return t, fmt.Errorf("%v%v has NULL data", t.DType, t.Shape)
+		return t, fmt.Errorf("%v%v has NULL data (data_len %d)", t.DType, t.Shape, uint64(ct.data_len))
 	}
 	t.Data = make([]byte, int(ct.data_len))
 	if len(t.Data) > 0 {

@@ -318,6 +318,38 @@ func TestPluginErrors(t *testing.T) {
 	assert.Contains(t, err.Error(), `probe-echo: the probe refuses programs that start with "refuse"`)
 }
 
+// TestMalformedCompletions checks that completions a host cannot trust are
+// refused as faults naming the plugin and its file, not turned into
+// results: a shape whose element count wraps to 0 (with no data), a NULL
+// outputs array with a nonzero count, an absurd count, NULL data with a
+// nonzero length, and a NULL name with a nonzero length.
+func TestMalformedCompletions(t *testing.T) {
+	in := []sokr.Tensor{sokr.FromSlice([]float32{1, 2})}
+	for mode, msg := range map[string]string{
+		"HUGE_SHAPE":   "output 0: f32[4294967296,4294967296,4] has more elements than an int holds",
+		"NULL_OUTPUTS": "completed with n_outputs=5 and outputs=NULL",
+		"MANY_OUTPUTS": "completed with n_outputs=1099511627776, more than the 1048576 outputs a job may have",
+		"NULL_DATA":    "output 0: f32[4] has NULL data (data_len 16)",
+		"NULL_NAME":    "output 0: name is NULL with len 3",
+	} {
+		t.Run(mode, func(t *testing.T) {
+			name := "probe-" + strings.ToLower(mode)
+			path := probe(t, mode, "-DPROBE_NAME=\""+name+"\"")
+			rt := sokr.New()
+			require.NoError(t, rt.RegisterSubstrate(load(t, path)))
+			res, err := rt.Run(context.Background(), probeProgram("x"), in)
+			var fe *sokr.FaultError
+			require.ErrorAs(t, err, &fe, "got %v outputs", len(res.Outputs))
+			assert.ErrorIs(t, err, sokr.ErrSubstrateFault)
+			assert.Equal(t, name, fe.Substrate)
+			assert.Nil(t, fe.Panic, "refused, not a recovered panic")
+			assert.Contains(t, err.Error(), msg)
+			assert.Contains(t, err.Error(), "(C plugin "+path+")")
+			assert.Empty(t, res.Outputs)
+		})
+	}
+}
+
 // TestSeedAndParams checks that the seed and the dispatch parameters
 // reach the plugin, and that the inputs come back as copies.
 func TestSeedAndParams(t *testing.T) {

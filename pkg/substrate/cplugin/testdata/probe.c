@@ -8,6 +8,12 @@
  *   PROBE_HOLD_POLL        holds every job on a thread polling cancel_requested
  *   PROBE_DOUBLE_COMPLETE  completes every job twice
  *   PROBE_BAD_OUTPUT       completes with an output whose data_len is wrong
+ *   PROBE_HUGE_SHAPE       completes with f32[2^32,2^32,4], data NULL, data_len 0
+ *                          (the element count wraps to 0 in 64 bits)
+ *   PROBE_NULL_OUTPUTS     completes with n_outputs 5 and outputs NULL
+ *   PROBE_MANY_OUTPUTS     completes with n_outputs 2^40 (one real output)
+ *   PROBE_NULL_DATA        completes with f32[4], data NULL, data_len 16
+ *   PROBE_NULL_NAME        completes with an output whose name is NULL, len 3
  *   PROBE_FAIL             completes with SOKR_ERR_INVALID_INPUT and a message
  *   PROBE_PARAMS           echoes seed and params as an output's name
  *   PROBE_WRONG_MAJOR      answers a vtable of ABI version 2.0
@@ -94,6 +100,29 @@ __attribute__((unused)) static sokr_status dispatch(void *self, sokr_plugin_job_
     int64_t shape[1] = {4};
     float data[3] = {1, 2, 3};
     sokr_output out = {sokr_str("bad"), {SOKR_DTYPE_F32, 1, shape, data, sizeof data}};
+    sokr_plugin_completion_v1 c = {.struct_size = sizeof c, .outputs = &out, .n_outputs = 1};
+    job->complete(job->user_data, &c);
+#elif defined(PROBE_HUGE_SHAPE)
+    int64_t shape[3] = {INT64_C(1) << 32, INT64_C(1) << 32, 4};
+    sokr_output out = {sokr_str("huge"), {SOKR_DTYPE_F32, 3, shape, NULL, 0}};
+    sokr_plugin_completion_v1 c = {.struct_size = sizeof c, .outputs = &out, .n_outputs = 1};
+    job->complete(job->user_data, &c);
+#elif defined(PROBE_NULL_OUTPUTS)
+    sokr_plugin_completion_v1 c = {.struct_size = sizeof c, .outputs = NULL, .n_outputs = 5};
+    job->complete(job->user_data, &c);
+#elif defined(PROBE_MANY_OUTPUTS)
+    int64_t shape[1] = {0};
+    sokr_output out = {sokr_str("one"), {SOKR_DTYPE_F32, 1, shape, NULL, 0}};
+    sokr_plugin_completion_v1 c = {.struct_size = sizeof c, .outputs = &out, .n_outputs = UINT64_C(1) << 40};
+    job->complete(job->user_data, &c);
+#elif defined(PROBE_NULL_DATA)
+    int64_t shape[1] = {4};
+    sokr_output out = {sokr_str("nodata"), {SOKR_DTYPE_F32, 1, shape, NULL, 16}};
+    sokr_plugin_completion_v1 c = {.struct_size = sizeof c, .outputs = &out, .n_outputs = 1};
+    job->complete(job->user_data, &c);
+#elif defined(PROBE_NULL_NAME)
+    int64_t shape[1] = {0};
+    sokr_output out = {{NULL, 3}, {SOKR_DTYPE_F32, 1, shape, NULL, 0}};
     sokr_plugin_completion_v1 c = {.struct_size = sizeof c, .outputs = &out, .n_outputs = 1};
     job->complete(job->user_data, &c);
 #elif defined(PROBE_FAIL)
