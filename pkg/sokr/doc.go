@@ -52,7 +52,10 @@
 // C plugin, a cluster. It has a unique, versioned name, a [Kind] and
 // [Properties], and needs only two methods beyond those: Capability and
 // Dispatch. Optional abilities, such as [Closer], are separate small
-// interfaces found by type assertion.
+// interfaces found by type assertion. A [Deferred] substrate is a
+// placeholder for substrates that are costly to start (a GPU driver loaded
+// into the process): the runtime starts them only when it would ask them
+// about a program they could run, or when one is named.
 //
 // Capability is cheap and has no side effects. A substrate never says yes and
 // then silently drops part of a program (a noise channel, a gate, a neuron

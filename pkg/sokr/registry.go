@@ -18,6 +18,10 @@ type Registry struct {
 	subs     map[string]Substrate
 	failures map[string]error
 	snapshot atomic.Pointer[[]Substrate] // sorted by name, replaced on change
+	// deferred counts the registered Deferred placeholders, so that the
+	// dispatch path looks for them only while there are some.
+	deferred atomic.Int32
+	startMu  sync.Mutex // one Deferred starts at a time; held without mu
 }
 
 // NewRegistry returns an empty registry.
@@ -63,6 +67,9 @@ func (r *Registry) RegisterSubstrate(s Substrate) error {
 		return &RegistrationError{Name: name, Msg: "a substrate with this name is already registered"}
 	}
 	r.subs[name] = s
+	if _, ok := s.(Deferred); ok {
+		r.deferred.Add(1)
+	}
 	delete(r.failures, name)
 	r.publish()
 	return nil
@@ -97,7 +104,10 @@ func (r *Registry) StartSubstrate(name string, start func() (Substrate, error)) 
 func (r *Registry) UnregisterSubstrate(name string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	_, ok := r.subs[name]
+	s, ok := r.subs[name]
+	if _, d := s.(Deferred); d {
+		r.deferred.Add(-1)
+	}
 	delete(r.subs, name)
 	r.publish()
 	return ok
@@ -116,14 +126,167 @@ func (r *Registry) UnregisterIR(format string) bool {
 // shared: do not modify it.
 func (r *Registry) Substrates() []Substrate { return *r.snapshot.Load() }
 
-// Substrate returns the substrate registered as name.
+// Substrate returns the substrate registered as name. A name "base:..."
+// that is not registered, where base is a Deferred placeholder, starts it
+// first (see Deferred).
 func (r *Registry) Substrate(name string) (Substrate, bool) {
+	if s, ok := r.lookup(name); ok {
+		return s, true
+	}
+	if r.deferred.Load() > 0 {
+		if base, _, found := strings.Cut(name, ":"); found {
+			if d, ok := r.lookup(base); ok {
+				if d, ok := d.(Deferred); ok {
+					r.startDeferred(d)
+					return r.lookup(name)
+				}
+			}
+		}
+	}
+	return nil, false
+}
+
+func (r *Registry) lookup(name string) (Substrate, bool) {
 	for _, s := range r.Substrates() {
 		if s.Name() == name {
 			return s, true
 		}
 	}
 	return nil, false
+}
+
+// StartDeferred starts every Deferred placeholder, replacing each with the
+// substrates it starts (see Deferred). Listings that describe the machine
+// call it: asking what is there is a reason to look. A placeholder that
+// fails to start is recorded in Failures under its name.
+func (r *Registry) StartDeferred() {
+	if r.deferred.Load() == 0 {
+		return
+	}
+	for _, s := range r.Substrates() {
+		if d, ok := s.(Deferred); ok {
+			r.startDeferred(d)
+		}
+	}
+}
+
+// substratesFor lists the substrates to ask about p, having started every
+// Deferred placeholder that wants p.
+func (r *Registry) substratesFor(p Program) []Substrate {
+	subs := r.Substrates()
+	if r.deferred.Load() == 0 {
+		return subs
+	}
+	started := false
+	for _, s := range subs {
+		if d, ok := s.(Deferred); ok && wants(d, p) {
+			r.startDeferred(d)
+			started = true
+		}
+	}
+	if started {
+		subs = r.Substrates()
+	}
+	return subs
+}
+
+// wants asks d whether it wants p; a panic counts as no (the placeholder is
+// then asked Capability, which reports it).
+func wants(d Deferred, p Program) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	return d.Wants(p)
+}
+
+// startDeferred starts the placeholder d if it is still registered, and
+// returns its group: the registered substrates named d.Name() or
+// d.Name()+":...", in name order. Concurrent callers wait for the one start.
+func (r *Registry) startDeferred(d Deferred) []Substrate {
+	name := d.Name()
+	r.startMu.Lock()
+	defer r.startMu.Unlock()
+	r.mu.Lock()
+	cur, pending := r.subs[name].(Deferred)
+	r.mu.Unlock()
+	if pending {
+		subs, err := startSafely(name, cur)
+		r.mu.Lock()
+		if _, still := r.subs[name].(Deferred); !still {
+			// Unregistered while it started: nobody will close these.
+			r.mu.Unlock()
+			closeAll(subs)
+			return nil
+		}
+		delete(r.subs, name)
+		r.deferred.Add(-1)
+		if err != nil {
+			r.failures[name] = err
+		}
+		for _, s := range subs {
+			if ferr := r.addStarted(s); ferr != nil {
+				key := ferr.Name
+				if key == "" {
+					key = name
+				}
+				r.failures[key] = ferr
+				closeAll([]Substrate{s})
+			}
+		}
+		r.publish()
+		r.mu.Unlock()
+	}
+	var group []Substrate
+	for _, s := range r.Substrates() {
+		if n := s.Name(); n == name || strings.HasPrefix(n, name+":") {
+			group = append(group, s)
+		}
+	}
+	return group
+}
+
+// startSafely runs d.Start, turning a panic into an error.
+func startSafely(name string, d Deferred) (subs []Substrate, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			subs, err = nil, &RegistrationError{Name: name, Msg: "start panicked", Err: &FaultError{Substrate: name, Panic: p}}
+		}
+	}()
+	subs, err = d.Start()
+	if err != nil {
+		return nil, &RegistrationError{Name: name, Msg: "failed to start", Err: err}
+	}
+	return subs, nil
+}
+
+// addStarted registers one substrate a placeholder started; r.mu is held.
+func (r *Registry) addStarted(s Substrate) *RegistrationError {
+	if isNil(s) {
+		return &RegistrationError{Msg: "a deferred substrate started a nil substrate"}
+	}
+	name := s.Name()
+	if err := checkName(name); err != nil {
+		return err.(*RegistrationError)
+	}
+	if _, dup := r.subs[name]; dup {
+		return &RegistrationError{Name: name, Msg: "a substrate with this name is already registered"}
+	}
+	r.subs[name] = s
+	if _, ok := s.(Deferred); ok {
+		r.deferred.Add(1)
+	}
+	delete(r.failures, name)
+	return nil
+}
+
+func closeAll(subs []Substrate) {
+	for _, s := range subs {
+		if c, ok := s.(Closer); ok {
+			_ = c.Close()
+		}
+	}
 }
 
 // IRs lists the registered IR plugins sorted by format.

@@ -82,10 +82,11 @@ func Param(name string, value any) DispatchOption {
 	}
 }
 
-// Capability asks every substrate whether it can fulfil p, in name order.
-// A substrate that panics is reported as refusing, with the panic as reason.
+// Capability asks every substrate whether it can fulfil p, in name order,
+// having started the Deferred placeholders that want p. A substrate that
+// panics is reported as refusing, with the panic as reason.
 func (r *Runtime) Capability(ctx context.Context, p Program) []Offer {
-	subs := r.Substrates()
+	subs := r.substratesFor(p)
 	offers := make([]Offer, len(subs))
 	for i, s := range subs {
 		offers[i] = capability(ctx, s, p)
@@ -198,6 +199,14 @@ func (r *Runtime) choose(j *Job, cfg dispatchConfig) (Substrate, error) {
 			}}}
 		}
 		subs = []Substrate{s}
+		if d, ok := s.(Deferred); ok && wants(d, p) {
+			// Pinned to a placeholder: any of the substrates it starts.
+			if subs = r.startDeferred(d); len(subs) == 0 {
+				return nil, &NoCapableError{Format: p.Format(), Offers: []Offer{{
+					Substrate: cfg.substrate, Kind: s.Kind(), Reason: "did not start: " + failure(r.Registry, cfg.substrate),
+				}}}
+			}
+		}
 	}
 	policy := cfg.policy
 	if policy == nil {
@@ -206,12 +215,26 @@ func (r *Runtime) choose(j *Job, cfg dispatchConfig) (Substrate, error) {
 	if _, first := policy.(firstCapable); first {
 		// The default policy needs no offer list: the first yes wins, and the
 		// substrates after it are not asked. Refusals are gathered below only
-		// when nobody says yes.
+		// when nobody says yes. A Deferred placeholder that wants p starts
+		// when its turn comes, not before: a yes ahead of it spares loading
+		// it.
+		lazy := r.deferred.Load() > 0
 		for _, s := range subs {
+			if d, ok := s.(Deferred); lazy && ok && wants(d, p) {
+				for _, t := range r.startDeferred(d) {
+					if capability(j, t, p).OK {
+						return t, nil
+					}
+				}
+				continue
+			}
 			if capability(j, s, p).OK {
 				return s, nil
 			}
 		}
+	}
+	if cfg.substrate == "" {
+		subs = r.substratesFor(p) // every substrate is asked below
 	}
 	offers := make([]Offer, len(subs))
 	capable := 0
@@ -260,6 +283,14 @@ func sortOffers(o []Offer) {
 			o[k], o[k-1] = o[k-1], o[k]
 		}
 	}
+}
+
+// failure is the recorded reason the plugin name failed to start.
+func failure(r *Registry, name string) string {
+	if err, ok := r.Failures()[name]; ok {
+		return err.Error()
+	}
+	return "no reason recorded"
 }
 
 func names(subs []Substrate) string {

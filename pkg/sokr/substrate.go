@@ -45,6 +45,32 @@ type Closer interface {
 	Close() error
 }
 
+// Deferred is an optional substrate ability: standing in the registry for
+// substrates that are costly or risky to start, so that they start only when
+// a program may need them. Loading a GPU driver, for one, maps its libraries
+// (some with their own copy of LLVM, which clashes with another LLVM already
+// in the process) and creates threads, which a quantum-only session never
+// needs.
+//
+// The placeholder is registered like any substrate. A Runtime starts it, and
+// the registry replaces it with the substrates Start returns, when it would
+// ask the placeholder about a program Wants accepts (under the first-capable
+// policy only if no substrate before it in name order said yes), when a
+// dispatch is pinned to it, or when one of its substrates is looked up by
+// name: those are named Name() or Name()+":"+anything ("vulkan:0" starts
+// "vulkan"). [Registry.StartDeferred] starts every placeholder, for listings
+// that describe the machine. Until then the placeholder is asked only about
+// programs Wants refuses, and refuses them with its reason.
+type Deferred interface {
+	Substrate
+	// Wants reports whether the substrates it stands for could run p. It is
+	// cheap and starts nothing.
+	Wants(p Program) bool
+	// Start starts the substrates. The registry calls it at most once; an
+	// error is recorded in Failures under the placeholder's name.
+	Start() ([]Substrate, error)
+}
+
 // Properties are a substrate's static facts, as strings so that they cross
 // the C ABI and Python unchanged. Keys are lower_snake_case.
 type Properties map[string]string
