@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/sokr-rs/sokr/pkg/internal/testcorpus"
 	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
@@ -15,13 +16,20 @@ import (
 // an error is a *sokr.ProgramError with a position inside the source; a
 // program validates. The seeds are the OpenQASM 3 examples and invalid
 // programs, a few QASMBench circuits and the constructs of the unit
-// tests. Limits are lowered so that each input runs in milliseconds.
+// tests. Limits are lowered so that each input runs in milliseconds. The
+// seeds from the optional test corpus are added where it is present; the
+// others always run.
 func FuzzParse(f *testing.F) {
-	for _, pattern := range []string{"qasm/openqasm3/*/*.qasm", "qasm/qasmbench/small/[a-f]*/*.qasm"} {
-		files, _ := filepath.Glob(filepath.Join("..", "..", "..", "..", "shared", "testdata", pattern))
-		for _, path := range files {
-			if src, err := os.ReadFile(path); err == nil && len(src) < 20000 {
-				f.Add(src)
+	if corpus := testcorpus.Lookup(f, "qasm"); corpus != "" {
+		for _, pattern := range []string{"openqasm3/*/*.qasm", "qasmbench/small/[a-f]*/*.qasm"} {
+			files, err := filepath.Glob(filepath.Join(corpus, pattern))
+			if err != nil || len(files) == 0 {
+				f.Fatalf("no seeds %s in the test corpus %s: %v", pattern, corpus, err)
+			}
+			for _, path := range files {
+				if src, err := os.ReadFile(path); err == nil && len(src) < 20000 {
+					f.Add(src)
+				}
 			}
 		}
 	}

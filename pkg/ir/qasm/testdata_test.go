@@ -10,25 +10,19 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sokr-rs/sokr/pkg/internal/testcorpus"
 	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/ir/circuit/circuittest"
 	"github.com/sokr-rs/sokr/pkg/ir/qasm"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
-// testdata finds ../shared/testdata from the project root. It skips the
-// test where the folder is absent (a user's machine), except under CI,
-// where the folder must be there.
+// testdata returns the folder sub of the optional external test corpus
+// (QASMBench, the OpenQASM 3 examples); testcorpus skips the test where the
+// corpus is absent and fails it under CI.
 func testdata(t *testing.T, sub string) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "..", "..", "shared", "testdata", sub)
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("CI is set but the test data %s is missing: %v", dir, err)
-		}
-		t.Skipf("test data %s is absent (it ships with the project's shared folder); skipping", dir)
-	}
-	return dir
+	return testcorpus.Dir(t, sub)
 }
 
 func qasmFiles(t *testing.T, dir string) []string {

@@ -11,20 +11,17 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sokr-rs/sokr/pkg/internal/testcorpus"
 	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/ir/circuit/circuittest"
 	"github.com/sokr-rs/sokr/pkg/ir/qasm"
 )
 
-// qasmbenchDir holds the QASMBench circuits shared by the repositories.
-var qasmbenchDir = filepath.Join("..", "..", "..", "..", "shared", "testdata", "qasm", "qasmbench")
-
+// loadQASMBench parses a circuit of QASMBench, part of the optional test
+// corpus (testcorpus skips the test where the corpus is absent).
 func loadQASMBench(t *testing.T, rel string) *circuit.Program {
 	t.Helper()
-	src, err := os.ReadFile(filepath.Join(qasmbenchDir, rel))
-	if os.IsNotExist(err) && os.Getenv("CI") == "" {
-		t.Skipf("QASMBench is not checked out at %s", qasmbenchDir)
-	}
+	src, err := os.ReadFile(filepath.Join(testcorpus.Dir(t, "qasm/qasmbench"), filepath.FromSlash(rel)))
 	require.NoError(t, err)
 	p, err := qasm.Parse(src)
 	require.NoError(t, err, rel)
