@@ -1,33 +1,39 @@
 package kernels
 
-import "github.com/sokr-rs/sokr/pkg/internal/footprint"
+import (
+	"github.com/sokr-rs/sokr/pkg/internal/footprint"
+	"github.com/sokr-rs/sokr/pkg/internal/parallel"
+)
 
-// parallelOverhead bounds what one parallelFor over w workers allocates
-// besides the work itself: the closures, and a goroutine descriptor per
-// extra worker when the runtime has none free (measured under 1 KiB per
-// worker with go1.25 on x86-64, -race included).
-func parallelOverhead(w int) int64 { return 512 + 1024*int64(w) }
-
-// MatmulScratchBytes bounds the bytes of packing buffers a call of
-// MatmulF32 (size 4) or MatmulF64 (size 8) with these dimensions may
-// allocate, so that a substrate's memory estimate covers them: the shared
+// MatmulScratch bounds the Go heap a matrix product of these dimensions
+// allocates beyond its operands, so that a substrate's memory estimate
+// covers it. size is the element size: 4 for MatmulF32, 8 for MatmulF64;
+// isFloat is false for MatmulI32 and MatmulI64, which pack nothing.
+//
+// buffers are the packing buffers of MatmulF32 and MatmulF64 (the shared
 // kc×nc panel of B and, per goroutine, an mc×kc block of A and an mr×nr
-// tile (see gemm). The buffers come from a pool, so a call often
-// allocates nothing; this is the most it can. Integer products and small
-// ones allocate nothing beyond a few words.
-func MatmulScratchBytes(size, m, k, n int) int64 {
+// tile; see gemm). They come from a pool, and are garbage once the call
+// returns: a run of several products holds one product's buffers at a
+// time (though a pool that hands a call a buffer too small for it, or that
+// the collector emptied, makes the call allocate them again). perCall is
+// what every call allocates besides: the closures and goroutines of its
+// parallel loops.
+func MatmulScratch(size int, isFloat bool, m, k, n int) (buffers, perCall int64) {
 	if m <= 0 || n <= 0 || k <= 0 {
-		return 0
+		return 0, 0
 	}
 	work := mulSat(mulSat(m, k), n)
+	workers := workersFor(work)
+	if !isFloat {
+		return 0, parallel.Overhead(workers)
+	}
 	if work <= smallMatmul {
-		return 0
+		return 0, 0
 	}
 	mr, nr, kcMax, mcMax, ncMax := kernelsF64[0].mr, kernelsF64[0].nr, kernelsF64[0].kc, kernelsF64[0].mc, kernelsF64[0].nc
 	if size == 4 {
 		mr, nr, kcMax, mcMax, ncMax = kernelsF32[0].mr, kernelsF32[0].nr, kernelsF32[0].kc, kernelsF32[0].mc, kernelsF32[0].nc
 	}
-	workers := workersFor(work)
 	kc := min(kcMax, k)
 	nc := roundUp(min(ncMax, n), nr)
 	icBlocks := max(ceilDiv(m, mcMax), min(workers, ceilDiv(m, mr)))
@@ -38,8 +44,8 @@ func MatmulScratchBytes(size, m, k, n int) int64 {
 		t.Object(int64(kc*mc+mr*nr) * int64(size))
 		t.Add(32) // the buffer's slice header
 	}
-	// Two parallel loops per (column block, depth block) pair.
+	// Two parallel loops per (column block, depth block) pair, and the
+	// slice of per-worker buffers.
 	loops := footprint.Mul(2, ceilDiv(n, nc), ceilDiv(k, kc))
-	t.Add(footprint.Mul(loops, parallelOverhead(workers)))
-	return t.Bytes()
+	return t.Bytes(), footprint.Add(footprint.Mul(loops, parallel.Overhead(workers)), footprint.Object(8*int64(workers)))
 }

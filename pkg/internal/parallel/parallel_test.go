@@ -1,6 +1,7 @@
 package parallel_test
 
 import (
+	"runtime"
 	"sync/atomic"
 	"testing"
 
@@ -42,4 +43,24 @@ func TestRunRelaysAPanicAfterEveryCallReturned(t *testing.T) {
 	})
 	assert.EqualValues(t, 4, done.Load())
 	parallel.Run(0, func(int) { t.Fatal("no calls for n = 0") })
+}
+
+// TestOverhead checks Overhead against what Run and For allocate with no
+// goroutine descriptors to reuse (each loop starts new goroutines while
+// the previous ones are still parked on nothing: the first runs after a GC
+// find the free list as the collector left it).
+func TestOverhead(t *testing.T) {
+	for _, w := range []int{1, 2, 8, 32} {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		const loops = 10
+		for range loops {
+			parallel.For(w, 1<<20, 1, func(_, _, _ int) {})
+		}
+		runtime.ReadMemStats(&after)
+		got := int64(after.TotalAlloc - before.TotalAlloc)
+		t.Logf("%d workers: %d bytes per loop", w, got/loops)
+		assert.LessOrEqual(t, got, loops*parallel.Overhead(w), "%d workers", w)
+	}
 }
