@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -78,17 +79,61 @@ func TestCandidateNames(t *testing.T) {
 	}
 }
 
-// TestCandidates logs which of the default candidates this system has.
+// TestCandidates opens each default candidate on its own. One that opens
+// is named as asked, says which file it came from and multiplies correctly
+// in both precisions; one that does not says why (dlopen's message or the
+// missing CBLAS symbol). Load, with SOKR_BLAS unset, picks the first that
+// opens, and fails with ErrUnavailable only when none does.
 func TestCandidates(t *testing.T) {
 	if !dlopenSupported {
 		t.Skip("this build cannot dlopen")
 	}
+	first := ""
 	for _, name := range Candidates() {
-		if lib, err := open(name); err != nil {
+		lib, err := open(name)
+		if err != nil {
+			if msg := err.Error(); !strings.HasPrefix(msg, "dlopen failed: ") && !strings.HasPrefix(msg, "no symbol cblas_") {
+				t.Errorf("%s: the error %q says neither what dlopen said nor which symbol is missing", name, msg)
+			}
 			t.Logf("%-18s unusable: %v", name, err)
-		} else {
-			t.Logf("%-18s ok: %s", name, lib.Path())
+			continue
 		}
+		t.Logf("%-18s ok: %s", name, lib.Path())
+		if first == "" {
+			first = name
+		}
+		if lib.Name() != name {
+			t.Errorf("%s: Name() = %q", name, lib.Name())
+		}
+		if lib.Path() == "" {
+			t.Errorf("%s: Path() is empty", name)
+		}
+		// [1 2; 3 4]·[5 6; 7 8] = [19 22; 43 50], exact in both precisions.
+		d := make([]float64, 4)
+		if err := lib.Dgemm(false, false, 2, 2, 2, 1, []float64{1, 2, 3, 4}, 2, []float64{5, 6, 7, 8}, 2, 0, d, 2); err != nil {
+			t.Errorf("%s: Dgemm: %v", name, err)
+		} else if want := []float64{19, 22, 43, 50}; !slices.Equal(d, want) {
+			t.Errorf("%s: Dgemm gave %v, want %v", name, d, want)
+		}
+		s := make([]float32, 4)
+		if err := lib.Sgemm(false, false, 2, 2, 2, 1, []float32{1, 2, 3, 4}, 2, []float32{5, 6, 7, 8}, 2, 0, s, 2); err != nil {
+			t.Errorf("%s: Sgemm: %v", name, err)
+		} else if want := []float32{19, 22, 43, 50}; !slices.Equal(s, want) {
+			t.Errorf("%s: Sgemm gave %v, want %v", name, s, want)
+		}
+	}
+	if first == "" && blasRequired() {
+		t.Fatal("BLAS required (CI or SOKR_REQUIRE_BLAS set) but no default candidate opens")
+	}
+	if strings.TrimSpace(os.Getenv(EnvVar)) != "" {
+		return // Load tries only the library SOKR_BLAS names
+	}
+	lib, err := Load()
+	switch {
+	case first == "" && !errors.Is(err, ErrUnavailable):
+		t.Errorf("no candidate opens, yet Load gave (%v, %v)", lib, err)
+	case first != "" && (err != nil || lib.Name() != first):
+		t.Errorf("Load gave (%s, %v), want the first candidate that opens, %s", lib.Name(), err, first)
 	}
 }
 
