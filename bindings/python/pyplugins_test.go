@@ -51,8 +51,11 @@ func TestPythonIRAndSubstrate(t *testing.T) {
 	require.NoError(t, RegisterPyIR(rt, "poly/1"))
 	require.NoError(t, RegisterPySubstrate(rt, "k1", "poly", "cpu", `{"note": "test"}`))
 	cancelled := make(chan int64, 1)
+	// answer runs on fakePython's goroutine, so it reports with assert
+	// (require's FailNow must run on the test's own goroutine) and always
+	// answers, so that the test goroutine never waits on a job left open.
 	stop := fakePython(t, func(r pyRequest) {
-		require.Equal(t, "k1", r.Key)
+		assert.Equal(t, "k1", r.Key)
 		switch r.Op {
 		case "capability":
 			FreeProgram(r.Program)
@@ -63,13 +66,16 @@ func TestPythonIRAndSubstrate(t *testing.T) {
 				return // until cancelled
 			}
 			if v, _ := r.Options["mode"].(string); v == "fail" {
-				require.NoError(t, FailJob(r.ID, "fault", "ValueError: no", "Traceback ...\nValueError: no"))
+				assert.NoError(t, FailJob(r.ID, "fault", "ValueError: no", "Traceback ...\nValueError: no"))
 				return
 			}
 			x := make([]float64, 2)
-			require.NoError(t, CopyJobInput(r.ID, 0, addr(x), 16))
+			if !assert.NoError(t, CopyJobInput(r.ID, 0, addr(x), 16)) {
+				assert.NoError(t, FailJob(r.ID, "fault", "the test could not read the input", ""))
+				return
+			}
 			y := []float64{x[0] * 10, x[1] * 10}
-			require.NoError(t, CompleteJob(r.ID, "f64:2:"+itoa(addr(y))+":16", "y", `{"by": "fake"}`, `[{"name": "n", "value": {"a": 1}}]`))
+			assert.NoError(t, CompleteJob(r.ID, "f64:2:"+itoa(addr(y))+":16", "y", `{"by": "fake"}`, `[{"name": "n", "value": {"a": 1}}]`))
 			runtime.KeepAlive(y)
 		case "cancel":
 			cancelled <- r.ID
