@@ -151,6 +151,12 @@ typedef struct sokr_output {
  * The plugin answers with a vtable whose abi_version has the same major
  * version, or returns SOKR_ERR_VERSION. Slots are called from any thread,
  * concurrently: a plugin guards its own state.
+ *
+ * A plugin runs inside the host's process, with the host's privileges and
+ * memory: there is no sandbox. A plugin that crashes (a bad pointer, an
+ * abort, a stack overflow) or corrupts memory takes the host down with it
+ * (a Python or Jupyter kernel included), and no error can be reported.
+ * Load only plugins you trust as much as the host program itself.
  * ======================================================================== */
 
 /* A program offered to a plugin: its format and its serialised source. */
@@ -313,9 +319,10 @@ uint32_t sokr_abi_version(void);
 sokr_string sokr_last_error(void);
 
 /* Makes a runtime with every built-in IR and substrate, plus the plugins
-   named by SOKR_PLUGIN_PATH (colon-separated .so files or directories; a
-   plugin that fails to load is skipped and listed by sokr_runtime_info).
-   Release it with sokr_runtime_destroy. */
+   named by SOKR_PLUGIN_PATH (colon-separated .so files or directories,
+   relative ones taken from the working directory; a plugin that fails to
+   load is skipped and listed by sokr_runtime_info). Release it with
+   sokr_runtime_destroy. */
 sokr_status sokr_runtime_create(sokr_runtime **out);
 
 /* Shuts a runtime down: waits up to timeout_ns (< 0: for ever) for futures
@@ -323,9 +330,12 @@ sokr_status sokr_runtime_create(sokr_runtime **out);
    programs made from it stay valid until released. */
 sokr_status sokr_runtime_destroy(sokr_runtime *rt, int64_t timeout_ns);
 
-/* Loads the C plugin at path (borrowed) into rt. On success, when name is
-   not NULL, *name is the substrate's name (owned by rt, valid until it is
-   destroyed). */
+/* Loads the C plugin at path (borrowed) into rt. A relative path, a bare
+   file name included, is taken from the working directory: the system
+   library path is never searched. The plugin then runs in this process (see
+   "Plugin side": a plugin that crashes takes the process down). On success,
+   when name is not NULL, *name is the substrate's name (owned by rt, valid
+   until it is destroyed). */
 sokr_status sokr_runtime_load_plugin(sokr_runtime *rt, sokr_string path, sokr_string *name);
 
 /* Describes rt as JSON: {"substrates": [{"name", "kind", "properties"}],

@@ -61,10 +61,21 @@ var (
 )
 
 // Load loads the plugin at path, negotiates the ABI version and checks its
-// vtable. A refused plugin is a *LoadError saying which check failed; the
-// shared object stays loaded (as Go's own plugins do), but nothing of it is
-// called again.
+// vtable. A relative path, a bare file name included, is taken relative to
+// the working directory (never searched for on the system library path);
+// the substrate's Path and plugin_path property are the absolute path. A
+// refused plugin is a *LoadError saying which check failed; the shared
+// object stays loaded (as Go's own plugins do), but nothing of it is called
+// again.
+//
+// The plugin runs in the host's process: a plugin that crashes (a bad
+// pointer, an abort) takes the host down with it.
 func Load(path string) (*Substrate, error) {
+	abs, err := absPath(path)
+	if err != nil {
+		return nil, loadErr(path, ErrOpen, "cannot make the path absolute: %v", err)
+	}
+	path = abs
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
 	var query C.sokr_plugin_query_v1_fn

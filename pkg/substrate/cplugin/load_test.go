@@ -109,6 +109,38 @@ func TestDefaultsLoadEnvPath(t *testing.T) {
 	assert.Equal(t, []float32{6}, sokr.View[float32](res.Outputs[0].Tensor))
 }
 
+// TestRelativePathsAreNotSearched checks that a bare file name and a "."
+// entry of SOKR_PLUGIN_PATH load the file in the working directory, not a
+// library of that name on the system path: the plugin is copied to
+// ./libc.so.6, the name of a library every Linux process has, which dlopen
+// would otherwise find loaded already (and refuse: it exports no query).
+func TestRelativePathsAreNotSearched(t *testing.T) {
+	dir := t.TempDir()
+	src, err := os.ReadFile(examplePlugin(t))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "libc.so.6"), src, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "plugin.so"), src, 0o755))
+	t.Chdir(dir)
+
+	s := load(t, "libc.so.6")
+	want := filepath.Join(dir, "libc.so.6")
+	assert.Equal(t, "c-elementwise", s.Name())
+	assert.Equal(t, want, s.Path())
+	assert.Equal(t, want, s.Describe()["plugin_path"])
+
+	rt := sokr.New()
+	subs, err := cplugin.RegisterPath(rt.Registry, ".")
+	require.NoError(t, err)
+	require.Len(t, subs, 1)
+	t.Cleanup(func() { require.NoError(t, subs[0].Close()) })
+	assert.Equal(t, filepath.Join(dir, "plugin.so"), subs[0].Path())
+
+	_, err = cplugin.Register(rt.Registry, "missing.so")
+	require.ErrorIs(t, err, cplugin.ErrOpen)
+	assert.Contains(t, err.Error(), filepath.Join(dir, "missing.so"))
+	assert.Contains(t, rt.Failures(), "cplugin:"+filepath.Join(dir, "missing.so"))
+}
+
 // TestStatus checks the status names and the mapping of the core's errors.
 func TestStatus(t *testing.T) {
 	assert.Equal(t, "SOKR_ERR_VERSION", cplugin.StatusVersion.String())

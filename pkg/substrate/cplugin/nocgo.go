@@ -13,5 +13,8 @@ type Substrate struct{ sokr.Substrate }
 
 // Load fails: loading C plugins needs cgo.
 func Load(path string) (*Substrate, error) {
+	if abs, err := absPath(path); err == nil {
+		path = abs
+	}
 	return nil, loadErr(path, ErrNoCgo, "rebuild with CGO_ENABLED=1 and a C compiler")
 }

@@ -4,6 +4,7 @@ package cplugin_test
 
 import (
 	"errors"
+	"path/filepath"
 	"testing"
 
 	"github.com/sokr-rs/sokr/pkg/sokr"
@@ -21,7 +22,11 @@ func TestNoCgo(t *testing.T) {
 	if _, err := cplugin.RegisterPath(reg, "libx.so"); !errors.Is(err, cplugin.ErrNoCgo) {
 		t.Fatalf("RegisterPath = %v, want ErrNoCgo", err)
 	}
-	if _, ok := reg.Failures()["cplugin:libx.so"]; !ok {
-		t.Fatalf("the failure was not recorded: %v", reg.Failures())
+	abs, err := filepath.Abs("libx.so")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := reg.Failures()["cplugin:"+abs]; !ok {
+		t.Fatalf("the failure was not recorded under the absolute path: %v", reg.Failures())
 	}
 }

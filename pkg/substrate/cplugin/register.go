@@ -24,6 +24,9 @@ const EnvPath = "SOKR_PLUGIN_PATH"
 //	s, err := cplugin.Register(rt.Registry, "/opt/acme/libacme_sokr.so")
 //	if err != nil { log.Print(err) } // e.g. "... ABI version mismatch ..."
 func Register(reg *sokr.Registry, path string) (*Substrate, error) {
+	if abs, err := absPath(path); err == nil {
+		path = abs // the failure is recorded under the path that was loaded
+	}
 	var s *Substrate
 	err := reg.StartSubstrate(failureKey(path), func() (sokr.Substrate, error) {
 		var err error
@@ -75,6 +78,18 @@ func RegisterPath(reg *sokr.Registry, list string) ([]*Substrate, error) {
 // them up.
 func RegisterEnv(reg *sokr.Registry) ([]*Substrate, error) {
 	return RegisterPath(reg, os.Getenv(EnvPath))
+}
+
+// absPath makes path absolute, relative to the working directory. dlopen
+// searches the system library path (LD_LIBRARY_PATH, the ld.so cache,
+// /lib, /usr/lib) for a name without a slash, so "libfoo.so" or an entry
+// of a "." directory could load a system library of the same name instead
+// of the file the user meant; an absolute path is only ever that file.
+func absPath(path string) (string, error) {
+	if path == "" {
+		return "", errors.New("the path is empty")
+	}
+	return filepath.Abs(path)
 }
 
 // failureKey names a plugin's entry in reg.Failures(): registry names
