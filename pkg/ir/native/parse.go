@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sokr-rs/sokr/pkg/internal/edit"
+	"github.com/sokr-rs/sokr/pkg/internal/irparse"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
@@ -35,16 +36,11 @@ var (
 func (IR) Format() string { return Format }
 
 // Parse reads a program in the native text format, as the function Parse
-// does, after checking that ctx is live.
+// does, after checking that ctx is live. A cancelled or expired ctx gives
+// sokr.ErrCancelled or sokr.ErrDeadlineExceeded; on error the Program is
+// nil.
 func (IR) Parse(ctx context.Context, src []byte) (sokr.Program, error) {
-	if err := sokr.ContextError(ctx); err != nil {
-		return nil, err
-	}
-	p, err := Parse(src)
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
+	return irparse.Run(ctx, func(context.Context) (*Program, error) { return Parse(src) })
 }
 
 // Detect reports whether src is native text: its first line that is neither

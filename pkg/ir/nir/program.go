@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/sokr-rs/sokr/pkg/internal/hdf5"
+	"github.com/sokr-rs/sokr/pkg/internal/irparse"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
@@ -201,16 +202,11 @@ var (
 func (IR) Format() string { return Format }
 
 // Parse reads a .nir file or NIR dict JSON, as the function Parse does,
-// after checking that ctx is live.
+// after checking that ctx is live. A cancelled or expired ctx gives
+// sokr.ErrCancelled or sokr.ErrDeadlineExceeded; on error the Program is
+// nil.
 func (IR) Parse(ctx context.Context, src []byte) (sokr.Program, error) {
-	if err := sokr.ContextError(ctx); err != nil {
-		return nil, err
-	}
-	p, err := Parse(src)
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
+	return irparse.Run(ctx, func(context.Context) (*Program, error) { return Parse(src) })
 }
 
 // Detect reports an HDF5 file, or a JSON object that declares a NIRGraph.
@@ -241,25 +237,15 @@ func (IR) Accepts(obj any) bool {
 // Lower turns a *Graph (verified with New) or a dict (read with FromDict)
 // into a Program.
 func (IR) Lower(ctx context.Context, obj any) (sokr.Program, error) {
-	if err := sokr.ContextError(ctx); err != nil {
-		return nil, err
-	}
-	var (
-		p   *Program
-		err error
-	)
-	switch o := obj.(type) {
-	case *Graph:
-		p, err = New(o)
-	case map[string]any:
-		p, err = FromDict(o)
-	default:
+	return irparse.Run(ctx, func(context.Context) (*Program, error) {
+		switch o := obj.(type) {
+		case *Graph:
+			return New(o)
+		case map[string]any:
+			return FromDict(o)
+		}
 		return nil, &sokr.ProgramError{Format: Format, Msg: "cannot lower a " + typeName(obj) + ": want a *nir.Graph or a NIR dict"}
-	}
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
+	})
 }
 
 func typeName(v any) string { return fmt.Sprintf("%T", v) }

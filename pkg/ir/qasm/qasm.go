@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sokr-rs/sokr/pkg/internal/irparse"
 	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
@@ -43,16 +44,11 @@ var (
 func (ir IR) Format() string { return formatOf(ir.version) }
 
 // Parse reads a program of the plugin's version, after checking that ctx
-// is live. A header naming the other version is an error.
+// is live. A header naming the other version is an error. A cancelled or
+// expired ctx gives sokr.ErrCancelled or sokr.ErrDeadlineExceeded; on
+// error the Program is nil.
 func (ir IR) Parse(ctx context.Context, src []byte) (sokr.Program, error) {
-	if err := sokr.ContextError(ctx); err != nil {
-		return nil, err
-	}
-	p, err := parse(src, ir.version)
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
+	return irparse.Run(ctx, func(context.Context) (*circuit.Program, error) { return parse(src, ir.version) })
 }
 
 // Detect reports whether src is OpenQASM of the plugin's version: its

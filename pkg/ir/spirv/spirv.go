@@ -41,6 +41,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/sokr-rs/sokr/pkg/internal/irparse"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
@@ -213,12 +214,11 @@ var (
 // Format returns "spirv/1".
 func (IR) Format() string { return Format }
 
-// Parse reads a module, after checking that ctx is live.
+// Parse reads a module, as the function Parse does, after checking that
+// ctx is live. A cancelled or expired ctx gives sokr.ErrCancelled or
+// sokr.ErrDeadlineExceeded; on error the Program is nil.
 func (IR) Parse(ctx context.Context, src []byte) (sokr.Program, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	return Parse(src)
+	return irparse.Run(ctx, func(context.Context) (*Program, error) { return Parse(src) })
 }
 
 // Detect recognises the magic number (either byte order).
