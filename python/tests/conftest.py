@@ -1,9 +1,70 @@
 from __future__ import annotations
 
+import importlib
+import os
+import pathlib
+from collections.abc import Callable
+from types import ModuleType
+
 import numpy as np
 import pytest
 
 import sokr
+
+# The repository root: its testdata/ (the NIR graphs and recordings, with their README) is in
+# every clone, so the tests that read it never skip.
+REPO = pathlib.Path(__file__).resolve().parents[2]
+
+
+def in_ci() -> bool:
+    """CI is set to a true value (as Go's strconv.ParseBool reads it; GitHub sets CI=true)."""
+    return os.environ.get("CI", "").strip() in {"1", "t", "T", "TRUE", "true", "True"}
+
+
+def corpus_dir(sub: str) -> pathlib.Path:
+    """The folder ``sub`` of the optional external test corpus (QASMBench, the OpenQASM 3
+    examples, the full NIR paper set): $SOKR_TESTDATA when set, else ../shared/testdata beside
+    the repository. The same rules as pkg/internal/testcorpus in Go: absent, the test skips with
+    one line, or fails under CI=true; a set $SOKR_TESTDATA or a corpus without ``sub`` fails."""
+    env = os.environ.get("SOKR_TESTDATA", "")
+    if env:
+        d = pathlib.Path(env) / sub
+        if not d.is_dir():
+            pytest.fail(f"SOKR_TESTDATA={env}, but {d} is not a folder", pytrace=False)
+        return d
+    shared = REPO.parent / "shared" / "testdata"
+    if shared.is_dir():
+        d = shared / sub
+        if not d.is_dir():
+            pytest.fail(f"the test corpus at {shared} has no {sub}", pytrace=False)
+        return d
+    if in_ci():
+        pytest.fail(
+            f"CI is set but the test corpus ({sub}) is absent: set SOKR_TESTDATA or check it out at {shared}",
+            pytrace=False,
+        )
+    pytest.skip(f"the optional test corpus ({sub}) is absent; set SOKR_TESTDATA or put it at {shared}")
+
+
+@pytest.fixture
+def corpus() -> Callable[[str], pathlib.Path]:
+    """``corpus("nir")``: a folder of the optional external test corpus (see corpus_dir)."""
+    return corpus_dir
+
+
+def optional_module(name: str) -> ModuleType:
+    """Import an optional test dependency (nir, qiskit, cudaq): where it is not installed the
+    test skips, except under CI, where the import error fails it."""
+    if in_ci():
+        return importlib.import_module(name)
+    return pytest.importorskip(name)
+
+
+@pytest.fixture
+def optional() -> Callable[[str], ModuleType]:
+    """``qiskit = optional("qiskit")`` in a test that needs the package (see optional_module)."""
+    return optional_module
+
 
 AXPY = """sokr.native/1
 param x: f32[4]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import os
 import pathlib
+from collections.abc import Callable
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -13,11 +14,8 @@ import pytest
 import sokr
 from sokr import neuro
 
-NIR_DIR = pathlib.Path(__file__).resolve().parents[3] / "shared" / "testdata" / "nir"
-needs_testdata = pytest.mark.skipif(
-    not NIR_DIR.is_dir() and not os.environ.get("CI"), reason="no shared testdata (CI always has it)"
-)
-nir = pytest.importorskip("nir") if not os.environ.get("CI") else __import__("nir")
+# The NIR paper's graphs and recordings, in the repository (testdata/nir/README.md).
+NIR_DIR = pathlib.Path(__file__).resolve().parents[2] / "testdata" / "nir"
 
 
 def lif_graph(n: int = 1, tau: float = 1e-3, threshold: float = 1.0) -> dict:
@@ -43,7 +41,6 @@ def read_csv(name: str) -> tuple[np.ndarray, np.ndarray, list[int]]:
     return rows[:, 0], rows[:, 1], [int(i) for i in np.nonzero(rows[:, 2])[0]]
 
 
-@needs_testdata
 def test_lif_norse_reproduces_its_recording() -> None:
     x, v, spikes = read_csv("lif_norse.csv")
     assert spikes == [460, 510, 710, 760]
@@ -56,7 +53,6 @@ def test_lif_norse_reproduces_its_recording() -> None:
     assert r.spike_count == 4
 
 
-@needs_testdata
 def test_conventions_change_the_result() -> None:
     x, _, _ = read_csv("lif_rockpool.csv")
     x = (x != 0).astype(np.float32).reshape(-1, 1, 1)
@@ -71,10 +67,7 @@ def test_conventions_change_the_result() -> None:
     assert rockpool.semantics["solver"] == "impulse"
 
 
-@needs_testdata
-def test_every_testdata_file_loads_or_is_rejected_with_its_reason() -> None:
-    files = sorted(NIR_DIR.glob("*.nir"))
-    assert len(files) >= 7
+def loads_or_is_rejected_with_its_reason(files: list[pathlib.Path]) -> None:
     for f in files:
         if f.name.endswith("_subgraph.nir"):
             with pytest.raises(sokr.InvalidProgramError, match='no node named "lif"') as e:
@@ -85,7 +78,20 @@ def test_every_testdata_file_loads_or_is_rejected_with_its_reason() -> None:
             assert g.inputs and g.outputs, f.name
 
 
-@needs_testdata
+def test_every_testdata_file_loads_or_is_rejected_with_its_reason() -> None:
+    files = sorted(NIR_DIR.glob("*.nir"))
+    assert len(files) == 5
+    loads_or_is_rejected_with_its_reason(files)
+
+
+def test_every_corpus_file_loads_or_is_rejected_with_its_reason(
+    corpus: Callable[[str], pathlib.Path],
+) -> None:
+    files = sorted(corpus("nir").glob("*.nir"))
+    assert len(files) >= 8
+    loads_or_is_rejected_with_its_reason(files)
+
+
 def test_braille_recurrent_network_runs() -> None:
     g = neuro.load(NIR_DIR / "braille_noDelay_bias_zero.nir")
     assert g.recurrent_edges > 0
@@ -222,7 +228,8 @@ def test_run_async_concurrently() -> None:
     assert counts == sorted(counts) and counts[-1] > counts[0]
 
 
-def test_nir_round_trip(tmp_path: pathlib.Path) -> None:
+def test_nir_round_trip(tmp_path: pathlib.Path, optional: Callable[[str], ModuleType]) -> None:
+    nir = optional("nir")
     rng = np.random.default_rng(3)
     n = 4
     graph = nir.NIRGraph(

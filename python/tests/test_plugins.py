@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import os
 import threading
 import time
+from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -14,8 +15,6 @@ import pytest
 
 import sokr
 from sokr import quantum
-
-IN_CI = bool(os.environ.get("CI"))
 
 
 class Poly:
@@ -337,13 +336,11 @@ def test_registration_errors(rt: sokr.Runtime) -> None:
     assert "cpu" in {s.name for s in rt.substrates()}
 
 
-# -- front-ends ----------------------------------------------------------------------------------
-
-qiskit = pytest.importorskip("qiskit") if not IN_CI else __import__("qiskit")
-nir = pytest.importorskip("nir") if not IN_CI else __import__("nir")
+# -- front-ends: each needs its optional package ------------------------------------------------
 
 
-def test_qiskit_circuit_runs_on_statevec() -> None:
+def test_qiskit_circuit_runs_on_statevec(optional: Callable[[str], ModuleType]) -> None:
+    qiskit = optional("qiskit")
     qc = qiskit.QuantumCircuit(3, 3)
     qc.h(0)
     qc.cx(0, 1)
@@ -367,7 +364,8 @@ def test_qiskit_circuit_runs_on_statevec() -> None:
         sokr.program(unbound)
 
 
-def test_nir_graph_is_a_program() -> None:
+def test_nir_graph_is_a_program(optional: Callable[[str], ModuleType]) -> None:
+    nir = optional("nir")
     g = nir.NIRGraph.from_list(
         nir.LIF(tau=np.ones(2) * 1e-3, r=np.ones(2), v_leak=np.zeros(2), v_threshold=np.ones(2))
     )
@@ -377,8 +375,8 @@ def test_nir_graph_is_a_program() -> None:
     assert r.substrate == "snn" and r.value.sum() > 0
 
 
-def test_cudaq_kernel_runs_on_statevec() -> None:
-    cudaq = pytest.importorskip("cudaq") if not IN_CI else __import__("cudaq")
+def test_cudaq_kernel_runs_on_statevec(optional: Callable[[str], ModuleType]) -> None:
+    cudaq = optional("cudaq")
 
     @cudaq.kernel
     def bell() -> None:

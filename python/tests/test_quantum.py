@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import math
-import os
+import pathlib
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -12,8 +13,6 @@ import pytest
 import sokr
 from sokr import quantum
 from sokr.quantum import noise, spin
-
-TESTDATA = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "testdata", "qasm")
 
 BELL2 = """OPENQASM 2.0;
 include "qelib1.inc";
@@ -225,8 +224,7 @@ def test_pulse_level_programs_are_refused_with_the_feature():
         quantum.sample(prog)
 
 
-@pytest.mark.skipif(not os.path.isdir(TESTDATA) and not os.environ.get("CI"), reason="no shared testdata")
-def test_qasmbench_adder_gives_its_sum():
-    path = os.path.join(TESTDATA, "qasmbench", "small", "adder_n4", "adder_n4.qasm")
+def test_qasmbench_adder_gives_its_sum(corpus: Callable[[str], pathlib.Path]):
+    path = str(corpus("qasm/qasmbench") / "small" / "adder_n4" / "adder_n4.qasm")
     r = quantum.sample(path, shots_count=100, seed=1)
     assert len(r) == 1  # deterministic
