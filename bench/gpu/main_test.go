@@ -32,6 +32,10 @@ func TestMain(m *testing.M) {
 	if _, err := os.Stat(lavapipe); err == nil && os.Getenv("VK_ICD_FILENAMES") == "" && os.Getenv("VK_DRIVER_FILES") == "" {
 		os.Setenv("VK_ICD_FILENAMES", lavapipe)
 	}
+	// Lavapipe is a CPU driver, left out unless asked for.
+	if _, set := os.LookupEnv("SOKR_VULKAN_CPU"); !set {
+		os.Setenv("SOKR_VULKAN_CPU", "1")
+	}
 	os.Exit(m.Run())
 }
 

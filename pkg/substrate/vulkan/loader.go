@@ -13,6 +13,8 @@ import "C"
 import (
 	"encoding/binary"
 	"fmt"
+	"os"
+	"strings"
 	"sync"
 	"unsafe"
 )
@@ -26,7 +28,50 @@ type instance struct {
 
 func cerr(buf []C.char) string { return C.GoString(&buf[0]) }
 
-func openInstance(path string, validation bool) (*instance, error) {
+// cpuDrivers match the manifest files of the CPU Vulkan drivers SOKR knows:
+// Mesa's lavapipe (lvp_icd.<arch>.json) and Google's SwiftShader
+// (vk_swiftshader_icd.json). Unless CPU devices are asked for, openInstance
+// has the loader skip them, so that their libraries are never mapped
+// (lavapipe links libLLVM). The loader's driver filter,
+// VK_LOADER_DRIVERS_DISABLE, matches these globs against manifest file
+// names; loaders before 1.3.234 ignore it, and Open still leaves the CPU
+// devices out by their type.
+var cpuDrivers = []string{"*lvp_icd*", "*swiftshader*"}
+
+// envMu serialises the changes openInstance makes to the environment.
+var envMu sync.Mutex
+
+// withoutCPUDrivers runs fn with the CPU drivers added to the loader's
+// driver filter, then restores the variable.
+func withoutCPUDrivers(fn func()) {
+	const key = "VK_LOADER_DRIVERS_DISABLE"
+	envMu.Lock()
+	defer envMu.Unlock()
+	old, had := os.LookupEnv(key)
+	v := strings.Join(cpuDrivers, ",")
+	if old != "" {
+		v = old + "," + v
+	}
+	// With cgo, os.Setenv calls the C library's setenv, which the loader's
+	// getenv reads.
+	_ = os.Setenv(key, v)
+	defer func() {
+		if had {
+			_ = os.Setenv(key, old)
+		} else {
+			_ = os.Unsetenv(key)
+		}
+	}()
+	fn()
+}
+
+// openInstance loads the loader at path and creates an instance, without
+// the CPU drivers unless cpu.
+func openInstance(path string, validation, cpu bool) (in *instance, err *UnavailableError) {
+	if !cpu {
+		withoutCPUDrivers(func() { in, err = openInstance(path, validation, true) })
+		return in, err
+	}
 	var cpath *C.char
 	if path != "" {
 		cpath = C.CString(path)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -51,32 +52,54 @@ var (
 )
 
 // Open loads the Vulkan loader and returns one substrate per physical
-// device, named "vulkan:0", "vulkan:1", ... in the loader's order. Without a
-// loader, or with no device, it returns an *UnavailableError saying why.
+// device, named "vulkan:0", "vulkan:1", ... in the loader's order. Devices
+// of type CPU (lavapipe, SwiftShader) are left out unless cfg.CPU or
+// $SOKR_VULKAN_CPU=1; the known CPU drivers are not even loaded (see
+// cpuDrivers). Without a loader, or with no device, it returns an
+// *UnavailableError saying why.
 func Open(cfg Config) ([]*Substrate, error) {
 	cfg = cfg.resolve()
-	in, err := openInstance(cfg.Loader, cfg.Validation)
+	in, err := openInstance(cfg.Loader, cfg.Validation, cfg.CPU)
 	if err != nil {
+		if !cfg.CPU {
+			err.Reason += cpuHint
+		}
 		return nil, err
 	}
-	n := in.count()
-	if n == 0 {
+	var subs []*Substrate
+	var cpus []string
+	for i := range in.count() {
+		d := in.info(i)
+		if d.Type == "cpu" && !cfg.CPU {
+			cpus = append(cpus, d.Name)
+			continue
+		}
+		s := &Substrate{name: Name + ":" + strconv.Itoa(len(subs)), index: i, info: d, in: in, cfg: cfg,
+			pipes: map[pipeKey]*pipeline{}, pool: map[poolKey][]*buffer{}}
+		if d.Type != "cpu" {
+			s.spin = uint64(100 * time.Microsecond)
+		}
+		subs = append(subs, s)
+	}
+	if len(subs) == 0 {
 		in.refs = 1
 		in.release()
-		return nil, &UnavailableError{Reason: "the Vulkan loader found no device (install a driver, e.g. Debian's mesa-vulkan-drivers for lavapipe)"}
+		if len(cpus) > 0 {
+			return nil, &UnavailableError{Reason: fmt.Sprintf("the only Vulkan devices run on the CPU (%s)%s", strings.Join(cpus, ", "), cpuHint)}
+		}
+		if cfg.CPU {
+			return nil, &UnavailableError{Reason: "the Vulkan loader found no device (install a GPU's driver, or Debian's mesa-vulkan-drivers for lavapipe)"}
+		}
+		return nil, &UnavailableError{Reason: "the Vulkan loader found no device (install a GPU's driver)" + cpuHint}
 	}
 	// Every substrate holds the instance until it closes.
-	in.refs = n
-	subs := make([]*Substrate, n)
-	for i := range n {
-		subs[i] = &Substrate{name: Name + ":" + strconv.Itoa(i), index: i, info: in.info(i), in: in, cfg: cfg,
-			pipes: map[pipeKey]*pipeline{}, pool: map[poolKey][]*buffer{}}
-		if subs[i].info.Type != "cpu" {
-			subs[i].spin = uint64(100 * time.Microsecond)
-		}
-	}
+	in.refs = len(subs)
 	return subs, nil
 }
+
+// cpuHint ends the reason Vulkan is unavailable when CPU drivers were left
+// out.
+const cpuHint = "; CPU drivers such as lavapipe are left out unless SOKR_VULKAN_CPU=1"
 
 // Name returns "vulkan:N".
 func (s *Substrate) Name() string { return s.name }
@@ -153,7 +176,7 @@ func (s *Substrate) Capability(_ context.Context, p sokr.Program) sokr.Offer {
 		}
 		return sokr.Yes(s, sokr.Estimate{MemoryBytes: pl.arenaBytes})
 	}
-	return sokr.No(s, fmt.Sprintf("vulkan runs SPIR-V compute modules and sokr.native/1 programs, not %s", p.Format()))
+	return sokr.No(s, refusal(p))
 }
 
 // device opens the logical device on first use. A caller that gets it must

@@ -1,10 +1,15 @@
 package vulkan
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strconv"
+	"sync"
 
+	"github.com/sokr-rs/sokr/pkg/ir/native"
+	"github.com/sokr-rs/sokr/pkg/ir/spirv"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
@@ -24,6 +29,13 @@ type Config struct {
 	// means $SOKR_VULKAN_CACHE_DIR, else the user cache directory's
 	// "sokr/vulkan"; "-" keeps it in memory only.
 	CacheDir string
+	// CPU keeps Vulkan drivers that run on the CPU (Mesa's lavapipe, Google's
+	// SwiftShader: device type CPU). They are left out by default: they are
+	// slower than the cpu substrate, and lavapipe brings its own libLLVM into
+	// the process, which aborts a process that already holds another LLVM
+	// (CUDA-Q's: "LLVM ERROR: Option 'default' already exists!").
+	// $SOKR_VULKAN_CPU=1 turns it on as well; tests on lavapipe set it.
+	CPU bool
 }
 
 func (c Config) resolve() Config {
@@ -32,6 +44,9 @@ func (c Config) resolve() Config {
 	}
 	if v, err := strconv.ParseBool(os.Getenv("SOKR_VULKAN_VALIDATION")); err == nil && v {
 		c.Validation = true
+	}
+	if v, err := strconv.ParseBool(os.Getenv("SOKR_VULKAN_CPU")); err == nil && v {
+		c.CPU = true
 	}
 	if c.CacheDir == "" {
 		c.CacheDir = os.Getenv("SOKR_VULKAN_CACHE_DIR")
@@ -79,4 +94,105 @@ func Register(reg *sokr.Registry, cfg Config) ([]*Substrate, error) {
 		out = append(out, s)
 	}
 	return out, errors.Join(errs...)
+}
+
+// Deferred stands in a registry for the Vulkan devices until a program may
+// need them (see sokr.Deferred): registering it loads nothing. The runtime
+// starts it, and it opens Vulkan with its Config and is replaced by
+// "vulkan:0", "vulkan:1", ..., when the runtime would ask it about a SPIR-V
+// module or a native program, when a dispatch names it or one of its
+// devices, or when a listing (sokr info) asks what is there. A session that
+// runs only circuits or spiking networks never loads libvulkan or a driver.
+type Deferred struct {
+	cfg    Config
+	mu     sync.Mutex
+	closed bool
+}
+
+var (
+	_ sokr.Deferred = (*Deferred)(nil)
+	_ sokr.Closer   = (*Deferred)(nil)
+)
+
+// NewDeferred returns a placeholder that opens Vulkan with cfg when started.
+func NewDeferred(cfg Config) *Deferred { return &Deferred{cfg: cfg} }
+
+// RegisterDeferred registers a Deferred placeholder named "vulkan" in reg.
+// When Vulkan turns out to be unavailable, the reason is recorded in
+// reg.Failures() under "vulkan" once it has started.
+func RegisterDeferred(reg *sokr.Registry, cfg Config) error {
+	return reg.RegisterSubstrate(NewDeferred(cfg))
+}
+
+// Name returns "vulkan".
+func (d *Deferred) Name() string { return Name }
+
+// Kind returns sokr.KindGPU.
+func (d *Deferred) Kind() sokr.Kind { return sokr.KindGPU }
+
+// Describe says that the devices are not enumerated yet, and when they are.
+func (d *Deferred) Describe() sokr.Properties {
+	return sokr.Properties{
+		"started": "false",
+		"starts":  "when a SPIR-V module or native program is asked of it, or a device is named",
+	}
+}
+
+// Wants reports whether p is a program the vulkan substrate runs: a SPIR-V
+// module or a native program.
+func (d *Deferred) Wants(p sokr.Program) bool {
+	switch p.(type) {
+	case *spirv.Program, *native.Program:
+		return true
+	}
+	return false
+}
+
+// refusal is the vulkan substrate's refusal of a program it does not run.
+func refusal(p sokr.Program) string {
+	return fmt.Sprintf("vulkan runs SPIR-V compute modules and sokr.native/1 programs, not %s", p.Format())
+}
+
+// Capability refuses: a program Vulkan does not run, with the substrate's
+// reason; one it runs only when asked directly, not through a runtime
+// (which starts the placeholder instead of asking it).
+func (d *Deferred) Capability(_ context.Context, p sokr.Program) sokr.Offer {
+	if !d.Wants(p) {
+		return sokr.No(d, refusal(p))
+	}
+	return sokr.No(d, "Vulkan is not started: a runtime starts it when it asks about this program")
+}
+
+// Dispatch fails the job: the placeholder runs nothing (a runtime dispatches
+// to the devices it starts).
+func (d *Deferred) Dispatch(_ context.Context, j *sokr.Job) {
+	j.Fail(&sokr.NoCapableError{Format: j.Program.Format(), Offers: []sokr.Offer{d.Capability(j, j.Program)}})
+}
+
+// Start opens Vulkan (see Open) and returns one substrate per device.
+func (d *Deferred) Start() ([]sokr.Substrate, error) {
+	d.mu.Lock()
+	closed := d.closed
+	d.mu.Unlock()
+	if closed {
+		return nil, &UnavailableError{Reason: "the placeholder was closed before it started"}
+	}
+	subs, err := Open(d.cfg)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sokr.Substrate, len(subs))
+	for i, s := range subs {
+		out[i] = s
+	}
+	return out, nil
+}
+
+// Close makes a later Start fail: the runtime that held the placeholder has
+// shut down, and nobody would close the devices.
+func (d *Deferred) Close() error {
+	d.mu.Lock()
+	d.closed = true
+	d.mu.Unlock()
+	return nil
 }
