@@ -24,7 +24,7 @@ import (
 
 // Register adds the built-in IRs and substrates to reg, and the C plugins
 // listed in $SOKR_PLUGIN_PATH (see cplugin.RegisterEnv), and a vulkan
-// substrate for each Vulkan device. A substrate or
+// substrate for each Vulkan device (see vulkan.Deferred). A substrate or
 // plugin that fails to start is recorded in reg.Failures() and does not
 // stop the others; an IR that cannot register is an error.
 func Register(reg *sokr.Registry) error {
@@ -37,9 +37,11 @@ func Register(reg *sokr.Registry) error {
 	_ = reg.StartSubstrate(cpu.Name, func() (sokr.Substrate, error) { return cpu.New(), nil })
 	_ = reg.StartSubstrate(statevec.Name, func() (sokr.Substrate, error) { return statevec.New(statevec.Config{}), nil })
 	_ = reg.StartSubstrate(snn.Name, func() (sokr.Substrate, error) { return snn.New(), nil })
-	// One substrate per Vulkan device; without Vulkan the reason is recorded
-	// under "vulkan" in the failures.
-	_, _ = vulkan.Register(reg, vulkan.Config{})
+	// One substrate per Vulkan device, started when a program may need one
+	// (a placeholder until then: loading a driver maps its libraries, and
+	// lavapipe's LLVM aborts a process holding CUDA-Q's); without Vulkan the
+	// reason is then recorded under "vulkan" in the failures.
+	_ = vulkan.RegisterDeferred(reg, vulkan.Config{})
 	_, _ = cplugin.RegisterEnv(reg)
 	return nil
 }
