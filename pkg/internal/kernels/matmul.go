@@ -72,14 +72,14 @@ const (
 // overlap A or B.
 func MatmulF32(c, a, b []float32, m, k, n int) {
 	checkDims("MatmulF32", len(c), len(a), len(b), m, k, n)
-	gemm(c, a, b, m, k, n, &kernelsF32[0])
+	gemm(c, a, b, m, k, n, &kernelsF32[0], nil)
 }
 
 // MatmulF64 is MatmulF32 for float64. Each element is within about
 // k·2⁻⁵³·Σ_p |a_ip|·|b_pj| of the exact product.
 func MatmulF64(c, a, b []float64, m, k, n int) {
 	checkDims("MatmulF64", len(c), len(a), len(b), m, k, n)
-	gemm(c, a, b, m, k, n, &kernelsF64[0])
+	gemm(c, a, b, m, k, n, &kernelsF64[0], nil)
 }
 
 // KernelF32 and KernelF64 name the micro-kernels MatmulF32 and MatmulF64
@@ -128,7 +128,7 @@ func workersFor(work int) int {
 //	    parallel over tasks = (mc rows of A and C) × (column chunk):
 //	      pack A[ic:ic+mc, pc:pc+kc] (per worker)
 //	      for jr (nr columns): for ir (mr rows): micro-kernel
-func gemm[T float](c, a, b []T, m, k, n int, mk *microKernel[T]) {
+func gemm[T float](c, a, b []T, m, k, n int, mk *microKernel[T], ws *buffers[T]) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -151,19 +151,31 @@ func gemm[T float](c, a, b []T, m, k, n int, mk *microKernel[T]) {
 	mc := roundUp(ceilDiv(m, icBlocks), mr)
 	icBlocks = ceilDiv(m, mc)
 
-	bBuf := getBuf[T](kc * nc)
-	defer putBuf(bBuf)
-	bpack := *bBuf
-	// Per-worker scratch: a packed block of A followed by one C tile.
-	scratch := make([]*[]T, workers)
-	for w := range scratch {
-		scratch[w] = getBuf[T](kc*mc + mr*nr)
-	}
-	defer func() {
-		for _, p := range scratch {
-			putBuf(p)
+	// The packed panel of B, and per-worker scratch: a packed block of A
+	// followed by one C tile. From the caller's workspace when it has one,
+	// else from the pools.
+	var bpack []T
+	scratch := make([][]T, workers)
+	if ws != nil {
+		bpack = ws.panelOf(kc * nc)
+		for w := range scratch {
+			scratch[w] = ws.blockOf(w, kc*mc+mr*nr)
 		}
-	}()
+	} else {
+		bBuf := getBuf[T](kc * nc)
+		defer putBuf(bBuf)
+		bpack = *bBuf
+		pooled := make([]*[]T, workers)
+		for w := range pooled {
+			pooled[w] = getBuf[T](kc*mc + mr*nr)
+			scratch[w] = *pooled[w]
+		}
+		defer func() {
+			for _, p := range pooled {
+				putBuf(p)
+			}
+		}()
+	}
 
 	for jc := 0; jc < n; jc += nc {
 		nb := min(nc, n-jc)
@@ -194,7 +206,7 @@ func gemm[T float](c, a, b []T, m, k, n int, mk *microKernel[T]) {
 				ib, jb := task/jChunks, task%jChunks
 				ic := ib * mc
 				mb := min(mc, m-ic)
-				buf := *scratch[w]
+				buf := scratch[w]
 				apack := buf[:roundUp(mb, mr)*kb]
 				tile := buf[len(buf)-mr*nr:]
 				packA(apack, a, k, ic, mb, pc, kb, mr)

@@ -152,7 +152,7 @@ func TestDriverTileShapes(t *testing.T) {
 		}
 		t.Run(mk.name, func(t *testing.T) {
 			withProcs(t, func(t *testing.T) {
-				checkFloat(t, casesF64(), func(c, a, b []float64, m, k, n int) { gemm(c, a, b, m, k, n, mk) }, 0x1p-53)
+				checkFloat(t, casesF64(), func(c, a, b []float64, m, k, n int) { gemm(c, a, b, m, k, n, mk, nil) }, 0x1p-53)
 			})
 		})
 	}

@@ -12,12 +12,11 @@ import (
 //
 // buffers are the packing buffers of MatmulF32 and MatmulF64 (the shared
 // kc×nc panel of B and, per goroutine, an mc×kc block of A and an mr×nr
-// tile; see gemm). They come from a pool, and are garbage once the call
-// returns: a run of several products holds one product's buffers at a
-// time (though a pool that hands a call a buffer too small for it, or that
-// the collector emptied, makes the call allocate them again). perCall is
+// tile; see gemm). A Workspace allocates them once for a sequence of
+// products: count them once, for the largest product (the pools of the
+// package-level functions may allocate them at every call). perCall is
 // what every call allocates besides: the closures and goroutines of its
-// parallel loops.
+// parallel loops, and its table of per-worker buffers.
 func MatmulScratch(size int, isFloat bool, m, k, n int) (buffers, perCall int64) {
 	if m <= 0 || n <= 0 || k <= 0 {
 		return 0, 0
@@ -45,7 +44,8 @@ func MatmulScratch(size int, isFloat bool, m, k, n int) (buffers, perCall int64)
 		t.Add(32) // the buffer's slice header
 	}
 	// Two parallel loops per (column block, depth block) pair, and the
-	// slice of per-worker buffers.
+	// tables of per-worker buffers (slices, and pointers into the pool).
 	loops := footprint.Mul(2, ceilDiv(n, nc), ceilDiv(k, kc))
-	return t.Bytes(), footprint.Add(footprint.Mul(loops, parallel.Overhead(workers)), footprint.Object(8*int64(workers)))
+	tables := footprint.Object(24*int64(workers)) + footprint.Object(8*int64(workers)) + 64
+	return t.Bytes(), footprint.Add(footprint.Mul(loops, parallel.Overhead(workers)), tables)
 }
