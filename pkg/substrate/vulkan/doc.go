@@ -16,6 +16,27 @@
 //	subs, err := vulkan.Register(rt.Registry, vulkan.Config{})
 //	if errors.Is(err, vulkan.ErrUnavailable) { ... } // e.g. no loader
 //
+// The default runtime registers a [Deferred] placeholder instead, which
+// opens Vulkan only when a SPIR-V module or native program is asked of it,
+// a device is named, or a listing asks what is there: loading a driver maps
+// its libraries into the process, and a session running circuits needs
+// none of them.
+//
+// # CPU drivers and LLVM
+//
+// Devices of type CPU (Mesa's lavapipe, Google's SwiftShader) are left out
+// unless Config.CPU or $SOKR_VULKAN_CPU=1 asks for them: they are slower
+// than the cpu substrate, and lavapipe links its own libLLVM, which aborts a
+// process that already holds another LLVM (CUDA-Q's: "LLVM ERROR: Option
+// 'default' already exists!"). Their drivers are not even loaded: Open adds
+// them to the loader's driver filter (VK_LOADER_DRIVERS_DISABLE, honoured by
+// loaders from 1.3.234) while it creates the instance. For the same reason
+// Mesa's drivers for PCI GPUs whose vendor has no GPU on the machine (RADV,
+// which links libLLVM, on a machine without an AMD GPU) are left out, unless
+// VK_ICD_FILENAMES, VK_DRIVER_FILES or VK_LOADER_DRIVERS_SELECT chooses the
+// drivers. A driver that links LLVM for a GPU that is there (RADV on AMD)
+// still cannot share a process with CUDA-Q.
+//
 // # SPIR-V modules
 //
 // A *spirv.Program runs as one dispatch of a GLCompute entry point. Capability

@@ -60,14 +60,17 @@ func TestCPUDevicesLeftOutUnlessAskedFor(t *testing.T) {
 type maps struct {
 	Loader   bool   `json:"loader"`   // libvulkan.so is mapped
 	Lavapipe bool   `json:"lavapipe"` // libvulkan_lvp.so is mapped
+	Radeon   bool   `json:"radeon"`   // libvulkan_radeon.so is mapped
+	LLVM     bool   `json:"llvm"`     // a libLLVM is mapped
 	Devices  int    `json:"devices"`
 	Err      string `json:"err"`
 }
 
 // TestCPUDriverNotLoaded: unless asked for, lavapipe's library is not even
 // loaded (its libLLVM aborts a process holding CUDA-Q's LLVM), with the
-// loader's own driver discovery. The check runs in a fresh process, since
-// this one has lavapipe loaded by the other tests.
+// loader's own driver discovery; nor is RADV (which links libLLVM too) on a
+// machine without an AMD GPU. The check runs in a fresh process, since this
+// one has lavapipe loaded by the other tests.
 func TestCPUDriverNotLoaded(t *testing.T) {
 	if os.Getenv("SOKR_VULKAN_MAPS_CHILD") == "1" {
 		subs, err := Open(Config{CacheDir: "-"})
@@ -79,6 +82,8 @@ func TestCPUDriverNotLoaded(t *testing.T) {
 		require.NoError(t, rerr)
 		out.Loader = strings.Contains(string(b), "/libvulkan.so")
 		out.Lavapipe = strings.Contains(string(b), "libvulkan_lvp.so")
+		out.Radeon = strings.Contains(string(b), "libvulkan_radeon.so")
+		out.LLVM = strings.Contains(string(b), "libLLVM")
 		j, _ := json.Marshal(out)
 		os.Stdout.Write(append([]byte("MAPS "), j...))
 		os.Stdout.WriteString("\n")
@@ -115,6 +120,10 @@ func TestCPUDriverNotLoaded(t *testing.T) {
 	without := child("")
 	assert.True(t, without.Loader, "the loader was loaded: %+v", without)
 	assert.False(t, without.Lavapipe, "lavapipe was loaded though not asked for: %+v", without)
+	if vendors, ok := gpuVendors(pciDevices); ok && !vendors[0x1002] {
+		assert.False(t, without.Radeon, "RADV was loaded on a machine without an AMD GPU: %+v", without)
+		assert.False(t, without.LLVM, "a libLLVM was loaded: %+v", without)
+	}
 	with := child("1")
 	assert.True(t, with.Lavapipe, "asked for, lavapipe is loaded (so the check above can fail): %+v", with)
 	assert.Positive(t, with.Devices, with.Err)
@@ -152,4 +161,38 @@ func TestDeferred(t *testing.T) {
 	require.NoError(t, d.Close())
 	_, err = d.Start()
 	require.ErrorIs(t, err, ErrUnavailable)
+}
+
+// TestDriverFilter: the CPU drivers are filtered unless asked for, and the
+// PCI drivers of vendors with no GPU on the bus, unless the user chose the
+// drivers or the bus cannot be read.
+func TestDriverFilter(t *testing.T) {
+	for _, k := range []string{"VK_ICD_FILENAMES", "VK_DRIVER_FILES", "VK_LOADER_DRIVERS_SELECT"} {
+		t.Setenv(k, "")
+	}
+	dir := t.TempDir()
+	dev := func(name, class, vendor string) {
+		require.NoError(t, os.MkdirAll(dir+"/"+name, 0o755))
+		require.NoError(t, os.WriteFile(dir+"/"+name+"/class", []byte(class+"\n"), 0o644))
+		require.NoError(t, os.WriteFile(dir+"/"+name+"/vendor", []byte(vendor+"\n"), 0o644))
+	}
+	dev("0000:00:00.0", "0x060000", "0x8086") // an Intel host bridge: no GPU
+	dev("0000:01:00.0", "0x030200", "0x10de") // an NVIDIA 3D controller
+	vendors, ok := gpuVendors(dir)
+	require.True(t, ok)
+	assert.Equal(t, map[uint64]bool{0x10de: true}, vendors)
+
+	cpu := []string{"*lvp_icd*", "*swiftshader*"}
+	absent := []string{"*radeon_icd*", "*intel_icd*", "*intel_hasvk_icd*"}
+	assert.Equal(t, append(append([]string{}, cpu...), absent...), driverFilter(false, dir))
+	assert.Equal(t, absent, driverFilter(true, dir))
+
+	dev("0000:02:00.0", "0x120000", "0x1002") // an AMD accelerator (Instinct)
+	assert.Equal(t, []string{"*intel_icd*", "*intel_hasvk_icd*"}, driverFilter(true, dir))
+
+	// Unreadable or chosen: only the CPU drivers.
+	assert.Equal(t, cpu, driverFilter(false, dir+"/nothing"))
+	assert.Empty(t, driverFilter(true, dir+"/nothing"))
+	t.Setenv("VK_ICD_FILENAMES", lavapipe)
+	assert.Equal(t, cpu, driverFilter(false, dir))
 }

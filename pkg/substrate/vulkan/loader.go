@@ -14,6 +14,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"unsafe"
@@ -38,17 +39,92 @@ func cerr(buf []C.char) string { return C.GoString(&buf[0]) }
 // devices out by their type.
 var cpuDrivers = []string{"*lvp_icd*", "*swiftshader*"}
 
+// pciDrivers are Mesa's drivers for PCI GPUs, by the vendor whose GPUs they
+// drive (PCI vendor IDs: AMD 0x1002, Intel 0x8086, NVIDIA 0x10de). The
+// loader loads every driver it finds to ask it for devices, so with Debian's
+// mesa-vulkan-drivers it maps RADV, and RADV's libLLVM, on a machine with no
+// AMD GPU: the same clash with CUDA-Q as lavapipe's. A driver for a vendor
+// with no display controller or accelerator on the PCI bus is left out too.
+var pciDrivers = []struct {
+	glob   string
+	vendor uint64
+}{
+	{"*radeon_icd*", 0x1002},
+	{"*intel_icd*", 0x8086},
+	{"*intel_hasvk_icd*", 0x8086},
+	{"*nouveau_icd*", 0x10de},
+}
+
+// pciDevices is where Linux lists the PCI devices.
+const pciDevices = "/sys/bus/pci/devices"
+
+// driverFilter lists the manifest globs the loader is to skip: the CPU
+// drivers unless cpu, and the PCI drivers of vendors absent from pciDir,
+// unless the user chose the drivers (VK_ICD_FILENAMES, VK_DRIVER_FILES,
+// VK_LOADER_DRIVERS_SELECT) or pciDir cannot be read.
+func driverFilter(cpu bool, pciDir string) []string {
+	var globs []string
+	if !cpu {
+		globs = append(globs, cpuDrivers...)
+	}
+	for _, k := range []string{"VK_ICD_FILENAMES", "VK_DRIVER_FILES", "VK_LOADER_DRIVERS_SELECT"} {
+		if os.Getenv(k) != "" {
+			return globs
+		}
+	}
+	vendors, ok := gpuVendors(pciDir)
+	if !ok {
+		return globs
+	}
+	for _, d := range pciDrivers {
+		if !vendors[d.vendor] {
+			globs = append(globs, d.glob)
+		}
+	}
+	return globs
+}
+
+// gpuVendors reads the vendors of the display controllers (PCI class 0x03)
+// and processing accelerators (0x12) under dir, Linux's sysfs PCI devices;
+// ok is false when there is nothing to read.
+func gpuVendors(dir string) (vendors map[uint64]bool, ok bool) {
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) == 0 {
+		return nil, false
+	}
+	vendors = map[uint64]bool{}
+	for _, e := range entries {
+		class, err1 := readHex(dir + "/" + e.Name() + "/class")
+		vendor, err2 := readHex(dir + "/" + e.Name() + "/vendor")
+		if err1 != nil || err2 != nil {
+			return nil, false
+		}
+		if c := class >> 16; c == 0x03 || c == 0x12 {
+			vendors[vendor] = true
+		}
+	}
+	return vendors, true
+}
+
+func readHex(path string) (uint64, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseUint(strings.TrimPrefix(strings.TrimSpace(string(b)), "0x"), 16, 64)
+}
+
 // envMu serialises the changes openInstance makes to the environment.
 var envMu sync.Mutex
 
-// withoutCPUDrivers runs fn with the CPU drivers added to the loader's
-// driver filter, then restores the variable.
-func withoutCPUDrivers(fn func()) {
+// withDriverFilter runs fn with globs added to the loader's driver filter,
+// then restores the variable.
+func withDriverFilter(globs []string, fn func()) {
 	const key = "VK_LOADER_DRIVERS_DISABLE"
 	envMu.Lock()
 	defer envMu.Unlock()
 	old, had := os.LookupEnv(key)
-	v := strings.Join(cpuDrivers, ",")
+	v := strings.Join(globs, ",")
 	if old != "" {
 		v = old + "," + v
 	}
@@ -66,12 +142,16 @@ func withoutCPUDrivers(fn func()) {
 }
 
 // openInstance loads the loader at path and creates an instance, without
-// the CPU drivers unless cpu.
+// the drivers driverFilter lists.
 func openInstance(path string, validation, cpu bool) (in *instance, err *UnavailableError) {
-	if !cpu {
-		withoutCPUDrivers(func() { in, err = openInstance(path, validation, true) })
+	if globs := driverFilter(cpu, pciDevices); len(globs) > 0 {
+		withDriverFilter(globs, func() { in, err = create(path, validation) })
 		return in, err
 	}
+	return create(path, validation)
+}
+
+func create(path string, validation bool) (*instance, *UnavailableError) {
 	var cpath *C.char
 	if path != "" {
 		cpath = C.CString(path)
