@@ -26,6 +26,7 @@ def corpus_dir(sub: str) -> pathlib.Path:
     examples, the full NIR paper set): $SOKR_TESTDATA when set, else ../shared/testdata beside
     the repository. The same rules as pkg/internal/testcorpus in Go: absent, the test skips with
     one line, or fails under CI=true; a set $SOKR_TESTDATA or a corpus without ``sub`` fails."""
+    __tracebackhide__ = True  # skips and failures point at the test that asked
     env = os.environ.get("SOKR_TESTDATA", "")
     if env:
         d = pathlib.Path(env) / sub
@@ -55,6 +56,7 @@ def corpus() -> Callable[[str], pathlib.Path]:
 def optional_module(name: str) -> ModuleType:
     """Import an optional test dependency (nir, qiskit, cudaq): where it is not installed the
     test skips, except under CI, where the import error fails it."""
+    __tracebackhide__ = True
     if in_ci():
         return importlib.import_module(name)
     return pytest.importorskip(name)
