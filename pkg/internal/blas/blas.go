@@ -56,6 +56,7 @@ var (
 	loadOnce sync.Once
 	loadLib  *Lib
 	loadErr  error
+	loadEnv  string // SOKR_BLAS when Load ran, trimmed; "" when unset
 )
 
 // Load returns the process-wide CBLAS library, loading it on first use.
@@ -73,22 +74,48 @@ var (
 // program that does not have any BLAS installed still builds and runs.
 func Load() (*Lib, error) {
 	loadOnce.Do(func() {
-		loadLib, loadErr = loadFrom(candidateNames())
+		loadEnv = requested()
+		if loadEnv == "" {
+			loadLib, loadErr = loadFrom(candidates)
+			return
+		}
+		loadLib, loadErr = open(loadEnv)
+		if loadErr != nil {
+			loadErr = envError(loadEnv, loadErr)
+		}
 	})
 	return loadLib, loadErr
+}
+
+// RequestError returns why the library SOKR_BLAS names could not be used,
+// or nil when SOKR_BLAS is unset or its library loaded. SOKR_BLAS is the
+// only library Load tries, so when it fails matrix products run on the Go
+// kernels: reports such as `sokr info` show this error, so that a typo in
+// SOKR_BLAS is not merely slow.
+func RequestError() error {
+	if _, err := Load(); err != nil && loadEnv != "" {
+		return err
+	}
+	return nil
+}
+
+// envError is Load's error when SOKR_BLAS names a library that cannot be
+// used.
+func envError(name string, err error) error {
+	return fmt.Errorf("%w: %s=%s cannot be used (%v); matrix products use the Go kernels "+
+		"(point %s at a CBLAS shared library, or unset it to search %s)",
+		ErrUnavailable, EnvVar, name, err, EnvVar, strings.Join(candidates, ", "))
+}
+
+// requested returns SOKR_BLAS trimmed, "" when it is unset or blank.
+func requested() string {
+	return strings.TrimSpace(os.Getenv(EnvVar))
 }
 
 // Available reports whether Load succeeds.
 func Available() bool {
 	_, err := Load()
 	return err == nil
-}
-
-func candidateNames() []string {
-	if v, ok := os.LookupEnv(EnvVar); ok && strings.TrimSpace(v) != "" {
-		return []string{strings.TrimSpace(v)}
-	}
-	return candidates
 }
 
 // Open loads the named shared library (a soname or path) without caching it

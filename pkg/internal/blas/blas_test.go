@@ -51,6 +51,9 @@ func TestLoadIsCached(t *testing.T) {
 	if (l1 == nil) == (err1 == nil) {
 		t.Fatalf("Load must return exactly one of lib/error, got %v, %v", l1, err1)
 	}
+	if loadEnv == "" && RequestError() != nil {
+		t.Errorf("RequestError() = %v with %s unset: a missing default BLAS is not an error to report", RequestError(), EnvVar)
+	}
 	if err1 != nil {
 		if !errors.Is(err1, ErrUnavailable) {
 			t.Errorf("error %v does not wrap ErrUnavailable", err1)
@@ -68,14 +71,14 @@ func TestLoadIsCached(t *testing.T) {
 		l1.Name(), l1.Path(), l1.Config(), l1.Threads(), l1.CanSetThreads())
 }
 
-func TestCandidateNames(t *testing.T) {
-	t.Setenv(EnvVar, "")
-	if got := candidateNames(); len(got) != len(Candidates()) || got[0] != "libopenblas.so.0" {
-		t.Errorf("candidateNames() with empty %s = %v", EnvVar, got)
+func TestRequested(t *testing.T) {
+	t.Setenv(EnvVar, " ")
+	if got := requested(); got != "" {
+		t.Errorf("requested() with a blank %s = %q", EnvVar, got)
 	}
 	t.Setenv(EnvVar, " /opt/blas/libfoo.so ")
-	if got := candidateNames(); len(got) != 1 || got[0] != "/opt/blas/libfoo.so" {
-		t.Errorf("candidateNames() with %s set = %v, want only that library", EnvVar, got)
+	if got := requested(); got != "/opt/blas/libfoo.so" {
+		t.Errorf("requested() with %s set = %q, want the trimmed name", EnvVar, got)
 	}
 }
 
@@ -147,6 +150,9 @@ func TestEnvOverride(t *testing.T) {
 		} else {
 			fmt.Printf("CHILD OK %s\n", lib.Name())
 		}
+		if rerr := RequestError(); rerr != err && (rerr != nil || lib == nil) {
+			fmt.Printf("CHILD RequestError %v differs from Load's error %v\n", rerr, err)
+		}
 		return
 	}
 	if !dlopenSupported {
@@ -162,12 +168,18 @@ func TestEnvOverride(t *testing.T) {
 		}
 		return string(out)
 	}
-	// A library without CBLAS: only it is tried, so Load must fail and
-	// the error must not mention the default candidates.
+	// A library without CBLAS, and a missing one: only it is tried, so Load
+	// fails, naming SOKR_BLAS and why, and RequestError reports the same
+	// error (what `sokr info` shows).
 	out := run("libm.so.6")
-	if !strings.Contains(out, "CHILD ERR") || !strings.Contains(out, "(tried libm.so.6: no symbol cblas_sgemm;") ||
-		strings.Contains(out, "libopenblas.so.0:") {
+	if !strings.Contains(out, "CHILD ERR blas: no CBLAS library available: SOKR_BLAS=libm.so.6 cannot be used (no symbol cblas_sgemm") ||
+		strings.Contains(out, "RequestError") {
 		t.Errorf("%s=libm.so.6: unexpected child output:\n%s", EnvVar, out)
+	}
+	out = run("/nonexistent/libsokr-no-such-blas.so")
+	if !strings.Contains(out, "CHILD ERR blas: no CBLAS library available: SOKR_BLAS=/nonexistent/libsokr-no-such-blas.so cannot be used (dlopen failed: ") ||
+		strings.Contains(out, "RequestError") {
+		t.Errorf("%s=/nonexistent/...: unexpected child output:\n%s", EnvVar, out)
 	}
 	lib := mustLoad(t)
 	if out := run(lib.Path()); !strings.Contains(out, "CHILD OK "+lib.Path()) {

@@ -17,7 +17,10 @@
 // # Which library
 //
 // If the environment variable SOKR_BLAS is set (to a soname or a path), only
-// that library is tried. Otherwise Load tries, in order, libopenblas.so.0,
+// that library is tried; when it cannot be used, Load's error says so and
+// RequestError returns it, which the cpu and snn substrates report in
+// Describe (blas_error, shown by `sokr info`) instead of falling back
+// silently to the Go kernels. Otherwise Load tries, in order, libopenblas.so.0,
 // libopenblas.so, libopenblaso.so.0, libopenblasp.so.0, libblis.so.4,
 // libmkl_rt.so.2 and libblas.so.3, and takes the first that exports both
 // cblas_sgemm and cblas_dgemm (a Fortran-only reference libblas.so.3 is

@@ -71,7 +71,9 @@ func (s *Substrate) Name() string { return s.name }
 // Kind returns sokr.KindCPU.
 func (s *Substrate) Kind() sokr.Kind { return sokr.KindCPU }
 
-// Describe reports the workers, the memory budget and the BLAS in use.
+// Describe reports the workers, the memory budget and the BLAS in use
+// (blas, blas_path), with blas_error when SOKR_BLAS names a library that
+// cannot be used (the Go kernels run instead).
 func (s *Substrate) Describe() sokr.Properties {
 	p := sokr.Properties{
 		"cores":        strconv.Itoa(runtime.NumCPU()),
@@ -83,6 +85,10 @@ func (s *Substrate) Describe() sokr.Properties {
 	}
 	if s.blas != nil {
 		p["blas"] = s.blas.Name()
+		p["blas_path"] = s.blas.Path()
+	}
+	if err := blas.RequestError(); err != nil {
+		p["blas_error"] = err.Error() // SOKR_BLAS names a library that cannot be used
 	}
 	return p
 }

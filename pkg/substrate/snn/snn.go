@@ -93,6 +93,10 @@ func (s *Substrate) Describe() sokr.Properties {
 	}
 	if s.blas != nil {
 		p["blas"] = s.blas.Name()
+		p["blas_path"] = s.blas.Path()
+	}
+	if err := blas.RequestError(); err != nil {
+		p["blas_error"] = err.Error() // SOKR_BLAS names a library that cannot be used
 	}
 	return p
 }
