@@ -106,11 +106,11 @@ func (s *Substrate) Capability(_ context.Context, p sokr.Program) sokr.Offer {
 	if pl.unsupported != "" {
 		return sokr.No(s, pl.unsupported)
 	}
-	if pl.peakBytes > s.budget {
-		return sokr.No(s, fmt.Sprintf("needs %s of memory, its budget is %s (see cpu.WithMemoryBudget)",
-			formatBytes(pl.peakBytes), formatBytes(s.budget)))
+	need := pl.mem.bytes(s)
+	if need > s.budget {
+		return sokr.No(s, pl.refusal(need, s.budget))
 	}
-	return sokr.Yes(s, sokr.Estimate{Time: s.estimate(pl), MemoryBytes: pl.peakBytes})
+	return sokr.Yes(s, sokr.Estimate{Time: s.estimate(pl), MemoryBytes: need})
 }
 
 // estimate is a rough forecast for policies: about one element operation
@@ -134,22 +134,19 @@ func (s *Substrate) Dispatch(_ context.Context, j *sokr.Job) {
 		return
 	}
 	pl := compile(np)
+	if pl.unsupported != "" {
+		j.Fail(&sokr.ProgramError{Format: native.Format, Msg: s.name + " cannot run this program: " + pl.unsupported})
+		return
+	}
+	// The runtime asked Capability, but a caller driving the substrate
+	// directly may not have: never allocate past the budget.
+	if need := pl.mem.bytes(s); need > s.budget {
+		j.Fail(&sokr.ProgramError{Format: native.Format, Msg: s.name + " cannot run this program: " + pl.refusal(need, s.budget)})
+		return
+	}
 	if pl.work < inlineWork {
 		j.Run(s.name, func(j *sokr.Job) (sokr.Result, error) { return s.execute(j, pl) })
 		return
 	}
 	j.Go(s.name, func(j *sokr.Job) (sokr.Result, error) { return s.execute(j, pl) })
-}
-
-func formatBytes(b int64) string {
-	const unit = 1024
-	if b < unit {
-		return fmt.Sprintf("%d B", b)
-	}
-	div, exp := int64(unit), 0
-	for n := b / unit; n >= unit; n /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(b)/float64(div), "KMGTPE"[exp])
 }

@@ -173,10 +173,13 @@ func TestMatmulGoKernelMatchesBLAS(t *testing.T) {
 func TestCapabilityRefusals(t *testing.T) {
 	ctx := context.Background()
 	p := parse(t, "param x: f64[1000,1000]\ny: f64[1000,1000] = exp x\nreturn y")
-	o := cpu.New(cpu.WithMemoryBudget(1<<20)).Capability(ctx, p)
+	// One worker: the per-worker scratch would make the figure depend on
+	// the machine.
+	o := cpu.New(cpu.WithMemoryBudget(1<<20), cpu.WithWorkers(1)).Capability(ctx, p)
 	require.False(t, o.OK)
-	assert.Contains(t, o.Reason, "needs 7.6 MiB of memory")
+	assert.Contains(t, o.Reason, "needs 7.7 MiB of memory")
 	assert.Contains(t, o.Reason, "budget is 1.0 MiB")
+	assert.Contains(t, o.Reason, "the largest value, y: f64[1000,1000], takes 7.6 MiB")
 
 	o = cpu.New().Capability(ctx, &sokrtest.Program{Fmt: "openqasm/2"})
 	require.False(t, o.OK)
@@ -185,7 +188,10 @@ func TestCapabilityRefusals(t *testing.T) {
 	o = cpu.New().Capability(ctx, p)
 	require.True(t, o.OK, o.Reason)
 	assert.Positive(t, o.Estimate.Time)
-	assert.Equal(t, int64(8_000_000), o.Estimate.MemoryBytes)
+	// The result, and a little scratch and bookkeeping (TestEstimateCoversTheRun
+	// checks the figure against a run).
+	assert.GreaterOrEqual(t, o.Estimate.MemoryBytes, int64(8_000_000))
+	assert.Less(t, o.Estimate.MemoryBytes, int64(8_500_000))
 }
 
 func TestBadInputs(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/sokr-rs/sokr/pkg/internal/dirty"
+	"github.com/sokr-rs/sokr/pkg/internal/kernels"
 	"github.com/sokr-rs/sokr/pkg/ir/native"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
@@ -22,6 +23,7 @@ type run struct {
 	pl    *plan
 	vals  []sokr.Tensor // per node: its data once computed
 	owned []bool        // per node: the data was allocated by this run
+	ws    kernels.Workspace
 }
 
 func (s *Substrate) execute(j *sokr.Job, pl *plan) (sokr.Result, error) {
@@ -117,7 +119,7 @@ func (r *run) step(st step) error {
 		reduce(n.Op, n.Type.DType, out.Data, a.Data, a.Shape, n.Axes, workers)
 	case n.Op == native.OpMatmul:
 		a, b := r.full(n.Args[0]), r.full(n.Args[1])
-		return r.s.matmul(n.Type.DType, out.Data, a.Data, b.Data, a.Shape, b.Shape)
+		return r.s.matmul(&r.ws, n.Type.DType, out.Data, a.Data, b.Data, a.Shape, b.Shape)
 	default:
 		return &sokr.FaultError{Substrate: r.s.name, Msg: "no kernel for op " + n.Op.String()}
 	}

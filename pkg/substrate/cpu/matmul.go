@@ -8,8 +8,9 @@ import (
 
 // matmul computes the batched product dst = a·b, a [..., m, k], b [..., k,
 // n]. f32 and f64 go through the BLAS when one is loaded, and through the
-// blocked Go kernel otherwise; integers always use the Go kernel.
-func (s *Substrate) matmul(dt sokr.DType, dst, a, b []byte, as, bs sokr.Shape) error {
+// blocked Go kernel otherwise (its packing buffers kept in ws, which a run
+// shares between its products); integers always use the Go kernel.
+func (s *Substrate) matmul(ws *kernels.Workspace, dt sokr.DType, dst, a, b []byte, as, bs sokr.Shape) error {
 	r := len(as)
 	m, k, n := as[r-2], as[r-1], bs[len(bs)-1]
 	batch := as[:r-2].NumElements()
@@ -18,14 +19,14 @@ func (s *Substrate) matmul(dt sokr.DType, dst, a, b []byte, as, bs sokr.Shape) e
 		c := dst[i*m*n*sz : (i+1)*m*n*sz]
 		x := a[i*m*k*sz : (i+1)*m*k*sz]
 		y := b[i*k*n*sz : (i+1)*k*n*sz]
-		if err := s.gemm(dt, c, x, y, m, k, n); err != nil {
+		if err := s.gemm(ws, dt, c, x, y, m, k, n); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (s *Substrate) gemm(dt sokr.DType, c, a, b []byte, m, k, n int) error {
+func (s *Substrate) gemm(ws *kernels.Workspace, dt sokr.DType, c, a, b []byte, m, k, n int) error {
 	if m == 0 || n == 0 {
 		return nil
 	}
@@ -38,12 +39,12 @@ func (s *Substrate) gemm(dt sokr.DType, c, a, b []byte, m, k, n int) error {
 		if s.blas != nil {
 			return s.blasErr(s.blas.Sgemm(false, false, m, n, k, 1, view[float32](a), k, view[float32](b), n, 0, view[float32](c), n))
 		}
-		kernels.MatmulF32(view[float32](c), view[float32](a), view[float32](b), m, k, n)
+		ws.MatmulF32(view[float32](c), view[float32](a), view[float32](b), m, k, n)
 	case sokr.F64:
 		if s.blas != nil {
 			return s.blasErr(s.blas.Dgemm(false, false, m, n, k, 1, view[float64](a), k, view[float64](b), n, 0, view[float64](c), n))
 		}
-		kernels.MatmulF64(view[float64](c), view[float64](a), view[float64](b), m, k, n)
+		ws.MatmulF64(view[float64](c), view[float64](a), view[float64](b), m, k, n)
 	case sokr.I32:
 		kernels.MatmulI32(view[int32](c), view[int32](a), view[int32](b), m, k, n)
 	case sokr.I64:

@@ -3,6 +3,7 @@ package cpu
 import (
 	"fmt"
 
+	"github.com/sokr-rs/sokr/pkg/internal/footprint"
 	"github.com/sokr-rs/sokr/pkg/ir/native"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
@@ -16,9 +17,10 @@ type plan struct {
 	fused  []bool        // per node: computed inside a fused group, never stored
 	consts []sokr.Tensor // per node: a constant's full data (splats expanded lazily)
 	splat  []bool        // per node: a one-element constant of a larger shape
-	// peakBytes is the memory a run allocates for values it stores.
-	peakBytes int64
-	// work counts element operations, for estimates and the inline threshold.
+	// mem is the memory a run allocates (see account).
+	mem memory
+	// work counts element operations, for estimates and the inline
+	// threshold (saturating, like mem).
 	work int64
 	// unsupported says why the substrate cannot run the program ("" if it
 	// can), found once here rather than on every Capability call.
@@ -99,7 +101,7 @@ func newPlan(p *native.Program) *plan {
 		if !supportedDTypes[n.Type.DType] && pl.unsupported == "" {
 			pl.unsupported = fmt.Sprintf("value %s has dtype %v, which this substrate does not support", n.Name, n.Type.DType)
 		}
-		pl.work += int64(n.Type.Shape.NumElements())
+		pl.work = footprint.Add(pl.work, int64(n.Type.Shape.NumElements()))
 		switch {
 		case n.Op == native.OpParam:
 			continue
@@ -116,11 +118,11 @@ func newPlan(p *native.Program) *plan {
 		}
 		if n.Op == native.OpMatmul {
 			a := nodes[n.Args[0]].Type.Shape
-			pl.work += int64(n.Type.Shape.NumElements()) * int64(a[len(a)-1])
+			pl.work = footprint.Add(pl.work, footprint.Mul(n.Type.Shape.NumElements(), a[len(a)-1]))
 		}
 		pl.steps = append(pl.steps, st)
-		pl.peakBytes += n.Type.Bytes()
 	}
+	pl.mem = pl.account()
 	return pl
 }
 
