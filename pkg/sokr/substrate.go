@@ -14,6 +14,7 @@ const (
 	KindGPU          Kind = "gpu"
 	KindQPU          Kind = "qpu"
 	KindNeuromorphic Kind = "neuromorphic"
+	KindPhotonic     Kind = "photonic" // linear optics: photons in modes
 	KindRemote       Kind = "remote"
 )
 
