@@ -33,10 +33,16 @@
 // # Capability
 //
 // Capability refuses programs of other formats, dtypes it does not support,
-// and programs whose stored values exceed the memory budget (three quarters
-// of the machine's memory by default, WithMemoryBudget to change), saying
-// how much they need. Accepted programs come with an Estimate of time and
-// memory for policies.
+// and programs whose run would allocate more than the memory budget (three
+// quarters of the machine's memory by default, WithMemoryBudget to change),
+// saying how much they need and naming the largest value. The memory
+// figure counts everything a run allocates, worked out from the shapes
+// alone: every stored result, splat constants expanded where a kernel or
+// an output needs them whole, outputs copied, temporaries, per-worker
+// scratch and matrix packing buffers; sums saturate rather than wrap.
+// Accepted programs come with that Estimate of memory, and one of time, for
+// policies; Dispatch refuses as Capability does. A BLAS's own buffers,
+// which it allocates once per thread and keeps, are not counted.
 //
 // # Semantics
 //
