@@ -250,16 +250,10 @@ func Parse(rt int64, format string, addr uintptr, n int64) (int64, error) {
 	// The parsers keep no reference to src past Parse, but copy anyway:
 	// the Python bytes object may move or go.
 	src := append([]byte(nil), bytesAt(addr, n)...)
-	if format == "" {
-		if ir, ok := r.Detect(src); ok {
-			format = ir.Format()
-		}
-	}
-	p, err := r.Parse(context.Background(), format, src)
+	p, err := parseSource(context.Background(), r, format, src)
 	if err != nil {
 		return 0, fail(err)
 	}
-	retainSource(p, format, src)
 	return programs.put(p), nil
 }
 
