@@ -59,5 +59,12 @@
 //	no node named "lif" as its target (nodes in subgraph lif1: input, lif1, lin, output); did you mean lif1?
 //
 // A malformed HDF5 file gives the byte offset of the fault in Pos.Offset.
-// Unknown node types and parameters are refused, naming the node.
+// Unknown node types and parameters are refused, naming the node. So are,
+// naming the node, the parameter and the element, faults that no
+// simulator could give a meaning to: a NaN or infinite parameter, a time
+// constant (tau, tau_syn, tau_mem) that is not positive, a negative
+// delay; and a graph without an Input node, or with a node that no edge
+// feeds:
+//
+//	sokr: invalid program (nir/1) at node lif1: LIF: tau: element [3] is 0 s; a time constant must be positive
 package nir

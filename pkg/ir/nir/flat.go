@@ -146,5 +146,24 @@ func flatten(root *Graph) (*Flat, error) {
 	byName := func(a, b int) int { return strings.Compare(f.Nodes[a].Name, f.Nodes[b].Name) }
 	slices.SortFunc(f.Inputs, byName)
 	slices.SortFunc(f.Outputs, byName)
-	return f, nil
+	return f, checkFlow(f)
+}
+
+// checkFlow checks that data can reach every node: the graph has an Input
+// node, and every other node has an edge into it (nested graphs joined
+// through). A node that nothing feeds has no input to compute from, and a
+// graph without inputs nothing to run on; no simulator can run either,
+// so they are faults of the program, found here rather than refused by
+// every substrate in turn.
+func checkFlow(f *Flat) error {
+	if len(f.Inputs) == 0 {
+		return errAt("", "the graph has no Input node: data enters a NIR graph through its Input nodes")
+	}
+	for i := range f.Nodes {
+		n := &f.Nodes[i]
+		if _, in := n.Prim.(*Input); !in && len(n.In) == 0 {
+			return errAt(n.Name, "%s: nothing feeds it: no edge reaches it (every node but an Input needs one)", n.Prim.Type())
+		}
+	}
+	return nil
 }

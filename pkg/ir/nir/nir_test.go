@@ -208,8 +208,11 @@ func graphJSON(nodes map[string]any, edges ...[2]string) []byte {
 func in(shape ...int) map[string]any  { return map[string]any{"type": "Input", "shape": shape} }
 func out(shape ...int) map[string]any { return map[string]any{"type": "Output", "shape": shape} }
 func lifNode(n int) map[string]any {
-	v := make([]float64, n)
-	return map[string]any{"type": "LIF", "tau": v, "r": v, "v_leak": v, "v_threshold": v}
+	v, tau := make([]float64, n), make([]float64, n)
+	for i := range tau {
+		tau[i] = 1e-3
+	}
+	return map[string]any{"type": "LIF", "tau": tau, "r": v, "v_leak": v, "v_threshold": v}
 }
 
 func TestErrors(t *testing.T) {

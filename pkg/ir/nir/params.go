@@ -3,7 +3,10 @@ package nir
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
+	"strconv"
+	"strings"
 )
 
 // maxElements bounds the element count of any shape, so that products of
@@ -20,8 +23,26 @@ func checkParams(n *Node, path string) error {
 	}
 	params := arrays(n.Prim)
 	for _, name := range slices.Sorted(maps.Keys(params)) {
-		if err := checkArray(params[name]); err != nil {
+		a := params[name]
+		if err := checkArray(a); err != nil {
 			return fail("%s: %v", name, err)
+		}
+		// A NaN weight makes every voltage it reaches NaN, and a NaN
+		// voltage never crosses a threshold: the network falls silent
+		// without a word. No primitive gives a meaning to a non-finite
+		// parameter.
+		if i := slices.IndexFunc(a.Data, nonFinite); i >= 0 {
+			return fail("%s: element %s is %v; parameters must be finite numbers", name, index(a.Shape, i), a.Data[i])
+		}
+		switch {
+		case timeConstant[name]:
+			if i := slices.IndexFunc(a.Data, func(v float64) bool { return v <= 0 }); i >= 0 {
+				return fail("%s: element %s is %v s; a time constant must be positive", name, index(a.Shape, i), a.Data[i])
+			}
+		case name == "delay":
+			if i := slices.IndexFunc(a.Data, func(v float64) bool { return v < 0 }); i >= 0 {
+				return fail("%s: element %s is %v s; a delay cannot be negative", name, index(a.Shape, i), a.Data[i])
+			}
 		}
 	}
 	same := func(names []string, arrs ...Array) error {
@@ -85,6 +106,26 @@ func checkParams(n *Node, path string) error {
 		return nil
 	}
 	return fail("unknown primitive %T", n.Prim)
+}
+
+// timeConstant names the parameters that are time constants (τ in
+// seconds, which the neuron equations divide by).
+var timeConstant = map[string]bool{"tau": true, "tau_syn": true, "tau_mem": true}
+
+func nonFinite(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
+
+// index renders the position of element i of an array of the given shape
+// as numpy would index it: "[2, 0]" ("[0]" for a scalar's one element).
+func index(shape []int, i int) string {
+	if len(shape) == 0 {
+		return fmt.Sprintf("[%d]", i)
+	}
+	idx := make([]string, len(shape))
+	for d := len(shape) - 1; d >= 0; d-- {
+		idx[d] = strconv.Itoa(i % shape[d])
+		i /= shape[d]
+	}
+	return "[" + strings.Join(idx, ", ") + "]"
 }
 
 // checkArray checks that an array's data fills its shape.
