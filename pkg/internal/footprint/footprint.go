@@ -64,11 +64,13 @@ func Add(terms ...int64) int64 {
 // Object bounds the bytes the Go allocator takes for an object of n
 // bytes: small objects are rounded up to a size class (at most an eighth
 // more, per the table in runtime/sizeclasses.go), large ones (over 32 KiB)
-// to whole 8 KiB pages.
+// to whole 8 KiB pages. A negative n gives Max, as in Mul.
 func Object(n int64) int64 {
 	switch {
-	case n <= 0:
+	case n == 0:
 		return 0
+	case n < 0: // a size computed from a wrapped product: never a real one
+		return Max
 	case n <= 32<<10:
 		return n + n/8 + 16
 	case n > Max-8<<10:

@@ -36,6 +36,7 @@ func TestTally(t *testing.T) {
 
 func TestObject(t *testing.T) {
 	assert.Zero(t, footprint.Object(0))
+	assert.Equal(t, footprint.Max, footprint.Object(-1), "an overflowed size (Shape.NumElements is -1 then)")
 	assert.GreaterOrEqual(t, footprint.Object(10000), int64(10240), "size class 10240")
 	assert.Equal(t, int64(40960), footprint.Object(40000), "whole pages")
 	assert.Equal(t, footprint.Max, footprint.Object(footprint.Max-1))
