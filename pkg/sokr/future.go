@@ -12,26 +12,31 @@ import (
 // dispatch deadline and runtime shutdown. All methods are safe for
 // concurrent use.
 type Future struct {
-	done      chan struct{}
-	completed atomic.Bool
-	res       Result
-	err       error
+	done chan struct{}
+	res  Result
+	err  error
 
 	substrate string
 	queued    time.Time
 	started   atomic.Int64 // ns after queued
 	finished  atomic.Int64 // ns after queued
+	memWait   atomic.Int64 // ns spent queued for memory; 0 when it did not wait
 
 	mu        sync.Mutex
 	callbacks []func(Result, error)
+	completed atomic.Bool // beside the bools, which pack with it: a Job fits its size class
 	fired     bool
 	settled   bool          // the substrate handed the job back
 	settledCh chan struct{} // made on demand by Settled
 	onSettled []func()
 
 	// owner is told once after completion, to stop deadline watchers and
-	// take the job off the runtime's in-flight list.
-	owner interface{ completed() }
+	// take the job off the runtime's in-flight list, and once when the job
+	// is settled, to give back its memory reservation.
+	owner interface {
+		completed()
+		settled()
+	}
 }
 
 // Timings are the moments a dispatch passed through. Started and Finished
@@ -40,6 +45,9 @@ type Timings struct {
 	Queued   time.Time // Dispatch was called
 	Started  time.Time // the substrate began work
 	Finished time.Time // the future completed
+	// MemoryWait is the time the dispatch waited in the runtime's queue for
+	// memory (see WithMemory); zero when it did not wait.
+	MemoryWait time.Duration
 }
 
 // Done returns a channel closed when the future completes.
@@ -110,7 +118,7 @@ func (f *Future) Substrate() string { return f.substrate }
 
 // Timings reports when the dispatch was queued, started and finished.
 func (f *Future) Timings() Timings {
-	t := Timings{Queued: f.queued}
+	t := Timings{Queued: f.queued, MemoryWait: time.Duration(f.memWait.Load())}
 	if d := f.started.Load(); d > 0 {
 		t.Started = f.queued.Add(time.Duration(d))
 	}
@@ -229,6 +237,9 @@ func (f *Future) settle() {
 	fns := f.onSettled
 	f.onSettled = nil
 	f.mu.Unlock()
+	if f.owner != nil {
+		f.owner.settled()
+	}
 	for _, fn := range fns {
 		runSettled(fn)
 	}

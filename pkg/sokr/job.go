@@ -23,8 +23,10 @@ type Job struct {
 	stop   func() bool        // stops the parent-context watcher; guarded by fut.mu
 	timer  context.CancelFunc // releases a dispatch timeout
 	rt     *Runtime
-	prev   *Job // in-flight list
-	next   *Job
+	prev   *Job    // in-flight list
+	next   *Job    //
+	mem    int64   // bytes reserved in rt's memory budget; guarded by rt.mem.mu
+	w      *waiter // set while queued for memory; guarded by rt.mem.mu
 }
 
 // NewJob returns a job that is not attached to a runtime, and its future,
@@ -120,7 +122,20 @@ func (j *Job) completed() {
 		j.timer()
 	}
 	if j.rt != nil {
+		if j.rt.mem.budget > 0 {
+			j.rt.dequeue(j) // no substrate ever starts a job completed while queued
+		}
 		j.rt.untrack(j)
+	}
+}
+
+// settled is called once by the future when the substrate hands the job
+// back: its memory, if it held a reservation, is free again. j.mem is read
+// without the lock: it was set before the job went to the substrate, and
+// only release, called here once, changes it.
+func (j *Job) settled() {
+	if j.mem > 0 {
+		j.rt.release(j)
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 type Runtime struct {
 	*Registry
 	policy Policy
+	mem    admission // the memory budget, see WithMemory
 
 	closed atomic.Bool
 	mu     sync.Mutex
@@ -84,12 +85,15 @@ func Param(name string, value any) DispatchOption {
 
 // Capability asks every substrate whether it can fulfil p, in name order,
 // having started the Deferred placeholders that want p. A substrate that
-// panics is reported as refusing, with the panic as reason.
+// panics is reported as refusing, with the panic as reason. An offer whose
+// memory estimate exceeds the runtime's whole budget (see WithMemory) is
+// turned into a refusal that gives both numbers.
 func (r *Runtime) Capability(ctx context.Context, p Program) []Offer {
 	subs := r.substratesFor(p)
 	offers := make([]Offer, len(subs))
 	for i, s := range subs {
 		offers[i] = capability(ctx, s, p)
+		r.mem.check(&offers[i])
 	}
 	return offers
 }
@@ -113,6 +117,11 @@ func capability(ctx context.Context, s Substrate, p Program) (o Offer) {
 // inputs, a closed runtime or an expired ctx, arrives through that future.
 // Cancelling ctx cancels the dispatch. inputs must stay unmodified until the
 // future completes.
+//
+// With a memory budget (WithMemory), the chosen offer's memory estimate is
+// reserved before the substrate starts; a dispatch that does not fit waits
+// in order behind those already waiting, cancellable and under its
+// deadline, and starts when runs before it hand their memory back.
 func (r *Runtime) Dispatch(ctx context.Context, p Program, inputs []Tensor, opts ...DispatchOption) (f *Future) {
 	var cfg dispatchConfig
 	if len(opts) > 0 {
@@ -151,12 +160,21 @@ func (r *Runtime) Dispatch(ctx context.Context, p Program, inputs []Tensor, opts
 			f = &j.fut // a recovered panic would otherwise return nil
 		}
 	}()
-	s, err := r.choose(j, cfg)
+	s, need, err := r.choose(j, cfg)
 	if err != nil {
 		j.Fail(err)
 		return &j.fut
 	}
 	j.fut.substrate = s.Name()
+	if need > 0 {
+		if !r.reserve(j, s, need) {
+			return &j.fut // queued for memory: release starts it
+		}
+		if need >= gcBefore {
+			go r.collectAndStart(j, s) // off the caller's goroutine
+			return &j.fut
+		}
+	}
 	j.fut.markStarted()
 	s.Dispatch(j, j)
 	return &j.fut
@@ -178,22 +196,23 @@ func (r *Runtime) Run(ctx context.Context, p Program, inputs []Tensor, opts ...D
 	return r.Dispatch(ctx, p, inputs, opts...).Wait(ctx)
 }
 
-// choose checks the program and inputs and picks the substrate.
-func (r *Runtime) choose(j *Job, cfg dispatchConfig) (Substrate, error) {
+// choose checks the program and inputs and picks the substrate. need is
+// the memory to reserve for the run (0: none).
+func (r *Runtime) choose(j *Job, cfg dispatchConfig) (s Substrate, need int64, err error) {
 	p := j.Program
 	if isNil(p) {
-		return nil, &ProgramError{Msg: "nil program"}
+		return nil, 0, &ProgramError{Msg: "nil program"}
 	}
 	if c, ok := p.(InputChecker); ok {
 		if err := c.CheckInputs(j.Inputs); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
 	subs := r.Substrates()
 	if cfg.substrate != "" {
 		s, ok := r.Substrate(cfg.substrate)
 		if !ok {
-			return nil, &NoCapableError{Format: p.Format(), Offers: []Offer{{
+			return nil, 0, &NoCapableError{Format: p.Format(), Offers: []Offer{{
 				Substrate: cfg.substrate,
 				Reason:    "no substrate of this name is registered (have: " + names(subs) + ")",
 			}}}
@@ -202,7 +221,7 @@ func (r *Runtime) choose(j *Job, cfg dispatchConfig) (Substrate, error) {
 		if d, ok := s.(Deferred); ok && wants(d, p) {
 			// Pinned to a placeholder: any of the substrates it starts.
 			if subs = r.startDeferred(d); len(subs) == 0 {
-				return nil, &NoCapableError{Format: p.Format(), Offers: []Offer{{
+				return nil, 0, &NoCapableError{Format: p.Format(), Offers: []Offer{{
 					Substrate: cfg.substrate, Kind: s.Kind(), Reason: "did not start: " + failure(r.Registry, cfg.substrate),
 				}}}
 			}
@@ -222,14 +241,14 @@ func (r *Runtime) choose(j *Job, cfg dispatchConfig) (Substrate, error) {
 		for _, s := range subs {
 			if d, ok := s.(Deferred); lazy && ok && wants(d, p) {
 				for _, t := range r.startDeferred(d) {
-					if capability(j, t, p).OK {
-						return t, nil
+					if o := capability(j, t, p); o.OK && r.mem.refusal(o.Estimate.MemoryBytes) == "" {
+						return t, r.mem.need(o.Estimate), nil
 					}
 				}
 				continue
 			}
-			if capability(j, s, p).OK {
-				return s, nil
+			if o := capability(j, s, p); o.OK && r.mem.refusal(o.Estimate.MemoryBytes) == "" {
+				return s, r.mem.need(o.Estimate), nil
 			}
 		}
 	}
@@ -240,6 +259,7 @@ func (r *Runtime) choose(j *Job, cfg dispatchConfig) (Substrate, error) {
 	capable := 0
 	for i, s := range subs {
 		offers[i] = capability(j, s, p)
+		r.mem.check(&offers[i])
 		if offers[i].OK { // move to the front, keeping name order among the capable
 			offers[capable], offers[i] = offers[i], offers[capable]
 			capable++
@@ -247,16 +267,16 @@ func (r *Runtime) choose(j *Job, cfg dispatchConfig) (Substrate, error) {
 	}
 	if capable == 0 {
 		sortOffers(offers)
-		return nil, &NoCapableError{Format: p.Format(), Offers: offers}
+		return nil, 0, &NoCapableError{Format: p.Format(), Offers: offers}
 	}
 	i, err := choosePolicy(policy, p, offers[:capable])
 	if err != nil {
 		sortOffers(offers)
-		return nil, &NoCapableError{Format: p.Format(), Offers: offers, Policy: err}
+		return nil, 0, &NoCapableError{Format: p.Format(), Offers: offers, Policy: err}
 	}
 	for _, s := range subs {
 		if s.Name() == offers[i].Substrate {
-			return s, nil
+			return s, r.mem.need(offers[i].Estimate), nil
 		}
 	}
 	panic("sokr: chosen substrate vanished") // unreachable: offers come from subs
@@ -312,11 +332,12 @@ func (r *Runtime) InFlight() int {
 	return r.n
 }
 
-// Close shuts the runtime down: new dispatches fail with ErrClosed, and
-// Close waits for in-flight futures to complete. If ctx ends first, the
-// remaining futures are cancelled (their error matches ErrCancelled and
-// ErrClosed) and Close returns ctx's error. Substrates that implement Closer
-// are then closed. Close is idempotent.
+// Close shuts the runtime down: new dispatches fail with ErrClosed, as do
+// those queued for memory (they never started), and Close waits for the
+// other in-flight futures to complete. If ctx ends first, the remaining
+// futures are cancelled (their error matches ErrCancelled and ErrClosed)
+// and Close returns ctx's error. Substrates that implement Closer are then
+// closed. Close is idempotent.
 func (r *Runtime) Close(ctx context.Context) error {
 	r.mu.Lock()
 	first := !r.closed.Swap(true)
@@ -324,6 +345,9 @@ func (r *Runtime) Close(ctx context.Context) error {
 		close(r.idle)
 	}
 	r.mu.Unlock()
+	if r.mem.budget > 0 {
+		r.drain()
+	}
 	var err error
 	select {
 	case <-r.idle:
