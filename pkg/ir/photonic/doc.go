@@ -27,16 +27,19 @@
 // components are Perceval's (perceval/components/unitary_components.py):
 //
 //   - bs is BS(theta, phi_tl, phi_bl, phi_tr, phi_br) in the Rx
-//     convention, on modes (top, bottom):
-//
-//     [ cos(θ/2)·e^{i(φtl+φtr)}    i·sin(θ/2)·e^{i(φtr+φbl)} ]
-//     [ i·sin(θ/2)·e^{i(φtl+φbr)}  cos(θ/2)·e^{i(φbl+φbr)}   ]
-//
-//     θ defaults to π/2 and the phases to 0, as in Perceval's BS(): the
-//     balanced beam splitter (1/√2)·[[1, i], [i, 1]].
-//   - ps is PS(phi): e^{iφ} on one mode.
+//     convention, on modes (top, bottom), with the matrix below;
+//   - ps is PS(phi): e^{iφ} on one mode;
 //   - unitary is Unitary(U) on the modes listed, in the order of U's rows
 //     and columns.
+//
+// The beam splitter's matrix, tl and bl being its top and bottom inputs,
+// tr and br its outputs, is
+//
+//	[ cos(θ/2)·e^{i(φtl+φtr)}    i·sin(θ/2)·e^{i(φtr+φbl)} ]
+//	[ i·sin(θ/2)·e^{i(φtl+φbr)}  cos(θ/2)·e^{i(φbl+φbr)}   ]
+//
+// θ defaults to π/2 and the phases to 0, as in Perceval's BS(): the
+// balanced beam splitter (1/√2)·[[1, i], [i, 1]].
 //
 // A loss channel of transmissivity η keeps each photon of its modes with
 // probability η, independently, and loses it otherwise: it is a beam

@@ -77,7 +77,7 @@ func (k OpKind) String() string {
 // reflectivity is R = cos²(θ/2). The zero BeamSplitter is θ = 0, full
 // transmission; use BalancedBS for the default.
 type BeamSplitter struct {
-	Theta                    float64
+	Theta                      float64
 	PhiTL, PhiBL, PhiTR, PhiBR float64
 }
 
