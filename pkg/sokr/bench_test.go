@@ -65,3 +65,21 @@ func BenchmarkDispatchWait(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDispatchWaitMemory is BenchmarkDispatchWait on a runtime with a
+// memory budget and an offer that states its memory: the reservation and
+// its release, uncontended.
+func BenchmarkDispatchWaitMemory(b *testing.B) {
+	fake := sokrtest.NewSyncFake("cpu")
+	fake.Estimate = sokr.Estimate{MemoryBytes: 1 << 20}
+	rt := newRuntimeWith(b, []sokr.Option{sokr.WithMemory(1 << 30)}, fake)
+	var p sokr.Program = &sokrtest.Program{}
+	in := []sokr.Tensor{sokr.FromSlice([]float32{1, 2, 3, 4})}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := rt.Dispatch(ctx, p, in).Wait(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
