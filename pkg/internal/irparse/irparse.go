@@ -92,8 +92,12 @@ type Poll struct {
 func NewPoll(ctx context.Context) Poll { return Poll{ctx: ctx} }
 
 // Tick counts one step and, every PollEvery steps, returns the context's
-// error as sokr.ContextError gives it (nil while the context is live).
+// error as sokr.ContextError gives it (nil while the context is live). A
+// nil *Poll never reports anything.
 func (p *Poll) Tick() error {
+	if p == nil {
+		return nil
+	}
 	if p.n++; p.n%PollEvery != 0 {
 		return nil
 	}
@@ -102,7 +106,7 @@ func (p *Poll) Tick() error {
 
 // Check looks at the context now.
 func (p *Poll) Check() error {
-	if p.ctx == nil {
+	if p == nil || p.ctx == nil {
 		return nil
 	}
 	return sokr.ContextError(p.ctx)

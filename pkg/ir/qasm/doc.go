@@ -90,7 +90,17 @@
 // is near), wrong numbers of parameters or qubits, indices out of range,
 // a qubit used twice in one gate, type errors and violated limits are all
 // errors. Limits keep hostile input cheap: at most circuit.MaxQubits
-// qubits, circuit.MaxClbits bits and circuit.MaxOps operations after
-// unrolling, nesting at most 200 levels deep, and a bound on the work of
-// unrolling loops.
+// qubits, circuit.MaxClbits bits, and circuit.MaxOps operations after
+// unrolling that take at most 512 MiB while they are built (about a
+// million gates); let aliases holding at most circuit.MaxOps qubits and
+// bits in all; nesting at most 200 levels deep; and 2^23 steps of
+// unrolling (statements run and loop iterations, empty ones included).
+// A gate call's operations are counted before it is unrolled, so gates
+// that double at every level of nesting fail at the call, at once.
+//
+// # Cancellation
+//
+// The IR plugins' Parse looks at its context every 1024 statements,
+// steps and operations: a cancelled or expired one ends the parse with an
+// error matching sokr.ErrCancelled or sokr.ErrDeadlineExceeded.
 package qasm

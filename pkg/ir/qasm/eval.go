@@ -265,8 +265,7 @@ func (l *lowerer) bitCondition(e expr, sc *scope) (known *bool, cond circuit.Con
 		c.Cmp = [...]circuit.CmpOp{circuit.Ne, circuit.Eq, circuit.Ge, circuit.Gt, circuit.Le, circuit.Lt}[c.Cmp]
 		return nil, c, true, nil
 	case *binaryExpr:
-		cmps := map[string]circuit.CmpOp{"==": circuit.Eq, "!=": circuit.Ne, "<": circuit.Lt, "<=": circuit.Le, ">": circuit.Gt, ">=": circuit.Ge}
-		if op, isCmp := cmps[x.op]; isCmp {
+		if op, isCmp := cmpOps[x.op]; isCmp {
 			bits, left := l.bitSource(x.x, sc)
 			other := x.y
 			if !left {
@@ -328,6 +327,9 @@ func overlap(a, b []int) bool {
 	return false
 }
 
+// cmpOps are the comparisons a condition on measured bits may make.
+var cmpOps = map[string]circuit.CmpOp{"==": circuit.Eq, "!=": circuit.Ne, "<": circuit.Lt, "<=": circuit.Le, ">": circuit.Gt, ">=": circuit.Ge}
+
 // bitSource matches an expression that reads measured bits as a number:
 // c, c[0], c[0:2], int[4](c), bool(c[1]).
 func (l *lowerer) bitSource(e expr, sc *scope) ([]int, bool) {
@@ -358,7 +360,10 @@ func (l *lowerer) bits(e expr, sc *scope) ([]int, bool, error) {
 }
 
 func (l *lowerer) operand(e expr, sc *scope, kind symKind) ([]int, bool, error) {
-	what := map[symKind]string{symQubits: "qubits", symBits: "bits"}[kind]
+	what := "bits"
+	if kind == symQubits {
+		what = "qubits"
+	}
 	switch x := e.(type) {
 	case *ident:
 		sym, hidden := sc.lookup(x.name)
@@ -401,6 +406,9 @@ func (l *lowerer) operand(e expr, sc *scope, kind symKind) ([]int, bool, error) 
 			b, _, err := l.operand(x.y, sc, kind)
 			if err != nil {
 				return nil, false, err
+			}
+			if len(a)+len(b) > maxAliasElems-l.aliasElems {
+				return nil, false, limitAt(x.p, "joined registers would hold %d %s: aliases may hold at most %d qubits and bits in all", len(a)+len(b), what, maxAliasElems)
 			}
 			return append(slices.Clone(a), b...), false, nil
 		}

@@ -2,23 +2,31 @@ package qasm
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/sokr-rs/sokr/pkg/internal/testcorpus"
 	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
+// fuzzInputLimit is how long one input may take: with the lowered
+// limits each runs in milliseconds, so one that takes this long hangs.
+const fuzzInputLimit = 2 * time.Second
+
 // FuzzParse feeds arbitrary bytes to Parse. It must not panic or hang;
 // an error is a *sokr.ProgramError with a position inside the source; a
 // program validates. The seeds are the OpenQASM 3 examples and invalid
-// programs, a few QASMBench circuits and the constructs of the unit
-// tests. Limits are lowered so that each input runs in milliseconds. The
-// seeds from the optional test corpus are added where it is present; the
-// others always run.
+// programs, a few QASMBench circuits, the constructs of the unit tests
+// and the hostile inputs of the limit tests (testdata/fuzz holds them
+// too). Limits are lowered so that each input runs in milliseconds; an
+// input that outlives fuzzInputLimit fails as a hang. The seeds from the
+// optional test corpus are added where it is present; the others always
+// run.
 func FuzzParse(f *testing.F) {
 	if corpus := testcorpus.Lookup(f, "qasm"); corpus != "" {
 		for _, pattern := range []string{"openqasm3/*/*.qasm", "qasmbench/small/[a-f]*/*.qasm"} {
@@ -41,14 +49,25 @@ func FuzzParse(f *testing.F) {
 		"gate g(a, b) x, y { U(a, b, a * b) x; ctrl @ gphase(a) y; } qubit[2] q; pow(-3) @ g(1, 2) q[1], q[0];",
 		"def f(qubit a) -> bit { h a; return measure a; } qubit q; bit b; b = f(q); if (!b) { x q; } else { z q; }",
 		"defcal x $0 { play d($0), g(...); } box [10ns] { delay[5ns] $1; } duration d = 2us;",
+		letDoubling("qubit[2] q;", 24),
+		gateDoubling(39, "", "", ""),
+		loopDoubling(39),
+		"OPENQASM 3; qubit q; for int i in [0:9223372036854775807] { }",
+		"OPENQASM 3; qubit q; while (true) { }",
+		"OPENQASM 3; include \"stdgates.inc\"; qubit[1] q; while (true) { x q[0]; }",
 	} {
 		f.Add([]byte(s))
 	}
-	savedOps, savedWork := maxOps, maxWork
-	maxOps, maxWork = 1<<12, 1<<14
-	defer func() { maxOps, maxWork = savedOps, savedWork }()
+	savedOps, savedWork, savedBytes, savedAlias := maxOps, maxWork, maxBytes, maxAliasElems
+	maxOps, maxWork, maxBytes, maxAliasElems = 1<<12, 1<<14, 4<<20, 1<<12
+	defer func() { maxOps, maxWork, maxBytes, maxAliasElems = savedOps, savedWork, savedBytes, savedAlias }()
 	f.Fuzz(func(t *testing.T, src []byte) {
-		p, err := Parse(src)
+		ctx, cancel := context.WithTimeout(context.Background(), fuzzInputLimit)
+		defer cancel()
+		p, err := parse(ctx, src, 0)
+		if errors.Is(err, sokr.ErrDeadlineExceeded) {
+			t.Fatalf("the input took more than %v: a hang", fuzzInputLimit)
+		}
 		if err != nil {
 			var pe *sokr.ProgramError
 			if !errors.As(err, &pe) {

@@ -137,7 +137,7 @@ func (l *lowerer) checkNewGate(name string, p pos, sc *scope) error {
 	if _, ok := l.findGate(name); ok {
 		return errorAt(p, "gate or subroutine %s is already defined", name)
 	}
-	if _, ok := l.global.syms[name]; ok {
+	if _, ok := l.global.get(name); ok {
 		return errorAt(p, "%s is already declared as a variable", name)
 	}
 	return nil
@@ -281,6 +281,9 @@ func (l *lowerer) gateCall(c *gateCall, sc *scope) error {
 	if ref.kind == gOpaque {
 		return unsupportedAt(c.p, "opaque gate "+c.name)
 	}
+	if err := l.admitCall(ref, params, mods, width); err != nil {
+		return err
+	}
 	for inst := range width {
 		qs := make([]int, len(lists))
 		for i, list := range lists {
@@ -293,15 +296,74 @@ func (l *lowerer) gateCall(c *gateCall, sc *scope) error {
 				return errorAt(start(c.operands[i]), "gate %s uses qubit %s twice", c.name, l.qubitName(qs[i]))
 			}
 		}
+		if len(mods) == 0 {
+			// Nothing to change: the ops go straight to the circuit,
+			// never held in a list of their own.
+			if err := l.emitGate(ref, params, qs); err != nil {
+				return err
+			}
+			continue
+		}
 		ops, err := l.applyGate(ref, params, qs, mods, nctrl)
 		if err != nil {
 			return err
 		}
-		for _, o := range ops {
-			if err := l.emit(o); err != nil {
+		for i := range ops {
+			if err := l.emit(&ops[i]); err != nil {
 				return err
 			}
 		}
+		if l.scratch == 0 {
+			l.tmpOps, l.tmpBytes = 0, 0 // the captured ops are the circuit's now
+		}
+	}
+	return nil
+}
+
+// emitGate emits the ops of a gate without modifiers.
+func (l *lowerer) emitGate(ref gateRef, params []circuit.Expr, qs []int) error {
+	if ref.kind == gDefined {
+		return l.inline(ref.def, params, qs)
+	}
+	var ops [2]circuit.Op
+	n := tableOps(&ops, ref, params, qs)
+	for i := range n {
+		if err := l.emit(&ops[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// admitCall counts the ops a gate call will unroll to, before any is
+// built, and fails when they would pass a limit: gates that double at
+// each of 40 levels of nesting fail at once rather than after unrolling
+// millions of ops.
+func (l *lowerer) admitCall(ref gateRef, params []circuit.Expr, mods []mod, width int) error {
+	hasPow := slices.ContainsFunc(mods, func(m mod) bool { return m.name == "pow" })
+	if ref.kind != gDefined && !hasPow {
+		return nil // one or two ops an instance
+	}
+	n, ok, err := l.gateCount(ref, params)
+	if err != nil || !ok {
+		return err
+	}
+	for _, m := range mods {
+		if m.name != "pow" {
+			continue
+		}
+		if k, isInt := m.k.asInt(); isInt {
+			n = satMul(n, max(k, -k))
+		} else {
+			n = min(n, 2)
+		}
+	}
+	n = satMul(n, int64(width))
+	if n > int64(maxOps-l.nops-l.tmpOps) {
+		return limitAt(l.at, "the program unrolls to more than %d operations", maxOps)
+	}
+	if n > (maxBytes-l.bytes-l.tmpBytes)/(2*opSize) {
+		return limitAt(l.at, "the program unrolls to more operations than fit in %d MiB", maxBytes>>20)
 	}
 	return nil
 }
@@ -309,7 +371,13 @@ func (l *lowerer) gateCall(c *gateCall, sc *scope) error {
 // applyGate expands one gate application and applies its modifiers,
 // innermost first.
 func (l *lowerer) applyGate(ref gateRef, params []circuit.Expr, qs []int, mods []mod, nctrl int) ([]circuit.Op, error) {
+	if len(mods) > 0 {
+		l.scratch++ // the ops change before they join the circuit
+	}
 	ops, err := l.expand(ref, params, qs[nctrl:])
+	if len(mods) > 0 {
+		l.scratch--
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -335,53 +403,84 @@ func (l *lowerer) applyGate(ref gateRef, params []circuit.Expr, qs []int, mods [
 
 // expand returns the ops of a gate on qubits, without modifiers.
 func (l *lowerer) expand(ref gateRef, params []circuit.Expr, qs []int) ([]circuit.Op, error) {
-	gate := func(name string, g circuit.Gate, controls int, ps []circuit.Expr, qs []int) circuit.Op {
+	if ref.kind == gDefined {
+		return l.capture(func() error { return l.inline(ref.def, params, qs) })
+	}
+	var ops [2]circuit.Op
+	n := tableOps(&ops, ref, params, qs)
+	return slices.Clone(ops[:n]), nil
+}
+
+// tableOps writes the ops of a gate of the circuit table (a built-in or
+// a library gate mapped to the table) into ops and returns how many: a
+// phase, when the map has one, and the gate.
+func tableOps(ops *[2]circuit.Op, ref gateRef, params []circuit.Expr, qs []int) int {
+	gate := func(o *circuit.Op, name string, g circuit.Gate, controls int, ps []circuit.Expr, qs []int) {
 		if len(ps) == 0 {
 			ps = nil
 		}
-		return circuit.Op{Kind: circuit.OpGate, Name: name, Gate: g, Params: ps, Qubits: qs, Controls: controls}
+		*o = circuit.Op{Kind: circuit.OpGate, Name: name, Gate: g, Params: ps, Qubits: qs, Controls: controls}
 	}
 	switch ref.kind {
 	case gBuiltinU:
-		return []circuit.Op{gate("U", circuit.U3, 0, params, qs)}, nil
+		gate(&ops[0], "U", circuit.U3, 0, params, qs)
 	case gBuiltinCX:
-		return []circuit.Op{gate("CX", circuit.X, 1, nil, qs)}, nil
+		gate(&ops[0], "CX", circuit.X, 1, nil, qs)
 	case gGPhase:
-		return []circuit.Op{gate("gphase", circuit.GPhase, 0, params, nil)}, nil
+		gate(&ops[0], "gphase", circuit.GPhase, 0, params, nil)
 	case gDirect:
-		var ops []circuit.Op
 		dir := ref.dir
-		if dir.phase != nil {
-			ops = append(ops, gate("gphase", circuit.GPhase, dir.controls, []circuit.Expr{dir.phase(params)}, slices.Clone(qs[:dir.controls])))
+		if dir.phase == nil {
+			gate(&ops[0], ref.name, dir.gate, dir.controls, params[:dir.keep], qs)
+			return 1
 		}
-		return append(ops, gate(ref.name, dir.gate, dir.controls, params[:dir.keep], qs)), nil
+		gate(&ops[0], "gphase", circuit.GPhase, dir.controls, []circuit.Expr{dir.phase(params)}, slices.Clone(qs[:dir.controls]))
+		gate(&ops[1], ref.name, dir.gate, dir.controls, params[:dir.keep], qs)
+		return 2
+	default:
+		panic("qasm: tableOps on a gate that is not in the table")
 	}
-	g := ref.def
+	return 1
+}
+
+// inline runs a gate definition's body on qubits, its ops going where
+// ops go.
+func (l *lowerer) inline(g *gateDef, params []circuit.Expr, qs []int) error {
 	if l.inlining >= maxInline {
-		return nil, errorAt(l.at, "gates nest deeper than %d levels", maxInline)
+		return errorAt(l.at, "gates nest deeper than %d levels", maxInline)
 	}
-	var parent *scope
-	if g.lib == nil {
-		parent = l.global
-	}
-	body := newScope(parent, true)
+	body := newScope(l.globalFor(g), true)
 	for i, name := range g.params {
-		v := value{kind: vExpr, e: params[i]}
-		if params[i].IsConst() {
-			v = floatVal(params[i].Eval(nil))
-		}
-		body.syms[name] = &symbol{kind: symValue, typ: "angle", isConst: true, val: v}
+		body.set(name, &symbol{kind: symValue, typ: "angle", isConst: true, val: paramValue(params[i])})
 	}
 	for i, name := range g.qubits {
-		body.syms[name] = &symbol{kind: symQubits, idx: []int{qs[i]}, scalar: true, isConst: true}
+		body.set(name, &symbol{kind: symQubits, idx: []int{qs[i]}, scalar: true, isConst: true})
 	}
 	savedLib := l.lib
 	l.lib = g.lib
 	l.inlining++
-	ops, err := l.capture(func() error { return l.execStmts(g.body, body, true) })
+	err := l.execStmts(g.body, body, true)
 	l.inlining--
 	l.lib = savedLib
-	return ops, err
+	return err
+}
+
+// globalFor is the scope a gate body sees around it: the program's
+// constants, or nothing for a library gate.
+func (l *lowerer) globalFor(g *gateDef) *scope {
+	if g.lib == nil {
+		return l.global
+	}
+	return nil
+}
+
+// paramValue is a gate parameter as a value: a constant folded, or an
+// expression over runtime parameters.
+func paramValue(e circuit.Expr) value {
+	if e.IsConst() {
+		return floatVal(e.Eval(nil))
+	}
+	return value{kind: vExpr, e: e}
 }
 
 // addControls puts controls (on |0> when neg) in front of every op.
@@ -608,7 +707,10 @@ func (l *lowerer) callDef(d *defStmt, p pos, args, operands []expr, sc *scope, d
 	if l.inlining >= maxInline {
 		return errorAt(p, "subroutine calls nest deeper than %d levels", maxInline)
 	}
-	all := append(slices.Clone(args), operands...)
+	all := args
+	if len(operands) > 0 {
+		all = append(slices.Clone(args), operands...)
+	}
 	if len(all) != len(d.args) {
 		return errorAt(p, "subroutine %s takes %d arguments, got %d", d.name, len(d.args), len(all))
 	}
@@ -617,7 +719,10 @@ func (l *lowerer) callDef(d *defStmt, p pos, args, operands []expr, sc *scope, d
 		sym := &symbol{}
 		switch a.typ.name {
 		case "qubit", "bit":
-			kind := map[string]symKind{"qubit": symQubits, "bit": symBits}[a.typ.name]
+			kind := symBits
+			if a.typ.name == "qubit" {
+				kind = symQubits
+			}
 			idx, _, err := l.operand(all[i], sc, kind)
 			if err != nil {
 				return err
@@ -644,10 +749,10 @@ func (l *lowerer) callDef(d *defStmt, p pos, args, operands []expr, sc *scope, d
 		default:
 			return unsupportedAt(a.p, "subroutine arguments of type "+a.typ.name)
 		}
-		if _, dup := body.syms[a.name]; dup {
+		if _, dup := body.get(a.name); dup {
 			return errorAt(a.p, "subroutine %s: argument %s appears twice", d.name, a.name)
 		}
-		body.syms[a.name] = sym
+		body.set(a.name, sym)
 	}
 	f := &frame{def: d, dest: dest, runtime: l.runtime}
 	if dest != nil {

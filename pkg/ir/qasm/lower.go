@@ -9,16 +9,9 @@ import (
 	"strings"
 
 	"github.com/sokr-rs/sokr/pkg/internal/edit"
+	"github.com/sokr-rs/sokr/pkg/internal/irparse"
 	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/sokr"
-)
-
-// Limits on the work of lowering, beyond circuit's own. They are
-// variables so that the fuzz test can lower them.
-var (
-	maxOps    = circuit.MaxOps // ops after unrolling and inlining
-	maxWork   = 4 * circuit.MaxOps
-	maxInline = 1000 // nested gate and subroutine calls
 )
 
 // unsupportedError is a construct that is read but cannot become a
@@ -63,12 +56,57 @@ type symbol struct {
 // body) sees only the constants of the scopes around it.
 type scope struct {
 	parent   *scope
-	syms     map[string]*symbol
 	boundary bool
+	// The first name lives outside the map: most scopes (a loop's body,
+	// a branch) hold one name or none, and a map for each would cost an
+	// empty loop's iteration an allocation.
+	name string
+	sym  *symbol
+	syms map[string]*symbol // the other names; nil until needed
 }
 
 func newScope(parent *scope, boundary bool) *scope {
-	return &scope{parent: parent, syms: map[string]*symbol{}, boundary: boundary}
+	return &scope{parent: parent, boundary: boundary}
+}
+
+// get finds a name declared in this scope itself.
+func (s *scope) get(name string) (*symbol, bool) {
+	if s.sym != nil && s.name == name {
+		return s.sym, true
+	}
+	v, ok := s.syms[name]
+	return v, ok
+}
+
+// set declares or replaces a name in this scope.
+func (s *scope) set(name string, sym *symbol) {
+	switch {
+	case s.sym == nil || s.name == name:
+		s.name, s.sym = name, sym
+	default:
+		if s.syms == nil {
+			s.syms = map[string]*symbol{}
+		}
+		s.syms[name] = sym
+	}
+}
+
+// reset empties the scope, for the next iteration of a loop.
+func (s *scope) reset() {
+	s.name, s.sym = "", nil
+	clear(s.syms)
+}
+
+// names lists the names declared in this scope itself.
+func (s *scope) names() []string {
+	var out []string
+	if s.sym != nil {
+		out = append(out, s.name)
+	}
+	for n := range s.syms {
+		out = append(out, n)
+	}
+	return out
 }
 
 // lookup finds name; hidden reports a symbol that exists outside a
@@ -76,7 +114,7 @@ func newScope(parent *scope, boundary bool) *scope {
 func (s *scope) lookup(name string) (sym *symbol, hidden bool) {
 	crossed := false
 	for sc := s; sc != nil; sc = sc.parent {
-		if v, ok := sc.syms[name]; ok {
+		if v, ok := sc.get(name); ok {
 			if crossed && !v.isConst {
 				return nil, true
 			}
@@ -117,18 +155,33 @@ type lowerer struct {
 	// instead of mapping it to the circuit gate table (a test hook).
 	inlineLibrary bool
 
-	out       *[]circuit.Op // where ops go
-	nops      int
-	work      int
-	runtime   int // > 0 inside a branch or loop decided at run time
-	loops     int // enclosing loops being unrolled, for break and continue
-	loopRT    int // the runtime depth of the innermost loop
-	inlining  int
-	frames    []*frame
-	at        pos // the statement being lowered, for op positions
-	hwStart   int // first qubit of the physical register $, -1 without
-	discard   int // the bit that takes discarded measurements, -1 until needed
-	unsupSeen map[circuit.Unsupported]bool
+	poll  *irparse.Poll // the context, looked at every so many steps
+	top   opList        // the circuit's ops
+	out   *opList       // where ops go: top, or a list being captured
+	nops  int           // ops emitted into the circuit
+	bytes int64         // memory they and the aliases hold (opCost)
+	// scratch > 0 while a gate's ops are captured to be changed by
+	// modifiers before they join the circuit; tmpOps and tmpBytes count
+	// them, beside nops and bytes, until they do.
+	scratch    int
+	tmpOps     int
+	tmpBytes   int64
+	aliasElems int // qubits and bits held by let aliases
+	work       int
+	counting   int                         // nested gateCount calls
+	counts     map[countKey]int64          // gateCount's memo: -1 for unknown
+	free       map[*gateDef]bool           // paramFree's memo
+	qubitLists map[qubitKey][]int          // internQubits' table
+	paramLists map[paramKey][]circuit.Expr // internParams' table
+	runtime    int                         // > 0 inside a branch or loop decided at run time
+	loops      int                         // enclosing loops being unrolled, for break and continue
+	loopRT     int                         // the runtime depth of the innermost loop
+	inlining   int
+	frames     []*frame
+	at         pos // the statement being lowered, for op positions
+	hwStart    int // first qubit of the physical register $, -1 without
+	discard    int // the bit that takes discarded measurements, -1 until needed
+	unsupSeen  map[circuit.Unsupported]bool
 }
 
 func newLowerer(version int, format string) *lowerer {
@@ -138,8 +191,10 @@ func newLowerer(version int, format string) *lowerer {
 		global: newScope(nil, false),
 		gates:  map[string]*gateDef{}, opaques: map[string]*opaqueDef{}, defs: map[string]*defStmt{},
 		externs: map[string]bool{}, calibrated: map[string]bool{}, hwStart: -1, discard: -1, unsupSeen: map[circuit.Unsupported]bool{},
+		counts: map[countKey]int64{}, free: map[*gateDef]bool{},
+		qubitLists: map[qubitKey][]int{}, paramLists: map[paramKey][]circuit.Expr{},
 	}
-	l.out = &l.prog.Ops
+	l.out = &l.top
 	return l
 }
 
@@ -163,15 +218,19 @@ func (l *lowerer) lowerProgram(stmts []stmt, hwMax int) error {
 		l.prog.Qubits = hwMax + 1
 		l.prog.QRegs = append(l.prog.QRegs, circuit.Register{Name: "$", Start: 0, Size: hwMax + 1})
 	}
-	return l.execStmts(stmts, l.global, false)
+	if err := l.execStmts(stmts, l.global, false); err != nil {
+		return err
+	}
+	l.prog.Ops = l.top.ops()
+	return nil
 }
 
 // execStmts runs statements in order. Unsupported constructs are recorded
 // and skipped, except in gate bodies (inGate), where they fail the call.
 func (l *lowerer) execStmts(stmts []stmt, sc *scope, inGate bool) error {
 	for _, s := range stmts {
-		if l.work++; l.work > maxWork {
-			return errorAt(s.at(), "the program takes too long to unroll (more than %d steps)", maxWork)
+		if err := l.step(s.at(), "the program takes"); err != nil {
+			return err
 		}
 		err := l.exec(s, sc, inGate)
 		var u *unsupportedError
@@ -234,7 +293,7 @@ func (l *lowerer) exec(s stmt, sc *scope, inGate bool) error {
 				return err
 			}
 			for _, q := range qs {
-				if err := l.emit(circuit.Op{Kind: circuit.OpReset, Name: "reset", Qubits: []int{q}}); err != nil {
+				if err := l.emit(&circuit.Op{Kind: circuit.OpReset, Name: "reset", Qubits: []int{q}}); err != nil {
 					return err
 				}
 			}
@@ -254,7 +313,7 @@ func (l *lowerer) exec(s stmt, sc *scope, inGate bool) error {
 			}
 			qs = append(qs, q...)
 		}
-		return l.emit(circuit.Op{Kind: circuit.OpBarrier, Name: "barrier", Qubits: qs})
+		return l.emit(&circuit.Op{Kind: circuit.OpBarrier, Name: "barrier", Qubits: qs})
 	case *ifStmt:
 		return l.ifStmt(s, sc)
 	case *forStmt:
@@ -303,24 +362,43 @@ func (l *lowerer) exec(s stmt, sc *scope, inGate bool) error {
 	return errorAt(s.at(), "unexpected statement")
 }
 
-// emit appends an op at the current statement's position.
-func (l *lowerer) emit(o circuit.Op) error {
-	if l.nops++; l.nops > maxOps {
-		return errorAt(l.at, "the program unrolls to more than %d operations", maxOps)
-	}
+// emit appends an op at the current statement's position, after
+// counting it and its memory against the limits. Short qubit and
+// constant parameter lists are shared between ops.
+func (l *lowerer) emit(o *circuit.Op) error {
 	o.Pos = l.position(l.at)
-	*l.out = append(*l.out, o)
+	var sharedQ, sharedP bool
+	o.Qubits, sharedQ = l.internQubits(o.Qubits)
+	o.Params, sharedP = l.internParams(o.Params)
+	cost := opCost(o, sharedQ, sharedP)
+	if l.scratch > 0 {
+		l.tmpOps++
+		l.tmpBytes += cost
+	} else {
+		l.nops++
+		l.bytes += cost
+	}
+	if l.nops+l.tmpOps > maxOps {
+		return limitAt(l.at, "the program unrolls to more than %d operations", maxOps)
+	}
+	if l.bytes+l.tmpBytes > maxBytes {
+		return limitAt(l.at, "the program unrolls to more operations than fit in %d MiB", maxBytes>>20)
+	}
+	if err := l.poll.Tick(); err != nil {
+		return err
+	}
+	l.out.add(o)
 	return nil
 }
 
 // capture runs f with ops going to a fresh list, and returns it.
 func (l *lowerer) capture(f func() error) ([]circuit.Op, error) {
 	saved := l.out
-	var ops []circuit.Op
+	var ops opList
 	l.out = &ops
 	err := f()
 	l.out = saved
-	return ops, err
+	return ops.ops(), err
 }
 
 func (l *lowerer) include(s *includeStmt, sc *scope) error {
@@ -348,7 +426,7 @@ func (l *lowerer) declare(sc *scope, name string, p pos, sym *symbol) error {
 	if _, ok := constants[name]; ok {
 		return errorAt(p, "%s is a built-in constant and cannot be redeclared", name)
 	}
-	if _, ok := sc.syms[name]; ok {
+	if _, ok := sc.get(name); ok {
 		return errorAt(p, "%s is already declared in this scope", name)
 	}
 	if sc == l.global {
@@ -356,7 +434,7 @@ func (l *lowerer) declare(sc *scope, name string, p pos, sym *symbol) error {
 			return errorAt(p, "%s is already the name of a gate or subroutine", name)
 		}
 	}
-	sc.syms[name] = sym
+	sc.set(name, sym)
 	return nil
 }
 
@@ -424,7 +502,7 @@ func (l *lowerer) classicalDecl(s *classicalDecl, sc *scope) error {
 	err := l.classicalDecl1(s, sc)
 	var u *unsupportedError
 	if errors.As(err, &u) {
-		if _, exists := sc.syms[s.name]; !exists {
+		if _, exists := sc.get(s.name); !exists {
 			_ = l.declare(sc, s.name, s.p, &symbol{kind: symOpaque, feature: u.feature})
 		}
 	}
@@ -622,7 +700,7 @@ func (l *lowerer) measure(s *measureStmt, sc *scope, target ...int) error {
 		return errorAt(s.p, "measure: %d qubits into %d bits", len(qs), len(bits))
 	}
 	for i, q := range qs {
-		if err := l.emit(circuit.Op{Kind: circuit.OpMeasure, Name: "measure", Qubits: []int{q}, Clbit: bits[i]}); err != nil {
+		if err := l.emit(&circuit.Op{Kind: circuit.OpMeasure, Name: "measure", Qubits: []int{q}, Clbit: bits[i]}); err != nil {
 			return err
 		}
 	}
@@ -703,15 +781,30 @@ func (l *lowerer) assign(s *assignStmt, sc *scope) error {
 	return nil
 }
 
+// let declares an alias. Its qubits or bits count against
+// maxAliasElems, all aliases together: an alias joined to itself
+// (let a1 = a0 ++ a0;) doubles with every line.
 func (l *lowerer) let(s *letStmt, sc *scope) error {
-	if qs, scalar, err := l.qubits(s.value, sc); err == nil {
-		return l.declare(sc, s.name, s.p, &symbol{kind: symQubits, idx: qs, scalar: scalar})
+	kind := symQubits
+	idx, scalar, err := l.qubits(s.value, sc)
+	if err != nil && !isAbort(err) {
+		kind = symBits
+		idx, scalar, err = l.bits(s.value, sc)
+		if err != nil && !isAbort(err) {
+			return errorAt(s.p, "let %s: the value must be qubits or bits", s.name)
+		}
 	}
-	bs, scalar, err := l.bits(s.value, sc)
 	if err != nil {
-		return errorAt(s.p, "let %s: the value must be qubits or bits", s.name)
+		return err
 	}
-	return l.declare(sc, s.name, s.p, &symbol{kind: symBits, idx: bs, scalar: scalar})
+	if err := l.chargeAlias(s.p, len(idx)); err != nil {
+		var le *limitError
+		if errors.As(err, &le) {
+			le.msg = "let " + s.name + ": " + le.msg
+		}
+		return err
+	}
+	return l.declare(sc, s.name, s.p, &symbol{kind: kind, idx: idx, scalar: scalar})
 }
 
 func (l *lowerer) returnStmt(s *returnStmt, sc *scope) error {
@@ -772,10 +865,11 @@ func (l *lowerer) ifStmt(s *ifStmt, sc *scope) error {
 	if err != nil {
 		return err
 	}
-	return l.emit(circuit.Op{Kind: circuit.OpIf, Name: "if", Cond: cond, Then: then, Else: els})
+	return l.emit(&circuit.Op{Kind: circuit.OpIf, Name: "if", Cond: cond, Then: then, Else: els})
 }
 
 func (l *lowerer) whileStmt(s *whileStmt, sc *scope) error {
+	body := newScope(sc, false)
 	for {
 		known, cond, err := l.condition(s.cond, sc, false)
 		if err != nil {
@@ -788,19 +882,20 @@ func (l *lowerer) whileStmt(s *whileStmt, sc *scope) error {
 			if err != nil {
 				return err
 			}
-			return l.emit(circuit.Op{Kind: circuit.OpWhile, Name: "while", Cond: cond, Then: body})
+			return l.emit(&circuit.Op{Kind: circuit.OpWhile, Name: "while", Cond: cond, Then: body})
 		}
 		if !*known {
 			return nil
 		}
-		if l.work++; l.work > maxWork {
-			return errorAt(s.p, "the while loop runs too long to unroll (more than %d steps)", maxWork)
+		if err := l.step(s.p, "the while loop runs"); err != nil {
+			return err
 		}
 		savedRT := l.loopRT
 		l.loops++
 		l.loopRT = l.runtime
 		before := len(l.prog.Unsupported)
-		err = l.execStmts(s.body, newScope(sc, false), false)
+		body.reset()
+		err = l.execStmts(s.body, body, false)
 		l.loops--
 		l.loopRT = savedRT
 		switch {
@@ -814,41 +909,46 @@ func (l *lowerer) whileStmt(s *whileStmt, sc *scope) error {
 	}
 }
 
-// forStmt unrolls a for loop.
+// forStmt unrolls a for loop. One scope and one symbol serve every
+// iteration, so that an iteration of an empty loop allocates nothing.
 func (l *lowerer) forStmt(s *forStmt, sc *scope, inGate bool) error {
-	var vals []value
-	each := func(v value) error {
-		if l.work++; l.work > maxWork {
-			return errorAt(s.p, "the for loop runs too long to unroll (more than %d steps)", maxWork)
+	body := newScope(sc, false)
+	loopVar := &symbol{}
+	return l.iterate(s, sc, func(v value) (stop bool, err error) {
+		if err := l.step(s.p, "the for loop runs"); err != nil {
+			return true, err
 		}
-		body := newScope(sc, false)
-		v, err := convert(v, s.typ.name, s.p)
-		if err != nil {
-			return err
+		if v, err = convert(v, s.typ.name, s.p); err != nil {
+			return true, err
 		}
-		body.syms[s.name] = &symbol{kind: symValue, typ: s.typ.name, val: v, runtime: l.runtime}
+		body.reset()
+		*loopVar = symbol{kind: symValue, typ: s.typ.name, val: v, runtime: l.runtime}
+		body.set(s.name, loopVar)
 		savedRT := l.loopRT
 		l.loops++
 		l.loopRT = l.runtime
-		defer func() { l.loops--; l.loopRT = savedRT }()
-		return l.execStmts(s.body, body, inGate)
-	}
-	run := func(v value) (stop bool, err error) {
 		before := len(l.prog.Unsupported)
-		err = each(v)
-		if len(l.prog.Unsupported) > before && err == nil {
+		err = l.execStmts(s.body, body, inGate)
+		l.loops--
+		l.loopRT = savedRT
+		switch {
+		case len(l.prog.Unsupported) > before && err == nil:
 			// The program will be refused anyway: unrolling further
 			// would only repeat the reason.
 			return true, nil
-		}
-		switch {
 		case errors.Is(err, errBreak):
 			return true, nil
 		case errors.Is(err, errContinue):
 			return false, nil
 		}
-		return false, err
-	}
+		return err != nil, err
+	})
+}
+
+// iterate calls f with each value a for loop takes, in order, until f
+// stops or fails. The values of a set are computed before the first
+// iteration; a range counts as it goes.
+func (l *lowerer) iterate(s *forStmt, sc *scope, f func(value) (stop bool, err error)) error {
 	switch it := s.iter.(type) {
 	case *rangeExpr:
 		if it.start == nil || it.end == nil {
@@ -872,7 +972,7 @@ func (l *lowerer) forStmt(s *forStmt, sc *scope, inGate bool) error {
 			}
 		}
 		for i := start; step > 0 && i <= end || step < 0 && i >= end; i += step {
-			if stop, err := run(intVal(i)); stop || err != nil {
+			if stop, err := f(intVal(i)); stop || err != nil {
 				return err
 			}
 			if step > 0 && i > math.MaxInt64-step || step < 0 && i < math.MinInt64-step {
@@ -881,6 +981,7 @@ func (l *lowerer) forStmt(s *forStmt, sc *scope, inGate bool) error {
 		}
 		return nil
 	case *setExpr:
+		vals := make([]value, 0, len(it.elems))
 		for _, e := range it.elems {
 			v, err := l.eval(e, sc)
 			if err != nil {
@@ -888,15 +989,14 @@ func (l *lowerer) forStmt(s *forStmt, sc *scope, inGate bool) error {
 			}
 			vals = append(vals, v)
 		}
-	default:
-		return unsupportedAt(s.iter.at(), "for loops over registers or arrays")
-	}
-	for _, v := range vals {
-		if stop, err := run(v); stop || err != nil {
-			return err
+		for _, v := range vals {
+			if stop, err := f(v); stop || err != nil {
+				return err
+			}
 		}
+		return nil
 	}
-	return nil
+	return unsupportedAt(s.iter.at(), "for loops over registers or arrays")
 }
 
 // intExpr evaluates an expression that must be a known integer.
@@ -922,9 +1022,7 @@ func (l *lowerer) undeclared(name string, p pos, sc *scope) error {
 	}
 	var names []string
 	for s := sc; s != nil; s = s.parent {
-		for n := range s.syms {
-			names = append(names, n)
-		}
+		names = append(names, s.names()...)
 	}
 	if m := closest(name, names); m != "" {
 		return errorAt(p, "undeclared identifier %q (did you mean %q?)", name, m)

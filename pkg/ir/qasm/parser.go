@@ -3,6 +3,8 @@ package qasm
 import (
 	"fmt"
 	"strconv"
+
+	"github.com/sokr-rs/sokr/pkg/internal/irparse"
 )
 
 // maxDepth bounds the nesting of blocks and expressions, so that hostile
@@ -53,18 +55,26 @@ type parser struct {
 	i       int
 	version int // 2 or 3
 	depth   int
+	poll    *irparse.Poll // nil for the built-in libraries
 }
+
+// abort carries a context's error out of the parser as a panic, as
+// syntaxError does.
+type abort struct{ err error }
 
 // parseProgram parses the statements of a program whose header (if any)
 // has been consumed.
 func (p *parser) parseProgram() (stmts []stmt, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			se, ok := r.(*syntaxError)
-			if !ok {
+			switch e := r.(type) {
+			case *syntaxError:
+				err = e
+			case abort:
+				err = e.err
+			default:
 				panic(r)
 			}
-			err = se
 		}
 	}()
 	for p.cur().kind != tEOF {
@@ -143,6 +153,9 @@ func (p *parser) leave() { p.depth-- }
 
 // statement parses one statement.
 func (p *parser) statement() stmt {
+	if err := p.poll.Tick(); err != nil {
+		panic(abort{err})
+	}
 	t := p.cur()
 	p.enter(t.pos)
 	defer p.leave()

@@ -23,7 +23,7 @@ const (
 // *sokr.ProgramError values with the 1-based line and column (counted in
 // characters) of the fault. Constructs that parse but cannot be simulated
 // are listed in the Program's Unsupported field instead.
-func Parse(src []byte) (*circuit.Program, error) { return parse(src, 0) }
+func Parse(src []byte) (*circuit.Program, error) { return parse(context.Background(), src, 0) }
 
 // IR is the sokr.IR plugin for one OpenQASM version.
 type IR struct{ version int }
@@ -48,7 +48,7 @@ func (ir IR) Format() string { return formatOf(ir.version) }
 // expired ctx gives sokr.ErrCancelled or sokr.ErrDeadlineExceeded; on
 // error the Program is nil.
 func (ir IR) Parse(ctx context.Context, src []byte) (sokr.Program, error) {
-	return irparse.Run(ctx, func(context.Context) (*circuit.Program, error) { return parse(src, ir.version) })
+	return irparse.Run(ctx, func(ctx context.Context) (*circuit.Program, error) { return parse(ctx, src, ir.version) })
 }
 
 // Detect reports whether src is OpenQASM of the plugin's version: its
@@ -102,8 +102,10 @@ func versionOf(t token) (int, bool) {
 }
 
 // parse reads a program; want is the version a plugin insists on (0:
-// any, from the header).
-func parse(src []byte, want int) (*circuit.Program, error) {
+// any, from the header). Parsing and lowering look at ctx every
+// irparse.PollEvery statements, loop iterations and ops.
+func parse(ctx context.Context, src []byte, want int) (*circuit.Program, error) {
+	poll := irparse.NewPoll(ctx)
 	toks := lex(src)
 	version, start := want, 0
 	if version == 0 {
@@ -129,7 +131,7 @@ func parse(src []byte, want int) (*circuit.Program, error) {
 		}
 		version, start = v, 3
 	}
-	p := &parser{toks: toks, i: start, version: version}
+	p := &parser{toks: toks, i: start, version: version, poll: &poll}
 	stmts, err := p.parseProgram()
 	if err != nil {
 		return nil, toProgramError(version, err)
@@ -145,6 +147,7 @@ func parse(src []byte, want int) (*circuit.Program, error) {
 		}
 	}
 	l := newLowerer(version, formatOf(version))
+	l.poll = &poll
 	if err := l.lowerProgram(stmts, hwMax); err != nil {
 		return nil, toProgramError(version, err)
 	}
@@ -166,8 +169,12 @@ func programError(version int, p pos, msg string) error {
 	return &sokr.ProgramError{Format: formatOf(version), Pos: sokr.Position{Line: p.line, Col: p.col}, Msg: msg}
 }
 
-// toProgramError converts the lowering's errors.
+// toProgramError converts the lowering's errors; a cancelled or expired
+// context's stays as it is.
 func toProgramError(version int, err error) error {
+	if errors.Is(err, sokr.ErrCancelled) || errors.Is(err, sokr.ErrDeadlineExceeded) {
+		return err
+	}
 	var se *syntaxError
 	if errors.As(err, &se) {
 		return programError(version, se.p, se.msg)

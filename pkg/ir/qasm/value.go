@@ -125,12 +125,15 @@ func parseNumber(n *numLit) (value, error) {
 	return floatVal(f), nil
 }
 
+// exprOps are the operators that build expressions over runtime
+// parameters.
+var exprOps = map[string]circuit.ExprOp{"+": circuit.ExprAdd, "-": circuit.ExprSub, "*": circuit.ExprMul, "/": circuit.ExprDiv, "**": circuit.ExprPow}
+
 // arith applies a binary arithmetic operator to two values, building a
 // circuit expression when either depends on a runtime parameter.
 func arith(op string, x, y value, p pos) (value, error) {
 	if x.kind == vExpr || y.kind == vExpr {
-		ops := map[string]circuit.ExprOp{"+": circuit.ExprAdd, "-": circuit.ExprSub, "*": circuit.ExprMul, "/": circuit.ExprDiv, "**": circuit.ExprPow}
-		eop, ok := ops[op]
+		eop, ok := exprOps[op]
 		if !ok {
 			return value{}, unsupportedAt(p, "operator "+op+" on runtime parameters")
 		}
@@ -260,6 +263,10 @@ func cmpInt(a, b int64) int {
 	return 0
 }
 
+// roundings are the built-in functions of one real that are not circuit
+// expressions.
+var roundings = map[string]func(float64) float64{"ceiling": math.Ceil, "floor": math.Floor, "log": math.Log}
+
 // callBuiltin evaluates OpenQASM's built-in functions.
 func callBuiltin(name string, args []value, p pos) (value, bool, error) {
 	if op, ok := circuit.Funcs[name]; ok {
@@ -271,8 +278,7 @@ func callBuiltin(name string, args []value, p pos) (value, bool, error) {
 		}
 		return floatVal(circuit.Unary(op, circuit.Const(args[0].float())).Val), true, nil
 	}
-	fn1 := map[string]func(float64) float64{"ceiling": math.Ceil, "floor": math.Floor, "log": math.Log}
-	if f, ok := fn1[name]; ok {
+	if f, ok := roundings[name]; ok {
 		if len(args) != 1 {
 			return value{}, true, errorAt(p, "%s takes one argument, got %d", name, len(args))
 		}
