@@ -82,7 +82,9 @@ func parse(src []byte, poll *irparse.Poll) (*Program, error) {
 			return nil, err
 		}
 	}
-	return ps.finish(lx.line, lx.col)
+	// Faults of the whole program are reported at the end of the source.
+	last := src[bytes.LastIndexByte(src, '\n')+1:]
+	return ps.finish(bytes.Count(src, []byte("\n"))+1, len(last)+1)
 }
 
 // Tokens.
