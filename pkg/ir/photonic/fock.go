@@ -47,21 +47,21 @@ func (s FockState) Photons() int {
 func ParseFockState(text string) (FockState, error) {
 	t := strings.TrimSpace(text)
 	if !strings.HasPrefix(t, "|") || !strings.HasSuffix(t, ">") || len(t) < 2 {
-		return nil, fmt.Errorf("Fock state %s: want the form |n0,n1,...>, e.g. |1,0,1>", quote(text))
+		return nil, fmt.Errorf("photonic: Fock state %s: want the form |n0,n1,...>, e.g. |1,0,1>", quote(text))
 	}
 	body := t[1 : len(t)-1]
 	if strings.TrimSpace(body) == "" {
-		return nil, fmt.Errorf("Fock state %s has no modes", quote(text))
+		return nil, fmt.Errorf("photonic: Fock state %s has no modes", quote(text))
 	}
 	parts := strings.Split(body, ",")
 	if len(parts) > MaxModes {
-		return nil, fmt.Errorf("Fock state %s has %d modes, more than %d", quote(text), len(parts), MaxModes)
+		return nil, fmt.Errorf("photonic: Fock state %s has %d modes, more than %d", quote(text), len(parts), MaxModes)
 	}
 	s := make(FockState, len(parts))
 	for i, p := range parts {
 		k, err := strconv.Atoi(strings.TrimSpace(p))
 		if err != nil || k < 0 || k > MaxPhotons {
-			return nil, fmt.Errorf("Fock state %s: occupation %d is %s, want an integer from 0 to %d", quote(text), i, quote(strings.TrimSpace(p)), MaxPhotons)
+			return nil, fmt.Errorf("photonic: Fock state %s: occupation %d is %s, want an integer from 0 to %d", quote(text), i, quote(strings.TrimSpace(p)), MaxPhotons)
 		}
 		s[i] = k
 	}

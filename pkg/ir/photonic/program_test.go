@@ -154,9 +154,9 @@ func TestVerify(t *testing.T) {
 	}
 	require.NoError(t, Verify(ok()))
 	for _, c := range []struct {
-		name  string
+		name   string
 		break_ func(p *Program)
-		msg   string
+		msg    string
 	}{
 		{"modes", func(p *Program) { p.Modes = 0 }, "the program has 0 modes"},
 		{"modes-max", func(p *Program) { p.Modes = MaxModes + 1 }, "1 to 1024"},
