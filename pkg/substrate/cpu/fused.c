@@ -50,13 +50,9 @@
 // as fast with AVX2. None of the kernels has a multiply feeding an add, so
 // no variant can contract one into an FMA (-ffp-contract cannot be set
 // from cgo).
-// Other compilers (clang, GCC before 12) and other architectures build the
-// baseline only.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
-#define SOKR_X86_VARIANTS 1
-#else
-#define SOKR_X86_VARIANTS 0
-#endif
+// Compilers before GCC 12 and clang 12, and other architectures, build the
+// baseline only (SOKR_X86_VARIANTS, in cpuisa.h with the CPU check).
+#include "../../internal/cpuisa/cpuisa.h"
 
 // MAP1 and MAP2 apply expr to x = a[i] (and y = b[i]) for i in [0, n),
 // writing d[i].
@@ -524,10 +520,11 @@ __attribute__((target("arch=x86-64-v4"))) static void run_v4(RUN_ARGS) {
 
 int32_t sokr_fused_best_isa(void) {
 #if SOKR_X86_VARIANTS
-	if (__builtin_cpu_supports("x86-64-v4")) {
+	unsigned int f = sokr_cpu_features();
+	if (f & SOKR_CPU_X86_64_V4) {
 		return SOKR_ISA_X86_64_V4;
 	}
-	if (__builtin_cpu_supports("avx2")) {
+	if (f & SOKR_CPU_AVX2) {
 		return SOKR_ISA_AVX2;
 	}
 #endif

@@ -7,11 +7,15 @@
 // x86-64 baseline, AVX2 and x86-64-v4, i.e. AVX-512) by inlining it into a
 // copy per instruction set, and the best copy the CPU supports runs. No
 // multiply may be contracted with an add into an FMA (the Go code rounds
-// both), hence the fp-contract pragma: cgo refuses -ffp-contract=off as a
-// flag. On Zen 4 a multiply and an add issue on separate pipes, so this
-// costs no throughput.
+// both), hence the fp-contract pragma (GCC's, or C99's, which clang reads):
+// cgo refuses -ffp-contract=off as a flag. On Zen 4 a multiply and an add
+// issue on separate pipes, so this costs no throughput.
 
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#else
 #pragma GCC optimize("fp-contract=off")
+#endif
 
 #include "kernels.h"
 
@@ -23,11 +27,8 @@
 
 #define INLINE static inline __attribute__((always_inline))
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
-#define SNN_X86_VARIANTS 1
-#else
-#define SNN_X86_VARIANTS 0
-#endif
+#include "../../internal/cpuisa/cpuisa.h"
+#define SNN_X86_VARIANTS SOKR_X86_VARIANTS
 
 // NEURON_SEG defines neuron_seg_SUF: the update of len consecutive elements
 // whose first coefficient index is k. The int parameters are constants at
@@ -244,11 +245,11 @@ VARIANT(v4, __attribute__((target("arch=x86-64-v4"))))
 
 int32_t snn_best_isa(void) {
 #if SNN_X86_VARIANTS
-	__builtin_cpu_init();
-	if (__builtin_cpu_supports("x86-64-v4")) {
+	unsigned int f = sokr_cpu_features();
+	if (f & SOKR_CPU_X86_64_V4) {
 		return SNN_ISA_X86_64_V4;
 	}
-	if (__builtin_cpu_supports("avx2")) {
+	if (f & SOKR_CPU_AVX2) {
 		return SNN_ISA_AVX2;
 	}
 #endif

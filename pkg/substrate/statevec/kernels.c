@@ -25,11 +25,8 @@
 
 #define INLINE static inline __attribute__((always_inline))
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
-#define SV_X86_VARIANTS 1
-#else
-#define SV_X86_VARIANTS 0
-#endif
+#include "../../internal/cpuisa/cpuisa.h"
+#define SV_X86_VARIANTS SOKR_X86_VARIANTS
 
 #define SV_D (1 << SV_MAX_K)
 
@@ -246,8 +243,8 @@ typedef float v16f __attribute__((vector_size(64)));
 		for (int k = 0; k < NB; k++) {                                                    \
 			for (int v = 0; v < NV; v++) {                                                \
 				/* Interleave into (re, im) pairs: each is one store. */                  \
-				VT z[2] = {__builtin_shuffle(yr[k][v], yi[k][v], ZIP_LO),                 \
-					__builtin_shuffle(yr[k][v], yi[k][v], ZIP_HI)};                       \
+				VT z[2] = {SHUFFLE(yr[k][v], yi[k][v], ZIP_LO),                           \
+					SHUFFLE(yr[k][v], yi[k][v], ZIP_HI)};                                 \
 				for (int l = 0; l < L; l++) {                                             \
 					__builtin_memcpy(a + 2 * (idx[k] + off[v * L + l]),                   \
 						(const T *)z + 2 * l, 2 * sizeof(T));                             \
@@ -271,25 +268,35 @@ typedef float v16f __attribute__((vector_size(64)));
 		}                                                                                 \
 	}
 
+// SHUFFLE(x, y, MASK) takes the lanes MASK lists (after its type) from x and y
+// concatenated: GCC's __builtin_shuffle wants them as a vector, clang's
+// __builtin_shufflevector as constants.
+#define SHUFFLE(x, y, MASK) SHUFFLE_(x, y, MASK)
+#if defined(__clang__)
+#define SHUFFLE_(x, y, MT, ...) __builtin_shufflevector(x, y, __VA_ARGS__)
+#else
+#define SHUFFLE_(x, y, MT, ...) __builtin_shuffle(x, y, (MT){__VA_ARGS__})
+#endif
+
 // Shuffle masks that interleave the real and imaginary parts.
 typedef int64_t v8i __attribute__((vector_size(64)));
 typedef int32_t v16i __attribute__((vector_size(64)));
 
-#define ZIP_LO ((v8i){0, 8, 1, 9, 2, 10, 3, 11})
-#define ZIP_HI ((v8i){4, 12, 5, 13, 6, 14, 7, 15})
+#define ZIP_LO v8i, 0, 8, 1, 9, 2, 10, 3, 11
+#define ZIP_HI v8i, 4, 12, 5, 13, 6, 14, 7, 15
 DEFINE_DENSEV(double, v8d, 8, densev_c128)
 #undef ZIP_LO
 #undef ZIP_HI
-#define ZIP_LO ((v16i){0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23})
-#define ZIP_HI ((v16i){8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31})
+#define ZIP_LO v16i, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23
+#define ZIP_HI v16i, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31
 DEFINE_DENSEV(float, v16f, 16, densev_c64)
 #undef ZIP_LO
 #undef ZIP_HI
 // Eight rows of floats: half-width vectors.
 typedef float v8f __attribute__((vector_size(32)));
 typedef int32_t v8i32 __attribute__((vector_size(32)));
-#define ZIP_LO ((v8i32){0, 8, 1, 9, 2, 10, 3, 11})
-#define ZIP_HI ((v8i32){4, 12, 5, 13, 6, 14, 7, 15})
+#define ZIP_LO v8i32, 0, 8, 1, 9, 2, 10, 3, 11
+#define ZIP_HI v8i32, 4, 12, 5, 13, 6, 14, 7, 15
 DEFINE_DENSEV(float, v8f, 8, densev8_c64)
 #undef ZIP_LO
 #undef ZIP_HI
@@ -316,10 +323,11 @@ __attribute__((target("arch=x86-64-v4"))) static void c64_v4(ARGS64) { run_c64(d
 
 int32_t sv_best_isa(void) {
 #if SV_X86_VARIANTS
-	if (__builtin_cpu_supports("x86-64-v4")) {
+	unsigned int f = sokr_cpu_features();
+	if (f & SOKR_CPU_X86_64_V4) {
 		return SV_ISA_X86_64_V4;
 	}
-	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+	if ((f & SOKR_CPU_AVX2) && (f & SOKR_CPU_FMA)) {
 		return SV_ISA_AVX2;
 	}
 #endif
