@@ -3,16 +3,22 @@ package irparse_test
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sokr-rs/sokr/pkg/internal/irparse"
+	"github.com/sokr-rs/sokr/pkg/internal/irparse/irparsetest"
 	"github.com/sokr-rs/sokr/pkg/ir/native"
 	"github.com/sokr-rs/sokr/pkg/ir/nir"
+	"github.com/sokr-rs/sokr/pkg/ir/photonic"
 	"github.com/sokr-rs/sokr/pkg/ir/qasm"
 	"github.com/sokr-rs/sokr/pkg/ir/spirv"
 	"github.com/sokr-rs/sokr/pkg/sokr"
@@ -46,6 +52,8 @@ func builtinIRs(t *testing.T) []irCase {
 		{nir.NewIR(), read("..", "..", "ir", "nir", "testdata", "ports.json"),
 			[][]byte{[]byte(`{"type": "NIRGraph", "nodes": 3}`), []byte("\x00\xff garbage")}},
 		{spirv.NewIR(), spv, [][]byte{badSpv, []byte("\x00\xff garbage")}},
+		{photonic.NewIR(), []byte("sokr.photonic/1\nmodes 2\ninput |1,1>\nbs 0, 1\n"),
+			[][]byte{[]byte("sokr.photonic/1\nmodes 2\nnosuchcomponent 0\n"), []byte("\x00\xff garbage")}},
 	}
 }
 
@@ -80,6 +88,47 @@ func TestEveryIRParseWrapper(t *testing.T) {
 				require.ErrorAs(t, err, &pe, "%q", src)
 				assert.ErrorIs(t, err, sokr.ErrInvalidProgram)
 				assert.True(t, p == nil, "a failed parse of %q returned %#v", src, p)
+			}
+		})
+	}
+}
+
+// Every IR looks at its context after the entry check too (qasm and
+// native every irparse.PollEvery statements or lines, spirv every so many
+// instructions and before reflecting, nir between its steps), and a parse
+// cancelled at any of those looks ends with ErrCancelled and no Program.
+func TestEveryIRLooksAtTheContextAsItGoes(t *testing.T) {
+	long := func(header, line string, n int, footer string) []byte {
+		var b strings.Builder
+		b.WriteString(header)
+		for i := range n {
+			fmt.Fprintf(&b, line, i+1, i)
+		}
+		b.WriteString(footer)
+		return []byte(b.String())
+	}
+	n := 3 * irparse.PollEvery
+	sources := map[string][]byte{
+		native.Format:   long("sokr.native/1\nparam v0: f32[3]\n", "v%d: f32[3] = relu v%d\n", n, fmt.Sprintf("return v%d\n", n)),
+		qasm.Format2:    long("OPENQASM 2.0;\nqreg q[2];\n", "U(%d, %d, 0) q[0];\n", n, ""),
+		qasm.Format3:    long("OPENQASM 3;\nqubit[2] q;\n", "U(%d, %d, 0) q[0];\n", n, ""),
+		photonic.Format: long("sokr.photonic/1\nmodes 2\ninput |1,1>\n", "ps 0, phi=%d.%d\n", n, ""),
+	}
+	for _, c := range builtinIRs(t) {
+		t.Run(c.ir.Format(), func(t *testing.T) {
+			src := c.valid
+			if s, ok := sources[c.ir.Format()]; ok {
+				src = s
+			}
+			ctx := irparsetest.AfterLooks(math.MaxInt)
+			_, err := c.ir.Parse(ctx, src)
+			require.NoError(t, err)
+			looks := ctx.Looks()
+			require.Greater(t, looks, 1, "only the entry check looked at the context")
+			for k := range looks {
+				p, err := c.ir.Parse(irparsetest.AfterLooks(k), src)
+				require.ErrorIs(t, err, sokr.ErrCancelled, "cancelled at look %d of %d", k+1, looks)
+				require.True(t, p == nil)
 			}
 		})
 	}

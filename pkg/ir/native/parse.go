@@ -40,7 +40,7 @@ func (IR) Format() string { return Format }
 // sokr.ErrCancelled or sokr.ErrDeadlineExceeded; on error the Program is
 // nil.
 func (IR) Parse(ctx context.Context, src []byte) (sokr.Program, error) {
-	return irparse.Run(ctx, func(context.Context) (*Program, error) { return Parse(src) })
+	return irparse.Run(ctx, func(ctx context.Context) (*Program, error) { return parse(ctx, src) })
 }
 
 // Detect reports whether src is native text: its first line that is neither
@@ -64,12 +64,20 @@ func (IR) Detect(src []byte) bool {
 // documentation), orders its nodes topologically and verifies it. Every
 // error is a *sokr.ProgramError with the line and column (1-based, counted
 // in bytes) of the fault.
-func Parse(src []byte) (*Program, error) {
+func Parse(src []byte) (*Program, error) { return parse(context.Background(), src) }
+
+// parse is Parse looking at ctx every irparse.PollEvery lines, and before
+// and after ordering the nodes.
+func parse(ctx context.Context, src []byte) (*Program, error) {
+	poll := irparse.NewPoll(ctx)
 	ps := parseState{names: map[string]int{}}
 	lines := bytes.Split(src, []byte("\n"))
 	sawHeader := false
 	var toks []token
 	for i, raw := range lines {
+		if err := poll.Tick(); err != nil {
+			return nil, err
+		}
 		lineNo := i + 1
 		content := stripComment(raw)
 		if !sawHeader {
@@ -99,8 +107,18 @@ func Parse(src []byte) (*Program, error) {
 	if !sawHeader {
 		return nil, errAt(1, 1, "missing header: a native program starts with the line %s", Format)
 	}
+	if err := poll.Check(); err != nil {
+		return nil, err
+	}
 	last := lines[len(lines)-1]
-	return ps.finish(len(lines), len(last)+1)
+	p, err := ps.finish(len(lines), len(last)+1)
+	if err != nil {
+		return nil, err
+	}
+	if err := poll.Check(); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // checkHeader checks the header line s found at line:col.

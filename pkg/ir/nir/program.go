@@ -124,7 +124,12 @@ func numElements(s []int) int {
 // arrays as nested lists), and verifies it. Every error is a
 // *sokr.ProgramError naming the node or edge at fault, or for a malformed
 // HDF5 file the byte offset (Pos.Offset).
-func Parse(src []byte) (*Program, error) {
+func Parse(src []byte) (*Program, error) { return parse(context.Background(), src) }
+
+// parse is Parse looking at ctx between its steps: reading the file,
+// decoding the graph, verifying it, flattening it. Each step takes time in
+// proportion to the file, and none unrolls anything.
+func parse(ctx context.Context, src []byte) (*Program, error) {
 	var (
 		d       dict
 		version string
@@ -138,27 +143,32 @@ func Parse(src []byte) (*Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	return fromDict(d, version)
+	return fromDict(ctx, d, version)
 }
 
 // FromDict reads NIR's dict form held in Go values: nested
 // map[string]any with numbers (float64, int, json.Number), strings, bools,
 // and nested lists ([]any, []float64, []int, []string), as encoding/json
 // decodes it.
-func FromDict(m map[string]any) (*Program, error) {
+func FromDict(m map[string]any) (*Program, error) { return fromMapCtx(context.Background(), m) }
+
+func fromMapCtx(ctx context.Context, m map[string]any) (*Program, error) {
 	d, version, err := fromMap(m)
 	if err != nil {
 		return nil, err
 	}
-	return fromDict(d, version)
+	return fromDict(ctx, d, version)
 }
 
-func fromDict(d dict, version string) (*Program, error) {
+func fromDict(ctx context.Context, d dict, version string) (*Program, error) {
+	if err := sokr.ContextError(ctx); err != nil {
+		return nil, err
+	}
 	g, err := decodeGraph(d, "", 0)
 	if err != nil {
 		return nil, err
 	}
-	p, err := New(g)
+	p, err := newProgram(ctx, g)
 	if p != nil {
 		p.Version = version
 	}
@@ -169,8 +179,16 @@ func fromDict(d dict, version string) (*Program, error) {
 // the edges, marks the recurrent ones, infers shapes (setting Node.InShape
 // and OutShape) and sorts each graph's Nodes by name; g must not change
 // afterwards.
-func New(g *Graph) (*Program, error) {
+func New(g *Graph) (*Program, error) { return newProgram(context.Background(), g) }
+
+func newProgram(ctx context.Context, g *Graph) (*Program, error) {
+	if err := sokr.ContextError(ctx); err != nil {
+		return nil, err
+	}
 	if err := verifyGraph(g, "", 0); err != nil {
+		return nil, err
+	}
+	if err := sokr.ContextError(ctx); err != nil {
 		return nil, err
 	}
 	flat, err := flatten(g)
@@ -206,7 +224,7 @@ func (IR) Format() string { return Format }
 // sokr.ErrCancelled or sokr.ErrDeadlineExceeded; on error the Program is
 // nil.
 func (IR) Parse(ctx context.Context, src []byte) (sokr.Program, error) {
-	return irparse.Run(ctx, func(context.Context) (*Program, error) { return Parse(src) })
+	return irparse.Run(ctx, func(ctx context.Context) (*Program, error) { return parse(ctx, src) })
 }
 
 // Detect reports an HDF5 file, or a JSON object that declares a NIRGraph.
@@ -237,12 +255,12 @@ func (IR) Accepts(obj any) bool {
 // Lower turns a *Graph (verified with New) or a dict (read with FromDict)
 // into a Program.
 func (IR) Lower(ctx context.Context, obj any) (sokr.Program, error) {
-	return irparse.Run(ctx, func(context.Context) (*Program, error) {
+	return irparse.Run(ctx, func(ctx context.Context) (*Program, error) {
 		switch o := obj.(type) {
 		case *Graph:
-			return New(o)
+			return newProgram(ctx, o)
 		case map[string]any:
-			return FromDict(o)
+			return fromMapCtx(ctx, o)
 		}
 		return nil, &sokr.ProgramError{Format: Format, Msg: "cannot lower a " + typeName(obj) + ": want a *nir.Graph or a NIR dict"}
 	})

@@ -218,7 +218,7 @@ func (IR) Format() string { return Format }
 // ctx is live. A cancelled or expired ctx gives sokr.ErrCancelled or
 // sokr.ErrDeadlineExceeded; on error the Program is nil.
 func (IR) Parse(ctx context.Context, src []byte) (sokr.Program, error) {
-	return irparse.Run(ctx, func(context.Context) (*Program, error) { return Parse(src) })
+	return irparse.Run(ctx, func(ctx context.Context) (*Program, error) { return parse(ctx, src) })
 }
 
 // Detect recognises the magic number (either byte order).
@@ -236,7 +236,10 @@ func fail(word int, format string, args ...any) error {
 
 // Parse reads a SPIR-V module from its bytes (either byte order) and
 // reflects it. See the package documentation for what it refuses.
-func Parse(src []byte) (*Program, error) {
+func Parse(src []byte) (*Program, error) { return parse(context.Background(), src) }
+
+// parse is Parse looking at ctx every irparse.PollEvery instructions.
+func parse(ctx context.Context, src []byte) (*Program, error) {
 	if len(src)%4 != 0 {
 		return nil, fail(len(src)/4, "the module is %d bytes, not a whole number of 32-bit words", len(src))
 	}
@@ -254,7 +257,7 @@ func Parse(src []byte) (*Program, error) {
 	for i := range words {
 		words[i] = order.Uint32(src[4*i:])
 	}
-	return parseWords(words)
+	return parseWords(ctx, words)
 }
 
 // FromWords reads a module already in host-order words.
@@ -265,7 +268,7 @@ func FromWords(words []uint32) (*Program, error) {
 	if words[0] != Magic {
 		return nil, fail(0, "magic number %#08x is not SPIR-V's %#08x", words[0], Magic)
 	}
-	return parseWords(slices.Clone(words))
+	return parseWords(context.Background(), slices.Clone(words))
 }
 
 // Opcodes and enumerants this package reads.
@@ -432,7 +435,8 @@ func str(ws []uint32) (string, int, bool) {
 	return "", 0, false
 }
 
-func parseWords(words []uint32) (*Program, error) {
+func parseWords(ctx context.Context, words []uint32) (*Program, error) {
+	poll := irparse.NewPoll(ctx)
 	ver := words[1]
 	major, minor := int(ver>>16&0xff), int(ver>>8&0xff)
 	if ver&0xff0000ff != 0 || major != 1 || minor > 6 {
@@ -461,7 +465,13 @@ func parseWords(words []uint32) (*Program, error) {
 		if err := p.instruction(prog, i, op, words[i+1:i+n]); err != nil {
 			return nil, err
 		}
+		if err := poll.Tick(); err != nil {
+			return nil, err
+		}
 		i += n
+	}
+	if err := poll.Check(); err != nil {
+		return nil, err
 	}
 	return p.finish(prog)
 }
