@@ -102,19 +102,45 @@ func compile[F float](net *network, sem semantics) (*compiled[F], error) {
 		case opConv:
 			uc.conv, uc.bias = convert[F](u.conv.weight), convert[F](u.conv.bias)
 		case opDelay:
+			dmax, err := maxDelaySteps(u, sem.dt)
+			if err != nil {
+				return nil, err
+			}
 			uc.delay = make([]int, len(u.delay))
 			for e, d := range u.delay {
-				steps := math.Round(d / sem.dt)
-				if d < 0 || math.IsNaN(d) || steps > 1<<24 || math.Abs(steps*sem.dt-d) > 1e-6*sem.dt+1e-12*math.Abs(d) {
-					return nil, fmt.Errorf("node %q: delay %g s is not a whole number of steps of dt = %g s", u.name, d, sem.dt)
-				}
-				uc.delay[e] = int(steps)
-				uc.maxDelay = max(uc.maxDelay, int(steps))
+				uc.delay[e] = int(math.Round(d / sem.dt))
 			}
+			uc.maxDelay = dmax
 		}
 	}
 	return c, nil
 }
+
+// maxDelaySteps checks that every delay of a Delay unit is a whole number
+// of steps of dt, at most maxDelay, and returns the longest in steps: the
+// rows of the unit's delay line. It allocates nothing, so that a run's
+// memory can be worked out before its delay lines are made.
+func maxDelaySteps(u *unit, dt float64) (int, error) {
+	dmax := 0
+	for _, d := range u.delay {
+		steps := math.Round(d / dt)
+		switch {
+		case d < 0 || math.IsNaN(d) || math.IsInf(d, 0):
+			return 0, fmt.Errorf("node %q: delay %g s: a delay is a finite, non-negative time", u.name, d)
+		case steps > maxDelay:
+			return 0, fmt.Errorf("node %q: delay %g s is %g steps of dt = %g s, more than the %d steps a delay line holds", u.name, d, steps, dt, maxDelay)
+		case math.Abs(steps*dt-d) > 1e-6*dt+1e-12*math.Abs(d):
+			return 0, fmt.Errorf("node %q: delay %g s is not a whole number of steps of dt = %g s", u.name, d, dt)
+		}
+		dmax = max(dmax, int(steps))
+	}
+	return dmax, nil
+}
+
+// maxDelay bounds a delay in steps: 2^24, 28 minutes at the default dt,
+// far beyond any network's delays, and small enough that the count of
+// steps is exact in float64 and in an int on every platform.
+const maxDelay = 1 << 24
 
 // convert rounds a parameter array to F (nil stays nil).
 func convert[F float](x []float64) []F {

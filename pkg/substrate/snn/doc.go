@@ -97,9 +97,23 @@
 //
 // The substrate accepts nir.Program values whose every node it can
 // simulate as NIR defines it, and refuses, naming the node, what it cannot
-// (stacked weights, "same" padding with a stride, non-positive time
-// constants, parameters of the wrong size), and graphs whose weights alone
-// exceed the memory budget (WithMemoryBudget, default 4 GiB).
+// (stacked weights, "same" padding with a stride, parameters of the wrong
+// size), and graphs whose least run exceeds the memory budget
+// (WithMemoryBudget, default 4 GiB).
+//
+// # Memory
+//
+// A run's memory depends on its inputs and options as much as on the
+// graph: weights compiled to the precision, neuron state, delay lines
+// (the longest delay in steps of dt, times the batch, times the elements),
+// the recurrent edges' history, a chunk of steps' activations, every
+// output and probe over all T steps, inputs converted to the precision,
+// and scratch. Capability's Estimate is the least any run needs (one step
+// of batch 1 in f32, no probe, no delay line); EstimateRun works out a
+// dispatch's own figure from its inputs and options, and Dispatch refuses
+// a run over the budget before allocating any of it, with an
+// *sokr.InputError that names the largest part ("the delay line of node
+// "d", takes 596.0 GiB"). Sums saturate rather than wrap.
 //
 // # Performance
 //

@@ -88,6 +88,10 @@ type runner[F float] struct {
 	byUnit  map[int][]*probe[F]
 	cnt     counters
 	chunk   int
+	// Per-worker counts, made once rather than in every chunk.
+	spikes, counts []int64
+	// ws keeps the Go matrix kernel's packing buffers for the whole run.
+	ws kernels.Workspace
 }
 
 // chunkSteps is how many steps a chunk holds: as many as fit chunkBytes,
@@ -118,7 +122,7 @@ func newRunner[F float](c *compiled[F], st *state[F], steps, workers int, lib *b
 	n := len(c.net.units)
 	r := &runner[F]{c: c, st: st, batch: st.batch, workers: workers, blas: lib,
 		out: make([][]F, n), own: make([][]F, n), sum: make([][]F, n), byUnit: map[int][]*probe[F]{},
-		scratch: make([]spmmScratch[F], workers)}
+		scratch: make([]spmmScratch[F], workers), spikes: make([]int64, workers), counts: make([]int64, workers)}
 	r.chunk = chunkSteps(c, st.batch, steps)
 	for i, u := range c.net.units {
 		switch u.op {
@@ -344,7 +348,8 @@ func (r *runner[F]) neuron(i, t0, tc int, x, y []F) {
 			pi = append(pi, p)
 		}
 	}
-	spikes := make([]int64, r.workers)
+	spikes := r.spikes
+	clear(spikes)
 	parallel.For(r.workers, e, neuronGrain, func(w, lo, hi int) {
 		for t := range tc {
 			xs, ys := x[t*e:(t+1)*e], y[t*e:(t+1)*e]
@@ -380,7 +385,8 @@ func (r *runner[F]) affine(uc *unitCode[F], rows, nin, nout int, x, y []F) error
 	}
 	if mode == PropagationEvent {
 		r.cnt.event = true
-		counts := make([]int64, r.workers)
+		counts := r.counts
+		clear(counts)
 		parallel.For(r.workers, rows, 1, func(w, lo, hi int) {
 			counts[w] = spmm(hi-lo, nin, nout, x[lo*nin:hi*nin], uc.wp, uc.bias, y[lo*nout:hi*nout], &r.scratch[w])
 		})
@@ -396,12 +402,13 @@ func (r *runner[F]) affine(uc *unitCode[F], rows, nin, nout int, x, y []F) error
 		nnz = countNonzero(x)
 	}
 	r.cnt.events += nnz * int64(nout)
-	return gemm(r.blas, rows, nin, nout, x, uc, y)
+	return gemm(r.blas, &r.ws, rows, nin, nout, x, uc, y)
 }
 
 // gemm computes y = x·wᵀ + bias (x rows×nin, w nout×nin) through the
-// BLAS when one is loaded, and the Go kernel otherwise.
-func gemm[F float](lib *blas.Lib, rows, nin, nout int, x []F, uc *unitCode[F], y []F) error {
+// BLAS when one is loaded, and the Go kernel otherwise (its packing
+// buffers kept in ws).
+func gemm[F float](lib *blas.Lib, ws *kernels.Workspace, rows, nin, nout int, x []F, uc *unitCode[F], y []F) error {
 	if rows == 0 || nout == 0 {
 		return nil
 	}
@@ -437,9 +444,9 @@ func gemm[F float](lib *blas.Lib, rows, nin, nout int, x []F, uc *unitCode[F], y
 	}
 	switch xs := any(x).(type) {
 	case []float32:
-		kernels.MatmulF32(any(y).([]float32), xs, any(uc.wt).([]float32), rows, nin, nout)
+		ws.MatmulF32(any(y).([]float32), xs, any(uc.wt).([]float32), rows, nin, nout)
 	case []float64:
-		kernels.MatmulF64(any(y).([]float64), xs, any(uc.wt).([]float64), rows, nin, nout)
+		ws.MatmulF64(any(y).([]float64), xs, any(uc.wt).([]float64), rows, nin, nout)
 	}
 	if uc.bias != nil {
 		for r := range rows {

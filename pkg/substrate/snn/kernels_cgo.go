@@ -8,7 +8,11 @@ package snn
 */
 import "C"
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/sokr-rs/sokr/pkg/internal/footprint"
+)
 
 // haveC reports that this build has the C kernels.
 const haveC = true
@@ -88,6 +92,17 @@ type spmmScratch[F float] struct {
 	start []int64
 }
 
+// spmmScratchBytes bounds the scratch of one worker's spmm calls over a
+// run, rows rows of nin inputs at most per call: the nonzero inputs'
+// indices and values and the rows' starts, each at most doubling as it
+// grows (so that all it ever allocated is under twice the last size).
+func spmmScratchBytes(rows, nin, size int64) int64 {
+	return footprint.Add(
+		footprint.Mul(2, footprint.Object(footprint.Mul(rows, nin, 4))),
+		footprint.Mul(2, footprint.Object(footprint.Mul(rows, nin, size))),
+		footprint.Mul(2, footprint.Object(footprint.Mul(rows+1, 8))))
+}
+
 // spmm is goSpmm in C; sc is grown as needed.
 func spmm[F float](rows, nin, nout int, x, wp, bias, y []F, sc *spmmScratch[F]) int64 {
 	return spmmISA(isaBest, rows, nin, nout, x, wp, bias, y, sc)
@@ -110,11 +125,15 @@ func spmmISA[F float](isa, rows, nin, nout int, x, wp, bias, y []F, sc *spmmScra
 	if bias != nil {
 		_ = bias[nout-1]
 	}
+	// The scratch at least doubles when it grows, so that a run whose
+	// density creeps up chunk by chunk allocates it a few times, not once
+	// per chunk (see spmmScratchBytes), and never past the worst case.
 	if need := int(countNonzero(x[:rows*nin])); len(sc.idx) < max(need, 1) {
-		sc.idx, sc.val = make([]int32, max(need, 1)), make([]F, max(need, 1))
+		n := min(max(need, 1, 2*len(sc.idx)), max(rows*nin, 1))
+		sc.idx, sc.val = make([]int32, n), make([]F, n)
 	}
 	if len(sc.start) < rows+1 {
-		sc.start = make([]int64, rows+1)
+		sc.start = make([]int64, max(rows+1, 2*len(sc.start)))
 	}
 	var n C.int64_t
 	switch any(x).(type) {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/sokr-rs/sokr/pkg/internal/blas"
+	"github.com/sokr-rs/sokr/pkg/internal/kernels"
 )
 
 // BenchmarkPropagation compares event-driven and dense (BLAS) synaptic
@@ -35,8 +36,9 @@ func BenchmarkPropagation(b *testing.B) {
 			}
 		})
 		b.Run(fmt.Sprintf("density=%g/dense", density), func(b *testing.B) {
+			var ws kernels.Workspace
 			for b.Loop() {
-				if err := gemm(lib, rows, n, n, x, uc, y); err != nil {
+				if err := gemm(lib, &ws, rows, n, n, x, uc, y); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/sokr-rs/sokr/pkg/internal/blas"
+	"github.com/sokr-rs/sokr/pkg/internal/footprint"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
@@ -45,8 +46,9 @@ func WithWorkers(n int) Option {
 }
 
 // WithMemoryBudget caps the memory a run may need (default: 4 GiB);
-// Capability refuses graphs whose weights alone exceed it, and Dispatch
-// refuses runs whose state and outputs would.
+// Capability refuses graphs whose least run exceeds it, and Dispatch (and
+// EstimateRun) refuses runs that would, before allocating anything for
+// them.
 func WithMemoryBudget(bytes int64) Option { return func(s *Substrate) { s.budget = bytes } }
 
 // WithMaxSessions caps the number of live sessions (default
@@ -102,17 +104,29 @@ func (s *Substrate) Describe() sokr.Properties {
 }
 
 // Capability accepts NIR graphs whose every node it simulates, with
-// parameters it supports, and whose weights fit the memory budget.
+// parameters it supports, and whose least run fits the memory budget.
+//
+// The memory a run takes depends on what Capability cannot see: the time
+// steps and batch of the inputs, and options (precision, dt, which sets
+// how many steps a delay line holds, probes). The Estimate is the least
+// that any run of the graph needs: one step of batch 1 in f32, with no
+// probe and no delay line. EstimateRun gives a dispatch's own figure, and
+// Dispatch refuses a run over the budget before allocating it.
 func (s *Substrate) Capability(_ context.Context, p sokr.Program) sokr.Offer {
 	net, err := networkOf(p)
 	if err != nil {
 		return sokr.No(s, err.Error())
 	}
-	w := net.weightBytes(4)
-	if w > s.budget {
-		return sokr.No(s, fmt.Sprintf("its weights need %s in f32, the budget is %s (see snn.WithMemoryBudget)", formatBytes(w), formatBytes(s.budget)))
+	least := semantics{dt: DefaultDT, recurrentDelay: DefaultRecurrentDelay, precision: sokr.F32, propagation: PropagationAuto}
+	u, err := s.runUsage(net, least, 1, 1, nil, true)
+	if err != nil {
+		return sokr.No(s, err.Error())
 	}
-	return sokr.Yes(s, sokr.Estimate{MemoryBytes: 2 * w}) // time depends on T and B, unknown here
+	if need := u.total.Bytes(); need > s.budget {
+		return sokr.No(s, fmt.Sprintf("its least run (one step of batch 1, f32) needs %s (the largest part, the %s, takes %s), the budget is %s (see snn.WithMemoryBudget)",
+			footprint.Format(need), u.largest, footprint.Format(u.largestBytes), footprint.Format(s.budget)))
+	}
+	return sokr.Yes(s, sokr.Estimate{MemoryBytes: u.total.Bytes()}) // time depends on T and B, unknown here
 }
 
 // Dispatch simulates a NIR graph: see the package documentation for the
@@ -126,32 +140,24 @@ func (s *Substrate) Dispatch(_ context.Context, j *sokr.Job) {
 	j.Go(s.name, func(j *sokr.Job) (sokr.Result, error) { return s.run(j, net) })
 }
 
-// run parses the options and simulates in the chosen precision.
+// run parses the options and inputs, refuses a run over the memory
+// budget before allocating anything for it, and simulates in the chosen
+// precision.
 func (s *Substrate) run(j *sokr.Job, net *network) (sokr.Result, error) {
-	sem, err := parseSemantics(j.Options.Params)
+	_, d, err := s.admit(net, j.Inputs, j.Options)
 	if err != nil {
 		return sokr.Result{}, err
 	}
-	steps, batch, err := checkInputs(net, j.Inputs)
-	if err != nil {
-		return sokr.Result{}, err
+	if d.sem.precision == sokr.F64 {
+		return runIn[float64](s, j, net, d.sem, d.steps, d.batch)
 	}
-	if sem.precision == sokr.F64 {
-		return runIn[float64](s, j, net, sem, steps, batch)
-	}
-	return runIn[float32](s, j, net, sem, steps, batch)
+	return runIn[float32](s, j, net, d.sem, d.steps, d.batch)
 }
 
 func runIn[F float](s *Substrate, j *sokr.Job, net *network, sem semantics, steps, batch int) (sokr.Result, error) {
 	c, err := compile[F](net, sem)
 	if err != nil {
 		return sokr.Result{}, &sokr.InputError{Index: -1, Msg: err.Error()}
-	}
-	var z F
-	need := net.weightBytes(sizeOf(z)) + int64(steps*batch*sizeOf(z))*int64(net.recordedSize(sem.record))
-	if need > s.budget {
-		return sokr.Result{}, &sokr.InputError{Index: -1, Msg: fmt.Sprintf("the run needs about %s (weights, outputs and probes for %d steps of batch %d), the budget is %s",
-			formatBytes(need), steps, batch, formatBytes(s.budget))}
 	}
 	st, release, err := sessionState(s, j.Program, c, sem, batch)
 	if err != nil {
@@ -188,51 +194,4 @@ func (c counters) propagation() string {
 		return PropagationDense
 	}
 	return "none"
-}
-
-// weightBytes is the memory of the network's parameters at size bytes an
-// element (weights are held transposed, once).
-func (n *network) weightBytes(size int) int64 {
-	var e int64
-	for _, u := range n.units {
-		e += int64(len(u.weight) + len(u.bias) + len(u.scale) + len(u.threshold))
-		if u.conv != nil {
-			e += int64(len(u.conv.weight))
-		}
-		if u.neuron != nil {
-			e += int64(numCoef * u.outSize())
-		}
-	}
-	return e * int64(size)
-}
-
-// recordedSize is the number of elements per step and batch entry that the
-// outputs and probes hold (probes counted at their unit's size, whatever
-// the name).
-func (n *network) recordedSize(record []string) int {
-	size := 0
-	for _, i := range n.outputs {
-		size += n.units[i].outSize()
-	}
-	for range record {
-		m := 0
-		for _, u := range n.units {
-			m = max(m, u.outSize())
-		}
-		size += m
-	}
-	return size
-}
-
-func formatBytes(b int64) string {
-	const unit = 1024
-	if b < unit {
-		return fmt.Sprintf("%d B", b)
-	}
-	div, exp := int64(unit), 0
-	for n := b / unit; n >= unit; n /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(b)/float64(div), "KMGTPE"[exp])
 }
