@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/cmplx"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -276,4 +277,62 @@ func TestWithNoise(t *testing.T) {
 	assert.ErrorContains(t, err, "2-qubit channel, which cannot follow the 1-qubit gate h")
 	_, err = circuit.WithNoise(p, []circuit.NoiseRule{{Channel: two}})
 	assert.ErrorIs(t, err, sokr.ErrInvalidProgram)
+}
+
+// WithNoise counts the ops its rules add before it builds them: rules
+// that match every gate multiply a program, and one that would pass the
+// limits fails at once. The channel ops it adds share their rule's
+// channel and their gate's qubits.
+func TestWithNoiseIsBounded(t *testing.T) {
+	p := &circuit.Program{Qubits: 2}
+	for range 1000 {
+		p.Ops = append(p.Ops, circuit.Op{Kind: circuit.OpGate, Name: "cx", Gate: circuit.X, Controls: 1, Qubits: []int{0, 1}})
+	}
+	require.NoError(t, p.Validate())
+	rules := func(n int, ch circuit.Channel) []circuit.NoiseRule {
+		r := make([]circuit.NoiseRule, n)
+		for i := range r {
+			r[i] = circuit.NoiseRule{Gate: "*", Channel: ch}
+		}
+		return r
+	}
+	// A one-qubit channel after a gate on 64 qubits is 64 ops.
+	wide := &circuit.Program{Qubits: 64}
+	all := make([]int, 64)
+	for q := range all {
+		all[q] = q
+	}
+	for range 1000 {
+		wide.Ops = append(wide.Ops, circuit.Op{Kind: circuit.OpGate, Name: "mcx", Gate: circuit.X, Controls: 63, Qubits: all})
+	}
+	require.NoError(t, wide.Validate())
+	flip := circuit.Channel{Kind: circuit.BitFlip, P: 0.01}
+	for _, c := range []struct {
+		rules []circuit.NoiseRule
+		msg   string
+	}{
+		{rules(300, flip), "more than 16777216 operations"},               // 1000 · 300 · 64
+		{rules(40, flip), "2561000 operations: more than fit in 512 MiB"}, // 1000 · (40 · 64 + 1)
+	} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		n, err := circuit.WithNoise(wide, c.rules)
+		runtime.ReadMemStats(&after)
+		require.ErrorIs(t, err, sokr.ErrInvalidProgram)
+		assert.ErrorContains(t, err, c.msg)
+		assert.Nil(t, n)
+		assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(4<<20), "built ops before failing")
+	}
+
+	// One allocation for the ops, none for each channel or its qubits.
+	damp := rules(1, circuit.Channel{Kind: circuit.AmplitudeDamping, P: 0.01})
+	n, err := circuit.WithNoise(p, damp)
+	require.NoError(t, err)
+	require.Len(t, n.Ops, 3000)
+	assert.Same(t, n.Ops[1].Channel, n.Ops[2].Channel)
+	assert.Same(t, n.Ops[1].Channel, n.Ops[2999].Channel)
+	assert.Equal(t, []int{0}, n.Ops[1].Qubits)
+	assert.Equal(t, []int{1}, n.Ops[2].Qubits)
+	allocs := testing.AllocsPerRun(5, func() { _, _ = circuit.WithNoise(p, damp) })
+	assert.Less(t, allocs, 10.0)
 }

@@ -230,13 +230,28 @@ func WithNoise(p *Program, rules []NoiseRule) (*Program, error) {
 			}
 		}
 	}
-	out := &Program{Source: p.Source, Qubits: p.Qubits, Clbits: p.Clbits, QRegs: p.QRegs, CRegs: p.CRegs,
-		Params: p.Params, Unsupported: p.Unsupported}
-	var err error
-	out.Ops, err = addNoise(p.Ops, rules)
+	// Count before building: rules that match every gate multiply the
+	// ops, and a program of a million gates with a thousand such rules
+	// must fail here, not after taking its memory.
+	n, err := noisyCount(p.Ops, rules)
 	if err != nil {
 		return nil, err
 	}
+	if n > MaxOps {
+		return nil, &sokr.ProgramError{Format: Format, Msg: fmt.Sprintf("with the noise rules the program has more than %d operations", MaxOps)}
+	}
+	if int64(n) > MaxOpBytes/opSize {
+		return nil, &sokr.ProgramError{Format: Format, Msg: fmt.Sprintf("with the noise rules the program has %d operations: more than fit in %d MiB", n, MaxOpBytes>>20)}
+	}
+	// One channel per rule, shared by every op it adds.
+	chans := make([]*Channel, len(rules))
+	for i := range rules {
+		ch := rules[i].Channel
+		chans[i] = &ch
+	}
+	out := &Program{Source: p.Source, Qubits: p.Qubits, Clbits: p.Clbits, QRegs: p.QRegs, CRegs: p.CRegs,
+		Params: p.Params, Unsupported: p.Unsupported}
+	out.Ops = addNoise(p.Ops, rules, chans)
 	if err := out.Validate(); err != nil {
 		return nil, err
 	}
@@ -248,37 +263,86 @@ func ruleError(i int, msg string) error {
 	return &sokr.ProgramError{Format: Format, Msg: fmt.Sprintf("noise rule %d %s", i, msg)}
 }
 
-func addNoise(ops []Op, rules []NoiseRule) ([]Op, error) {
-	out := make([]Op, 0, len(ops))
+// channelsAfter returns how many channel ops rule r adds after o (0 when
+// it does not match), or an error when its channel cannot follow o.
+func channelsAfter(o *Op, i int, r *NoiseRule) (int, error) {
+	if o.Kind != OpGate || len(o.Qubits) == 0 {
+		return 0, nil
+	}
+	if r.Gate != "*" && r.Gate != o.Name || r.Qubits != nil && !slices.Equal(r.Qubits, o.Qubits) {
+		return 0, nil
+	}
+	switch a := r.Channel.Arity(); {
+	case a == len(o.Qubits) || a == 0 && len(o.Qubits) <= 2:
+		return 1, nil
+	case a == 1 || a == 0:
+		return len(o.Qubits), nil
+	default:
+		return 0, ruleError(i, fmt.Sprintf("has a %d-qubit channel, which cannot follow the %d-qubit gate %s at %s", a, len(o.Qubits), o.Name, o.Pos))
+	}
+}
+
+// noisyCount counts the ops, branches included, of ops with the rules'
+// channels added; it stops counting past MaxOps.
+func noisyCount(ops []Op, rules []NoiseRule) (int, error) {
+	n := 0
+	for i := range ops {
+		o := &ops[i]
+		n++
+		for k := range rules {
+			c, err := channelsAfter(o, k, &rules[k])
+			if err != nil {
+				return 0, err
+			}
+			n += c
+		}
+		for _, branch := range [][]Op{o.Then, o.Else} {
+			c, err := noisyCount(branch, rules)
+			if err != nil {
+				return 0, err
+			}
+			n += c
+		}
+		if n > MaxOps {
+			return n, nil
+		}
+	}
+	return n, nil
+}
+
+// addNoise copies ops with the channels after the gates they follow, in
+// slices of the exact length (noisyCount has checked every rule). The
+// channel ops share their rule's channel and their gate's qubits.
+func addNoise(ops []Op, rules []NoiseRule, chans []*Channel) []Op {
+	n := len(ops)
+	for i := range ops {
+		for k := range rules {
+			c, _ := channelsAfter(&ops[i], k, &rules[k])
+			n += c
+		}
+	}
+	out := make([]Op, 0, n)
 	for _, o := range ops {
-		var err error
-		if o.Then, err = addNoise(o.Then, rules); err != nil {
-			return nil, err
-		}
-		if o.Else, err = addNoise(o.Else, rules); err != nil {
-			return nil, err
-		}
+		o.Then = addNoise(o.Then, rules, chans)
+		o.Else = addNoise(o.Else, rules, chans)
 		out = append(out, o)
-		if o.Kind != OpGate || len(o.Qubits) == 0 {
-			continue
-		}
-		for i := range rules {
-			r := &rules[i]
-			if r.Gate != "*" && r.Gate != o.Name || r.Qubits != nil && !slices.Equal(r.Qubits, o.Qubits) {
+		for k := range rules {
+			c, _ := channelsAfter(&o, k, &rules[k])
+			if c == 0 {
 				continue
 			}
-			ch := r.Channel
-			switch a := ch.Arity(); {
-			case a == len(o.Qubits) || a == 0 && len(o.Qubits) <= 2:
-				out = append(out, Op{Kind: OpChannel, Name: ch.Kind.String(), Channel: &ch, Qubits: o.Qubits, Pos: o.Pos})
-			case a == 1 || a == 0:
-				for _, q := range o.Qubits {
-					out = append(out, Op{Kind: OpChannel, Name: ch.Kind.String(), Channel: &ch, Qubits: []int{q}, Pos: o.Pos})
-				}
-			default:
-				return nil, ruleError(i, fmt.Sprintf("has a %d-qubit channel, which cannot follow the %d-qubit gate %s at %s", a, len(o.Qubits), o.Name, o.Pos))
+			ch := chans[k]
+			if c == 1 {
+				out = append(out, Op{Kind: OpChannel, Name: ch.Kind.String(), Channel: ch, Qubits: o.Qubits, Pos: o.Pos})
+				continue
+			}
+			for j := range o.Qubits {
+				out = append(out, Op{Kind: OpChannel, Name: ch.Kind.String(), Channel: ch, Qubits: o.Qubits[j : j+1 : j+1], Pos: o.Pos})
 			}
 		}
 	}
-	return out, nil
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }

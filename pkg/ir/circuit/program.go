@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
@@ -18,7 +19,15 @@ const (
 	MaxQubits = 64      // a state vector of more cannot exist; statevec refuses far fewer
 	MaxClbits = 1 << 16 // classical bits
 	MaxOps    = 1 << 24 // ops after loop unrolling and gate inlining
+	// MaxOpBytes bounds the memory of a program's ops: at 256 bytes an Op
+	// (opSize), some two million ops. MaxOps of them would take 4 GiB.
+	// Front-ends that build ops count them against it (qasm counts an op
+	// twice while it builds the list, and what each op owns).
+	MaxOpBytes = 512 << 20
 )
+
+// opSize is the size of one Op.
+const opSize = int64(unsafe.Sizeof(Op{}))
 
 // OpKind is the kind of an Op.
 type OpKind uint8
@@ -161,6 +170,7 @@ func (p *Program) Format() string { return Format }
 func (p *Program) Requirements() sokr.Requirements {
 	p.once.Do(func() {
 		feats := map[string]bool{}
+		gateNames := map[string]bool{} // "gate:" is added once a name, not once an op
 		gatesN := int64(0)
 		measured := make([]bool, p.Qubits)
 		var walk func(ops []Op, inBranch bool)
@@ -170,7 +180,7 @@ func (p *Program) Requirements() sokr.Requirements {
 				switch o.Kind {
 				case OpGate:
 					gatesN++
-					feats["gate:"+o.Name] = true
+					gateNames[o.Name] = true
 					for _, q := range o.Qubits {
 						if measured[q] {
 							feats["op:mid-circuit-measure"] = true
@@ -197,6 +207,9 @@ func (p *Program) Requirements() sokr.Requirements {
 			}
 		}
 		walk(p.Ops, false)
+		for name := range gateNames {
+			feats["gate:"+name] = true
+		}
 		for _, u := range p.Unsupported {
 			feats["unsupported:"+u.Feature] = true
 		}

@@ -23,7 +23,7 @@ var (
 	// two qubits with constant parameters, some million ops. It binds long
 	// before maxOps does (a circuit.Op is 256 bytes: maxOps of them would
 	// take 4 GiB, and twice that while the list is built).
-	maxBytes int64 = 512 << 20
+	maxBytes int64 = circuit.MaxOpBytes
 	// maxAliasElems bounds the qubits and bits held by let aliases, all
 	// aliases together, as maxOps bounds ops: an alias joined to itself
 	// doubles with every line.
