@@ -32,4 +32,11 @@
 //
 // Validate and WithNoise return *sokr.ProgramError values that name the op
 // (its source line:col when the front-end recorded one) and what is wrong.
+//
+// # Limits
+//
+// MaxQubits, MaxClbits, MaxOps and MaxOpBytes keep a hostile or careless
+// program from exhausting memory. Validate checks the first three;
+// WithNoise counts the channels its rules would add against MaxOps and
+// MaxOpBytes before it builds any; front-ends count what they unroll.
 package circuit
