@@ -1,0 +1,234 @@
+package photonic
+
+import (
+	"context"
+	"math/bits"
+	"sync/atomic"
+
+	"github.com/sokr-rs/sokr/pkg/internal/parallel"
+	"github.com/sokr-rs/sokr/pkg/sokr"
+)
+
+// Permanents by Glynn's formula (D. G. Glynn, "The permanent of a square
+// matrix", European Journal of Combinatorics 31(7), 1887–1891 (2010)):
+//
+//	perm(A) = 2^{1−n} Σ_δ (Π_k δ_k) Π_j Σ_i δ_i a_ij
+//
+// over δ ∈ {±1}^n with δ_0 = +1. Visiting the δ in Gray-code order changes
+// one δ_i per step, so the column sums Σ_i δ_i a_ij are updated in O(n)
+// and the whole sum costs n·2^{n−1} complex multiply-adds: O(n 2^n), like
+// Ryser's formula with Gray code (Nijenhuis & Wilf, Combinatorial
+// Algorithms, 1978), but with sums of ±a_ij that lose less precision than
+// Ryser's sums of subsets (Glynn's formula is what thewalrus's perm uses
+// by default for complex matrices, with method="bbfg").
+
+// parallelPermanentMin is the size from which a permanent is split over
+// goroutines: at n = 16 one permanent is 16·2^15 ≈ 5·10^5 steps, about a
+// millisecond, well above the tens of microseconds of starting goroutines.
+const parallelPermanentMin = 16
+
+// permChunkSteps bounds the Gray-code steps of one chunk of a parallel
+// permanent (about 5 ms at n = 30), so that a cancelled context is noticed
+// within milliseconds and the chunks balance over the workers.
+const permChunkSteps = 1 << 22
+
+// permanent returns the permanent of the n×n row-major matrix a, on up to
+// workers goroutines for n >= parallelPermanentMin. The summation order
+// depends on n only, so the result is the same for any number of workers.
+// It returns ctx's error (as sokr.ContextError gives it) if ctx ends first.
+func permanent(ctx context.Context, a []complex128, n, workers int) (complex128, error) {
+	switch n {
+	case 0:
+		return 1, nil
+	case 1:
+		return a[0], nil
+	case 2:
+		return a[0]*a[3] + a[1]*a[2], nil
+	}
+	total := uint64(1) << (n - 1)
+	chunks := uint64(1)
+	if n >= parallelPermanentMin {
+		// At least 64 chunks, for balance, and at most permChunkSteps each.
+		chunks = max(64, total/permChunkSteps)
+	}
+	per := total / chunks
+	w := int(min(uint64(max(workers, 1)), chunks))
+	// One allocation: the matrix split into real and imaginary parts, the
+	// partial sums, and each worker's column sums.
+	buf := make([]float64, 2*n*n+2*int(chunks)+2*w*n)
+	ar, ai := buf[:n*n], buf[n*n:2*n*n]
+	for i, z := range a[:n*n] {
+		ar[i], ai[i] = real(z), imag(z)
+	}
+	partial := buf[2*n*n : 2*n*n+2*int(chunks)]
+	scratch := buf[2*n*n+2*int(chunks):]
+	var next atomic.Uint64
+	parallel.Run(w, func(w int) {
+		vr, vi := scratch[2*w*n:(2*w+1)*n], scratch[(2*w+1)*n:(2*w+2)*n]
+		for {
+			c := next.Add(1) - 1
+			if c >= chunks || ctx.Err() != nil {
+				return
+			}
+			partial[2*c], partial[2*c+1] = glynnRange(ar, ai, n, c*per, (c+1)*per, vr, vi)
+		}
+	})
+	if err := sokr.ContextError(ctx); err != nil {
+		return 0, err
+	}
+	var sr, si float64
+	for c := range chunks {
+		sr += partial[2*c]
+		si += partial[2*c+1]
+	}
+	return complex(sr, si) / complex(float64(total), 0), nil
+}
+
+// permanentBytes is what one call of permanent allocates besides the
+// goroutines: the split matrix, the partial sums and each worker's column
+// sums, and the loop's closure.
+func permanentBytes(n, workers int) int64 {
+	if n <= 2 {
+		return 0
+	}
+	chunks := int64(1)
+	if n >= parallelPermanentMin {
+		chunks = max(64, int64(1)<<(n-1)/permChunkSteps)
+	}
+	w := min(int64(max(workers, 1)), chunks)
+	return 8*(2*int64(n*n)+2*chunks+2*w*int64(n)) + parallel.Overhead(int(w)) + 64
+}
+
+// glynnRange sums the Glynn terms of Gray-code indices [lo, hi) of the
+// matrix with real parts ar and imaginary parts ai: index k stands for δ
+// with δ_{i+1} = −1 where bit i of k^(k>>1) is set. vr and vi are scratch
+// of length n.
+//
+// The arithmetic is written out on real and imaginary parts, with the
+// product Π_j v_j split into two chains (even and odd j): a single chain
+// of complex products waits on each multiplication's latency, and the two
+// chains run about 1.6 times as fast (1.1 against 1.75 ns per element on
+// an AMD EPYC core, measured with both in one process).
+func glynnRange(ar, ai []float64, n int, lo, hi uint64, vr, vi []float64) (float64, float64) {
+	g := lo ^ lo>>1
+	copy(vr, ar[:n])
+	copy(vi, ai[:n])
+	for i := 1; i < n; i++ {
+		s := 1.0
+		if g>>(i-1)&1 == 1 {
+			s = -1
+		}
+		rr, ri := ar[i*n:(i+1)*n], ai[i*n:(i+1)*n]
+		for j := range n {
+			vr[j] += s * rr[j]
+			vi[j] += s * ri[j]
+		}
+	}
+	pr, pi := 1.0, 0.0
+	for j := range n {
+		pr, pi = pr*vr[j]-pi*vi[j], pr*vi[j]+pi*vr[j]
+	}
+	neg := bits.OnesCount64(g)&1 == 1
+	sr, si := pr, pi
+	if neg {
+		sr, si = -pr, -pi
+	}
+	vr, vi = vr[:n], vi[:n]
+	for k := lo + 1; k < hi; k++ {
+		i := bits.TrailingZeros64(k) + 1 // the row whose δ flips
+		bit := uint64(1) << (i - 1)
+		g ^= bit
+		f := 2.0
+		if g&bit != 0 { // δ_i went from +1 to −1
+			f = -2
+		}
+		rr, ri := ar[i*n:(i+1)*n], ai[i*n:(i+1)*n]
+		rr, ri = rr[:len(vr)], ri[:len(vr)]
+		vi := vi[:len(vr)]
+		r0, i0, r1, i1 := 1.0, 0.0, 1.0, 0.0
+		j := 0
+		for ; j+1 < len(vr); j += 2 {
+			x0 := vr[j] + f*rr[j]
+			y0 := vi[j] + f*ri[j]
+			x1 := vr[j+1] + f*rr[j+1]
+			y1 := vi[j+1] + f*ri[j+1]
+			vr[j], vi[j], vr[j+1], vi[j+1] = x0, y0, x1, y1
+			r0, i0 = r0*x0-i0*y0, r0*y0+i0*x0
+			r1, i1 = r1*x1-i1*y1, r1*y1+i1*x1
+		}
+		if j < len(vr) {
+			x0 := vr[j] + f*rr[j]
+			y0 := vi[j] + f*ri[j]
+			vr[j], vi[j] = x0, y0
+			r0, i0 = r0*x0-i0*y0, r0*y0+i0*x0
+		}
+		pr, pi = r0*r1-i0*i1, r0*i1+i0*r1
+		if neg = !neg; neg {
+			sr -= pr
+			si -= pi
+		} else {
+			sr += pr
+			si += pi
+		}
+	}
+	return sr, si
+}
+
+// minors sets out[l] to the permanent of the q×(q+1) row-major matrix b
+// with column l removed, for every l in [0, q], in one Glynn sum over the
+// q rows: each δ gives the column sums v_j once, and Π_{j≠l} v_j for all
+// l from prefix and suffix products. This is the step of Clifford &
+// Clifford's algorithm B that expands the next permanent along its new
+// row (Laplace). It costs about 4(q+1)·2^{q−1} multiplications. pre is
+// scratch of length 2(q+1). q >= 1.
+func minors(b []complex128, q int, out, pre []complex128) {
+	k := q + 1
+	v, suf := pre[:k], pre[k:2*k]
+	clear(out[:k])
+	copy(v, b[:k])
+	for i := 1; i < q; i++ {
+		for j, x := range b[i*k : (i+1)*k] {
+			v[j] += x
+		}
+	}
+	neg := false
+	var g uint64
+	steps := uint64(1) << (q - 1)
+	for s := uint64(0); ; {
+		// suf[j] = Π_{j' > j} v_j'; then a forward pass with the prefix.
+		acc := complex(1, 0)
+		for j := k - 1; j >= 0; j-- {
+			suf[j] = acc
+			acc *= v[j]
+		}
+		p := complex(1, 0)
+		if neg {
+			p = -1
+		}
+		for j := range k {
+			out[j] += p * suf[j]
+			p *= v[j]
+		}
+		if s++; s == steps {
+			break
+		}
+		i := bits.TrailingZeros64(s) + 1
+		bit := uint64(1) << (i - 1)
+		g ^= bit
+		row := b[i*k : (i+1)*k]
+		if g&bit != 0 {
+			for j, x := range row {
+				v[j] -= 2 * x
+			}
+		} else {
+			for j, x := range row {
+				v[j] += 2 * x
+			}
+		}
+		neg = !neg
+	}
+	scale := complex(1/float64(steps), 0)
+	for j := range k {
+		out[j] *= scale
+	}
+}
