@@ -70,7 +70,7 @@ const (
 type Limit struct {
 	Source string // what set it: one of the Source constants, or the user setting's name
 	Bytes  int64  // what it leaves for runs
-	Detail string // how Bytes was worked out, for `sokr info`
+	Detail string // how Bytes was worked out, for `sokr info`; empty for the user's setting
 }
 
 // Budget is the memory a runtime may reserve for runs, and why.
@@ -81,11 +81,19 @@ type Budget struct {
 	Limits []Limit // every limit found
 }
 
-// String renders the budget with the limit that set it:
-// "3.0 GiB (RLIMIT_AS: 4.8 GiB less 1.2 GiB mapped, less 512 MiB headroom)".
-func (b Budget) String() string {
-	return fmt.Sprintf("%s (%s: %s)", FormatBytes(b.Bytes), b.Source, b.Detail)
+// From says where the budget came from: the limit that set it and how
+// ("RLIMIT_AS: 4.8 GiB less 1.2 GiB mapped, less 512.0 MiB headroom"), or
+// the user setting's name alone ("SOKR_MEMORY").
+func (b Budget) From() string {
+	if b.Detail == "" {
+		return b.Source
+	}
+	return b.Source + ": " + b.Detail
 }
+
+// String renders the budget and where it came from: "3.0 GiB (RLIMIT_AS:
+// 4.8 GiB less 1.2 GiB mapped, less 512.0 MiB headroom)".
+func (b Budget) String() string { return FormatBytes(b.Bytes) + " (" + b.From() + ")" }
 
 // Machine says where the limits are read. Its zero value reads this
 // machine; tests point it at fake files.
@@ -124,7 +132,7 @@ func (m Machine) Budget(setting, source string) (Budget, error) {
 		if err != nil {
 			return Budget{}, fmt.Errorf("%s=%q: %w", source, setting, err)
 		}
-		limits = append(limits, Limit{Source: source, Bytes: n, Detail: "set to " + setting})
+		limits = append(limits, Limit{Source: source, Bytes: n})
 	} else if l, ok := m.available(); ok {
 		limits = append(limits, l)
 	}

@@ -77,7 +77,8 @@ func TestBudgetSettingReplacesTheAvailableShare(t *testing.T) {
 	b := f.budget("", "")
 	assert.Equal(t, int64(1.5*gib), b.Bytes)
 	assert.Equal(t, "SOKR_MEMORY", b.Source)
-	assert.Equal(t, "set to 1.5GiB", b.Detail)
+	assert.Empty(t, b.Detail)
+	assert.Equal(t, "1.5 GiB (SOKR_MEMORY)", b.String())
 
 	// More than the cautious default is the user's call...
 	f.env["SOKR_MEMORY"] = "18G"
@@ -118,7 +119,7 @@ func TestBudgetRlimitLessWhatIsMapped(t *testing.T) {
 	b := f.budget("", "")
 	assert.Equal(t, int64(5*gib-hostmem.Headroom), b.Bytes)
 	assert.Equal(t, hostmem.SourceRlimit, b.Source)
-	assert.Equal(t, "6.0 GiB less 1.0 GiB mapped, less 512.0 MiB headroom", b.Detail)
+	assert.Equal(t, "RLIMIT_AS: 6.0 GiB less 1.0 GiB mapped, less 512.0 MiB headroom", b.From())
 	require.Len(t, b.Limits, 2, "MemAvailable and RLIMIT_AS")
 }
 
