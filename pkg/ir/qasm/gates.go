@@ -304,17 +304,18 @@ func (l *lowerer) gateCall(c *gateCall, sc *scope) error {
 			}
 			continue
 		}
+		markOps, markBytes := l.tmpOps, l.tmpBytes
 		ops, err := l.applyGate(ref, params, qs, mods, nctrl)
 		if err != nil {
 			return err
 		}
+		// The captured ops are counted again as they are emitted, into
+		// the circuit or into the capture around this call.
+		l.tmpOps, l.tmpBytes = markOps, markBytes
 		for i := range ops {
 			if err := l.emit(&ops[i]); err != nil {
 				return err
 			}
-		}
-		if l.scratch == 0 {
-			l.tmpOps, l.tmpBytes = 0, 0 // the captured ops are the circuit's now
 		}
 	}
 	return nil

@@ -280,3 +280,22 @@ func TestParseLooksAtTheContextAsItGoes(t *testing.T) {
 		require.False(t, errors.As(err, &pe), "a cancelled parse is not an invalid program: %v", err)
 	}
 }
+
+// Ops captured for modifiers count once at a time: nested modifiers near
+// the limit do not fail for ops counted at each level.
+func TestModifiersCountOpsOnce(t *testing.T) {
+	saved := maxOps
+	defer func() { maxOps = saved }()
+	maxOps = 35
+	src := "qubit[3] q; gate g0 a { U(0, 0, 0) a; } gate g1 a, b { for int i in [1:10] { ctrl @ g0 a, b; } }\n" +
+		"for int i in [1:3] { ctrl @ g1 q[0], q[1], q[2]; }"
+	p, err := Parse([]byte(src))
+	require.NoError(t, err)
+	assert.Len(t, p.Ops, 30)
+	for _, o := range p.Ops {
+		assert.Equal(t, []int{0, 1, 2}, o.Qubits)
+	}
+	maxOps = 29
+	_, err = Parse([]byte(src))
+	requireLimit(t, err, 2, 22, "more than 29 operations")
+}
