@@ -35,12 +35,6 @@ import (
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
-// version is the package version, kept equal to pyproject.toml's.
-const version = "0.1.0"
-
-// Version returns SOKR's version.
-func Version() string { return version }
-
 // handles is a table of live objects by ticket.
 type handles[T any] struct {
 	mu   sync.RWMutex
