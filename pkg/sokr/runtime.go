@@ -337,7 +337,9 @@ func (r *Runtime) InFlight() int {
 // other in-flight futures to complete. If ctx ends first, the remaining
 // futures are cancelled (their error matches ErrCancelled and ErrClosed)
 // and Close returns ctx's error. Substrates that implement Closer are then
-// closed. Close is idempotent.
+// closed, under ctx for those that implement ContextCloser (so a substrate
+// still holding cancelled work does not hold Close past ctx's deadline).
+// Close is idempotent.
 func (r *Runtime) Close(ctx context.Context) error {
 	r.mu.Lock()
 	first := !r.closed.Swap(true)
@@ -366,10 +368,15 @@ func (r *Runtime) Close(ctx context.Context) error {
 	if first {
 		var errs []error
 		for _, s := range r.Substrates() {
-			if c, ok := s.(Closer); ok {
-				if cerr := c.Close(); cerr != nil {
-					errs = append(errs, fmt.Errorf("sokr: close %s: %w", s.Name(), cerr))
-				}
+			var cerr error
+			switch c := s.(type) {
+			case ContextCloser:
+				cerr = c.CloseContext(ctx)
+			case Closer:
+				cerr = c.Close()
+			}
+			if cerr != nil {
+				errs = append(errs, fmt.Errorf("sokr: close %s: %w", s.Name(), cerr))
 			}
 		}
 		err = errors.Join(append([]error{err}, errs...)...)

@@ -46,6 +46,15 @@ type Closer interface {
 	Close() error
 }
 
+// ContextCloser is Closer bounded by a context, preferred by Runtime.Close
+// when a substrate has both: a substrate that waits for work it still holds
+// (a C plugin's jobs) stops waiting when ctx is done, and returns an error
+// matching ctx's (ErrCancelled or ErrDeadlineExceeded), so that shutting
+// the runtime down keeps its deadline.
+type ContextCloser interface {
+	CloseContext(ctx context.Context) error
+}
+
 // Deferred is an optional substrate ability: standing in the registry for
 // substrates that are costly or risky to start, so that they start only when
 // a program may need them. Loading a GPU driver, for one, maps its libraries

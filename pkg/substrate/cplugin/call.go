@@ -176,7 +176,7 @@ func (cl *call) complete(c *C.sokr_plugin_completion_v1) {
 }
 
 // free hands everything back: the pinned inputs, the C block, an
-// unmemoized program, and the substrate's count of running jobs.
+// unmemoized program, and the job's hold on the plugin.
 func (cl *call) free() {
 	cl.mu.Lock()
 	if cl.freed {
@@ -190,8 +190,7 @@ func (cl *call) free() {
 	if cl.pr.owned {
 		cl.pr.release()
 	}
-	cl.s.jobs.Add(-1)
-	cl.s.running.Done()
+	cl.s.release()
 }
 
 // result copies a completion's outputs into Go memory, or turns its status

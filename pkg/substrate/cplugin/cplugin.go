@@ -34,7 +34,9 @@ const HostVersion = uint32(C.SOKR_ABI_VERSION)
 // reasonCap is the size of the buffer a plugin writes a refusal into.
 const reasonCap = 1024
 
-// closeGrace bounds how long Close waits for jobs the plugin still holds.
+// closeGrace bounds how long Close, or CloseContext with a context that
+// has no deadline, waits for jobs the plugin still holds: a plugin that
+// never hands back a cancelled job must not hang the host's shutdown.
 const closeGrace = 5 * time.Second
 
 // Substrate is a C plugin seen as a sokr.Substrate. Make one with Load. It
@@ -48,16 +50,23 @@ type Substrate struct {
 	formats []string
 	props   sokr.Properties
 
-	mu      sync.RWMutex // guards closed; read-held around prepare and release_program
-	closed  bool         // no call into the plugin after close
-	running sync.WaitGroup
-	jobs    atomic.Int64 // jobs the plugin holds (for Close's message)
-	key     any          // memoKey{s}, boxed once
+	// Shutting down. Every use of the plugin (a job in its hands, a prepare
+	// or release_program call under way) is a hold, taken by acquire only
+	// while closed is false. Close sets closed; the release that brings the
+	// holds to zero after that (or Close itself, finding none) closes idle
+	// and starts the one goroutine that calls the plugin's close slot.
+	closed   atomic.Bool
+	holds    atomic.Int64
+	idle     chan struct{} // closed once closed and no holds remain
+	idleOnce sync.Once
+	shut     chan struct{} // closed when the plugin's close slot has returned
+	key      any           // memoKey{s}, boxed once
 }
 
 var (
-	_ sokr.Substrate = (*Substrate)(nil)
-	_ sokr.Closer    = (*Substrate)(nil)
+	_ sokr.Substrate     = (*Substrate)(nil)
+	_ sokr.Closer        = (*Substrate)(nil)
+	_ sokr.ContextCloser = (*Substrate)(nil)
 )
 
 // Load loads the plugin at path, negotiates the ABI version and checks its
@@ -122,7 +131,8 @@ func newSubstrate(path string, vt *C.sokr_plugin_v1) (*Substrate, error) {
 			return nil, loadErr(path, ErrNullSlot, "sokr_plugin_v1.%s is NULL", slot.name)
 		}
 	}
-	s := &Substrate{path: path, vt: vt, version: v, name: goString(vt.name), kind: sokr.Kind(goString(vt.kind))}
+	s := &Substrate{path: path, vt: vt, version: v, name: goString(vt.name), kind: sokr.Kind(goString(vt.kind)),
+		idle: make(chan struct{}), shut: make(chan struct{})}
 	s.key = memoKey{s}
 	if s.name == "" || strings.ContainsAny(s.name, " \t\r\n") {
 		return nil, loadErr(path, ErrInvalidPlugin, "substrate name %q is empty or has white space", s.name)
@@ -234,12 +244,11 @@ func (s *Substrate) prepare(p sokr.Program) *prepared {
 		pr.offer = sokr.No(s, err.Error())
 		return pr
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.closed {
+	if !s.acquire() {
 		pr.offer = sokr.No(s, "the plugin is closed")
 		return pr
 	}
+	defer s.release()
 	// The offer and its reason buffer are C memory: the plugin writes a
 	// pointer-holding struct that Go memory could not hold for it.
 	block := C.malloc(C.size_t(unsafe.Sizeof(C.sokr_plugin_offer_v1{})) + reasonCap)
@@ -286,10 +295,9 @@ type handleOf struct {
 }
 
 func releaseHandle(h handleOf) {
-	h.s.mu.RLock()
-	defer h.s.mu.RUnlock()
-	if !h.s.closed {
+	if h.s.acquire() {
 		C.cp_release_program(h.s.vt, h.handle)
+		h.s.release()
 	}
 }
 
@@ -327,22 +335,15 @@ func (s *Substrate) Dispatch(_ context.Context, j *sokr.Job) {
 		j.Fail(&sokr.NoCapableError{Format: j.Program.Format(), Offers: []sokr.Offer{pr.offer}})
 		return
 	}
-	// The count of running jobs, taken while not closed, keeps the plugin
-	// open until this job is handed back (Close waits for it).
-	s.mu.RLock()
-	closed := s.closed
-	if !closed {
-		s.running.Add(1)
-	}
-	s.mu.RUnlock()
-	if closed {
+	// The hold, taken while not closed, keeps the plugin open until this
+	// job is handed back (call.free releases it).
+	if !s.acquire() {
 		if pr.owned {
 			pr.release()
 		}
 		j.Fail(fmt.Errorf("%w: C plugin %s is closed", sokr.ErrClosed, s.name))
 		return
 	}
-	s.jobs.Add(1)
 	cl := newCall(s, j, pr)
 	st := Status(C.cp_dispatch(s.vt, cl.c))
 	if st != StatusOK {
@@ -362,27 +363,89 @@ func (s *Substrate) Dispatch(_ context.Context, j *sokr.Job) {
 	}
 }
 
-// Close waits for the jobs the plugin still holds (the runtime has already
-// cancelled them) and calls the plugin's close slot. If jobs remain after a
-// grace period the plugin is left open, since closing it would free what
-// they use, and Close says so.
-func (s *Substrate) Close() error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil
+// Close is CloseContext without a deadline: it waits closeGrace (5 s) at
+// most.
+func (s *Substrate) Close() error { return s.CloseContext(context.Background()) }
+
+// CloseContext stops new work, waits until the plugin has handed back
+// every job it holds (the runtime has already cancelled them) and calls
+// its close slot. It returns by ctx's deadline, or after closeGrace when
+// ctx has none. When jobs remain then, or the close slot has not returned,
+// the error says how many uses remain and matches ctx's error
+// (ErrCancelled or ErrDeadlineExceeded), or is a FaultError after the
+// grace; the close slot is still called, once, when the last job is handed
+// back. Nothing waits for them meanwhile: the last release starts the
+// close. Calling CloseContext again waits again; once the plugin is closed
+// it returns nil.
+func (s *Substrate) CloseContext(ctx context.Context) error {
+	s.closed.Store(true)
+	if s.holds.Load() == 0 {
+		s.quiet()
 	}
-	s.closed = true
-	s.mu.Unlock()
-	idle := make(chan struct{})
-	go func() { s.running.Wait(); close(idle) }()
+	// A finished close wins over a context that has also expired.
 	select {
-	case <-idle:
-	case <-time.After(closeGrace):
-		return &sokr.FaultError{Substrate: s.name, Msg: fmt.Sprintf("%d jobs still running %v after close; the plugin was not closed", s.jobs.Load(), closeGrace)}
+	case <-s.shut:
+		return nil
+	default:
 	}
-	C.cp_close(s.vt)
-	return nil
+	var grace <-chan time.Time
+	if _, ok := ctx.Deadline(); !ok {
+		t := time.NewTimer(closeGrace)
+		defer t.Stop()
+		grace = t.C
+	}
+	var err error
+	select {
+	case <-s.shut:
+		return nil
+	case <-ctx.Done():
+		err = sokr.ContextError(ctx)
+	case <-grace:
+	}
+	what := fmt.Sprintf("still holds %d jobs or calls; its close slot is called when they are handed back", s.holds.Load())
+	select {
+	case <-s.idle:
+		what = "is still in its close slot"
+	default:
+	}
+	if err == nil {
+		return &sokr.FaultError{Substrate: s.name, Msg: fmt.Sprintf("C plugin %s, %v after close: %s", s.path, closeGrace, what)}
+	}
+	return fmt.Errorf("%w: C plugin %s (%s) %s", err, s.name, s.path, what)
+}
+
+// acquire takes a hold on the plugin, or reports false once it is closed.
+// The hold is counted before closed is read, and Close sets closed before
+// it reads the count, so one of them sees the other (Go's atomics are
+// sequentially consistent): a hold taken while open is always waited for.
+func (s *Substrate) acquire() bool {
+	s.holds.Add(1)
+	if s.closed.Load() {
+		s.release()
+		return false
+	}
+	return true
+}
+
+// release gives back a hold; the last one after Close closes the plugin.
+func (s *Substrate) release() {
+	if s.holds.Add(-1) == 0 && s.closed.Load() {
+		s.quiet()
+	}
+}
+
+// quiet runs once the plugin is closed and holds nothing: it calls the
+// close slot on a goroutine of its own, never on the thread of the last
+// completion, which may be one of the plugin's threads that its close
+// joins.
+func (s *Substrate) quiet() {
+	s.idleOnce.Do(func() {
+		close(s.idle)
+		go func() {
+			C.cp_close(s.vt)
+			close(s.shut)
+		}()
+	})
 }
 
 // goString copies a sokr_string into Go memory.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -369,6 +370,77 @@ func TestSeedAndParams(t *testing.T) {
 	assert.Equal(t, sokr.Shape{2, 1}, out.Tensor.Shape)
 	x[0] = 0 // the output is a copy, not the input
 	assert.Equal(t, []float64{math.Pi, -1}, sokr.View[float64](out.Tensor))
+}
+
+// TestCloseKeepsItsDeadline holds a job in a plugin deaf to cancellation:
+// the runtime's Close returns by its deadline with an error saying what the
+// plugin still holds, while the job is still held (Close did not wait for
+// it), and leaves no goroutine waiting for it. When the plugin hands the
+// job back, its close slot is called, once, and a later Close returns nil.
+func TestCloseKeepsItsDeadline(t *testing.T) {
+	dir := t.TempDir()
+	release, closed := dir+"/release", dir+"/closed"
+	t.Setenv("SOKR_PROBE_RELEASE", release)
+	t.Setenv("SOKR_PROBE_CLOSED", closed)
+	path := probe(t, "HOLD_FILE")
+	s, err := cplugin.Load(path)
+	require.NoError(t, err)
+	rt := sokr.New()
+	require.NoError(t, rt.RegisterSubstrate(s))
+
+	base := runtime.NumGoroutine()
+	held := rt.Dispatch(context.Background(), probeProgram("x"), []sokr.Tensor{sokr.FromSlice([]float32{1})})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	err = rt.Close(ctx)
+	require.ErrorIs(t, err, sokr.ErrDeadlineExceeded)
+	assert.Contains(t, err.Error(), "sokr: close probe: ")
+	assert.Contains(t, err.Error(), "C plugin probe ("+path+") still holds 1 jobs or calls; its close slot is called when they are handed back")
+	assert.False(t, held.IsSettled(), "Close returned while the plugin holds the job")
+	// Polled here, not with Eventually, whose condition runs on a goroutine
+	// of its own.
+	for deadline := time.Now().Add(10 * time.Second); runtime.NumGoroutine() > base && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > base {
+		buf := make([]byte, 1<<20)
+		t.Fatalf("%d goroutines stay behind waiting for the held job:\n%s", n-base, buf[:runtime.Stack(buf, true)])
+	}
+	assert.NoFileExists(t, closed, "the plugin's close slot ran while it held a job")
+
+	ctx2, cancel2 := context.WithTimeout(context.Background(), time.Millisecond)
+	defer cancel2()
+	require.ErrorIs(t, s.CloseContext(ctx2), sokr.ErrDeadlineExceeded, "a second close waits again, under its own context")
+
+	require.NoError(t, os.WriteFile(release, nil, 0o644))
+	requireSettled(t, held)
+	require.Eventually(t, func() bool { _, err := os.Stat(closed); return err == nil }, 10*time.Second, time.Millisecond,
+		"the close slot never ran after the last job was handed back")
+	require.NoError(t, s.Close())
+	require.NoError(t, s.CloseContext(ctx2), "closed: nothing to wait for, even under an expired context")
+}
+
+// TestCloseSlotThatBlocks checks that a plugin whose close slot blocks does
+// not hold CloseContext past its deadline, and that the close completes
+// when the slot returns.
+func TestCloseSlotThatBlocks(t *testing.T) {
+	dir := t.TempDir()
+	release, closed := dir+"/release", dir+"/closed"
+	t.Setenv("SOKR_PROBE_RELEASE", release)
+	t.Setenv("SOKR_PROBE_CLOSED", closed)
+	path := probe(t, "CLOSE_BLOCKS")
+	s, err := cplugin.Load(path)
+	require.NoError(t, err)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	err = s.CloseContext(ctx)
+	require.ErrorIs(t, err, sokr.ErrDeadlineExceeded)
+	assert.Contains(t, err.Error(), "C plugin probe ("+path+") is still in its close slot")
+
+	require.NoError(t, os.WriteFile(release, nil, 0o644))
+	require.NoError(t, s.Close())
+	assert.FileExists(t, closed)
 }
 
 // TestClosed checks that a closed plugin refuses new work with ErrClosed.

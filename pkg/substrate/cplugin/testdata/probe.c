@@ -6,6 +6,10 @@
  *                          benchmark's plugin: the ABI's cost and no work)
  *   PROBE_HOLD_SLOT        holds every job until its cancel slot is called
  *   PROBE_HOLD_POLL        holds every job on a thread polling cancel_requested
+ *   PROBE_HOLD_FILE        holds every job, deaf to cancellation, on a thread that
+ *                          echoes it once the file $SOKR_PROBE_RELEASE exists
+ *   PROBE_CLOSE_BLOCKS     echoes; its close slot returns only once the file
+ *                          $SOKR_PROBE_RELEASE exists
  *   PROBE_DOUBLE_COMPLETE  completes every job twice
  *   PROBE_BAD_OUTPUT       completes with an output whose data_len is wrong
  *   PROBE_HUGE_SHAPE       completes with f32[2^32,2^32,4], data NULL, data_len 0
@@ -24,7 +28,8 @@
  *   PROBE_BAD_NAME         declares a substrate name with a space
  *
  * Every probe runs programs of format "probe/1" and names itself
- * PROBE_NAME (default "probe").
+ * PROBE_NAME (default "probe"). Every probe's close slot creates the file
+ * $SOKR_PROBE_CLOSED when that variable is set.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
@@ -32,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sokr.h"
 
@@ -75,6 +81,28 @@ static inline void cancelled(sokr_plugin_job_v1 *job) {
     job->complete(job->user_data, &c);
 }
 
+/* wait_for_file sleeps until path exists (1 ms polls). */
+__attribute__((unused)) static void wait_for_file(const char *path) {
+    struct timespec ms = {0, 1000000};
+    while (access(path, F_OK) != 0) nanosleep(&ms, NULL);
+}
+
+#if defined(PROBE_HOLD_FILE)
+struct held {
+    sokr_plugin_job_v1 *job;
+    char *release; /* a copy of $SOKR_PROBE_RELEASE, read on the dispatching thread */
+};
+
+static void *holder(void *arg) {
+    struct held *h = arg;
+    wait_for_file(h->release);
+    echo(h->job);
+    free(h->release);
+    free(h);
+    return NULL;
+}
+#endif
+
 #if defined(PROBE_HOLD_POLL)
 static void *poller(void *arg) {
     sokr_plugin_job_v1 *job = arg;
@@ -92,6 +120,20 @@ __attribute__((unused)) static sokr_status dispatch(void *self, sokr_plugin_job_
 #elif defined(PROBE_HOLD_POLL)
     pthread_t t;
     if (pthread_create(&t, NULL, poller, job) != 0) return SOKR_ERR_INTERNAL;
+    pthread_detach(t);
+#elif defined(PROBE_HOLD_FILE)
+    const char *release = getenv("SOKR_PROBE_RELEASE");
+    if (release == NULL) return SOKR_ERR_INVALID_ARGUMENT;
+    struct held *h = malloc(sizeof *h);
+    if (h == NULL) return SOKR_ERR_OUT_OF_MEMORY;
+    h->job = job;
+    h->release = strdup(release);
+    pthread_t t;
+    if (h->release == NULL || pthread_create(&t, NULL, holder, h) != 0) {
+        free(h->release);
+        free(h);
+        return SOKR_ERR_INTERNAL;
+    }
     pthread_detach(t);
 #elif defined(PROBE_DOUBLE_COMPLETE)
     echo(job);
@@ -154,6 +196,19 @@ static void cancel(void *self, sokr_plugin_job_v1 *job) {
 #endif
 }
 
+static void close_plugin(void *self) {
+    (void)self;
+#if defined(PROBE_CLOSE_BLOCKS)
+    const char *release = getenv("SOKR_PROBE_RELEASE");
+    if (release != NULL) wait_for_file(release);
+#endif
+    const char *mark = getenv("SOKR_PROBE_CLOSED");
+    if (mark != NULL) {
+        FILE *f = fopen(mark, "w");
+        if (f != NULL) fclose(f);
+    }
+}
+
 static const sokr_string formats[] = {SOKR_LIT("probe/1")};
 
 __attribute__((unused)) static const sokr_plugin_v1 vtable = {
@@ -177,6 +232,7 @@ __attribute__((unused)) static const sokr_plugin_v1 vtable = {
     .dispatch = dispatch,
 #endif
     .cancel = cancel,
+    .close = close_plugin,
 };
 
 #if defined(PROBE_SMALL_STRUCT)
