@@ -68,6 +68,12 @@
 // the plugin still completes the job, which hands its inputs back
 // (sokr.Future.Settled).
 //
+// Runtime.Close closes the plugin under its context (CloseContext): it
+// waits for the jobs the plugin still holds until the context's deadline,
+// then returns an error saying how many remain. The plugin's close slot is
+// called, once, when the last of them is handed back, from a goroutine of
+// its own; nothing else waits for them.
+//
 // # Performance
 //
 // The ABI adds a few hundred nanoseconds to a dispatch round trip over an
