@@ -36,7 +36,9 @@ const permChunkSteps = 1 << 22
 // workers goroutines for n >= parallelPermanentMin. The summation order
 // depends on n only, so the result is the same for any number of workers.
 // It returns ctx's error (as sokr.ContextError gives it) if ctx ends first.
-func permanent(ctx context.Context, a []complex128, n, workers int) (complex128, error) {
+// buf, when not nil, is scratch kept between calls (a call allocates
+// only when it is too small).
+func permanent(ctx context.Context, a []complex128, n, workers int, buf *[]float64) (complex128, error) {
 	switch n {
 	case 0:
 		return 1, nil
@@ -53,26 +55,45 @@ func permanent(ctx context.Context, a []complex128, n, workers int) (complex128,
 	}
 	per := total / chunks
 	w := int(min(uint64(max(workers, 1)), chunks))
-	// One allocation: the matrix split into real and imaginary parts, the
-	// partial sums, and each worker's column sums.
-	buf := make([]float64, 2*n*n+2*int(chunks)+2*w*n)
-	ar, ai := buf[:n*n], buf[n*n:2*n*n]
+	// The matrix split into real and imaginary parts, the partial sums,
+	// and each worker's column sums.
+	need := 2*n*n + 2*int(chunks) + 2*w*n
+	var f []float64
+	if buf != nil && cap(*buf) >= need {
+		f = (*buf)[:need]
+	} else {
+		f = make([]float64, need)
+		if buf != nil {
+			*buf = f
+		}
+	}
+	ar, ai := f[:n*n], f[n*n:2*n*n]
 	for i, z := range a[:n*n] {
 		ar[i], ai[i] = real(z), imag(z)
 	}
-	partial := buf[2*n*n : 2*n*n+2*int(chunks)]
-	scratch := buf[2*n*n+2*int(chunks):]
-	var next atomic.Uint64
-	parallel.Run(w, func(w int) {
-		vr, vi := scratch[2*w*n:(2*w+1)*n], scratch[(2*w+1)*n:(2*w+2)*n]
-		for {
-			c := next.Add(1) - 1
-			if c >= chunks || ctx.Err() != nil {
-				return
+	partial := f[2*n*n : 2*n*n+2*int(chunks)]
+	scratch := f[2*n*n+2*int(chunks):]
+	if w == 1 {
+		vr, vi := scratch[:n], scratch[n:2*n]
+		for c := range chunks {
+			if c > 0 && ctx.Err() != nil {
+				break
 			}
 			partial[2*c], partial[2*c+1] = glynnRange(ar, ai, n, c*per, (c+1)*per, vr, vi)
 		}
-	})
+	} else {
+		var next atomic.Uint64
+		parallel.Run(w, func(w int) {
+			vr, vi := scratch[2*w*n:(2*w+1)*n], scratch[(2*w+1)*n:(2*w+2)*n]
+			for {
+				c := next.Add(1) - 1
+				if c >= chunks || ctx.Err() != nil {
+					return
+				}
+				partial[2*c], partial[2*c+1] = glynnRange(ar, ai, n, c*per, (c+1)*per, vr, vi)
+			}
+		})
+	}
 	if err := sokr.ContextError(ctx); err != nil {
 		return 0, err
 	}
@@ -84,10 +105,9 @@ func permanent(ctx context.Context, a []complex128, n, workers int) (complex128,
 	return complex(sr, si) / complex(float64(total), 0), nil
 }
 
-// permanentBytes is what one call of permanent allocates besides the
-// goroutines: the split matrix, the partial sums and each worker's column
-// sums, and the loop's closure.
-func permanentBytes(n, workers int) int64 {
+// permanentBytes is what permanent allocates: its scratch (once, when
+// buf is reused) and, on several workers, the goroutines of each call.
+func permanentBytes(n, workers, calls int) int64 {
 	if n <= 2 {
 		return 0
 	}
@@ -96,7 +116,11 @@ func permanentBytes(n, workers int) int64 {
 		chunks = max(64, int64(1)<<(n-1)/permChunkSteps)
 	}
 	w := min(int64(max(workers, 1)), chunks)
-	return 8*(2*int64(n*n)+2*chunks+2*w*int64(n)) + parallel.Overhead(int(w)) + 64
+	b := 8 * (2*int64(n*n) + 2*chunks + 2*w*int64(n))
+	if w > 1 {
+		b += int64(calls) * (parallel.Overhead(int(w)) + 128)
+	}
+	return b
 }
 
 // glynnRange sums the Glynn terms of Gray-code indices [lo, hi) of the

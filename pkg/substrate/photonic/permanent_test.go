@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/cmplx"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -51,7 +52,7 @@ func randomMatrix(r *rand.Rand, rows, cols int) []complex128 {
 
 func mustPermanent(t testing.TB, a []complex128, n, workers int) complex128 {
 	t.Helper()
-	p, err := permanent(context.Background(), a, n, workers)
+	p, err := permanent(context.Background(), a, n, workers, nil)
 	require.NoError(t, err)
 	return p
 }
@@ -133,7 +134,7 @@ func TestPermanentCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	n := parallelPermanentMin
-	_, err := permanent(ctx, make([]complex128, n*n), n, 2)
+	_, err := permanent(ctx, make([]complex128, n*n), n, 2, nil)
 	assert.ErrorIs(t, err, sokr.ErrCancelled)
 }
 
@@ -170,9 +171,9 @@ func BenchmarkPermanent(b *testing.B) {
 	for _, n := range []int{10, 12, 14, 16, 18, 20, 22, 24} {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 			a := randomMatrix(rand.New(rand.NewPCG(uint64(n), 1)), n, n)
-			workers := workersDefault()
+			workers := runtime.GOMAXPROCS(0)
 			for b.Loop() {
-				if _, err := permanent(context.Background(), a, n, workers); err != nil {
+				if _, err := permanent(context.Background(), a, n, workers, nil); err != nil {
 					b.Fatal(err)
 				}
 			}
