@@ -8,7 +8,6 @@ completion pump.
 from __future__ import annotations
 
 import gc
-import importlib.metadata
 import json
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -28,30 +27,6 @@ except ImportError as e:  # pragma: no cover - only on a broken install
 # of magnitude slower. Go's own collector needs no help.
 gc.callbacks[:] = [cb for cb in gc.callbacks if getattr(cb, "__name__", "") != "_gopy_gc_cb"]
 
-
-def _checked_version() -> str:
-    """The extension's version, refused when the installed package's metadata says another.
-
-    The version is written once (bindings/python/version.go) and read into both at build
-    time, so they differ only when the extension and the Python files come from different
-    builds: a stale _sokr in a source tree, or a copy from another release.
-    """
-    ext = str(_f.Version())
-    try:
-        meta = importlib.metadata.version("sokr")
-    except importlib.metadata.PackageNotFoundError:  # run from a source tree, not installed
-        return ext
-    if meta != ext:
-        raise ImportError(
-            f"sokr's extension module is version {ext} but the installed sokr package is {meta}: "
-            "they come from different builds; reinstall sokr (`pip install --force-reinstall sokr`, "
-            "or `make dev` in a source tree)"
-        )
-    return ext
-
-
-VERSION = _checked_version()
-
 T = TypeVar("T")
 
 
@@ -70,11 +45,7 @@ def loads(text: str) -> Any:
     return json.loads(text)
 
 
-def version() -> str:
-    """SOKR's version: the extension's, checked against the package metadata at import."""
-    return VERSION
-
-
+version: Callable[[], str] = _f.Version
 free_program: Callable[[int], None] = _f.FreeProgram
 program_text: Callable[[int], str] = _f.ProgramText
 program_info: Callable[[int], str] = _f.ProgramInfo
@@ -108,6 +79,26 @@ def close_runtime(rt: int, timeout: float) -> None:
 
 def parse(rt: int, fmt: str, addr: int, n: int) -> int:
     return int(call(_f.Parse, rt, fmt, addr, n))
+
+
+def new_parse(timeout: float) -> int:
+    return int(_f.NewParse(timeout))
+
+
+def parse_in(token: int, rt: int, fmt: str, addr: int, n: int) -> int:
+    return int(call(_f.ParseIn, token, rt, fmt, addr, n))
+
+
+def cancel_parse(token: int) -> bool:
+    return bool(_f.CancelParse(token))
+
+
+def end_parse(token: int) -> None:
+    _f.EndParse(token)
+
+
+def start_deferred(rt: int) -> None:
+    call(_f.StartDeferred, rt)
 
 
 def capability(rt: int, prog: int) -> list[dict[str, Any]]:

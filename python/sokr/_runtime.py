@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _native, errors
+from . import _launch, _native, errors
 from ._arrays import TensorSpec, as_input, spec
 from ._future import FAST_OUTPUT_BYTES, Future, Timings, resolved, track_all, track_completed
 from .errors import Offer
@@ -190,13 +190,17 @@ class Runtime:
             _native.close_runtime(self._handle, timeout)
 
     def __repr__(self) -> str:
-        return f"<sokr.Runtime substrates={[s.name for s in self.substrates()]}>"
+        # What is registered now: a repr does not start the Vulkan devices.
+        return f"<sokr.Runtime substrates={[s['name'] for s in _native.info(self._handle)['substrates']]}>"
 
     # -- introspection -----------------------------------------------------------------------
 
     def info(self) -> dict[str, Any]:
-        """Substrates, IRs and failed plugins, as a dict."""
+        """Substrates, IRs and failed plugins, as a dict. The Vulkan devices are enumerated
+        here if nothing has needed them yet (until then the runtime holds a "vulkan"
+        placeholder and loads no driver)."""
         self._check_open()
+        _native.start_deferred(self._handle)
         return _native.info(self._handle)
 
     def validation_messages(self) -> dict[str, list[str]]:
@@ -212,7 +216,8 @@ class Runtime:
 
     def irs(self) -> list[str]:
         """The registered IR formats, sorted."""
-        return list(self.info()["irs"])
+        self._check_open()
+        return list(_native.info(self._handle)["irs"])
 
     # -- the three operations ----------------------------------------------------------------
 
@@ -252,7 +257,11 @@ class Runtime:
 
         buf = ctypes.create_string_buffer(src, len(src)) if src else None
         addr = ctypes.addressof(buf) if buf is not None else 0
-        handle = _native.parse(self._handle, ir or "", addr, len(src))
+        token = _launch.parse_token()
+        if token:  # an _async call's parse, under its deadline (see _launch)
+            handle = _native.parse_in(token, self._handle, ir or "", addr, len(src))
+        else:
+            handle = _native.parse(self._handle, ir or "", addr, len(src))
         return Program(handle, self)
 
     def capability(self, prog: Any) -> list[Offer]:
@@ -275,9 +284,24 @@ class Runtime:
         ``substrate`` pins the run to one substrate; ``policy`` overrides the runtime's.
         Options: ``timeout`` (seconds), ``seed``, and substrate-specific ones (``shots``, ...).
         Failures (no capable substrate, wrong inputs, a substrate fault) arrive through the
-        future, except inputs that cannot be made into arrays, which raise at once.
+        future, except inputs that cannot be made into arrays, which raise at once, and a
+        program given as source that cannot be parsed. Its parse counts against ``timeout``
+        (:class:`sokr.DeadlineExceededError` when it takes longer); the run gets what is left.
         """
-        p = self.program(prog)
+        timeout = _launch.timeout_of(options) if not isinstance(prog, Program) else None
+        if timeout is None or _launch.parse_token():
+            return self._dispatch(self.program(prog), inputs, substrate, policy, options)
+        with _launch.bounded(timeout):
+            return self._dispatch(self.program(prog), inputs, substrate, policy, options)
+
+    def _dispatch(
+        self,
+        p: Program,
+        inputs: Sequence[Any],
+        substrate: str | None,
+        policy: Policy | None,
+        options: dict[str, Any],
+    ) -> Future:
         arrays = _arrays(p, inputs)
         sub, pol, opts = self._route(p, substrate, policy, options)
         ticket = _native.dispatch(self._handle, p._handle, spec(arrays), sub, pol, opts)
@@ -338,6 +362,9 @@ class Runtime:
                 raise TypeError(f"policy must be a name or a function, not {type(policy).__name__}")
         if fn is not None and substrate is None:
             substrate = _choose(fn, p, self.capability(p))
+        left = _launch.time_left()
+        if left is not None and "timeout" in options:
+            options = {**options, "timeout": left}  # what the parse left of it
         try:
             opts = json.dumps({k: _option(v) for k, v in options.items()}) if options else ""
         except TypeError as e:

@@ -57,8 +57,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import _native, errors
+from .. import _launch, _native, errors
 from .._future import Derived, Result
+from .._launch import Launching
 from .._runtime import Program, Runtime, default_runtime
 from ._results import SEMANTICS, RunResult
 
@@ -303,21 +304,29 @@ def run_async(
     runtime: Runtime | None = None,
     timeout: float | None = None,
     **semantics: Any,
-) -> Derived[RunResult]:
+) -> Derived[RunResult] | Launching[RunResult]:
     """Start running ``graph`` on ``inputs`` and return a future (``await`` it, or
     ``.result()``) of a :class:`RunResult`.
 
     ``inputs`` is one array ``[T, B, *shape]`` for a graph with one Input node, else a list
     in the order of :attr:`Graph.inputs` or a dict by Input node name. Keyword arguments
-    are the semantics listed in the module's documentation; ``record`` names probes."""
-    rt = runtime or default_runtime()
-    g = load(graph, runtime=rt)
-    arrays = _inputs(g, inputs)
+    are the semantics listed in the module's documentation; ``record`` names probes.
+
+    It returns at once, even when the graph must be read first: reading then runs in the
+    background, within ``timeout``, and cancelling the future cancels it. Every failure, a
+    graph that does not read included, comes through the future."""
     opts = _options(record, semantics)
     if timeout is not None:
         opts["timeout"] = timeout
-    fut = rt.dispatch(g.program, *arrays, substrate=substrate, **opts)
-    return Derived(fut, _convert)
+
+    def start() -> Derived[RunResult]:
+        rt = runtime or default_runtime()
+        g = load(graph, runtime=rt)
+        arrays = _inputs(g, inputs)
+        fut = rt.dispatch(g.program, *arrays, substrate=substrate, **opts)
+        return Derived(fut, _convert)
+
+    return _launch.launch(not isinstance(graph, (Graph, Program)), _launch.timeout_of(opts), start)
 
 
 def run(graph: Any, inputs: Any, **kw: Any) -> RunResult:

@@ -34,13 +34,16 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from .. import _native, errors
+from .. import _launch, _native, errors
 from .._future import Derived, Future, Result
+from .._launch import Launching
 from .._runtime import Program, Runtime, default_runtime
 from . import noise, spin
 from ._results import ObserveResult, Order, Register, SampleResult, State
@@ -66,11 +69,37 @@ __all__ = [
 ]
 
 
-@functools.lru_cache(maxsize=128)
+# Kernels parsed, by (runtime, source text), most recently used last: a VQE loop passes the
+# same text many times. Not functools.lru_cache: the _async calls ask whether a kernel is
+# parsed already (see _needs_parse).
+_parsed: OrderedDict[tuple[Runtime, str], Program] = OrderedDict()
+_parsed_lock = threading.Lock()
+_PARSED_MAX = 128
+
+
 def _parse(runtime: Runtime, text: str) -> Program:
-    """A kernel parsed once per (runtime, source text): a VQE loop passes the same text many
-    times."""
-    return runtime.program(text)
+    """A kernel parsed once per (runtime, source text)."""
+    key = (runtime, text)
+    with _parsed_lock:
+        p = _parsed.get(key)
+        if p is not None:
+            _parsed.move_to_end(key)
+            return p
+    p = runtime.program(text)
+    with _parsed_lock:
+        _parsed[key] = p
+        if len(_parsed) > _PARSED_MAX:
+            _parsed.popitem(last=False)
+    return p
+
+
+def _needs_parse(kernel: Any, runtime: Runtime | None) -> bool:
+    """Whether running ``kernel`` starts with a parse: anything but a Program or a kernel text
+    parsed already (an _async call then parses on a worker; see sokr._launch)."""
+    if isinstance(kernel, Program):
+        return False
+    with _parsed_lock:
+        return not (isinstance(kernel, str) and (runtime or default_runtime(), kernel) in _parsed)
 
 
 def _circuit(kernel: Any, runtime: Runtime) -> Program:
@@ -83,7 +112,7 @@ def _circuit(kernel: Any, runtime: Runtime) -> Program:
     return p
 
 
-def _launch(
+def _run(
     kernel: Any,
     args: Sequence[Any],
     mode: str,
@@ -140,7 +169,7 @@ def _sample(
 ) -> tuple[Future, Callable[[Result], SampleResult]]:
     if isinstance(shots_count, bool) or not isinstance(shots_count, (int, np.integer)) or shots_count < 1:
         raise errors.InvalidInputError(f"shots_count must be a positive integer, not {shots_count!r}")
-    _, fut = _launch(
+    _, fut = _run(
         kernel,
         args,
         "sample",
@@ -167,21 +196,29 @@ def sample_async(
     substrate: str | None = None,
     runtime: Runtime | None = None,
     **options: Any,
-) -> Derived[SampleResult]:
+) -> Derived[SampleResult] | Launching[SampleResult]:
     """Start sampling ``kernel`` ``shots_count`` times; returns a future (``await`` it, or
     ``.result()``) of a :class:`SampleResult`. Circuits without mid-circuit measurement are
-    simulated once and sampled; others shot by shot."""
-    return Derived(
-        *_sample(
-            kernel,
-            *args,
-            shots_count=shots_count,
-            noise_model=noise_model,
-            seed=seed,
-            substrate=substrate,
-            runtime=runtime,
-            **options,
-        )
+    simulated once and sampled; others shot by shot.
+
+    It returns at once, even when the kernel must be parsed first: parsing then runs in the
+    background, within ``timeout`` (an option), and cancelling the future cancels it. Every
+    failure, a program that does not parse included, comes through the future."""
+    return _launch.launch(
+        _needs_parse(kernel, runtime),
+        _launch.timeout_of(options),
+        lambda: Derived(
+            *_sample(
+                kernel,
+                *args,
+                shots_count=shots_count,
+                noise_model=noise_model,
+                seed=seed,
+                substrate=substrate,
+                runtime=runtime,
+                **options,
+            )
+        ),
     )
 
 
@@ -217,7 +254,7 @@ def _observe(
             f"the spin operator acts on {spin_operator.qubit_count} qubits; the kernel has {n}"
         )
     terms = [{"coef": [c.real, c.imag], "paulis": w} for c, w in spin_operator.terms(n)]
-    _, fut = _launch(
+    _, fut = _run(
         kernel,
         args,
         "observe",
@@ -246,23 +283,27 @@ def observe_async(
     substrate: str | None = None,
     runtime: Runtime | None = None,
     **options: Any,
-) -> Derived[ObserveResult]:
+) -> Derived[ObserveResult] | Launching[ObserveResult]:
     """Start computing ⟨kernel|H|kernel⟩ for the spin operator ``H``; returns a future of an
     :class:`ObserveResult`. Exact unless ``shots_count`` is given (then estimated by sampling,
     one measurement basis per group of qubit-wise commuting terms). Terminal measurements
-    in the kernel are ignored."""
-    return Derived(
-        *_observe(
-            kernel,
-            spin_operator,
-            *args,
-            shots_count=shots_count,
-            noise_model=noise_model,
-            seed=seed,
-            substrate=substrate,
-            runtime=runtime,
-            **options,
-        )
+    in the kernel are ignored. Like :func:`sample_async`, it returns at once."""
+    return _launch.launch(
+        _needs_parse(kernel, runtime),
+        _launch.timeout_of(options),
+        lambda: Derived(
+            *_observe(
+                kernel,
+                spin_operator,
+                *args,
+                shots_count=shots_count,
+                noise_model=noise_model,
+                seed=seed,
+                substrate=substrate,
+                runtime=runtime,
+                **options,
+            )
+        ),
     )
 
 
@@ -278,11 +319,16 @@ def get_state_async(
     substrate: str | None = None,
     runtime: Runtime | None = None,
     **options: Any,
-) -> Derived[State]:
+) -> Derived[State] | Launching[State]:
     """Start computing the kernel's final state vector (terminal measurements ignored; the
-    kernel must have no mid-circuit measurement); returns a future of a :class:`State`."""
-    _, fut = _launch(kernel, args, "state", None, runtime, substrate, options)
-    return Derived(fut, lambda res: State(res["state"], res.substrate))
+    kernel must have no mid-circuit measurement); returns a future of a :class:`State`. Like
+    :func:`sample_async`, it returns at once."""
+
+    def start() -> Derived[State]:
+        _, fut = _run(kernel, args, "state", None, runtime, substrate, options)
+        return Derived(fut, lambda res: State(res["state"], res.substrate))
+
+    return _launch.launch(_needs_parse(kernel, runtime), _launch.timeout_of(options), start)
 
 
 def get_state(kernel: Any, *args: Any, **kw: Any) -> State:
