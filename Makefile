@@ -87,7 +87,7 @@ wheel: venv ## build dist/sokr-*.whl (needs Go and a C compiler; the wheel needs
 	$(VENV)/bin/auditwheel show dist/sokr-*.whl
 
 test-py: dev ## run pytest: the API, asyncio, threads, the CLI and the notebooks
-	SOKR_VULKAN_VALIDATION=1 $(VENV)/bin/python -m pytest -q python/tests
+	SOKR_VULKAN_VALIDATION=1 SOKR_VULKAN_CPU=1 $(VENV)/bin/python -m pytest -q python/tests
 
 test-wheel: wheel ## install the wheel into a fresh virtualenv without Go on PATH and import it elsewhere
 	bash scripts/test-wheel.sh

@@ -57,6 +57,10 @@ def optional_module(name: str) -> ModuleType:
     """Import an optional test dependency (nir, qiskit, cudaq): where it is not installed the
     test skips, except under CI, where the import error fails it."""
     __tracebackhide__ = True
+    if name == "cudaq":
+        # Vulkan first: the tests ask for lavapipe (SOKR_VULKAN_CPU=1), whose libLLVM aborts a
+        # process that loads it after CUDA-Q's LLVM, not before (see test_vulkan_lazy.py).
+        sokr.default_runtime().info()
     if in_ci():
         return importlib.import_module(name)
     return pytest.importorskip(name)
