@@ -61,6 +61,10 @@ func Open(cfg Config) ([]*Substrate, error) {
 	cfg = cfg.resolve()
 	in, err := openInstance(cfg.Loader, cfg.Validation, cfg.CPU)
 	if err != nil {
+		if strings.Contains(err.Reason, "VK_ERROR_INCOMPATIBLE_DRIVER") {
+			// What the loader says when it has no driver left to load.
+			err.Reason = "no Vulkan driver for this machine (" + err.Reason + ")"
+		}
 		if !cfg.CPU {
 			err.Reason += cpuHint
 		}
