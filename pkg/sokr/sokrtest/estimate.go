@@ -56,6 +56,12 @@ type Measurement struct {
 // that a stray allocation elsewhere in the process does not fail a sound
 // estimate; a run that allocates more than its estimate does so both times.
 //
+// An estimate is of the peak: memory a run allocates and drops as it goes
+// (a parallel loop's closures, a shot's or a chunk's scratch) is counted
+// once, as the run holds one repetition's at a time, while the measure
+// counts every repetition's. Check programs with few repetitions (shots,
+// chunks of time steps), where the data dominates.
+//
 //	sokrtest.CheckEstimate(t, cpu.New(), prog, inputs, sokr.Options{})
 func CheckEstimate(t testing.TB, s sokr.Substrate, p sokr.Program, inputs []sokr.Tensor, opts sokr.Options) Measurement {
 	t.Helper()

@@ -109,7 +109,16 @@
 //
 // A circuit that fits only as complex64 is accepted; a complex128 run of it
 // fails with an InputError that suggests complex64. Per-shot simulation
-// keeps two copies of the state, observe with X or Y terms a copy too.
+// keeps two copies of the state (one per worker on small states), observe
+// with X or Y terms a copy too.
+//
+// A run's memory is worked out before anything is allocated: the state
+// vectors, the compiled passes (a fused pass on five qubits holds several
+// 1024-element matrices), sampling (a uniform per shot, the counts map),
+// per-shot keys, expectations and scratch. Capability's Estimate is that
+// of a run with the default options; EstimateRun gives a dispatch's own,
+// shots and observable included, and Dispatch refuses a run over the
+// budget with an InputError that lists the parts.
 //
 // # Performance
 //

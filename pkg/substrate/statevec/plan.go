@@ -61,7 +61,7 @@ func compile(p *circuit.Program, params []float64, fusion int, unitaryOnly bool)
 	ops := trimOps(p, unitaryOnly)
 	pl.static = isStatic(ops, p.Qubits)
 	if pl.static {
-		var gates []gate
+		gates := make([]gate, 0, len(ops))
 		for i := range ops {
 			switch o := &ops[i]; o.Kind {
 			case circuit.OpGate:
@@ -105,7 +105,7 @@ func trimOps(p *circuit.Program, unitaryOnly bool) []circuit.Op {
 		ops = ops[:end]
 	}
 	touched := make([]bool, p.Qubits)
-	var out []circuit.Op
+	out := make([]circuit.Op, 0, len(ops)) // once: an Op is some 200 bytes, a circuit up to 2^24 of them
 	for i, o := range ops {
 		if o.Kind == circuit.OpIf || o.Kind == circuit.OpWhile {
 			return append(out, ops[i:]...)

@@ -2,10 +2,8 @@ package statevec
 
 import (
 	"encoding/json"
-	"fmt"
 	"math/rand/v2"
 	"runtime/debug"
-	"slices"
 	"strconv"
 	"sync"
 
@@ -17,11 +15,6 @@ import (
 func (s *Substrate) run(j *sokr.Job, p *circuit.Program, params []float64, o *options) (sokr.Result, error) {
 	if o.precision == Complex64 {
 		return execute[complex64](s, j, p, params, o)
-	}
-	if stateBytes(p.Qubits, 16) > s.budget {
-		return sokr.Result{}, &sokr.InputError{Index: -1, Msg: fmt.Sprintf(
-			"statevec option \"precision\": %d qubits as complex128 need %s, more than the budget of %s; pass precision \"complex64\"",
-			p.Qubits, formatBytes(float64(stateBytes(p.Qubits, 16))), formatBytes(float64(s.budget)))}
 	}
 	return execute[complex128](s, j, p, params, o)
 }
@@ -56,11 +49,6 @@ func execute[T amp](s *Substrate, j *sokr.Job, p *circuit.Program, params []floa
 		return sokr.Result{}, &sokr.InputError{Index: -1, Msg: "get_state needs a unitary circuit (terminal measurements are ignored), but this one has " +
 			dynamicFeature(p) + "; use sample or observe, which simulate it shot by shot"}
 	}
-	if need := r.buffers() * stateBytes(p.Qubits, stateSize[T]()); !pl.static && need > s.budget {
-		return sokr.Result{}, &sokr.InputError{Index: -1, Msg: fmt.Sprintf(
-			"per-shot simulation of %d qubits keeps %d copies of the state (%s), more than the budget of %s; try precision \"complex64\"",
-			p.Qubits, r.buffers(), formatBytes(float64(need)), formatBytes(float64(s.budget)))}
-	}
 	switch o.mode {
 	case ModeState:
 		return r.state()
@@ -68,23 +56,6 @@ func execute[T amp](s *Substrate, j *sokr.Job, p *circuit.Program, params []floa
 		return r.observe()
 	}
 	return r.sample()
-}
-
-func stateSize[T amp]() int64 {
-	var z T
-	if _, ok := any(z).(complex64); ok {
-		return 8
-	}
-	return 16
-}
-
-// buffers is the number of states a per-shot run holds: the prefix state
-// and a shot's copy (observe's rotations reuse the prefix buffer's peer).
-func (r *runner[T]) buffers() int64 {
-	if r.o.mode == ModeObserve {
-		return 3
-	}
-	return 2
 }
 
 func (r *runner[T]) newSim() *sim[T] {
@@ -201,12 +172,6 @@ func (r *runner[T]) observe() (sokr.Result, error) {
 		x, err := r.prefix()
 		if err != nil {
 			return sokr.Result{}, err
-		}
-		rotated := slices.ContainsFunc(groups, func(g *pauliGroup) bool { return g.rotation != nil })
-		if rotated && 2*stateBytes(r.p.Qubits, stateSize[T]()) > r.s.budget {
-			return sokr.Result{}, &sokr.InputError{Index: -1, Msg: fmt.Sprintf(
-				"observe of terms with X or Y on %d qubits rotates a copy of the state (%s in all), more than the budget of %s; try precision \"complex64\"",
-				r.p.Qubits, formatBytes(float64(2*stateBytes(r.p.Qubits, stateSize[T]()))), formatBytes(float64(r.s.budget)))}
 		}
 		expectations(x, nil, groups, shots, r.rng(staticStream), out)
 	} else {

@@ -92,6 +92,12 @@ func (s *Substrate) Describe() sokr.Properties {
 
 // Capability accepts circuit programs whose state fits in the memory
 // budget (as complex64 at least) and whose every op it can apply.
+//
+// A run's memory depends on options Capability cannot see (mode,
+// precision, shots, the observable). The Estimate is that of a run with
+// the default options: sampling 1000 shots, in complex128, or complex64
+// when complex128 does not fit. EstimateRun gives a dispatch's own
+// figure, and Dispatch refuses a run over the budget before allocating it.
 func (s *Substrate) Capability(_ context.Context, prog sokr.Program) sokr.Offer {
 	p, ok := prog.(*circuit.Program)
 	if !ok {
@@ -100,15 +106,11 @@ func (s *Substrate) Capability(_ context.Context, prog sokr.Program) sokr.Offer 
 	if reason := s.refusal(p); reason != "" {
 		return sokr.No(s, reason)
 	}
-	buffers := int64(1)
-	if p.Dynamic() {
-		buffers = 2 // the state after the static prefix, and each shot's copy
+	o, _ := parseOptions(p, sokr.Options{HasSeed: true}) // the defaults: no option to fail
+	if stateBytes(p.Qubits, 16) > s.budget {
+		o.precision = Complex64
 	}
-	mem := buffers * stateBytes(p.Qubits, 16)
-	if mem > s.budget {
-		mem = buffers * stateBytes(p.Qubits, 8)
-	}
-	return sokr.Yes(s, sokr.Estimate{Time: s.estimate(p), MemoryBytes: mem})
+	return sokr.Yes(s, sokr.Estimate{Time: s.estimate(p), MemoryBytes: s.runUsage(p, o).total()})
 }
 
 // refusal says why s cannot run p, or returns "".
@@ -190,28 +192,15 @@ func formatBytes(b float64) string {
 
 // Dispatch runs a circuit program. Small runs complete before Dispatch
 // returns; larger ones run on a goroutine of their own, spreading each
-// pass over the workers.
+// pass over the workers. A run whose memory (runUsage) exceeds the budget
+// fails before anything is allocated for it.
 func (s *Substrate) Dispatch(_ context.Context, j *sokr.Job) {
-	p, ok := j.Program.(*circuit.Program)
-	if !ok {
-		j.Fail(&sokr.ProgramError{Format: j.Program.Format(), Msg: s.name + " runs " + circuit.Format + " programs only"})
-		return
-	}
-	if reason := s.refusal(p); reason != "" {
-		j.Fail(&sokr.ProgramError{Format: circuit.Format, Msg: s.name + " cannot run this program: " + reason})
-		return
-	}
-	if err := p.Validate(); err != nil {
-		j.Fail(err)
-		return
-	}
-	params, err := inputParams(p, j.Inputs)
+	p, params, o, err := s.prepare(j.Program, j.Inputs, j.Options)
 	if err != nil {
 		j.Fail(err)
 		return
 	}
-	o, err := parseOptions(p, j.Options)
-	if err != nil {
+	if _, err := s.admit(p, o); err != nil {
 		j.Fail(err)
 		return
 	}
@@ -224,6 +213,29 @@ func (s *Substrate) Dispatch(_ context.Context, j *sokr.Job) {
 		return
 	}
 	j.Go(s.name, func(j *sokr.Job) (sokr.Result, error) { return s.run(j, p, params, o) })
+}
+
+// prepare checks a dispatch's program, inputs and options.
+func (s *Substrate) prepare(prog sokr.Program, inputs []sokr.Tensor, opts sokr.Options) (*circuit.Program, []float64, *options, error) {
+	p, ok := prog.(*circuit.Program)
+	if !ok {
+		return nil, nil, nil, &sokr.ProgramError{Format: prog.Format(), Msg: s.name + " runs " + circuit.Format + " programs only"}
+	}
+	if reason := s.refusal(p); reason != "" {
+		return nil, nil, nil, &sokr.ProgramError{Format: circuit.Format, Msg: s.name + " cannot run this program: " + reason}
+	}
+	if err := p.Validate(); err != nil {
+		return nil, nil, nil, err
+	}
+	params, err := inputParams(p, inputs)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	o, err := parseOptions(p, opts)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return p, params, o, nil
 }
 
 // inlineWork is the size (ops times amplitudes) below which a run happens

@@ -242,7 +242,10 @@ func TestCapabilityRefusals(t *testing.T) {
 
 	o = s.Capability(ctx, bell(t))
 	require.True(t, o.OK)
-	assert.Equal(t, int64(64), o.Estimate.MemoryBytes)
+	// The state (64 B), and sampling's and the run's bookkeeping
+	// (TestEstimateCoversTheRun checks the figure against runs).
+	assert.GreaterOrEqual(t, o.Estimate.MemoryBytes, int64(64))
+	assert.Less(t, o.Estimate.MemoryBytes, int64(64<<10))
 	assert.Positive(t, o.Estimate.Time)
 }
 

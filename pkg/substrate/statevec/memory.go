@@ -1,0 +1,322 @@
+package statevec
+
+import (
+	"fmt"
+	"strings"
+	"unsafe"
+
+	"github.com/sokr-rs/sokr/pkg/internal/footprint"
+	"github.com/sokr-rs/sokr/pkg/ir/circuit"
+	"github.com/sokr-rs/sokr/pkg/sokr"
+)
+
+// runOverhead bounds what a run allocates whatever its size: the job's
+// goroutine, the options, the meta map and its strings, the result
+// (TestEstimateCoversTheRun measures a few KiB on small circuits).
+const runOverhead = 16 << 10
+
+// usage is what one run allocates, worked out before it allocates
+// anything, in parts (for a refusal's message).
+type usage struct {
+	states  int64 // the state vectors
+	plan    int64 // the compiled passes and what building them allocates
+	results int64 // sampling and expectations: draws, counts, keys
+	scratch int64 // per-worker and per-shot scratch, bookkeeping
+}
+
+func (u usage) total() int64 { return footprint.Add(u.states, u.plan, u.results, u.scratch) }
+
+// describe lists the parts, for messages.
+func (u usage) describe() string {
+	var parts []string
+	for _, p := range []struct {
+		what string
+		b    int64
+	}{{"state vectors", u.states}, {"compiled passes", u.plan}, {"samples and results", u.results}, {"scratch", u.scratch}} {
+		if p.b >= 1<<20 {
+			parts = append(parts, p.what+" "+footprint.Format(p.b))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// runUsage works out what a run of p with options o allocates on s.
+func (s *Substrate) runUsage(p *circuit.Program, o *options) usage {
+	var u usage
+	size := int64(16)
+	if o.precision == Complex64 {
+		size = 8
+	}
+	state := stateBytes(p.Qubits, size)
+	static := staticRun(p, o.mode != ModeSample)
+	amps := int64(1) << min(p.Qubits, 62)
+	if p.Qubits >= 62 {
+		amps = footprint.Max
+	}
+	// Per-shot simulation: several trajectories at once on small states,
+	// one per worker (trajectories), each with its own state.
+	lanes := int64(1)
+	shots := int64(o.shots)
+	if o.mode == ModeObserve {
+		shots = int64(o.trajectories)
+		if o.shotsGiven {
+			shots = int64(o.shots)
+		}
+	}
+	if !static && amps < int64(s.minParallel) {
+		lanes = min(int64(s.workers), shots)
+	}
+	var states footprint.Tally
+	states.Add(footprint.Object(state)) // the prefix, or the whole circuit when static
+	rotated := false
+	for _, t := range o.terms {
+		rotated = rotated || strings.ContainsAny(t.Paulis, "XY")
+	}
+	switch {
+	case static && o.mode == ModeObserve && rotated:
+		states.Add(footprint.Object(state)) // the rotated copy
+	case !static:
+		per := int64(1)
+		if o.mode == ModeObserve && rotated {
+			per = 2 // and its rotated copy
+		}
+		states.Add(footprint.Mul(lanes, per, footprint.Object(state)))
+	}
+	u.states = states.Bytes()
+	u.plan = planBytes(p, o)
+
+	var res, scratch footprint.Tally
+	scratch.Add(runOverhead)
+	chunks := (amps + reduceChunk - 1) / reduceChunk
+	// Reductions (norms, probabilities, expectations) sum fixed chunks
+	// into a table of partial sums.
+	scratch.Object(footprint.Mul(chunks, 8, 4))
+	width := int64(p.Clbits)
+	if !p.Measured() {
+		width = int64(p.Qubits)
+	}
+	key := footprint.Object(width) // a counts key (the string; its byte buffer once more)
+	switch o.mode {
+	case ModeSample:
+		distinct := min(shots, footprint.Mul(2, amps), int64(1)<<min(width, 62))
+		if static {
+			if amps <= smallSample {
+				res.Object(footprint.Mul(amps, 8)) // cumulative distribution
+				res.Object(footprint.Mul(amps, 8)) // hits
+			} else {
+				res.Object(footprint.Mul(chunks, 8))
+				res.Object(footprint.Mul(shots, 8)) // the sorted uniforms
+			}
+			// The distinct indices and their counts, grown by append (at most
+			// five times the final size in all).
+			res.Add(footprint.Mul(5, 2, footprint.Object(footprint.Mul(distinct, 8))))
+		} else {
+			res.Object(footprint.Mul(shots, 16))                             // each shot's key
+			res.Add(footprint.Mul(shots, 2, key))                            // made as bytes, then a string
+			res.Add(footprint.Mul(lanes, footprint.Object(int64(p.Clbits)))) // the classical bits
+			if !p.Measured() {                                               // a shot samples its final state
+				scratch.Add(footprint.Mul(lanes, sampleScratch(amps)))
+			}
+		}
+		// The counts map: a key and an entry per distinct outcome, the map
+		// doubling as it grows.
+		res.Add(footprint.Mul(distinct, 2, footprint.Add(key, 64)))
+	case ModeObserve:
+		terms := int64(len(o.terms))
+		res.Add(footprint.Mul(terms, 8+16+64))                              // expectations, groups, masks
+		res.Add(footprint.Mul(terms, 2, footprint.Object(int64(p.Qubits)))) // the groups' bases
+		if rotated {
+			// A group's rotation: a layer of one-qubit gates, fused.
+			res.Add(footprint.Mul(terms, int64(p.Qubits), perGateBytes(1, max(o.fusion, 1))))
+		}
+		res.Object(footprint.Mul(shots, terms, 8)) // each trajectory's expectations
+		if o.shotsGiven {
+			res.Add(footprint.Mul(terms, footprint.Object(footprint.Mul(terms, 8))))
+		}
+	}
+	// One shot's passing allocations (its random stream, a measurement's
+	// pass): a run holds one shot's per lane at a time.
+	if !static {
+		scratch.Add(footprint.Mul(lanes, 4<<10))
+	}
+	scratch.Add(footprint.Mul(int64(s.workers), 1<<10))
+	u.results, u.scratch = res.Bytes(), scratch.Bytes()
+	return u
+}
+
+// sampleScratch bounds what drawing one sample of a state of amps
+// amplitudes allocates.
+func sampleScratch(amps int64) int64 {
+	if amps <= smallSample {
+		return footprint.Mul(2, footprint.Object(footprint.Mul(amps, 8)))
+	}
+	return footprint.Add(footprint.Object(footprint.Mul((amps+reduceChunk-1)/reduceChunk, 8)), 256)
+}
+
+// planBytes bounds what compiling p allocates (compile): the ops kept,
+// every gate evaluated, and the passes, fused or not; a noise channel's
+// operators.
+func planBytes(p *circuit.Program, o *options) int64 {
+	var t footprint.Tally
+	gmax := 1
+	circuit.Walk(p.Ops, func(op *circuit.Op) {
+		if op.Kind == circuit.OpGate {
+			gmax = max(gmax, len(op.Qubits))
+		}
+	})
+	perFused := perGateBytes(min(gmax, max(o.fusion, 1)), o.fusion)
+	ops := int64(0)
+	circuit.Walk(p.Ops, func(op *circuit.Op) {
+		ops++
+		switch op.Kind {
+		case circuit.OpGate:
+			tq := len(op.Qubits) - op.Controls
+			// The gate evaluated: parameters, matrix, its entry in the list.
+			t.Add(footprint.Object(int64(8 * len(op.Params))))
+			t.Add(footprint.Object(16 << (2 * tq)))
+			t.Add(int64(unsafe.Sizeof(gate{})))
+			if o.fusion >= 2 && len(op.Qubits) <= o.fusion {
+				t.Add(perFused)
+			} else {
+				t.Add(passBytes(tq))
+			}
+		case circuit.OpMeasure, circuit.OpReset:
+			t.Add(passBytes(1) + 256)
+		case circuit.OpChannel:
+			// Kraus operators on its qubits, and a pass per unitary.
+			q := len(op.Qubits)
+			t.Add(footprint.Mul(16, footprint.Object(16<<(2*q))))
+			t.Add(footprint.Mul(16, passBytes(q)))
+		}
+	})
+	// The ops kept (trimOps), and the steps of a per-shot remainder.
+	t.Add(footprint.Object(footprint.Mul(ops, int64(unsafe.Sizeof(circuit.Op{})))))
+	t.Add(footprint.Mul(ops, 2*int64(unsafe.Sizeof(step{}))))
+	return t.Bytes()
+}
+
+// passBytes bounds what making one pass on k targets allocates (newPass):
+// the matrix reordered, classified (row factors), and converted for the
+// kernels (complex64, and split real and imaginary parts in float64 and
+// float32), and the offset and row tables.
+func passBytes(k int) int64 {
+	d := int64(1) << k
+	m := d * d
+	return footprint.Object(16*m)*2 + footprint.Object(8*m)*2 + footprint.Object(16*m) +
+		footprint.Object(16*d)*2 + footprint.Object(8*d)*6 + int64(unsafe.Sizeof(pass{})) + 512
+}
+
+// perGateBytes bounds the share of one gate in the fused passes of a
+// circuit whose gates act on at most gmax qubits, fused into blocks of at
+// most fusion qubits: a block of k qubits (a pass of k targets, the
+// identity it starts from, the gates multiplied in) holds at least
+// 1 + ⌈(k − gmax)/gmax⌉ gates, as each gate adds at most gmax qubits.
+func perGateBytes(gmax, fusion int) int64 {
+	if fusion < 2 {
+		return passBytes(gmax)
+	}
+	var most int64
+	for k := 1; k <= fusion; k++ {
+		d := int64(1) << k
+		block := passBytes(k) + footprint.Object(16*d*d) + 2*footprint.Object(16*d) + 256
+		n := int64(1)
+		if k > gmax {
+			n += int64((k - gmax + gmax - 1) / gmax)
+		}
+		most = max(most, (block+n-1)/n)
+	}
+	return most
+}
+
+// staticRun reports whether compile will find p static (simulated once
+// and sampled) for a run of the given kind, as trimOps and isStatic do,
+// without copying the ops.
+func staticRun(p *circuit.Program, unitaryOnly bool) bool {
+	ops := p.Ops
+	if unitaryOnly {
+		end := len(ops)
+		for end > 0 && (ops[end-1].Kind == circuit.OpMeasure || ops[end-1].Kind == circuit.OpBarrier) {
+			end--
+		}
+		ops = ops[:end]
+	}
+	touched := make([]bool, p.Qubits)
+	measured := make([]bool, p.Qubits)
+	for i := range ops {
+		o := &ops[i]
+		switch o.Kind {
+		case circuit.OpReset:
+			if touched[o.Qubits[0]] {
+				return false
+			}
+			continue // dropped by trimOps
+		case circuit.OpGate:
+			for _, q := range o.Qubits {
+				if measured[q] {
+					return false
+				}
+			}
+		case circuit.OpMeasure:
+			measured[o.Qubits[0]] = true
+		case circuit.OpBarrier:
+			continue
+		default:
+			return false
+		}
+		for _, q := range o.Qubits {
+			touched[q] = true
+		}
+	}
+	return true
+}
+
+// overBudget is the error of a run that needs more than the budget.
+func (s *Substrate) overBudget(p *circuit.Program, o *options, u usage) error {
+	return &sokr.InputError{Index: -1, Msg: fmt.Sprintf(
+		"%s %s run of %d qubits in %s needs about %s (%s), more than the budget of %s",
+		article(string(o.mode)), o.mode, p.Qubits, o.precision, footprint.Format(u.total()), u.describe(), formatBytes(float64(s.budget)))}
+}
+
+func article(word string) string {
+	if strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
+}
+
+// EstimateRun forecasts the memory of the run that Dispatch would make of
+// these inputs and options (mode, precision, shots, observable, which
+// Capability cannot see), or returns the error Dispatch would fail with:
+// a *sokr.ProgramError for a circuit it cannot run, a *sokr.InputError
+// for bad inputs or options, or for a run over the memory budget.
+func (s *Substrate) EstimateRun(prog sokr.Program, inputs []sokr.Tensor, opts sokr.Options) (sokr.Estimate, error) {
+	p, _, o, err := s.prepare(prog, inputs, opts)
+	if err != nil {
+		return sokr.Estimate{}, err
+	}
+	u, err := s.admit(p, o)
+	if err != nil {
+		return sokr.Estimate{}, err
+	}
+	return sokr.Estimate{Time: s.estimate(p), MemoryBytes: u.total()}, nil
+}
+
+// admit works out a run's memory and refuses one over the budget, with
+// the advice that applies (complex64, fewer copies) where one does.
+func (s *Substrate) admit(p *circuit.Program, o *options) (usage, error) {
+	u := s.runUsage(p, o)
+	if o.precision == Complex128 && stateBytes(p.Qubits, 16) > s.budget {
+		return u, &sokr.InputError{Index: -1, Msg: fmt.Sprintf(
+			"statevec option \"precision\": %d qubits as complex128 need %s, more than the budget of %s; pass precision \"complex64\"",
+			p.Qubits, formatBytes(float64(stateBytes(p.Qubits, 16))), formatBytes(float64(s.budget)))}
+	}
+	if u.states > s.budget {
+		return u, &sokr.InputError{Index: -1, Msg: fmt.Sprintf(
+			"%s %s run of %d qubits keeps %s of state vectors (the state, per-shot copies, rotated copies for X and Y terms), more than the budget of %s; try precision \"complex64\"",
+			article(string(o.mode)), o.mode, p.Qubits, footprint.Format(u.states), formatBytes(float64(s.budget)))}
+	}
+	if u.total() > s.budget {
+		return u, s.overBudget(p, o, u)
+	}
+	return u, nil
+}
