@@ -106,7 +106,12 @@ type verifyResult struct{ err error }
 // sample run with the default options (DefaultShots samples); runs with
 // other options are forecast by EstimateRun and refused at dispatch if
 // too large, with their cost.
-func (s *Substrate) Capability(_ context.Context, prog sokr.Program) sokr.Offer {
+func (s *Substrate) Capability(_ context.Context, prog sokr.Program) (offer sokr.Offer) {
+	defer func() {
+		if v := recover(); v != nil {
+			offer = sokr.No(s, fmt.Sprintf("internal error while estimating the run: %v", v))
+		}
+	}()
 	p, ok := prog.(*ir.Program)
 	if !ok {
 		return sokr.No(s, fmt.Sprintf("runs %s programs only, not %s", ir.Format, prog.Format()))
@@ -179,6 +184,13 @@ const inlineNs = 20 * time.Microsecond
 // before Dispatch returns; larger ones run on a goroutine of their own,
 // spreading the work over the workers.
 func (s *Substrate) Dispatch(_ context.Context, j *sokr.Job) {
+	defer func() {
+		// Preparing the run (the program's model, the cost) runs outside
+		// the job's guard: a panic there fails the job too.
+		if v := recover(); v != nil {
+			j.Fail(&sokr.FaultError{Substrate: s.name, Panic: v, Stack: string(debug.Stack())})
+		}
+	}()
 	p, o, err := s.prepare(j.Program, j.Inputs, j.Options)
 	if err != nil {
 		j.Fail(err)
