@@ -65,6 +65,17 @@ def bounded(timeout: float | None, token: int = 0, started: float | None = None)
             _native.end_parse(token)
 
 
+@contextlib.contextmanager
+def bounded_if(needs_parse: bool, timeout: float | None) -> Iterator[None]:
+    """``bounded(timeout)`` for a call that parses on its own thread (the synchronous ones),
+    when it parses and has a timeout; nothing otherwise."""
+    if needs_parse and timeout is not None and not parse_token():
+        with bounded(timeout):
+            yield
+    else:
+        yield
+
+
 def timeout_of(options: dict[str, Any]) -> float | None:
     """The dispatch's timeout option, when it is one a deadline can be made of (a bad value is
     left for the dispatch to refuse)."""

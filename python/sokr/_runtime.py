@@ -308,7 +308,13 @@ class Runtime:
         return track_completed(Future(ticket, arrays, p))
 
     def run(self, prog: Any, *inputs: Any, timeout: float | None = None, **kw: Any) -> Result:
-        """Dispatch and wait for the result."""
+        """Dispatch and wait for the result, ``timeout`` seconds at most (a program given as
+        source is parsed within them: :class:`sokr.DeadlineExceededError` if it takes longer)."""
+        if timeout is not None and timeout > 0 and not isinstance(prog, Program):
+            started = time.monotonic()
+            with _launch.bounded_if(True, timeout):
+                prog = self.program(prog)
+            timeout = max(0.0, timeout - (time.monotonic() - started))
         return self.dispatch(prog, *inputs, **kw).result(timeout)
 
     def dispatch_many(

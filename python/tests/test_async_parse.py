@@ -116,9 +116,15 @@ def test_neuro_run_async_reads_in_the_background() -> None:
         neuro.run_async({"nodes": {}, "edges": [["a", "b"]]}, x).result(60)
 
 
-def test_dispatch_parses_source_within_its_timeout() -> None:
+def test_synchronous_calls_parse_within_their_timeout() -> None:
     with pytest.raises(sokr.DeadlineExceededError):
         sokr.dispatch(PARSE_HEAVY, timeout=0.3)
+    with pytest.raises(sokr.DeadlineExceededError):
+        sokr.run(PARSE_HEAVY, timeout=0.3)
+    with pytest.raises(sokr.DeadlineExceededError):
+        quantum.sample(PARSE_HEAVY, timeout=0.3)
+    with pytest.raises(sokr.DeadlineExceededError):
+        quantum.observe(PARSE_HEAVY, quantum.spin.z(0), timeout=0.3)
     # A source that parses in time runs with what is left of the timeout.
     r = sokr.run(BELL + "// dispatch\n", timeout=60, shots=10, seed=2)
     assert sum(r.domain_values["counts"].values()) == 10

@@ -223,8 +223,10 @@ def sample_async(
 
 
 def sample(kernel: Any, *args: Any, **kw: Any) -> SampleResult:
-    """Sample ``kernel`` and wait; see :func:`sample_async` for the arguments."""
-    fut, convert = _sample(kernel, *args, **kw)
+    """Sample ``kernel`` and wait; see :func:`sample_async` for the arguments. Parsing the
+    kernel counts against ``timeout``."""
+    with _launch.bounded_if(_needs_parse(kernel, kw.get("runtime")), _launch.timeout_of(kw)):
+        fut, convert = _sample(kernel, *args, **kw)
     return convert(fut.result())
 
 
@@ -308,8 +310,10 @@ def observe_async(
 
 
 def observe(kernel: Any, spin_operator: SpinOperator, *args: Any, **kw: Any) -> ObserveResult:
-    """Compute an expectation and wait; see :func:`observe_async` for the arguments."""
-    fut, convert = _observe(kernel, spin_operator, *args, **kw)
+    """Compute an expectation and wait; see :func:`observe_async` for the arguments. Parsing
+    the kernel counts against ``timeout``."""
+    with _launch.bounded_if(_needs_parse(kernel, kw.get("runtime")), _launch.timeout_of(kw)):
+        fut, convert = _observe(kernel, spin_operator, *args, **kw)
     return convert(fut.result())
 
 
