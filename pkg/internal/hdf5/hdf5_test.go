@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sokr-rs/sokr/pkg/internal/fuzzguard"
 	"github.com/sokr-rs/sokr/pkg/internal/testcorpus"
 )
 
@@ -328,6 +329,8 @@ func FuzzDecode(f *testing.F) {
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		_, done := fuzzguard.Start(t, data) // the decoder takes no context: the watchdog and the limit only
+		defer done()
 		_, err := DecodeLimits(data, Limits{MaxBytes: 1 << 24, MaxObjects: 1 << 12, MaxDepth: 16})
 		if err != nil {
 			var fe *FormatError

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/sokr-rs/sokr/pkg/internal/fuzzguard"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
@@ -33,7 +34,10 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
-		p, err := Parse(src)
+		ctx, done := fuzzguard.Start(t, src)
+		defer done()
+		p, err := parse(ctx, src)
+		fuzzguard.Hang(t, err)
 		if err != nil {
 			var perr *sokr.ProgramError
 			if !errors.As(err, &perr) {
@@ -72,6 +76,8 @@ func FuzzVerify(f *testing.F) {
 	f.Add(bytes.Repeat([]byte{255}, 64))
 	f.Add(bytes.Repeat([]byte{7, 1, 3, 0, 2}, 20))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		_, done := fuzzguard.Start(t, data) // Verify takes no context: the watchdog and the limit only
+		defer done()
 		p := decodeProgram(data)
 		err := Verify(p)
 		_ = p.String()

@@ -5,6 +5,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/sokr-rs/sokr/pkg/internal/fuzzguard"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
@@ -52,7 +53,10 @@ func FuzzParse(f *testing.F) {
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
-		p, err := Parse(src)
+		ctx, done := fuzzguard.Start(t, src)
+		defer done()
+		p, err := parse(ctx, src)
+		fuzzguard.Hang(t, err)
 		checkProgram(t, p, err)
 	})
 }
@@ -76,7 +80,10 @@ func FuzzVerify(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
-		p, err := Parse(src)
+		ctx, done := fuzzguard.Start(t, src)
+		defer done()
+		p, err := parse(ctx, src)
+		fuzzguard.Hang(t, err)
 		checkProgram(t, p, err)
 	})
 }

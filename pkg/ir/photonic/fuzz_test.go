@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/sokr-rs/sokr/pkg/internal/fuzzguard"
+	"github.com/sokr-rs/sokr/pkg/internal/irparse"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
@@ -41,7 +43,11 @@ func FuzzParse(f *testing.F) {
 		if len(src) > maxFuzzInput {
 			return
 		}
-		p, err := Parse(src)
+		ctx, done := fuzzguard.Start(t, src)
+		defer done()
+		poll := irparse.NewPoll(ctx)
+		p, err := parse(src, &poll)
+		fuzzguard.Hang(t, err)
 		if err != nil {
 			var perr *sokr.ProgramError
 			if !errors.As(err, &perr) {

@@ -2,21 +2,16 @@ package qasm
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
+	"github.com/sokr-rs/sokr/pkg/internal/fuzzguard"
 	"github.com/sokr-rs/sokr/pkg/internal/testcorpus"
 	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
-
-// fuzzInputLimit is how long one input may take: with the lowered
-// limits each runs in milliseconds, so one that takes this long hangs.
-const fuzzInputLimit = 2 * time.Second
 
 // FuzzParse feeds arbitrary bytes to Parse. It must not panic or hang;
 // an error is a *sokr.ProgramError with a position inside the source; a
@@ -24,7 +19,7 @@ const fuzzInputLimit = 2 * time.Second
 // programs, a few QASMBench circuits, the constructs of the unit tests
 // and the hostile inputs of the limit tests (testdata/fuzz holds them
 // too). Limits are lowered so that each input runs in milliseconds; an
-// input that outlives fuzzInputLimit fails as a hang. The seeds from the
+// input that outlives fuzzguard.Limit fails as a hang. The seeds from the
 // optional test corpus are added where it is present; the others always
 // run.
 func FuzzParse(f *testing.F) {
@@ -62,12 +57,10 @@ func FuzzParse(f *testing.F) {
 	maxOps, maxWork, maxBytes, maxAliasElems = 1<<12, 1<<14, 4<<20, 1<<12
 	defer func() { maxOps, maxWork, maxBytes, maxAliasElems = savedOps, savedWork, savedBytes, savedAlias }()
 	f.Fuzz(func(t *testing.T, src []byte) {
-		ctx, cancel := context.WithTimeout(context.Background(), fuzzInputLimit)
-		defer cancel()
+		ctx, done := fuzzguard.Start(t, src)
+		defer done()
 		p, err := parse(ctx, src, 0)
-		if errors.Is(err, sokr.ErrDeadlineExceeded) {
-			t.Fatalf("the input took more than %v: a hang", fuzzInputLimit)
-		}
+		fuzzguard.Hang(t, err)
 		if err != nil {
 			var pe *sokr.ProgramError
 			if !errors.As(err, &pe) {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sokr-rs/sokr/pkg/internal/fuzzguard"
 	"github.com/sokr-rs/sokr/pkg/ir/spirv"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
@@ -264,7 +265,10 @@ func FuzzParse(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		p, err := spirv.Parse(b)
+		ctx, done := fuzzguard.Start(t, b)
+		defer done()
+		prog, err := spirv.IR{}.Parse(ctx, b)
+		fuzzguard.Hang(t, err)
 		if err != nil {
 			var pe *sokr.ProgramError
 			if !assert.ErrorAs(t, err, &pe) {
@@ -272,6 +276,7 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
+		p := prog.(*spirv.Program)
 		_ = p.Requirements()
 		for _, e := range p.EntryPoints {
 			_ = e.Invocations()
