@@ -111,11 +111,18 @@ func runtimeFor(id int64) (*sokr.Runtime, error) {
 // comma-separated list substrates (all of them when empty), choosing with
 // policy ("first", "cheapest", "round_robin"), and returns its handle.
 func NewRuntime(substrates, policy string) (int64, error) {
+	return NewRuntimeMemory(substrates, policy, "")
+}
+
+// NewRuntimeMemory is NewRuntime with a memory budget: memory is the
+// user's setting ("4GiB", a number of bytes, see ParseMemory), or "" for
+// SOKR_MEMORY or the machine's (see defaults.New).
+func NewRuntimeMemory(substrates, policy, memory string) (int64, error) {
 	p, err := policyNamed(policy)
 	if err != nil {
 		return 0, fail(err)
 	}
-	rt, err := defaults.New(sokr.WithPolicy(p))
+	rt, err := defaults.NewWithMemory(memory, memorySource, sokr.WithPolicy(p))
 	if err != nil {
 		return 0, fail(err)
 	}

@@ -88,3 +88,9 @@ func NewWithMemory(memory, source string, opts ...sokr.Option) (*sokr.Runtime, e
 
 // ErrMemorySize is matched by the error of a malformed memory setting.
 var ErrMemorySize = hostmem.ErrSize
+
+// ParseMemory reads a memory setting as NewWithMemory and SOKR_MEMORY do:
+// bytes ("4000000000"), or a number and a unit ("4GiB", "4G", "1.5 GiB",
+// "4GB": K, M, G, T and KiB..TiB are powers of 1024, KB..TB of 1000).
+// Errors match ErrMemorySize and say what is wrong.
+func ParseMemory(s string) (int64, error) { return hostmem.ParseSize(s) }

@@ -69,6 +69,12 @@ func TestNewRefusesAMalformedSetting(t *testing.T) {
 	assert.Contains(t, err.Error(), `SOKR_MEMORY="4 lots": not a memory size: unknown unit "lots"`)
 	_, err = defaults.NewWithMemory("0", "Runtime(memory=...)")
 	require.ErrorIs(t, err, defaults.ErrMemorySize)
+
+	n, err := defaults.ParseMemory("1.5 GiB")
+	require.NoError(t, err)
+	assert.Equal(t, int64(3<<29), n)
+	_, err = defaults.ParseMemory("4 lots")
+	require.ErrorIs(t, err, defaults.ErrMemorySize)
 }
 
 // TestConcurrentRunsUnderUlimit is issue 15's reproducer: three 27-qubit

@@ -69,8 +69,20 @@ def validation_messages(rt: int) -> dict[str, list[str]]:
     return loads(call(_f.ValidationMessages, rt))  # type: ignore[no-any-return]
 
 
-def new_runtime(substrates: str, policy: str) -> int:
-    return int(call(_f.NewRuntime, substrates, policy))
+def new_runtime(substrates: str, policy: str, memory: str = "") -> int:
+    return int(call(_f.NewRuntimeMemory, substrates, policy, memory))
+
+
+def parse_memory(text: str) -> int:
+    """Bytes of a memory size ("4GiB", "4G", "4000000000"); ValueError saying what is wrong."""
+    try:
+        return int(_f.ParseMemory(text))
+    except RuntimeError as e:
+        raise ValueError(f"memory={text!r}: {e}") from None
+
+
+def memory(rt: int) -> dict[str, Any]:
+    return loads(call(_f.Memory, rt))  # type: ignore[no-any-return]
 
 
 def close_runtime(rt: int, timeout: float) -> None:

@@ -6,6 +6,7 @@ import base64
 import concurrent.futures
 import html
 import json
+import operator
 import os
 import threading
 import time
@@ -33,6 +34,27 @@ class Substrate:
     name: str
     kind: str
     properties: dict[str, str] = field(default_factory=dict)
+
+
+def _memory_setting(memory: int | str | None) -> str:
+    """Runtime(memory=...) as the facade takes it ("" for the default), checked here so that
+    a bad value raises TypeError or ValueError before anything starts."""
+    if memory is None:
+        return ""
+    if isinstance(memory, str):
+        _native.parse_memory(memory)
+        return memory
+    if isinstance(memory, bool):
+        raise TypeError('memory must be a number of bytes or a size such as "4GiB", not bool')
+    try:
+        n = operator.index(memory)
+    except TypeError:
+        raise TypeError(
+            f'memory must be a number of bytes or a size such as "4GiB", not {type(memory).__name__}'
+        ) from None
+    if n <= 0:
+        raise ValueError(f"memory must be a positive number of bytes, not {n}")
+    return str(n)
 
 
 class Program:
@@ -144,11 +166,19 @@ class Program:
 
 
 class Runtime:
-    """A set of substrates and a policy. The module-level functions use a default runtime
-    with every built-in substrate; make your own for a subset or another policy::
+    """A set of substrates, a policy and a memory budget. The module-level functions use a
+    default runtime with every built-in substrate; make your own for a subset, another policy
+    or another budget::
 
-        rt = sokr.Runtime(substrates=["cpu"], policy="round_robin")
+        rt = sokr.Runtime(substrates=["cpu"], policy="round_robin", memory="4GiB")
         fut = rt.dispatch(prog, x, y)
+
+    ``memory`` is what runs may reserve together, in bytes or as a size (``"4GiB"``,
+    ``"4G"``, ``"512MiB"``; ``"4GB"`` is 4e9). It replaces the default, three quarters of
+    the memory available when the runtime starts (or the ``SOKR_MEMORY`` variable), but
+    never exceeds the cgroup's limit or ``ulimit -v``. Each dispatch reserves what its
+    substrate estimates before it starts; one that does not fit waits for runs before it to
+    finish, and one that could never fit is refused with both numbers. See :meth:`memory`.
     """
 
     def __init__(
@@ -156,6 +186,7 @@ class Runtime:
         substrates: Sequence[str] | None = None,
         policy: Policy = "first",
         *,
+        memory: int | str | None = None,
         _handle: int | None = None,
     ) -> None:
         if substrates is not None and (
@@ -170,10 +201,11 @@ class Runtime:
             go_policy = policy
         else:
             raise TypeError(f"policy must be a name or a function, not {type(policy).__name__}")
+        setting = _memory_setting(memory)
         if _handle is not None:
             self._handle = _handle
         else:
-            self._handle = _native.new_runtime(",".join(substrates or []), go_policy)
+            self._handle = _native.new_runtime(",".join(substrates or []), go_policy, setting)
         self._closed = False
 
     def __enter__(self) -> Runtime:
@@ -201,7 +233,18 @@ class Runtime:
         placeholder and loads no driver)."""
         self._check_open()
         _native.start_deferred(self._handle)
-        return _native.info(self._handle)
+        info = _native.info(self._handle)
+        info["memory"] = _native.memory(self._handle)
+        return info
+
+    def memory(self) -> dict[str, Any]:
+        """The memory budget: ``budget`` (the bytes runs may reserve together), ``source``
+        (where that number came from: ``"Runtime(memory=...)"``, ``"SOKR_MEMORY"``, or the
+        limit that set it, e.g. ``"RLIMIT_AS: 4.8 GiB less 1.2 GiB mapped, less 512.0 MiB
+        headroom"``), ``reserved`` (bytes held by runs now) and ``waiting`` (runs queued for
+        memory)."""
+        self._check_open()
+        return _native.memory(self._handle)
 
     def validation_messages(self) -> dict[str, list[str]]:
         """What the Vulkan validation layer reported since the last call, by substrate, and

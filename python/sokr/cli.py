@@ -176,9 +176,12 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def info_text(info: dict[str, Any]) -> str:
-    """The `sokr info` table of a runtime's info(): substrates with their properties, IR
-    formats, failed plugins."""
+    """The `sokr info` table of a runtime's info(): the memory budget and where it came from,
+    substrates with their properties, IR formats, failed plugins."""
     out = [f"sokr {info.get('version', '?')}", ""]
+    mem = info.get("memory")
+    if mem:
+        out += [f"MEMORY BUDGET {_human('budget_bytes', mem['budget'])}, set by {mem['source']}", ""]
     subs = info.get("substrates") or []
     rows = [("SUBSTRATE", "KIND", "PROPERTIES")]
     props: list[list[str]] = [[]]
