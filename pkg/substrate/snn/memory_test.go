@@ -15,6 +15,8 @@ import (
 	"github.com/sokr-rs/sokr/pkg/substrate/snn"
 )
 
+var _ sokrtest.RunEstimator = (*snn.Substrate)(nil)
+
 // filled returns an array of shape holding v everywhere.
 func filled(v float64, shape ...int) nir.Array {
 	n := 1

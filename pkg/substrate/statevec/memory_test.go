@@ -15,6 +15,8 @@ import (
 	"github.com/sokr-rs/sokr/pkg/sokr/sokrtest"
 )
 
+var _ sokrtest.RunEstimator = (*Substrate)(nil)
+
 // Shots are an option Capability cannot see: a billion shots of a
 // 20-qubit circuit draw 8 GB of uniforms and may count a million distinct
 // outcomes. EstimateRun and Dispatch count them and refuse over the
