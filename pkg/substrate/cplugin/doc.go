@@ -43,8 +43,15 @@
 // A plugin's failed job arrives as the core's error of the same kind: a
 // completion status of SOKR_ERR_INVALID_INPUT becomes a *sokr.InputError,
 // SOKR_ERR_INVALID_PROGRAM a *sokr.ProgramError, and so on; an unknown
-// status, or a malformed output (a data length that does not match its
-// dtype and shape), becomes a *sokr.FaultError naming the plugin.
+// status, or a malformed completion (a data length that does not match its
+// dtype and shape, a shape whose byte length overflows, NULL data or a NULL
+// name with a nonzero length, n_outputs > 0 with NULL outputs), becomes a
+// *sokr.FaultError naming the plugin and its file.
+//
+// A relative plugin path, a bare file name included, is made absolute from
+// the working directory before dlopen, which would otherwise search the
+// system library path for it. A plugin runs in the host's process: one that
+// crashes takes the host down.
 //
 // # Programs and jobs
 //
