@@ -246,13 +246,21 @@ func cost(md *model, o *options, workers int) Cost {
 // tooBig says why a run of cost c is refused under maxTime and budget
 // bytes, or "".
 func tooBig(c Cost, maxTime time.Duration, budget int64) string {
-	switch {
-	case c.Time > maxTime:
-		return fmt.Sprintf("%s: over this substrate's limit of %s per run", c, formatDuration(maxTime))
-	case c.Memory > budget:
-		return fmt.Sprintf("%s: over this substrate's memory budget of %s", c, hostmem.FormatBytes(budget))
+	var over []string
+	if c.Time > maxTime {
+		over = append(over, "over this substrate's limit of "+formatDuration(maxTime)+" per run")
 	}
-	return ""
+	if c.Memory > budget {
+		what := "over this substrate's memory budget of "
+		if len(over) > 0 {
+			what = "its memory budget of "
+		}
+		over = append(over, what+hostmem.FormatBytes(budget))
+	}
+	if len(over) == 0 {
+		return ""
+	}
+	return c.String() + ": " + strings.Join(over, " and ")
 }
 
 // programRefusal says why no run of p can finish under maxTime and

@@ -170,19 +170,24 @@ func (s *sampler) record(rows []int, rec []uint16) {
 func sampleShots(ctx context.Context, md *model, shots int, seed uint64, workers int) ([]uint16, error) {
 	n := md.n
 	recs := make([]uint16, shots*n)
-	const batch = 64 // shots between looks at ctx
+	const batch = 64 // shots a worker takes at a time
 	batches := (shots + batch - 1) / batch
 	w := max(min(workers, batches), 1)
 	var next atomic.Int64
 	var broke atomic.Bool
+	stop, release := stopFlag(ctx)
+	defer release()
 	parallel.Run(w, func(int) {
 		s := newSampler(md)
 		for {
 			b := int(next.Add(1) - 1)
-			if b >= batches || ctx.Err() != nil || broke.Load() {
+			if b >= batches || broke.Load() {
 				return
 			}
 			for shot := b * batch; shot < min((b+1)*batch, shots); shot++ {
+				if stop.Load() {
+					return
+				}
 				if !s.sample(seed, uint64(shot), recs[shot*n:(shot+1)*n]) {
 					broke.Store(true)
 					return
