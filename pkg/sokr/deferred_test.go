@@ -198,6 +198,14 @@ func TestDeferredStartFailure(t *testing.T) {
 	assert.Equal(t, "lazy", nc.Offers[0].Substrate)
 	assert.Contains(t, nc.Offers[0].Reason, "did not start")
 	assert.Contains(t, nc.Offers[0].Reason, "no driver")
+
+	// Pinned to a device of a placeholder that cannot start: the listing and why.
+	rt3, l3, _ := lazyRuntime(t)
+	l3.err = errors.New("no driver")
+	_, err = rt3.Run(ctx, gpuProg, nil, sokr.On("lazy:0"))
+	require.ErrorAs(t, err, &nc)
+	assert.Equal(t, "no substrate of this name is registered (have: cpu); lazy did not start: "+
+		"sokr: register lazy: failed to start: no driver", nc.Offers[0].Reason)
 }
 
 func TestDeferredUnregisteredNeverStarts(t *testing.T) {

@@ -212,10 +212,14 @@ func (r *Runtime) choose(j *Job, cfg dispatchConfig) (s Substrate, need int64, e
 	if cfg.substrate != "" {
 		s, ok := r.Substrate(cfg.substrate)
 		if !ok {
-			return nil, 0, &NoCapableError{Format: p.Format(), Offers: []Offer{{
-				Substrate: cfg.substrate,
-				Reason:    "no substrate of this name is registered (have: " + names(subs) + ")",
-			}}}
+			// Listed anew: the lookup may have started a Deferred placeholder.
+			reason := "no substrate of this name is registered (have: " + names(r.Substrates()) + ")"
+			if base, _, found := strings.Cut(cfg.substrate, ":"); found {
+				if err, failed := r.Failures()[base]; failed {
+					reason += "; " + base + " did not start: " + err.Error()
+				}
+			}
+			return nil, 0, &NoCapableError{Format: p.Format(), Offers: []Offer{{Substrate: cfg.substrate, Reason: reason}}}
 		}
 		subs = []Substrate{s}
 		if d, ok := s.(Deferred); ok && wants(d, p) {
