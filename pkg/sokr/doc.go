@@ -92,6 +92,20 @@
 // [Runtime.Close] refuses new dispatches and waits for those in flight; if
 // its context ends first it cancels them, so that every future completes.
 //
+// # Memory admission
+//
+// A runtime made with [WithMemory] holds one memory budget. Dispatch
+// reserves the chosen offer's Estimate.MemoryBytes before the substrate
+// starts and gives it back when the substrate hands the job back (see
+// [Future.Settled]), so runs that each fit cannot together exhaust the
+// machine. A run that does not fit now waits in a first-in, first-out
+// queue, cancellable and under its deadline; [Runtime.Close] fails the
+// queued runs with [ErrClosed]; [Timings].MemoryWait says how long one
+// waited. An offer that needs more than the whole budget becomes a refusal
+// that gives both numbers; an offer that estimates no memory runs without a
+// reservation. [Runtime.Memory] reports the budget and its use. Without
+// WithMemory (the default for New) there is no budget and no queue.
+//
 // # Policies
 //
 // A [Policy] chooses among the offers of the substrates that said yes, in
