@@ -99,11 +99,11 @@ type WorkspaceGrowth struct {
 	blocks [2][]int // by element size, each worker's block capacity
 }
 
-// Add records a product of elements of size bytes made through the
-// workspace.
-func (g *WorkspaceGrowth) Add(size, m, k, n int) {
+// Add records calls products, all alike, of elements of size bytes made
+// through the workspace (a batch: the buffers grow at the first).
+func (g *WorkspaceGrowth) Add(size, m, k, n, calls int) {
 	b := blockingOf(size, m, k, n)
-	if !b.packed {
+	if !b.packed || calls <= 0 {
 		return
 	}
 	i := 0
@@ -124,7 +124,7 @@ func (g *WorkspaceGrowth) Add(size, m, k, n int) {
 			g.bytes.Object(footprint.Mul(b.block, size))
 		}
 	}
-	g.bytes.Add(b.perCall())
+	g.bytes.Add(footprint.Mul(int64(calls), b.perCall()))
 }
 
 // Bytes is the total the sequence allocates.

@@ -45,7 +45,7 @@ func TestWorkspaceGrowth(t *testing.T) {
 	}
 	var g WorkspaceGrowth
 	for _, p := range seq {
-		g.Add(p.size, p.m, p.k, p.n)
+		g.Add(p.size, p.m, p.k, p.n, 1)
 	}
 	type operands struct {
 		a32, b32, c32 []float32
