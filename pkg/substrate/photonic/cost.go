@@ -10,21 +10,24 @@ import (
 	ir "github.com/sokr-rs/sokr/pkg/ir/photonic"
 )
 
-// The time model: nanoseconds per elementary step of each kernel on one
-// core, measured by this package's benchmarks on an AMD EPYC (Zen) core
-// of the development machine (BenchmarkPermanent, BenchmarkSample,
-// BenchmarkDistribution; see the numbers in doc.go), rounded up. They
-// only feed estimates and refusals, which need the order of magnitude.
+// The time model: CPU nanoseconds per elementary step of each kernel on
+// one core, measured as CPU time (not wall time: the development machine
+// is shared) by this package's benchmarks on an AMD EPYC core
+// (BenchmarkPermanent's cpu-ns/step: 1.16 to 1.3 from n = 18 to 24;
+// BenchmarkSample's cpu/model and BenchmarkDistribution's
+// cpu-ns/state-step: 4.1 to 4.8), rounded up. They only feed estimates
+// and refusals, which need the order of magnitude.
 const (
 	// nsGlynn is one element of one Gray-code step of a permanent.
-	nsGlynn = 1.2
-	// nsMinor is one element of one step of minors (the update, the
-	// prefix and the suffix products).
-	nsMinor = 4.0
+	nsGlynn = 1.3
+	// nsMinor is one element of one step of minors: the update of the
+	// column sums, the prefix and suffix products and the accumulation
+	// (about 24 floating-point operations).
+	nsMinor = 5.5
 	// nsWeight is one complex multiply-add of the sampling weights.
-	nsWeight = 1.5
-	// nsSLOS is one predecessor of one state of a SLOS layer, with the
-	// rank sums.
+	nsWeight = 2.0
+	// nsSLOS is one step of a SLOS layer (a predecessor, or a term of
+	// the rank sums).
 	nsSLOS = 6.0
 	// nsRecord is one shot's share of sorting and counting the records.
 	nsRecord = 60.0
