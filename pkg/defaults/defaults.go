@@ -15,11 +15,13 @@ import (
 	"github.com/sokr-rs/sokr/pkg/internal/hostmem"
 	"github.com/sokr-rs/sokr/pkg/ir/native"
 	"github.com/sokr-rs/sokr/pkg/ir/nir"
+	photonicir "github.com/sokr-rs/sokr/pkg/ir/photonic"
 	"github.com/sokr-rs/sokr/pkg/ir/qasm"
 	"github.com/sokr-rs/sokr/pkg/ir/spirv"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 	"github.com/sokr-rs/sokr/pkg/substrate/cplugin"
 	"github.com/sokr-rs/sokr/pkg/substrate/cpu"
+	"github.com/sokr-rs/sokr/pkg/substrate/photonic"
 	"github.com/sokr-rs/sokr/pkg/substrate/snn"
 	"github.com/sokr-rs/sokr/pkg/substrate/statevec"
 	"github.com/sokr-rs/sokr/pkg/substrate/vulkan"
@@ -33,11 +35,11 @@ import (
 // plan for this machine's memory budget (see New).
 func Register(reg *sokr.Registry) error { return register(reg, hostmem.DefaultBudget()) }
 
-// register is Register with the memory budget the cpu, statevec and snn
-// substrates refuse programs beyond, so that their reasons give the same
-// number as the runtime's.
+// register is Register with the memory budget the cpu, statevec, snn and
+// photonic substrates refuse programs beyond, so that their reasons give
+// the same number as the runtime's.
 func register(reg *sokr.Registry, budget int64) error {
-	for _, ir := range []sokr.IR{native.NewIR(), qasm.NewIR2(), qasm.NewIR3(), nir.NewIR(), spirv.NewIR()} {
+	for _, ir := range []sokr.IR{native.NewIR(), qasm.NewIR2(), qasm.NewIR3(), nir.NewIR(), spirv.NewIR(), photonicir.NewIR()} {
 		if err := reg.RegisterIR(ir); err != nil {
 			return err
 		}
@@ -48,6 +50,9 @@ func register(reg *sokr.Registry, budget int64) error {
 		return statevec.New(statevec.Config{MemoryBudget: budget}), nil
 	})
 	_ = reg.StartSubstrate(snn.Name, func() (sokr.Substrate, error) { return snn.New(snn.WithMemoryBudget(budget)), nil })
+	_ = reg.StartSubstrate(photonic.Name, func() (sokr.Substrate, error) {
+		return photonic.New(photonic.Config{MemoryBudget: budget}), nil
+	})
 	// One substrate per Vulkan device, started when a program may need one
 	// (a placeholder until then: loading a driver maps its libraries, and
 	// lavapipe's LLVM aborts a process holding CUDA-Q's); without Vulkan the

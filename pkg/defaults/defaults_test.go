@@ -22,8 +22,8 @@ func TestDefaultRuntime(t *testing.T) {
 	for _, ir := range rt.IRs() {
 		formats = append(formats, ir.Format())
 	}
-	assert.ElementsMatch(t, []string{native.Format, "openqasm/2", "openqasm/3", "nir/1", "spirv/1"}, formats)
-	for _, name := range []string{"cpu", "statevec", "snn"} {
+	assert.ElementsMatch(t, []string{native.Format, "openqasm/2", "openqasm/3", "nir/1", "spirv/1", "sokr.photonic/1"}, formats)
+	for _, name := range []string{"cpu", "statevec", "snn", "photonic"} {
 		_, ok := rt.Substrate(name)
 		require.True(t, ok, name)
 	}
