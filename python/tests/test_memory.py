@@ -111,3 +111,30 @@ def test_sokr_info_shows_the_budget_and_where_it_came_from(capsys: pytest.Captur
     assert f"set by {budget['source']}" in out
     assert main(["info", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["memory"]["budget"] == budget["budget"]
+
+
+def test_three_27_qubit_runs_under_ulimit() -> None:
+    """Issue 15's reproducer from Python: three 27-qubit circuits (2 GiB of state each)
+    dispatched at once under `ulimit -v 5000000` all complete, one at a time, where they
+    used to end the process with Go's fatal "out of memory". One gate: the memory is the
+    state's whatever the gates."""
+    code = (
+        "import json, sokr\n"
+        "rt = sokr.Runtime()\n"
+        "p = rt.program('OPENQASM 2.0;\\ninclude \"qelib1.inc\";\\nqreg q[27];\\nh q[0];\\n')\n"
+        "futs = [rt.dispatch(p, shots=1, seed=i) for i in range(3)]\n"
+        "done = [f.result(timeout=300).meta['precision'] for f in futs]\n"
+        "print(json.dumps({'memory': rt.memory(), 'done': done}))\n"
+    )
+    out = subprocess.run(
+        ["bash", "-c", 'ulimit -v 5000000 && exec "$0" -c "$1"', sys.executable, code],
+        env={**os.environ, "SOKR_MEMORY": ""},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    res = json.loads(out.stdout.splitlines()[-1])
+    assert res["done"] == ["complex128"] * 3
+    assert res["memory"]["source"].startswith("RLIMIT_AS: ")
+    assert 2 * GIB <= res["memory"]["budget"] < 4 * GIB, "one run fits, two do not"
