@@ -32,6 +32,9 @@ const parallelPermanentMin = 16
 // workers.
 const permChunkSteps = 1 << 22
 
+// maxPermChunks bounds the partial sums a permanent keeps (1 MiB).
+const maxPermChunks = 1 << 16
+
 // stopEvery is how many Gray-code steps go by between two looks at the
 // stop flag: a few microseconds of work, for a load of an atomic.
 const stopEvery = 1 << 12
@@ -62,8 +65,9 @@ func permanent(ctx context.Context, a []complex128, n, workers int, buf *[]float
 	total := uint64(1) << (n - 1)
 	chunks := uint64(1)
 	if n >= parallelPermanentMin {
-		// At least 64 chunks, for balance, and at most permChunkSteps each.
-		chunks = max(64, total/permChunkSteps)
+		// At least 64 chunks, for balance, and at most permChunkSteps each
+		// up to maxPermChunks of them (from n = 40, hours of work).
+		chunks = min(max(64, total/permChunkSteps), maxPermChunks)
 	}
 	per := total / chunks
 	w := int(min(uint64(max(workers, 1)), chunks))
@@ -131,7 +135,7 @@ func permanentBytes(n, workers, calls int) int64 {
 	}
 	chunks := int64(1)
 	if n >= parallelPermanentMin {
-		chunks = max(64, int64(1)<<(n-1)/permChunkSteps)
+		chunks = min(max(64, int64(1)<<(n-1)/permChunkSteps), maxPermChunks)
 	}
 	w := min(int64(max(workers, 1)), chunks)
 	b := 8 * (2*int64(n*n) + 2*chunks + 2*w*int64(n))

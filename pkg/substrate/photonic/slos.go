@@ -111,9 +111,14 @@ func (f *fockSpace) next(p []int) bool {
 	return false
 }
 
-// slosChunk is the fewest states of a layer per parallel task, a few
-// hundred microseconds of work.
-const slosChunk = 1 << 12
+// slosChunk and slosChunkMax bound the states of a layer per parallel
+// task: from a few hundred microseconds of work (less is not worth a
+// hand-off) to some ten milliseconds (so that the workers balance and a
+// cancelled run stops soon).
+const (
+	slosChunk    = 1 << 12
+	slosChunkMax = 1 << 16
+)
 
 // distribution computes the probability of every outcome of md's program
 // and returns them indexed by outcomeSpace's rank. The layers run on
@@ -142,7 +147,7 @@ func distribution(ctx context.Context, md *model, workers int) ([]float64, *outc
 		}
 		size := fs.size(L)
 		cur = cur[:size]
-		chunk := max(int64(slosChunk), (size+int64(4*w)-1)/int64(4*w))
+		chunk := min(max(int64(slosChunk), (size+int64(4*w)-1)/int64(4*w)), slosChunkMax)
 		chunks := (size + chunk - 1) / chunk
 		var nextChunk atomic.Int64
 		parallel.Run(int(min(int64(w), chunks)), func(wk int) {
