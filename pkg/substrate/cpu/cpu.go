@@ -48,7 +48,9 @@ func WithWorkers(n int) Option {
 }
 
 // WithMemoryBudget caps the memory a program may need; Capability refuses
-// larger ones. The default is three quarters of the machine's memory.
+// larger ones. The default is the machine's budget: three quarters of
+// MemAvailable or SOKR_MEMORY, within the cgroup's limit and ulimit -v (see
+// defaults.New, which passes the runtime's).
 func WithMemoryBudget(bytes int64) Option { return func(s *Substrate) { s.budget = bytes } }
 
 // WithoutBLAS makes matrix products use the Go kernel even when a BLAS is

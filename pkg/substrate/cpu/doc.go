@@ -33,8 +33,9 @@
 // # Capability
 //
 // Capability refuses programs of other formats, dtypes it does not support,
-// and programs whose run would allocate more than the memory budget (three
-// quarters of the machine's memory by default, WithMemoryBudget to change),
+// and programs whose run would allocate more than the memory budget (the
+// runtime's in the default runtime, the machine's otherwise: see
+// defaults.New; WithMemoryBudget to change),
 // saying how much they need and naming the largest value. The memory
 // figure counts everything a run allocates, worked out from the shapes
 // alone: every stored result, splat constants expanded where a kernel or

@@ -101,8 +101,8 @@
 // Capability refuses programs of other formats, programs with an
 // Unsupported construct (naming it and its line:col), noise channels it
 // cannot apply, and circuits whose state does not fit in the memory budget
-// (Config.MemoryBudget, three quarters of the machine's memory by
-// default), saying how many qubits fit:
+// (Config.MemoryBudget; the runtime's in the default runtime, the
+// machine's otherwise: see defaults.New), saying how many qubits fit:
 //
 //	needs 34 qubits (256 GiB as complex128, 128 GiB as complex64); this
 //	substrate holds at most 30 qubits in 24 GiB (31 as complex64)

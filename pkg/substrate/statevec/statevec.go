@@ -24,9 +24,9 @@ type Config struct {
 	// Workers is the number of goroutines a run uses (default GOMAXPROCS).
 	Workers int
 	// MemoryBudget caps the bytes of state a run may hold; Capability
-	// refuses larger circuits. The default is three quarters of the
-	// machine's memory (MemTotal in /proc/meminfo; 4 GiB where that cannot
-	// be read).
+	// refuses larger circuits. The default is the machine's budget: three
+	// quarters of MemAvailable or SOKR_MEMORY, within the cgroup's limit
+	// and ulimit -v (see defaults.New, which passes the runtime's).
 	MemoryBudget int64
 	// MinParallel is the number of amplitudes below which a pass runs on
 	// one goroutine (default 1<<14: smaller states take microseconds, less
