@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import pathlib
 import subprocess
 import sys
@@ -125,6 +126,19 @@ def test_info_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert "sokr.native/1" in info["irs"]
     assert {s["name"] for s in info["substrates"]} == {s.name for s in sokr.substrates()}
     assert isinstance(info["failures"], dict)
+
+
+def test_info_shows_an_unusable_sokr_blas() -> None:
+    """A SOKR_BLAS that cannot be loaded is shown with the library really in use (the Go
+    kernels), not silently ignored."""
+    missing = "/nonexistent/libsokr-no-such-blas.so"
+    env = {**os.environ, "SOKR_BLAS": missing}
+    r = subprocess.run(
+        [sys.executable, "-m", "sokr", "info"], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert r.returncode == 0, r.stderr
+    assert "blas=go" in r.stdout
+    assert f"blas_error=blas: no CBLAS library available: SOKR_BLAS={missing} cannot be used" in r.stdout
 
 
 def test_python_m_sokr() -> None:
