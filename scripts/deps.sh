@@ -9,18 +9,29 @@
 # lavapipe (a CPU Vulkan driver), the Khronos validation layer, and
 # glslangValidator, which checks the committed built-in kernels against their
 # sources.
+#
+# `deps.sh build` installs only what building the wheel needs (the C compiler), and
+# `deps.sh runtime` only what running it uses (OpenBLAS, the Vulkan loader and lavapipe):
+# make demo asks for those two, make test for everything.
 set -euo pipefail
+what=${1:-all}
 need=()
-command -v gcc >/dev/null || need+=(gcc libc6-dev)
-ldconfig -p | grep -q 'libopenblas\.so\.0' || need+=(libopenblas0-pthread)
-command -v h5dump >/dev/null || need+=(hdf5-tools)
-command -v abidiff >/dev/null || need+=(abigail-tools)
-command -v spirv-val >/dev/null || need+=(spirv-tools)
-command -v spirv-cross >/dev/null || need+=(spirv-cross)
-ldconfig -p | grep -q 'libvulkan\.so\.1' || need+=(libvulkan1)
-[ -e /usr/share/vulkan/icd.d/lvp_icd.x86_64.json ] || need+=(mesa-vulkan-drivers)
-[ -e /usr/share/vulkan/explicit_layer.d/VkLayer_khronos_validation.json ] || need+=(vulkan-validationlayers)
-command -v glslangValidator >/dev/null || need+=(glslang-tools)
+if [ "$what" = all ] || [ "$what" = build ]; then
+  command -v gcc >/dev/null || need+=(gcc libc6-dev)
+fi
+if [ "$what" = all ] || [ "$what" = runtime ]; then
+  ldconfig -p | grep -q 'libopenblas\.so\.0' || need+=(libopenblas0-pthread)
+  ldconfig -p | grep -q 'libvulkan\.so\.1' || need+=(libvulkan1)
+  [ -e /usr/share/vulkan/icd.d/lvp_icd.x86_64.json ] || need+=(mesa-vulkan-drivers)
+fi
+if [ "$what" = all ]; then
+  command -v h5dump >/dev/null || need+=(hdf5-tools)
+  command -v abidiff >/dev/null || need+=(abigail-tools)
+  command -v spirv-val >/dev/null || need+=(spirv-tools)
+  command -v spirv-cross >/dev/null || need+=(spirv-cross)
+  [ -e /usr/share/vulkan/explicit_layer.d/VkLayer_khronos_validation.json ] || need+=(vulkan-validationlayers)
+  command -v glslangValidator >/dev/null || need+=(glslang-tools)
+fi
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then
   echo "deps: missing ${need[*]}; install them with: sudo apt-get install -y ${need[*]}" >&2
