@@ -62,6 +62,6 @@
 // On the development machine (an AMD EPYC, 2 cores shared with other
 // work), one element of one Gray-code step of a permanent costs about
 // 1.2 ns of CPU time (a permanent of size 24 is 0.24 s of CPU), and a
-// sample of 16 photons in 64 modes about 12 ms; the time model's
+// sample of 16 photons in 64 modes about 2.5 ms; the time model's
 // constants (cost.go) come from these benchmarks, measured in CPU time.
 package photonic
