@@ -484,3 +484,46 @@ func (s *autoSub) Dispatch(_ context.Context, j *sokr.Job) {
 		return sokr.Result{}, nil
 	})
 }
+
+// runSized is a memSub whose runs need the bytes given in the "bytes"
+// parameter, which only a RunEstimator sees: its offers say one byte.
+type runSized struct{ *memSub }
+
+func (s *runSized) Capability(context.Context, sokr.Program) sokr.Offer {
+	return sokr.Yes(s, sokr.Estimate{MemoryBytes: 1})
+}
+
+func (s *runSized) EstimateRun(_ sokr.Program, _ []sokr.Tensor, o sokr.Options) (sokr.Estimate, error) {
+	n, ok := o.Param("bytes", int64(1)).(int64)
+	if !ok || n < 0 {
+		return sokr.Estimate{}, &sokr.InputError{Index: -1, Msg: "bytes must be a non-negative int64"}
+	}
+	return sokr.Estimate{MemoryBytes: n}, nil
+}
+
+func TestMemoryReservesTheRunsOwnEstimate(t *testing.T) {
+	s := &runSized{newMemSub("sized")}
+	rt := memRuntime(t, 100, s)
+	first := rt.Dispatch(context.Background(), memProg{name: "a"}, nil, sokr.Param("bytes", int64(60)))
+	j := s.next(t)
+	assert.Equal(t, int64(60), rt.Memory().Reserved, "the run's estimate, not the offer's")
+
+	second := rt.Dispatch(context.Background(), memProg{name: "b"}, nil, sokr.Param("bytes", int64(60)))
+	s.none(t) // 120 > 100: it waits
+	assert.Equal(t, 1, rt.Memory().Waiting)
+	s.finish(j)
+	s.finish(s.next(t))
+	for _, f := range []*sokr.Future{first, second} {
+		_, err := await(t, f)
+		require.NoError(t, err)
+	}
+
+	_, err := await(t, rt.Dispatch(context.Background(), memProg{}, nil, sokr.Param("bytes", int64(200))))
+	var nc *sokr.NoCapableError
+	require.ErrorAs(t, err, &nc)
+	assert.Contains(t, err.Error(), "this run needs 200 B, the runtime's memory budget is 100 B (SOKR_MEMORY)")
+
+	_, err = await(t, rt.Dispatch(context.Background(), memProg{}, nil, sokr.Param("bytes", "lots")))
+	assert.ErrorIs(t, err, sokr.ErrInvalidInput, "the estimator's own error")
+	assert.Zero(t, rt.Memory().Reserved)
+}

@@ -166,6 +166,14 @@ func (r *Runtime) Dispatch(ctx context.Context, p Program, inputs []Tensor, opts
 		return &j.fut
 	}
 	j.fut.substrate = s.Name()
+	if re, ok := s.(RunEstimator); ok && r.mem.budget > 0 {
+		// The offer saw only the program; this run's inputs and options
+		// (time steps, batch, shots) may need more.
+		if need, err = r.runNeed(re, s, j); err != nil {
+			j.Fail(err)
+			return &j.fut
+		}
+	}
 	if need > 0 {
 		if !r.reserve(j, s, need) {
 			return &j.fut // queued for memory: release starts it
@@ -284,6 +292,21 @@ func (r *Runtime) choose(j *Job, cfg dispatchConfig) (s Substrate, need int64, e
 		}
 	}
 	panic("sokr: chosen substrate vanished") // unreachable: offers come from subs
+}
+
+// runNeed is the memory a budgeted runtime reserves for j on s, from the
+// substrate's forecast of this very run, or the error j fails with: the
+// substrate's own, or a refusal giving the numbers when the run could
+// never fit the budget.
+func (r *Runtime) runNeed(re RunEstimator, s Substrate, j *Job) (int64, error) {
+	est, err := re.EstimateRun(j.Program, j.Inputs, j.Options)
+	if err != nil {
+		return 0, err
+	}
+	if why := r.mem.refusal(est.MemoryBytes); why != "" {
+		return 0, &NoCapableError{Format: j.Program.Format(), Offers: []Offer{No(s, "this run "+why)}}
+	}
+	return r.mem.need(est), nil
 }
 
 func choosePolicy(policy Policy, p Program, offers []Offer) (i int, err error) {

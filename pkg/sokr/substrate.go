@@ -81,6 +81,19 @@ type Deferred interface {
 	Start() ([]Substrate, error)
 }
 
+// RunEstimator is an optional ability of substrates whose memory depends on
+// a dispatch's inputs and options (a spiking network's time steps and
+// batch, a circuit's shots and precision), which Capability cannot see.
+// EstimateRun forecasts the run that Dispatch would make of exactly these
+// arguments, or returns the typed error Dispatch would fail with (a run
+// over the budget, bad options). A runtime with a memory budget reserves
+// this estimate instead of the offer's. A substrate whose Capability
+// estimate already covers every dispatch of a program need not implement
+// it.
+type RunEstimator interface {
+	EstimateRun(p Program, inputs []Tensor, opts Options) (Estimate, error)
+}
+
 // Properties are a substrate's static facts, as strings so that they cross
 // the C ABI and Python unchanged. Keys are lower_snake_case.
 type Properties map[string]string

@@ -10,16 +10,9 @@ import (
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
-// RunEstimator is implemented by substrates whose memory depends on a
-// dispatch's inputs and options (a spiking network's time steps and batch,
-// a circuit's shots), which Capability cannot see. EstimateRun forecasts
-// the run that Dispatch would make of exactly these arguments, or returns
-// the typed error Dispatch would fail with (a run over the budget, bad
-// options). A substrate whose Capability estimate already covers every
-// dispatch of the program need not implement it.
-type RunEstimator interface {
-	EstimateRun(p sokr.Program, inputs []sokr.Tensor, opts sokr.Options) (sokr.Estimate, error)
-}
+// RunEstimator is sokr.RunEstimator, kept here for the estimate checks
+// that look for it.
+type RunEstimator = sokr.RunEstimator
 
 // OutsideHeap is implemented by substrates that allocate memory outside
 // the Go heap on a run's behalf (C malloc, host-visible staging): it
