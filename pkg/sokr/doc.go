@@ -168,7 +168,8 @@
 // [Job.Err] or select on [Job.Done] to stop early. A completion that comes
 // after the future has ended is dropped, so a cancelled job's late result is
 // harmless. Implement [Closer] to release resources when the runtime
-// closes.
+// closes, or [ContextCloser] when closing waits for work the substrate
+// still holds (Runtime.Close passes its context, so its deadline holds).
 //
 // Every substrate should pass the conformance suite in package sokrtest.
 package sokr
