@@ -57,6 +57,18 @@ def _memory_setting(memory: int | str | None) -> str:
     return str(n)
 
 
+#: The file extensions of the built-in IRs' program files, by format. A one-line str ending
+#: in one of them is a path for :meth:`Runtime.program`; any other str is source text.
+_EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "sokr.native/1": (".sokr",),
+    "sokr.photonic/1": (".sokr",),
+    "openqasm/2": (".qasm",),
+    "openqasm/3": (".qasm",),
+    "spirv/1": (".spv",),
+    "nir/1": (".nir",),
+}
+
+
 class Program:
     """A parsed, verified program, ready to dispatch. Make one with :func:`sokr.program`."""
 
@@ -265,9 +277,12 @@ class Runtime:
     # -- the three operations ----------------------------------------------------------------
 
     def program(self, obj: Any, ir: str | None = None) -> Program:
-        """Make a program from ``obj``: source text or bytes, a path to a program file, an
-        object with ``__sokr_program__()`` (e.g. a :mod:`sokr.native` builder), or a Program.
-        The IR is detected unless ``ir`` names it."""
+        """Make a program from ``obj``: source text or bytes, a path to a program file (an
+        ``os.PathLike`` such as ``pathlib.Path``, or a ``str`` ending in an IR's file extension:
+        ``.sokr``, ``.qasm``, ``.spv``, ``.nir``), an object with ``__sokr_program__()`` (e.g. a
+        :mod:`sokr.native` builder), or a Program. Any other ``str`` is source text. The IR is
+        detected unless ``ir`` names it. An error about a file that is not a program names the
+        file, never its contents."""
         self._check_open()
         if isinstance(obj, Program):
             return obj
@@ -282,10 +297,9 @@ class Runtime:
             lowered: Program | None = _lower(self, obj)
             if lowered is not None:
                 return lowered
-        if isinstance(obj, os.PathLike) or (
-            isinstance(obj, str) and "\n" not in obj and len(obj) < 4096 and os.path.isfile(obj)
-        ):
-            with open(obj, "rb") as fh:
+        path = self._program_path(obj)
+        if path is not None:
+            with open(path, "rb") as fh:
                 src = fh.read()
         elif isinstance(obj, str):
             src = obj.encode()
@@ -296,16 +310,58 @@ class Runtime:
                 f"sokr: cannot make a program from a {type(obj).__name__}: pass source text, bytes, "
                 f"a file path, or an object with __sokr_program__() (registered IRs: {', '.join(self.irs())})"
             )
+        if path is None:
+            return self._parse(src, ir or "", _launch.parse_token())
+        try:
+            return self._parse(src, ir or "", _launch.parse_token())
+        except (errors.InvalidProgramError, errors.UnknownFormatError) as e:
+            if ir is None or self._detect(src) is not None:
+                raise  # a program (its format's header is there): the message may quote it
+            cls = type(e)
+        # Raised here, not in the except block, so that no __context__ keeps the message that
+        # quotes the bytes of a file that is not a program.
+        raise cls(
+            f"sokr: {os.fspath(path)!r} is not a {ir} program: no registered IR recognises its contents",
+            format=ir,
+        )
+
+    def _program_path(self, obj: Any) -> str | os.PathLike[Any] | None:
+        """The file ``obj`` names, or None when it is source: an ``os.PathLike``, or a one-line
+        ``str`` ending in a registered IR's file extension (``.qasm``, ``.sokr``, ...). Any
+        other string is source text, so that a string that happens to name a file (say
+        ``/proc/self/environ``) is never read."""
+        if isinstance(obj, os.PathLike):
+            return obj
+        if not isinstance(obj, str) or "\n" in obj or len(obj) >= 4096:
+            return None
+        ext = os.path.splitext(obj)[1].lower()
+        formats = {fmt for fmt, exts in _EXTENSIONS.items() if ext in exts}
+        if not formats or not formats & set(_native.info(self._handle)["irs"]):
+            return None  # a Python IR's program file is passed as a pathlib.Path
+        if not os.path.isfile(obj):
+            raise FileNotFoundError(f"sokr: no program file at {obj!r}")
+        return obj
+
+    def _parse(self, src: bytes, fmt: str, token: int) -> Program:
         import ctypes
 
         buf = ctypes.create_string_buffer(src, len(src)) if src else None
         addr = ctypes.addressof(buf) if buf is not None else 0
-        token = _launch.parse_token()
         if token:  # an _async call's parse, under its deadline (see _launch)
-            handle = _native.parse_in(token, self._handle, ir or "", addr, len(src))
+            handle = _native.parse_in(token, self._handle, fmt, addr, len(src))
         else:
-            handle = _native.parse(self._handle, ir or "", addr, len(src))
+            handle = _native.parse(self._handle, fmt, addr, len(src))
         return Program(handle, self)
+
+    def _detect(self, src: bytes) -> str | None:
+        """The format whose detector recognises ``src`` (parsed to find out: only on an error
+        path), or None."""
+        try:
+            return self._parse(src, "", 0).format
+        except errors.InvalidProgramError as e:
+            return e.detail.get("format") or None
+        except errors.SokrError:
+            return None
 
     def capability(self, prog: Any) -> list[Offer]:
         """Every substrate's answer to "can you fulfil this program?", with estimates for the

@@ -37,6 +37,40 @@ def test_program_from_text_bytes_path(tmp_path: pathlib.Path) -> None:
     assert sokr.program(AXPY, ir="sokr.native/1").text == AXPY
 
 
+def test_program_reads_only_paths_and_program_files(tmp_path: pathlib.Path) -> None:
+    secret = tmp_path / "environ"
+    secret.write_text("TOKEN=hunter2\nHOME=/root\n")
+    # A str that names a file but has no program extension is source text: never read.
+    with pytest.raises(sokr.InvalidProgramError) as e:
+        sokr.program(str(secret), ir="sokr.native/1")
+    assert "hunter2" not in str(e.value)
+    with pytest.raises(sokr.UnknownFormatError) as u:
+        sokr.program(str(secret))
+    assert "hunter2" not in str(u.value)
+    # A path is read, but an error about a file that is not a program names it, never its bytes.
+    for ir in ("sokr.native/1", "openqasm/2", "openqasm/3", "sokr.photonic/1", "nir/1", "spirv/1", None):
+        with pytest.raises((sokr.InvalidProgramError, sokr.UnknownFormatError)) as e:
+            sokr.program(secret, ir=ir)
+        chain = [e.value, e.value.__context__, e.value.__cause__]  # what a traceback could show
+        assert not any("hunter2" in str(x) or "TOKEN" in str(x) for x in chain), ir
+        if ir is not None:
+            assert str(secret) in str(e.value) and ir in str(e.value)
+    # A program file's own errors still say what is wrong, with what was found there.
+    bad = tmp_path / "bad.sokr"
+    bad.write_text("sokr.native/1\nparam x: f32[2]\ny: f32[2] = frobnicate x\nreturn y\n")
+    with pytest.raises(sokr.InvalidProgramError, match="frobnicate") as e:
+        sokr.program(str(bad), ir="sokr.native/1")
+    assert e.value.line == 3
+    with pytest.raises(FileNotFoundError, match=r"missing\.qasm"):
+        sokr.program(str(tmp_path / "missing.qasm"))
+    # A file without a program extension is read when given as a path.
+    plain = tmp_path / "axpy"
+    plain.write_text(AXPY)
+    assert sokr.program(plain).text == AXPY
+    with pytest.raises(sokr.UnknownFormatError):
+        sokr.program(str(plain))
+
+
 def test_capability_lists_offers(axpy: sokr.Program) -> None:
     offers = sokr.capability(axpy)
     assert [o.substrate for o in offers] == [s.name for s in sokr.substrates()]

@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import json
 import os
+import pathlib
 import threading
 import uuid
 from collections.abc import Mapping, Sequence
@@ -179,7 +180,7 @@ def load(obj: Any, *, runtime: Runtime | None = None) -> Graph:
     elif isinstance(obj, (str, os.PathLike, bytes, bytearray, memoryview)):
         if isinstance(obj, (str, os.PathLike)) and not os.path.isfile(obj):
             raise FileNotFoundError(f"sokr.neuro: no NIR file at {os.fspath(obj)!r}")
-        src = obj
+        src = pathlib.Path(obj) if isinstance(obj, str) else obj  # a str here is a path
     else:
         raise errors.UnknownFormatError(
             f"sokr.neuro: cannot load a {type(obj).__name__}: pass a .nir path, its bytes, NIR's "
