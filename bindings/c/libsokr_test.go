@@ -66,6 +66,7 @@ func TestHostProgram(t *testing.T) {
 	}{
 		{nil, `abi 1.0
 offer cpu: yes
+offer photonic: no
 offer snn: no
 offer statevec: no
 ran on cpu
@@ -78,6 +79,7 @@ callbacks 1
 loaded c-elementwise
 offer c-elementwise: yes
 offer cpu: yes
+offer photonic: no
 offer snn: no
 offer statevec: no
 ran on c-elementwise
@@ -90,6 +92,7 @@ callbacks 1
 loaded c-elementwise
 offer c-elementwise: yes
 offer cpu: yes
+offer photonic: no
 offer snn: no
 offer statevec: no
 ran on cpu
