@@ -19,8 +19,10 @@ unset SOKR_TESTDATA CI
 if [ -e ../shared ]; then echo "test-fresh-clone: $tmp/shared exists" >&2; exit 1; fi
 echo "test-fresh-clone: $(git log -1 --format='%h %s' | cut -c1-80) in $clone"
 
+# Both suites run even when the first fails, so that one run shows every failure.
+failed=()
 echo "== go test ./... (fresh clone)"
-go test -count=1 ./...
+go test -count=1 ./... || failed+=("go test")
 
 echo "== pytest (fresh clone)"
 "$venv/bin/python" setup.py -q build_ext --inplace >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log"; exit 1; }
@@ -37,4 +39,8 @@ for mod in (sokr, sokr._native._f):  # the Python package and the extension it l
     )
 sys.exit(pytest.main(["-q", "-p", "no:cacheprovider", "python/tests"]))
 '
-SOKR_VULKAN_VALIDATION=1 PYTHONPATH="$clone/python" CLONE="$clone" "$venv/bin/python" -c "$check"
+SOKR_VULKAN_VALIDATION=1 PYTHONPATH="$clone/python" CLONE="$clone" "$venv/bin/python" -c "$check" || failed+=(pytest)
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "test-fresh-clone: ${failed[*]} failed in a fresh clone of $(git rev-parse --short HEAD)" >&2
+  exit 1
+fi
