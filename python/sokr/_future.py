@@ -6,6 +6,7 @@ from __future__ import annotations
 import atexit
 import concurrent.futures
 import html
+import itertools
 import json
 import threading
 import time
@@ -18,6 +19,7 @@ import numpy as np
 
 from . import _native, errors
 from ._arrays import NUMPY, spec
+from ._html import ROWS, more
 
 if TYPE_CHECKING:
     import asyncio
@@ -88,11 +90,12 @@ class Result(Mapping[str, "np.ndarray[Any, Any]"]):
         rows = "".join(
             f"<tr><td>{html.escape(k)}</td><td>{v.dtype}</td><td>{list(v.shape)}</td>"
             f"<td><pre>{html.escape(np.array2string(v, threshold=20, edgeitems=3))}</pre></td></tr>"
-            for k, v in self.outputs.items()
+            for k, v in itertools.islice(self.outputs.items(), ROWS)
         )
         return (
             f"<p>Ran on <b>{html.escape(self.substrate)}</b> in {self.timings.elapsed * 1e6:.0f} µs</p>"
             f"<table><tr><th>output</th><th>dtype</th><th>shape</th><th>value</th></tr>{rows}</table>"
+            f"{more(min(ROWS, len(self.outputs)), len(self.outputs), 'outputs')}"
         )
 
 

@@ -94,6 +94,14 @@ def test_dispatch_result(axpy: sokr.Program, ones4: np.ndarray) -> None:
     assert "cpu" in repr(res) and "<table>" in res._repr_html_()
 
 
+def test_result_html_is_capped() -> None:
+    from sokr._future import Result, Timings
+
+    outs = {f"y{i}": np.arange(1000, dtype=np.float32) for i in range(200)}
+    page = Result(outs, {}, "cpu", Timings(0.0, 0.0, 1e-6), {})._repr_html_()
+    assert len(page) < 32_000 and "and 136 more outputs" in page
+
+
 def test_lists_and_numbers_convert_to_declared_dtype(axpy: sokr.Program) -> None:
     res = sokr.run(axpy, [1, 2, 3, 4], [0.5, 0.5, 0.5, 0.5])
     assert res.value.dtype == np.float32

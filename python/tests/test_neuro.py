@@ -300,3 +300,26 @@ def test_neuro_is_reachable_from_sokr() -> None:
     assert sokr.neuro is neuro
     assert "snn" in {s.name for s in sokr.substrates()}
     assert "nir/1" in sokr.irs()
+
+
+def test_html_reprs_are_capped() -> None:
+    # A chain of 200 nodes, and a result with 200 probes: a few kB of HTML each, not one row
+    # per node.
+    nodes: dict[str, dict[str, object]] = {"in": {"type": "Input", "shape": [1]}}
+    edges = []
+    prev = "in"
+    for i in range(200):
+        nodes[f"n{i}"] = {"type": "Affine", "weight": [[1.0]], "bias": [0.0]}
+        edges.append([prev, f"n{i}"])
+        prev = f"n{i}"
+    nodes["out"] = {"type": "Output", "shape": [1]}
+    edges.append([prev, "out"])
+    g = neuro.load({"nodes": nodes, "edges": edges})
+    page = g._repr_html_()
+    assert len(page) < 16_000 and f"and {len(g.nodes) - 64} more nodes" in page
+
+    from sokr.neuro._results import RunResult
+
+    probes = {f"n{i}.v": np.zeros((5, 1, 1), np.float32) for i in range(200)}
+    page = RunResult({"out": np.zeros((5, 1, 1), np.float32)}, probes, {}, "snn")._repr_html_()
+    assert len(page) < 16_000 and "and 137 more outputs and probes" in page

@@ -149,3 +149,35 @@ def test_observe_result_and_state():
     with pytest.raises(ValueError, match="takes 2 bits"):
         s.amplitude("1")
     assert list(itertools.islice(s.probabilities(), 4)) == [0, 0, 1, 0]
+
+
+def test_html_reprs_are_capped():
+    # 20 qubits x 100k shots: nearly every shot a distinct outcome (7.2 MB of HTML uncapped).
+    rng = np.random.default_rng(7)
+    values = rng.integers(0, 1 << 20, 100_000)
+    values[:500] = 12345  # one outcome far more frequent than the rest
+    keys, counts = np.unique(values, return_counts=True)
+    r = SampleResult({format(int(k), "020b"): int(c) for k, c in zip(keys, counts, strict=True)})
+    page = r._repr_html_()
+    assert len(page) < 16_000
+    assert page.count("<tr>") == 1 + 64  # the header and the 64 most frequent outcomes
+    assert format(12345, "020b") in page
+    assert f"and {len(r) - 64} more outcomes" in page
+    small = SampleResult({"00": 3, "11": 5})._repr_html_()
+    assert small.count("<tr>") == 3 and "more" not in small
+
+    def word(i):  # Z on the qubits of i's set bits: 1000 distinct terms on 10 qubits
+        op = spin.i(0)
+        for q in range(10):
+            if i >> q & 1:
+                op = op * spin.z(q)
+        return op
+
+    h = sum((float(i) * word(i) for i in range(1, 1001)), spin.i(9))
+    assert h.term_count == 1001
+    page = ObserveResult(h, [1.0] * h.term_count)._repr_html_()
+    assert len(page) < 16_000 and f"and {h.term_count - 64} more terms" in page
+    page = h._repr_html_()
+    assert len(page) < 16_000 and f"({h.term_count - 64} more terms)" in page
+    page = State(np.ones(1 << 20, complex) / 1024)._repr_html_()
+    assert len(page) < 16_000 and "first 64 of 1048576 amplitudes" in page

@@ -60,6 +60,7 @@ import numpy as np
 
 from .. import _launch, _native, errors
 from .._future import Derived, Result
+from .._html import ROWS, more
 from .._launch import Launching
 from .._runtime import Program, Runtime, default_runtime
 from ._results import SEMANTICS, RunResult
@@ -133,14 +134,16 @@ class Graph:
     def _repr_html_(self) -> str:
         import html
 
+        nodes = self.nodes
         rows = "".join(
             f"<tr><td>{html.escape(n.name)}</td><td>{n.type}</td><td>{list(n.shape)}</td></tr>"
-            for n in self.nodes
+            for n in nodes[:ROWS]
         )
         return (
-            f"<p>NIR graph (version {html.escape(self.version or '?')}): {len(self.nodes)} nodes, "
+            f"<p>NIR graph (version {html.escape(self.version or '?')}): {len(nodes)} nodes, "
             f"{self.neurons} neurons, {self.recurrent_edges} recurrent edges</p>"
             f"<table><tr><th>node</th><th>type</th><th>output shape</th></tr>{rows}</table>"
+            f"{more(min(ROWS, len(nodes)), len(nodes), 'nodes')}"
         )
 
 

@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from .._html import ROWS, more
+
 # The semantics the snn substrate reports with every result (see sokr.neuro.run).
 SEMANTICS = (
     "dt",
@@ -91,11 +93,15 @@ class RunResult(Mapping[str, "np.ndarray[Any, Any]"]):
         return f"<sokr.neuro.RunResult on {self.substrate}: {outs}; {sem}>"
 
     def _repr_html_(self) -> str:
+        series = [
+            (kind, k, v)
+            for kind, d in (("output", self.outputs), ("probe", self.probes))
+            for k, v in d.items()
+        ]
         rows = "".join(
             f"<tr><td>{html.escape(k)}</td><td>{kind}</td><td>{list(v.shape)}</td>"
             f"<td>{int(np.count_nonzero(v))}</td></tr>"
-            for kind, d in (("output", self.outputs), ("probe", self.probes))
-            for k, v in d.items()
+            for kind, k, v in series[:ROWS]
         )
         sem = "".join(
             f"<tr><td>{html.escape(k)}</td><td>{html.escape(str(v))}</td></tr>"
@@ -105,6 +111,7 @@ class RunResult(Mapping[str, "np.ndarray[Any, Any]"]):
             f"<p>Ran on <b>{html.escape(self.substrate)}</b>: {self.steps} steps, "
             f"{self.spike_count} spikes</p>"
             f"<table><tr><th>name</th><th></th><th>shape [T, B, ...]</th><th>nonzero</th></tr>{rows}</table>"
+            f"{more(min(ROWS, len(series)), len(series), 'outputs and probes')}"
             f"<table><tr><th>semantics</th><th></th></tr>{sem}</table>"
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import html
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .._html import ROWS, more
 from .spin import SpinOperator
 
 Order = Literal["qasm", "cudaq"]
@@ -150,26 +152,35 @@ class SampleResult(Mapping[str, int]):
         print(self)
 
     def _repr_html_(self) -> str:
+        # The most frequent ROWS outcomes, in bit order, as plot() shows them.
+        keys = self._top(ROWS)
         rows = "".join(
-            f"<tr><td><code>{html.escape(k)}</code></td><td>{c}</td><td>{c / self.shots:.4f}</td></tr>"
-            for k, c in self._counts.items()
+            f"<tr><td><code>{html.escape(k)}</code></td><td>{self._counts[k]}</td>"
+            f"<td>{self._counts[k] / self.shots:.4f}</td></tr>"
+            for k in keys
         )
         where = f" on {html.escape(self.substrate)}" if self.substrate else ""
+        left = self.shots - sum(self._counts[k] for k in keys)
         return (
             f"<div><b>SampleResult</b>: {self.shots} shots{where}, {len(self)} outcomes "
             f"(bit 0 {'rightmost' if self.order == 'qasm' else 'leftmost'})"
-            f"<table><tr><th>bits</th><th>count</th><th>probability</th></tr>{rows}</table></div>"
+            f"<table><tr><th>bits</th><th>count</th><th>probability</th></tr>{rows}</table>"
+            f"{more(len(keys), len(self), f'outcomes ({left} shots), less frequent')}</div>"
         )
+
+    def _top(self, n: int | None) -> list[str]:
+        """The ``n`` most frequent outcomes (ties to the smaller value), in bit order."""
+        if n is None or len(self._counts) <= n:
+            return list(self._counts)
+        keep = set(heapq.nsmallest(n, self._counts, key=lambda k: (-self._counts[k], _value(k, self.order))))
+        return [k for k in self._counts if k in keep]
 
     def plot(self, ax: Any = None, top: int | None = 32) -> Any:
         """A histogram of the probabilities (matplotlib), the ``top`` most frequent outcomes
         in bit order. Returns the axes."""
         import matplotlib.pyplot as plt
 
-        keys = list(self._counts)
-        if top is not None and len(keys) > top:
-            keep = set(sorted(keys, key=lambda k: -self._counts[k])[:top])
-            keys = [k for k in keys if k in keep]
+        keys = self._top(top)
         if ax is None:
             _, ax = plt.subplots(figsize=(max(4.0, 0.35 * len(keys) + 1.5), 3))
         ax.bar(keys, [self._counts[k] / self.shots for k in keys], color="#4c72b0")
@@ -232,12 +243,13 @@ class ObserveResult:
     def _repr_html_(self) -> str:
         rows = "".join(
             f"<tr><td><code>{html.escape(w)}</code></td><td>{c:.6g}</td><td>{v:.6g}</td></tr>"
-            for c, w, v in self._terms
+            for c, w, v in self._terms[:ROWS]
         )
         how = f"{self.shots} shots" if self.shots else "exact"
         return (
             f"<div><b>ObserveResult</b>: ⟨H⟩ = {self.expectation():.10g} ({how})"
-            f"<table><tr><th>term</th><th>coefficient</th><th>⟨term⟩</th></tr>{rows}</table></div>"
+            f"<table><tr><th>term</th><th>coefficient</th><th>⟨term⟩</th></tr>{rows}</table>"
+            f"{more(min(ROWS, len(self._terms)), len(self._terms), 'terms')}</div>"
         )
 
 
@@ -290,8 +302,8 @@ class State:
         n = self.num_qubits
         rows = "".join(
             f"<tr><td><code>|{format(i, f'0{n}b') if n else ''}⟩</code></td><td>{a:.6g}</td></tr>"
-            for i, a in enumerate(self._amps.tolist()[:64])
+            for i, a in enumerate(self._amps[:ROWS].tolist())
             if abs(a) > 1e-12
         )
-        more = "" if self._amps.size <= 64 else f"<p>(first 64 of {self._amps.size} amplitudes)</p>"
-        return f"<div><b>State</b>: {n} qubits<table>{rows}</table>{more}</div>"
+        left = "" if self._amps.size <= ROWS else f"<p>(first {ROWS} of {self._amps.size} amplitudes)</p>"
+        return f"<div><b>State</b>: {n} qubits<table>{rows}</table>{left}</div>"

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import html
+import itertools
 import numbers
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+
+from .._html import ROWS
 
 #: A Pauli word: (qubit, letter) pairs sorted by qubit, letters X, Y or Z; () is the identity.
 Word = tuple[tuple[int, str], ...]
@@ -195,10 +199,14 @@ class SpinOperator:
         return m
 
     def __str__(self) -> str:
+        return self._text(None)
+
+    def _text(self, limit: int | None) -> str:
+        """The sum as text, its first ``limit`` terms when given."""
         if not self._terms:
             return "0"
         parts = []
-        for w, c in self._terms.items():
+        for w, c in itertools.islice(self._terms.items(), limit):
             coef = _fmt(c)
             word = "".join(f"{p}{q}" for q, p in w) or "I"
             parts.append(word if coef == "1" else f"{coef}*{word}")
@@ -208,7 +216,9 @@ class SpinOperator:
         return f"SpinOperator({self})"
 
     def _repr_html_(self) -> str:
-        return f"<code>{self}</code>"
+        shown = min(ROWS, len(self._terms))
+        rest = f" + … ({len(self._terms) - shown} more terms)" if len(self._terms) > shown else ""
+        return f"<code>{html.escape(self._text(ROWS))}{rest}</code>"
 
 
 def _fmt(c: complex) -> str:
