@@ -137,10 +137,16 @@ def capability(prog: Any) -> list[Offer]:
 
 
 def dispatch(
-    prog: Any, *inputs: Any, substrate: str | None = None, policy: Policy | None = None, **options: Any
+    prog: Any,
+    *inputs: Any,
+    substrate: str | None = None,
+    policy: Policy | None = None,
+    copy: bool = False,
+    **options: Any,
 ) -> Future:
-    """Run ``prog`` on ``inputs``; returns a :class:`Future` at once. See :meth:`Runtime.dispatch`."""
-    return default_runtime().dispatch(prog, *inputs, substrate=substrate, policy=policy, **options)
+    """Run ``prog`` on ``inputs``; returns a :class:`Future` at once. The inputs are read in
+    place while the run goes on (``copy=True`` copies them first). See :meth:`Runtime.dispatch`."""
+    return default_runtime().dispatch(prog, *inputs, substrate=substrate, policy=policy, copy=copy, **options)
 
 
 def run(prog: Any, *inputs: Any, timeout: float | None = None, **kw: Any) -> Result:

@@ -375,10 +375,17 @@ class Runtime:
         *inputs: Any,
         substrate: str | None = None,
         policy: Policy | None = None,
+        copy: bool = False,
         **options: Any,
     ) -> Future:
         """Run ``prog`` on ``inputs`` (numpy arrays, or numbers and lists converted to the
         declared dtypes) and return a :class:`sokr.Future` at once.
+
+        **Inputs are read in place.** A numpy array is not copied: the substrate reads it
+        while the run goes on, so changing it before the future is done changes what the run
+        sees. ``copy=True`` copies the inputs first (an array per input, made here), so the
+        caller may reuse its arrays at once. The future keeps the arrays alive until the run
+        has let go of them.
 
         ``substrate`` pins the run to one substrate; ``policy`` overrides the runtime's.
         Options: ``timeout`` (seconds), ``seed``, and substrate-specific ones (``shots``, ...).
@@ -389,9 +396,9 @@ class Runtime:
         """
         timeout = _launch.timeout_of(options) if not isinstance(prog, Program) else None
         if timeout is None or _launch.parse_token():
-            return self._dispatch(self.program(prog), inputs, substrate, policy, options)
+            return self._dispatch(self.program(prog), inputs, substrate, policy, options, copy)
         with _launch.bounded(timeout):
-            return self._dispatch(self.program(prog), inputs, substrate, policy, options)
+            return self._dispatch(self.program(prog), inputs, substrate, policy, options, copy)
 
     def _dispatch(
         self,
@@ -400,15 +407,17 @@ class Runtime:
         substrate: str | None,
         policy: Policy | None,
         options: dict[str, Any],
+        copy: bool = False,
     ) -> Future:
-        arrays = _arrays(p, inputs)
+        arrays = _arrays(p, inputs, copy)
         sub, pol, opts = self._route(p, substrate, policy, options)
         ticket = _native.dispatch(self._handle, p._handle, spec(arrays), sub, pol, opts)
         return track_completed(Future(ticket, arrays, p))
 
     def run(self, prog: Any, *inputs: Any, timeout: float | None = None, **kw: Any) -> Result:
         """Dispatch and wait for the result, ``timeout`` seconds at most (a program given as
-        source is parsed within them: :class:`sokr.DeadlineExceededError` if it takes longer)."""
+        source is parsed within them: :class:`sokr.DeadlineExceededError` if it takes longer).
+        Keywords are :meth:`dispatch`'s (``copy=True`` copies the inputs first)."""
         if timeout is not None and timeout > 0 and not isinstance(prog, Program):
             started = time.monotonic()
             with _launch.bounded_if(True, timeout):
@@ -424,13 +433,15 @@ class Runtime:
         substrate: str | None = None,
         policy: Policy | None = None,
         progress: bool | str = False,
+        copy: bool = False,
         **options: Any,
     ) -> list[Future]:
         """Dispatch ``prog`` once per input set, in one call into the runtime: the fast way to
         run a sweep. ``progress=True`` (or a description) shows a tqdm progress bar that
-        advances as the runs complete."""
+        advances as the runs complete. Inputs are read in place unless ``copy=True``, as in
+        :meth:`dispatch`."""
         p = self.program(prog)
-        sets = [_arrays(p, tuple(s)) for s in inputs]
+        sets = [_arrays(p, tuple(s), copy) for s in inputs]
         if not sets:
             return []
         bar = (
@@ -490,11 +501,16 @@ def _option(v: Any) -> Any:
     return v
 
 
-def _arrays(p: Program, inputs: Sequence[Any]) -> list[np.ndarray[Any, Any]]:
+def _arrays(p: Program, inputs: Sequence[Any], copy: bool = False) -> list[np.ndarray[Any, Any]]:
     sig = p._inputs
-    return [
+    arrays = [
         as_input(x, i, sig[i] if sig is not None and i < len(sig) else None) for i, x in enumerate(inputs)
     ]
+    if copy:  # a list converted by as_input is a fresh array already
+        arrays = [
+            a.copy() if a is x or not a.flags.owndata else a for a, x in zip(arrays, inputs, strict=True)
+        ]
+    return arrays
 
 
 def _choose(fn: Callable[..., Any], p: Program, offers: list[Offer]) -> str:

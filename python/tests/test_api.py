@@ -94,6 +94,46 @@ def test_dispatch_result(axpy: sokr.Program, ones4: np.ndarray) -> None:
     assert "cpu" in repr(res) and "<table>" in res._repr_html_()
 
 
+def test_inputs_are_read_in_place_unless_copied(
+    axpy: sokr.Program, ones4: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sokr import _runtime
+
+    # The addresses the runtime is given (DTYPE:SHAPE:ADDR:NBYTES per input): whose memory it reads.
+    seen: list[list[int]] = []
+    for name in ("dispatch", "dispatch_many"):
+        real = getattr(_runtime._native, name)
+
+        def spy(rt: int, prog: int, specs: str, *rest: str, real=real) -> int:
+            seen.extend([int(s.split(":")[2]) for s in line.split(";")] for line in specs.split("\n"))
+            return real(rt, prog, specs, *rest)
+
+        monkeypatch.setattr(_runtime._native, name, spy)
+    x = np.array([1, 2, 3, 4], np.float32)
+    mine = [x.ctypes.data, ones4.ctypes.data]
+    sokr.dispatch(axpy, x, ones4).result(10)
+    assert seen.pop() == mine  # in place: the run reads the caller's arrays as it goes
+    fut = sokr.dispatch(axpy, x, ones4, copy=True)
+    assert not set(seen.pop()) & set(mine)  # copies made at dispatch
+    x[:] = 100  # so the caller may change its arrays at once
+    np.testing.assert_array_equal(fut.result(10).value, [3, 5, 7, 9])
+    x[:] = [1, 2, 3, 4]
+    futs = sokr.dispatch_many(axpy, [(x, ones4)] * 3, copy=True)
+    assert len(seen) == 3 and not any(set(s) & set(mine) for s in seen)
+    seen.clear()
+    x[:] = 100
+    for f in futs:
+        np.testing.assert_array_equal(f.result(10).value, [3, 5, 7, 9])
+    sokr.dispatch_many(axpy, [(x, ones4)] * 2)
+    assert seen == [[x.ctypes.data, ones4.ctypes.data]] * 2
+    x[:] = [1, 2, 3, 4]
+    assert sokr.run(axpy, x, ones4, copy=True).value.tolist() == [3, 5, 7, 9]
+    assert not set(seen.pop()) & set(mine)
+    view = memoryview(x)  # an array made from it shares the memory: copied too
+    assert sokr.run(axpy, view, ones4, copy=True).value.tolist() == [3, 5, 7, 9]
+    assert not set(seen.pop()) & set(mine)
+
+
 def test_result_html_is_capped() -> None:
     from sokr._future import Result, Timings
 
