@@ -160,7 +160,7 @@ def dispatch_many(prog: Any, inputs: Any, **kw: Any) -> list[Future]:
 
 
 # Domain packages load on first use, keeping `import sokr` fast.
-_SUBMODULES = ("quantum", "native", "neuro")
+_SUBMODULES = ("quantum", "native", "neuro", "photonic")
 
 
 def __getattr__(name: str) -> Any:
