@@ -8,6 +8,7 @@ completion pump.
 from __future__ import annotations
 
 import gc
+import importlib.metadata
 import json
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -27,6 +28,30 @@ except ImportError as e:  # pragma: no cover - only on a broken install
 # of magnitude slower. Go's own collector needs no help.
 gc.callbacks[:] = [cb for cb in gc.callbacks if getattr(cb, "__name__", "") != "_gopy_gc_cb"]
 
+
+def _checked_version() -> str:
+    """The extension's version, refused when the installed package's metadata says another.
+
+    The version is written once (bindings/python/version.go) and read into both at build
+    time, so they differ only when the extension and the Python files come from different
+    builds: a stale _sokr in a source tree, or a copy from another release.
+    """
+    ext = str(_f.Version())
+    try:
+        meta = importlib.metadata.version("sokr")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree, not installed
+        return ext
+    if meta != ext:
+        raise ImportError(
+            f"sokr's extension module is version {ext} but the installed sokr package is {meta}: "
+            "they come from different builds; reinstall sokr (`pip install --force-reinstall sokr`, "
+            "or `make dev` in a source tree)"
+        )
+    return ext
+
+
+VERSION = _checked_version()
+
 T = TypeVar("T")
 
 
@@ -45,7 +70,11 @@ def loads(text: str) -> Any:
     return json.loads(text)
 
 
-version: Callable[[], str] = _f.Version
+def version() -> str:
+    """SOKR's version: the extension's, checked against the package metadata at import."""
+    return VERSION
+
+
 free_program: Callable[[int], None] = _f.FreeProgram
 program_text: Callable[[int], str] = _f.ProgramText
 program_info: Callable[[int], str] = _f.ProgramInfo
