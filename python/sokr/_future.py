@@ -335,7 +335,7 @@ def _outcome(ticket: int, out: dict[str, Any]) -> Result | BaseException:
             values[o["name"]] = o["value"]
             if not o.get("nbytes"):
                 continue
-        arr = np.empty(o["shape"], dtype=NUMPY[o["dtype"]])
+        arr = np.empty(o["shape"] or (), dtype=NUMPY[o["dtype"]])  # a 0-d shape is null in JSON
         if arr.nbytes:
             _native.copy_output(ticket, i, arr.ctypes.data, arr.nbytes)
         outputs[o["name"]] = arr

@@ -366,7 +366,7 @@ def _load(what: str, path: str) -> np.ndarray[Any, Any]:
         raise _Failure(f"{what}: {path} does not hold an array")
     if not arr.dtype.isnative:
         arr = arr.astype(arr.dtype.newbyteorder("="))
-    return np.ascontiguousarray(arr)
+    return np.asarray(arr, order="C")  # not ascontiguousarray, which makes a 0-d array 1-d
 
 
 def _summary(path: str, prog: Program, res: Result) -> None:

@@ -497,7 +497,7 @@ def _as_declared(names: list[str], arrays: list[Any], declared: Sequence[Any]) -
         if a.dtype != s.numpy_dtype:
             if not np.can_cast(a.dtype, s.numpy_dtype, "same_kind"):
                 raise TypeError(f"output {s.name!r} has dtype {a.dtype}; the program declares {s.dtype}")
-            a = np.ascontiguousarray(a, dtype=s.numpy_dtype)
+            a = np.asarray(a, dtype=s.numpy_dtype, order="C")
         out.append(a)
     return [s.name for s in declared], out
 
@@ -518,7 +518,7 @@ def _outputs(out: Any) -> tuple[list[str], list[np.ndarray[Any, Any]]]:
         k = str(k)
         if not k or "," in k:
             raise ValueError(f"output name {k!r} must be non-empty and have no comma")
-        a = np.ascontiguousarray(v)
+        a = np.asarray(v, order="C")  # not ascontiguousarray, which makes a 0-d array 1-d
         if a.dtype not in DTYPES:
             raise TypeError(f"output {k!r} has dtype {a.dtype}, which SOKR does not carry")
         names.append(k)

@@ -254,6 +254,17 @@ def test_run_a_builder_program(tmp_path: pathlib.Path, capsys: pytest.CaptureFix
 
 
 def test_run_previews_large_outputs_on_one_line(
+def test_run_a_zero_d_npy(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    prog = tmp_path / "neg.native"
+    prog.write_text("sokr.native/1\nparam a: f32[]\nb: f32[] = neg a\nreturn b\n")
+    np.save(tmp_path / "a.npy", np.float32(2.5))  # a 0-d array: shape (), not (1,)
+    out = tmp_path / "o.npz"
+    assert main(["run", str(prog), "-i", f"a={tmp_path / 'a.npy'}", "-o", str(out)]) == 0
+    assert "b  f32[]  -2.5" in capsys.readouterr().out
+    with np.load(out) as saved:
+        assert saved["b"].shape == () and saved["b"] == -2.5
+
+
     tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     prog = tmp_path / "big.native"

@@ -69,6 +69,14 @@ def test_sweep_matches_local(cluster: Any, rt: sokr.Runtime) -> None:
     assert "dask" not in {s.name for s in rt.substrates()}
 
 
+def test_zero_d_arrays_keep_their_shape(cluster: Any, rt: sokr.Runtime) -> None:
+    with DaskSubstrate(cluster, runtime=rt) as ds:
+        prog = rt.program("sokr.native/1\nparam a: f32[]\nb: f32[] = neg a\nreturn b\n")
+        (fut,) = ds.sweep(prog, [(np.float32(2),)])
+        r = fut.result(60)
+        assert r.substrate == "dask" and r["b"].shape == () and r["b"] == -2
+
+
 def test_capability_is_the_union_of_the_workers(cluster: Any, rt: sokr.Runtime) -> None:
     with DaskSubstrate(cluster, runtime=rt, name="cluster") as ds:
         offers = {o.substrate: o for o in rt.capability(KERNEL)}

@@ -232,6 +232,33 @@ def test_exception_becomes_a_substrate_fault_with_the_traceback(rt: sokr.Runtime
     assert offers["cap-raises"].reason == "capability() raised RuntimeError: cannot tell"
 
 
+def test_zero_d_arrays_keep_their_shape(rt: sokr.Runtime) -> None:
+    class Scalars:
+        name = "scalars"
+
+        def __init__(self) -> None:
+            self.seen: list[tuple[int, ...]] = []
+
+        def capability(self, p: sokr.Program) -> bool:
+            return True
+
+        def dispatch(self, p: sokr.Program, inputs: list[np.ndarray]) -> Any:
+            self.seen.extend(a.shape for a in inputs)
+            if p.format == "poly/1":  # no declared outputs: as returned
+                return {"f": np.float32(2.5), "a": np.array(3.0), "v": np.zeros(2)}
+            return {"b": -inputs[0]}
+
+    sokr.register_ir(Poly, runtime=rt)
+    sub = Scalars()
+    sokr.register_substrate(sub, runtime=rt)
+    neg = "sokr.native/1\nparam a: f32[]\nb: f32[] = neg a\nreturn b\n"
+    r = rt.run(neg, np.float32(2), substrate="scalars")  # declared f32[] output
+    assert r["b"].shape == () and r["b"] == -2 and sub.seen == [()]
+    r = rt.run("poly:1", substrate="scalars")
+    assert {k: v.shape for k, v in r.items()} == {"f": (), "a": (), "v": (2,)}
+    assert r["f"] == 2.5 and r["a"] == 3
+
+
 def test_thousand_concurrent_dispatches_do_not_deadlock(rt: sokr.Runtime) -> None:
     sokr.register_ir(Poly, runtime=rt)
     sokr.register_substrate(PolyEval, runtime=rt)
