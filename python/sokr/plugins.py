@@ -243,7 +243,22 @@ class NIRFrontend:
         return ("nir/1", json.dumps(obj.to_dict(), default=_json_default).encode())
 
 
-_FRONTENDS: list[Any] = [QiskitFrontend(), CudaqFrontend(), NIRFrontend()]
+class PercevalFrontend:
+    """Perceval ``Processor`` and ``Experiment`` objects (and circuits, which lack an input
+    state: pass those to sokr.photonic.from_perceval), through sokr.photonic."""
+
+    name = "perceval"
+
+    def accepts(self, obj: Any) -> bool:
+        return _module_of(obj).startswith("perceval") and hasattr(obj, "m")
+
+    def lower(self, obj: Any) -> Any:
+        from .photonic import from_perceval
+
+        return from_perceval(obj)
+
+
+_FRONTENDS: list[Any] = [QiskitFrontend(), CudaqFrontend(), NIRFrontend(), PercevalFrontend()]
 
 
 # -- substrates -----------------------------------------------------------------------------

@@ -92,7 +92,8 @@ def test_info_human(capsys: pytest.CaptureFixture[str]) -> None:
         assert any(line.split()[:2] == [s.name, s.kind] for line in out.splitlines() if line.strip())
         for k, v in s.properties.items():
             assert f"{k}={v}" in out
-    assert "IR FORMATS\nnir/1\nopenqasm/2\nopenqasm/3\nsokr.native/1\nspirv/1\n" in out
+    assert "IR FORMATS\nnir/1\nopenqasm/2\nopenqasm/3\nsokr.native/1\nsokr.photonic/1\nspirv/1\n" in out
+    assert any(line.split()[:2] == ["photonic", "photonic"] for line in out.splitlines())
     assert "FAILED PLUGINS: none" in out
 
 
@@ -253,7 +254,6 @@ def test_run_a_builder_program(tmp_path: pathlib.Path, capsys: pytest.CaptureFix
     assert "y  f64[]  3." in capsys.readouterr().out
 
 
-def test_run_previews_large_outputs_on_one_line(
 def test_run_a_zero_d_npy(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
     prog = tmp_path / "neg.native"
     prog.write_text("sokr.native/1\nparam a: f32[]\nb: f32[] = neg a\nreturn b\n")
@@ -265,6 +265,7 @@ def test_run_a_zero_d_npy(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[
         assert saved["b"].shape == () and saved["b"] == -2.5
 
 
+def test_run_previews_large_outputs_on_one_line(
     tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     prog = tmp_path / "big.native"
@@ -315,7 +316,7 @@ ERRORS: list[tuple[str, int, str]] = [
     (
         "unknown-ir",
         2,
-        "unknown IR format 'qasm/9' (registered: nir/1, openqasm/2, openqasm/3, sokr.native/1, spirv/1)",
+        "unknown IR format 'qasm/9' (registered: nir/1, openqasm/2, openqasm/3, sokr.native/1, sokr.photonic/1, spirv/1)",
     ),
     ("unknown-substrate", 2, "unknown substrate 'warp-drive' (available: "),
     ("unknown-input-name", 2, "the program has no input named 'z' (its inputs: x: f32[4], y: f32[4])"),

@@ -79,8 +79,6 @@ def _program(program: Any, runtime: Runtime, input_state: Any) -> Program:
     if is_perceval(program):
         program = from_perceval(program, input_state)
         input_state = None
-    elif isinstance(program, Builder) and input_state is not None:
-        program, input_state = program.copy().input(input_state), None
     p = runtime.program(program)
     if p.format != FORMAT:
         raise errors.UnknownFormatError(

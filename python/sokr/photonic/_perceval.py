@@ -105,6 +105,13 @@ def _input(state: Any, m: int) -> tuple[int, ...]:
     return s
 
 
+def _has_condition(ps: Any) -> bool:
+    """Whether a post-selection filters anything (Perceval keeps an empty one by default)."""
+    if ps is None:
+        return False
+    return bool(getattr(ps, "has_condition", True))
+
+
 def _noise(exp: Any) -> float:
     """The uniform transmissivity a noise model stands for; other imperfections refused."""
     nm = getattr(exp, "noise", None)
@@ -163,7 +170,7 @@ def from_perceval(obj: Any, input_state: Any = None) -> Builder:
     if exp is not None:
         for what, present in (
             ("heralded modes", bool(exp.heralds)),
-            ("post-selection", exp.post_select_fn is not None),
+            ("post-selection", _has_condition(exp.post_select_fn)),
             ("feed-forward", bool(getattr(exp, "has_feedforward", False))),
         ):
             if present:

@@ -39,19 +39,20 @@ def fock(state: Any) -> FockState:
     ...
     ValueError: a Fock state is written |n0,n1,...>, not '1,0'
     """
+    items = state
     if isinstance(state, str):
         s = state.strip()
         if not (s.startswith("|") and s.endswith(">")):
             raise ValueError(f"a Fock state is written |n0,n1,...>, not {state!r}")
         body = s[1:-1].strip()
         try:
-            return tuple(int(x) for x in body.split(",")) if body else ()
+            items = [int(x) for x in body.split(",")] if body else []
         except ValueError:
             raise ValueError(f"a Fock state holds non-negative integers: {state!r}") from None
-    if isinstance(state, (bytes, bytearray, Mapping)) or not isinstance(state, Iterable):
+    elif isinstance(state, (bytes, bytearray, Mapping)) or not isinstance(state, Iterable):
         raise TypeError(f"a Fock state is a string |n0,n1,...> or a sequence of integers, not {state!r}")
     out = []
-    for x in state:
+    for x in items:
         if isinstance(x, (bool, np.bool_)):
             raise TypeError(f"photon numbers are integers, not bool: {state!r}")
         try:
