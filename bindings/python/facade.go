@@ -111,13 +111,31 @@ func runtimeFor(id int64) (*sokr.Runtime, error) {
 // comma-separated list substrates (all of them when empty), choosing with
 // policy ("first", "cheapest", "round_robin"), and returns its handle.
 func NewRuntime(substrates, policy string) (int64, error) {
-	return NewRuntimeMemory(substrates, policy, "")
+	var names []string
+	if substrates != "" {
+		names = strings.Split(substrates, ",")
+	}
+	return newRuntime(names, policy, "")
 }
 
-// NewRuntimeMemory is NewRuntime with a memory budget: memory is the
-// user's setting ("4GiB", a number of bytes, see ParseMemory), or "" for
-// SOKR_MEMORY or the machine's (see defaults.New).
+// NewRuntimeMemory is NewRuntime with a memory budget, and the substrates
+// as a JSON array of names: [] keeps none of the built-in substrates (a
+// runtime for Python substrates only), and "" or null keeps them all.
+// memory is the user's setting ("4GiB", a number of bytes, see
+// ParseMemory), or "" for SOKR_MEMORY or the machine's (see defaults.New).
 func NewRuntimeMemory(substrates, policy, memory string) (int64, error) {
+	var names []string
+	if substrates != "" {
+		if err := json.Unmarshal([]byte(substrates), &names); err != nil {
+			return 0, fail(&sokr.RegistrationError{Name: substrates, Msg: "substrates must be a JSON array of names: " + err.Error()})
+		}
+	}
+	return newRuntime(names, policy, memory)
+}
+
+// newRuntime makes a runtime keeping the built-in substrates named (all of
+// them when names is nil, none when it is empty).
+func newRuntime(names []string, policy, memory string) (int64, error) {
 	p, err := policyNamed(policy)
 	if err != nil {
 		return 0, fail(err)
@@ -126,9 +144,9 @@ func NewRuntimeMemory(substrates, policy, memory string) (int64, error) {
 	if err != nil {
 		return 0, fail(err)
 	}
-	if substrates != "" {
+	if names != nil {
 		keep := map[string]bool{}
-		for _, name := range strings.Split(substrates, ",") {
+		for _, name := range names {
 			name = strings.TrimSpace(name)
 			if _, ok := rt.Substrate(name); !ok {
 				return 0, fail(&sokr.RegistrationError{Name: name, Msg: "no built-in substrate of this name (have: " + substrateNames(rt) + ")"})

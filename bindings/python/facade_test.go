@@ -219,6 +219,47 @@ func TestInfo(t *testing.T) {
 	require.Error(t, err)
 }
 
+func TestNewRuntimeMemoryKeepsTheSubstratesNamed(t *testing.T) {
+	names := func(rt int64) []string {
+		s, err := Info(rt)
+		require.NoError(t, err)
+		var in info
+		require.NoError(t, json.Unmarshal([]byte(s), &in))
+		var out []string
+		for _, sub := range in.Substrates {
+			out = append(out, sub.Name)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		substrates string
+		want       []string // nil: every built-in
+	}{
+		{`[]`, []string{}},
+		{`["cpu"]`, []string{"cpu"}},
+		{``, nil},
+		{`null`, nil},
+	} {
+		rt, err := NewRuntimeMemory(tc.substrates, "", "")
+		require.NoError(t, err, tc.substrates)
+		got := names(rt)
+		if tc.want == nil {
+			assert.Contains(t, got, "cpu", tc.substrates)
+			assert.Greater(t, len(got), 1, tc.substrates)
+		} else {
+			assert.ElementsMatch(t, tc.want, got, tc.substrates)
+		}
+		s, err := Info(rt)
+		require.NoError(t, err)
+		assert.Contains(t, s, "sokr.native/1", "the IRs stay") // a runtime without substrates still parses
+		require.NoError(t, CloseRuntime(rt, 1))
+	}
+	_, err := NewRuntimeMemory(`cpu`, "", "")
+	assert.Equal(t, "registration", errInfo(t, err).Kind)
+	_, err = NewRuntimeMemory(`["nope"]`, "", "")
+	assert.Equal(t, "registration", errInfo(t, err).Kind)
+}
+
 func TestFinishInline(t *testing.T) {
 	prog := parse(t, axpy)
 	x := []float32{1, 2, 3, 4}

@@ -98,8 +98,10 @@ def validation_messages(rt: int) -> dict[str, list[str]]:
     return loads(call(_f.ValidationMessages, rt))  # type: ignore[no-any-return]
 
 
-def new_runtime(substrates: str, policy: str, memory: str = "") -> int:
-    return int(call(_f.NewRuntimeMemory, substrates, policy, memory))
+def new_runtime(substrates: list[str] | None, policy: str, memory: str = "") -> int:
+    """A runtime over the built-in substrates named (every one when None, none when empty)."""
+    names = "" if substrates is None else json.dumps(substrates)
+    return int(call(_f.NewRuntimeMemory, names, policy, memory))
 
 
 def parse_memory(text: str) -> int:

@@ -185,6 +185,8 @@ class Runtime:
         rt = sokr.Runtime(substrates=["cpu"], policy="round_robin", memory="4GiB")
         fut = rt.dispatch(prog, x, y)
 
+    ``substrates`` names the built-in substrates to keep: None keeps them all, ``[]`` none
+    (a runtime for the Python substrates you register with it).
     ``memory`` is what runs may reserve together, in bytes or as a size (``"4GiB"``,
     ``"4G"``, ``"512MiB"``; ``"4GB"`` is 4e9). It replaces the default, three quarters of
     the memory available when the runtime starts (or the ``SOKR_MEMORY`` variable), but
@@ -217,7 +219,8 @@ class Runtime:
         if _handle is not None:
             self._handle = _handle
         else:
-            self._handle = _native.new_runtime(",".join(substrates or []), go_policy, setting)
+            names = None if substrates is None else list(substrates)  # [] keeps no built-in one
+            self._handle = _native.new_runtime(names, go_policy, setting)
         self._closed = False
 
     def __enter__(self) -> Runtime:

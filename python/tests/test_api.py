@@ -3,6 +3,7 @@ from __future__ import annotations
 import concurrent.futures
 import pathlib
 import time
+from typing import Any
 
 import numpy as np
 import pytest
@@ -179,6 +180,31 @@ def test_gather_return_exceptions(axpy: sokr.Program, ones4: np.ndarray) -> None
         sokr.gather(good, bad).result(10)
     out = sokr.gather(good, bad, return_exceptions=True).result(10)
     assert isinstance(out[0], sokr.Result) and isinstance(out[1], sokr.InvalidInputError)
+
+
+def test_runtime_with_no_substrates(axpy: sokr.Program, ones4: np.ndarray) -> None:
+    with sokr.Runtime(substrates=[]) as rt:
+        assert rt.substrates() == []
+        assert "sokr.native/1" in rt.irs()  # it still reads programs
+        with pytest.raises(sokr.NoCapableSubstrateError):
+            rt.run(axpy.text, ones4, ones4)
+
+        @sokr.register_substrate(runtime=rt)
+        class Echo:
+            name = "echo"
+
+            def capability(self, p: sokr.Program) -> bool:
+                return True
+
+            def dispatch(self, p: sokr.Program, inputs: list[np.ndarray]) -> Any:
+                return {"out": inputs[0] + inputs[1]}
+
+        assert [s.name for s in rt.substrates()] == ["echo"]
+        assert rt.run(axpy.text, ones4, ones4).substrate == "echo"
+    with sokr.Runtime(substrates=()) as rt:
+        assert rt.substrates() == []
+    with sokr.Runtime() as rt:
+        assert {"cpu", "statevec"} <= {s.name for s in rt.substrates()}
 
 
 def test_custom_runtime_and_policies(axpy: sokr.Program, ones4: np.ndarray) -> None:
