@@ -39,7 +39,7 @@ for mod in (sokr, sokr._native._f):  # the Python package and the extension it l
     )
 sys.exit(pytest.main(["-q", "-p", "no:cacheprovider", "python/tests"]))
 '
-SOKR_VULKAN_VALIDATION=1 PYTHONPATH="$clone/python" CLONE="$clone" "$venv/bin/python" -c "$check" || failed+=(pytest)
+SOKR_VULKAN_VALIDATION=1 SOKR_VULKAN_CPU=1 PYTHONPATH="$clone/python" CLONE="$clone" "$venv/bin/python" -c "$check" || failed+=(pytest)
 if [ ${#failed[@]} -gt 0 ]; then
   echo "test-fresh-clone: ${failed[*]} failed in a fresh clone of $(git rev-parse --short HEAD)" >&2
   exit 1
