@@ -723,7 +723,7 @@ func outcomeOf(d *dispatch) (outcome, int) {
 		} else {
 			o.Meta = res.Meta
 			for _, out := range res.Outputs {
-				o.Outputs = append(o.Outputs, outputInfo{Name: out.Name, DType: out.Tensor.DType.String(), Shape: out.Tensor.Shape, Bytes: len(out.Tensor.Data), Value: out.Value})
+				o.Outputs = append(o.Outputs, outputInfo{Name: out.Name, DType: out.Tensor.DType.String(), Shape: out.Tensor.Shape, Bytes: len(out.Tensor.Data), Value: pythonValue(out.Value)})
 				bytes += len(out.Tensor.Data)
 			}
 		}
@@ -811,18 +811,21 @@ func (e *pyError) Error() string { return e.json }
 func fail(err error) error { return &pyError{json: errorJSON(err)} }
 
 // Outcomes returns the outcomes (see Outcome) of the comma-separated tickets
-// as one JSON list, for the pump to read a batch in one call.
+// as one JSON list, for the pump to read a batch in one call. A field that
+// is not a ticket number is skipped.
 func Outcomes(ticketList string) string {
 	var b strings.Builder
 	b.WriteByte('[')
-	for i, f := range strings.Split(ticketList, ",") {
+	n := 0
+	for _, f := range strings.Split(ticketList, ",") {
 		t, err := strconv.ParseInt(f, 10, 64)
 		if err != nil {
 			continue
 		}
-		if i > 0 {
+		if n > 0 {
 			b.WriteByte(',')
 		}
+		n++
 		b.WriteString(Outcome(t))
 	}
 	b.WriteByte(']')

@@ -260,6 +260,27 @@ func TestNewRuntimeMemoryKeepsTheSubstratesNamed(t *testing.T) {
 	assert.Equal(t, "registration", errInfo(t, err).Kind)
 }
 
+func TestOutcomesIsAJSONList(t *testing.T) {
+	prog := parse(t, axpy)
+	x := []float32{1, 2, 3, 4}
+	in := spec("f32", "4", x) + ";" + spec("f32", "4", x)
+	ticket, err := Dispatch(0, prog, in, "", "", "")
+	require.NoError(t, err)
+	require.True(t, Wait(ticket, 10))
+	id := strconv.FormatInt(ticket, 10)
+	// Fields that are not ticket numbers are skipped, the first one too.
+	for list, n := range map[string]int{"": 0, "x": 0, "x,y": 0, "x," + id: 1, id + ",x": 1, id + ",," + id: 2} {
+		var got []map[string]any
+		require.NoError(t, json.Unmarshal([]byte(Outcomes(list)), &got), list)
+		require.Len(t, got, n, list)
+		for _, o := range got {
+			assert.Equal(t, true, o["done"], list)
+		}
+	}
+	Release(ticket)
+	runtime.KeepAlive(x)
+}
+
 func TestFinishInline(t *testing.T) {
 	prog := parse(t, axpy)
 	x := []float32{1, 2, 3, 4}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"runtime"
@@ -421,19 +422,24 @@ func CompleteJob(id int64, spec, names, meta, values string) error {
 	return nil
 }
 
-// FailJob fails job id: kind "input" for bad inputs (an InputError),
-// "cancelled" for a cancelled run, anything else a SubstrateFault carrying
-// the Python traceback.
-func FailJob(id int64, kind, msg, traceback string) error {
+// FailJob fails job id: kind "input" for bad inputs (an InputError for the
+// input at index, named name; index -1 when the fault is not one input's),
+// "cancelled" for a cancelled run (ErrCancelled, msg its cause), anything
+// else a SubstrateFault carrying the Python traceback.
+func FailJob(id int64, kind, msg, traceback string, index int64, name string) error {
 	pj, err := takeJob(id, true)
 	if err != nil {
 		return err
 	}
 	switch kind {
 	case "input":
-		pj.job.Fail(&sokr.InputError{Index: -1, Msg: msg})
+		pj.job.Fail(&sokr.InputError{Index: int(max(index, -1)), Name: name, Msg: msg})
 	case "cancelled":
-		pj.job.Fail(context.Canceled)
+		// As a cancelled context gives it: ErrCancelled, still matching
+		// context.Canceled, which alone Python would see as a bare error.
+		ctx, cancel := context.WithCancelCause(context.Background())
+		cancel(errors.New(msg))
+		pj.job.Fail(sokr.ContextError(ctx))
 	default:
 		pj.job.Fail(&sokr.FaultError{Substrate: pj.name, Msg: msg, Stack: traceback})
 	}

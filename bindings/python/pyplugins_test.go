@@ -65,13 +65,20 @@ func TestPythonIRAndSubstrate(t *testing.T) {
 			if v, _ := r.Options["mode"].(string); v == "hang" {
 				return // until cancelled
 			}
-			if v, _ := r.Options["mode"].(string); v == "fail" {
-				assert.NoError(t, FailJob(r.ID, "fault", "ValueError: no", "Traceback ...\nValueError: no"))
+			switch v, _ := r.Options["mode"].(string); v {
+			case "fail":
+				assert.NoError(t, FailJob(r.ID, "fault", "ValueError: no", "Traceback ...\nValueError: no", -1, ""))
+				return
+			case "bad-input":
+				assert.NoError(t, FailJob(r.ID, "input", "beta must be positive", "", 0, "beta"))
+				return
+			case "self-cancel":
+				assert.NoError(t, FailJob(r.ID, "cancelled", "its future was cancelled", "", -1, ""))
 				return
 			}
 			x := make([]float64, 2)
 			if !assert.NoError(t, CopyJobInput(r.ID, 0, addr(x), 16)) {
-				assert.NoError(t, FailJob(r.ID, "fault", "the test could not read the input", ""))
+				assert.NoError(t, FailJob(r.ID, "fault", "the test could not read the input", "", -1, ""))
 				return
 			}
 			y := []float64{x[0] * 10, x[1] * 10}
@@ -116,6 +123,19 @@ func TestPythonIRAndSubstrate(t *testing.T) {
 	var fe *sokr.FaultError
 	require.ErrorAs(t, err, &fe)
 	assert.Contains(t, fe.Stack, "Traceback")
+
+	// An input error keeps which input; a cancellation is ErrCancelled (and
+	// context.Canceled), which the Python package sees as kind "cancelled".
+	_, err = r.Run(context.Background(), mustProgram(t, prog), mustInputs(t, in), sokr.Param("mode", "bad-input"))
+	var ie *sokr.InputError
+	require.ErrorAs(t, err, &ie)
+	assert.Equal(t, sokr.InputError{Index: 0, Name: "beta", Msg: "beta must be positive"}, *ie)
+	assert.JSONEq(t, `{"kind":"invalid_input","message":"sokr: invalid input 0 (beta): beta must be positive","index":0,"name":"beta"}`, errorJSON(err))
+	_, err = r.Run(context.Background(), mustProgram(t, prog), mustInputs(t, in), sokr.Param("mode", "self-cancel"))
+	require.ErrorIs(t, err, sokr.ErrCancelled)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, "sokr: cancelled: its future was cancelled", err.Error())
+	assert.Equal(t, "cancelled", errInfo(t, fail(err)).Kind)
 
 	f := r.Dispatch(context.Background(), mustProgram(t, prog), mustInputs(t, in), sokr.Param("mode", "hang"))
 	require.NoError(t, f.Cancel())

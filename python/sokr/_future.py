@@ -130,11 +130,18 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
         self._loop_waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
         self.substrate: str | None = None
         self.timings: Timings | None = None
+        self._cancelled_because = "sokr: cancelled"  # the core's message, once it says
 
     def __repr__(self) -> str:
         state = "cancelled" if self.cancelled() else "done" if self.done() else "pending"
         on = f" on {self.substrate}" if self.substrate else ""
         return f"<sokr.Future {state}{on}>"
+
+    def _check_cancelled(self) -> None:
+        """A cancelled future raises sokr.CancelledError (a concurrent.futures.CancelledError),
+        with the core's message, where concurrent.futures would raise its own bare one."""
+        if self.cancelled():
+            raise errors.CancelledError(self._cancelled_because)
 
     # -- waiting -----------------------------------------------------------------------------
 
@@ -158,10 +165,12 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
         if self._state == _FINISHED and self._exception is None:
             return self._result  # type: ignore[return-value]
         self._wait(timeout)  # spends the whole timeout if need be: the check below must not wait
+        self._check_cancelled()
         return super().result(0)  # type: ignore[no-any-return]
 
     def exception(self, timeout: float | None = None) -> BaseException | None:
         self._wait(timeout)
+        self._check_cancelled()
         return super().exception(0)
 
     def cancel(self) -> bool:
@@ -231,6 +240,7 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
             self.timings = Timings(*(out.get("timings") or (0.0, 0.0, 0.0)))
         self._keep = None
         if isinstance(outcome, errors.CancelledError):
+            self._cancelled_because = outcome.message
             super().cancel()
         elif isinstance(outcome, BaseException):
             self.set_exception(outcome)

@@ -223,5 +223,5 @@ def program_source_format(prog: int) -> str:
     return str(_f.ProgramSourceFormat(prog))
 
 
-def fail_job(job: int, kind: str, msg: str, traceback: str) -> None:
-    call(_f.FailJob, job, kind, msg, traceback)
+def fail_job(job: int, kind: str, msg: str, traceback: str, index: int = -1, name: str = "") -> None:
+    call(_f.FailJob, job, kind, msg, traceback, index, name)

@@ -438,7 +438,7 @@ class _Service:
             self.running.pop(jid, None)
             self.cancelled.discard(jid)
         if f.cancelled():
-            _native.fail_job(jid, "cancelled", "cancelled", "")
+            _native.fail_job(jid, "cancelled", "the Python substrate's future was cancelled", "")
             return
         exc = f.exception()
         if exc is not None:
@@ -471,8 +471,14 @@ def _offer(ans: Any) -> tuple[bool, str, float]:
 
 def _fail(jid: int, e: BaseException) -> None:
     tb = "".join(traceback.format_exception(type(e), e, e.__traceback__))
-    kind = "input" if isinstance(e, errors.InvalidInputError) else "fault"
-    _native.fail_job(jid, kind, f"{type(e).__name__}: {e}", tb)
+    if isinstance(e, errors.InvalidInputError):  # keeps which input: index and name
+        index = e.index if isinstance(e.index, int) and e.index >= 0 else -1
+        msg = e.message.removeprefix("sokr: ")
+        _native.fail_job(jid, "input", msg, tb, index, e.name or "")
+    elif isinstance(e, (errors.CancelledError, concurrent.futures.CancelledError)):
+        _native.fail_job(jid, "cancelled", f"{type(e).__name__}: {e}" if str(e) else type(e).__name__, "")
+    else:
+        _native.fail_job(jid, "fault", f"{type(e).__name__}: {e}", tb)
 
 
 def _complete(jid: int, out: Any, prog: Any) -> None:

@@ -135,6 +135,14 @@ def test_inputs_are_read_in_place_unless_copied(
     assert not set(seen.pop()) & set(mine)
 
 
+def test_outcomes_skips_fields_that_are_not_tickets() -> None:
+    from sokr import _native
+
+    # Outcomes is one JSON list even when its first field is not a ticket number.
+    assert len(_native.loads(_native.outcomes("x,1"))) == 1
+    assert _native.loads(_native.outcomes("x,y")) == []
+
+
 def test_result_html_is_capped() -> None:
     from sokr._future import Result, Timings
 

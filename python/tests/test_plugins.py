@@ -351,6 +351,45 @@ def test_cancel_reaches_a_python_substrate(rt: sokr.Runtime) -> None:
     assert never.cancelled()
 
 
+def test_python_substrate_errors_keep_their_type_and_detail(rt: sokr.Runtime) -> None:
+    class Picky:
+        name = "picky"
+
+        def capability(self, p: sokr.Program) -> bool:
+            return True
+
+        def dispatch(self, p: sokr.Program, inputs: list[np.ndarray], options: dict[str, Any]) -> Any:
+            mode = options.get("mode")
+            if mode == "input":
+                raise sokr.InvalidInputError("beta must be positive", index=0, name="beta")
+            if mode == "raise-cancelled":
+                raise sokr.CancelledError("gave up")
+            if mode == "hang":
+                return concurrent.futures.Future()  # until cancelled
+            f: concurrent.futures.Future[Any] = concurrent.futures.Future()
+            f.cancel()  # the substrate's own future, cancelled: the run was cancelled
+            return f
+
+    sokr.register_substrate(Picky, runtime=rt)
+    prog = "sokr.native/1\nparam beta: f32[]\nreturn beta\n"
+    with pytest.raises(sokr.InvalidInputError, match=r"invalid input 0 \(beta\): beta must be positive") as e:
+        rt.run(prog, np.float32(1), substrate="picky", mode="input")
+    assert (e.value.index, e.value.name) == (0, "beta")
+    fut = rt.dispatch(prog, np.float32(1), substrate="picky")
+    with pytest.raises(sokr.CancelledError, match="future was cancelled"):
+        fut.result(10)
+    assert fut.cancelled()
+    with pytest.raises(sokr.CancelledError):
+        fut.exception(10)
+    with pytest.raises(sokr.CancelledError, match="gave up"):
+        rt.run(prog, np.float32(1), substrate="picky", mode="raise-cancelled", timeout=10)
+    # A future the caller cancels raises sokr.CancelledError too (a concurrent.futures one).
+    fut = rt.dispatch(prog, np.float32(1), substrate="picky", mode="hang")
+    assert fut.cancel()
+    with pytest.raises(sokr.CancelledError, match="sokr: cancelled"):
+        fut.result(10)
+
+
 def test_registration_errors(rt: sokr.Runtime) -> None:
     with pytest.raises(TypeError, match="no capability"):
         sokr.register_substrate(object(), runtime=rt)
