@@ -286,13 +286,15 @@ def register_substrate(
     obj: Any = None,
     *,
     name: str | None = None,
-    kind: str = "cpu",
+    kind: str | None = None,
     properties: Mapping[str, str] | None = None,
     runtime: Any = None,
 ) -> Any:
     """Register a substrate written in Python (an instance, or a class, which is
     instantiated) with the default runtime or ``runtime``; usable as a decorator. ``kind``
-    is one of cpu, gpu, qpu, neuromorphic, remote. Returns its argument."""
+    is one of cpu, gpu, qpu, neuromorphic, photonic, remote. ``name``, ``kind`` and
+    ``properties`` default to the substrate's attributes of those names, then to its class
+    name, ``"cpu"`` and none. Returns its argument."""
     if obj is None:
         return lambda o: register_substrate(o, name=name, kind=kind, properties=properties, runtime=runtime)
     from ._runtime import default_runtime
@@ -303,10 +305,13 @@ def register_substrate(
         if not callable(getattr(s, attr, None)):
             raise TypeError(f"substrate {_name(s)!r} has no {attr}() method")
     n = name or _name(s)
+    sub_kind = kind if kind is not None else getattr(s, "kind", None) or "cpu"
+    if not isinstance(sub_kind, str) or not sub_kind:
+        raise TypeError(f"substrate {n!r}: kind must be a name such as 'cpu' or 'qpu', not {sub_kind!r}")
     props = {str(k): str(v) for k, v in (properties or getattr(s, "properties", None) or {}).items()}
     with _substrates_lock:
         key = f"{rt._handle}:{n}:{next(_keys)}"
-        _native.register_py_substrate(rt._handle, key, n, kind, json.dumps(props))
+        _native.register_py_substrate(rt._handle, key, n, sub_kind, json.dumps(props))
         _substrates[key] = _Registered(s, n, rt)
     _service.start()
     return obj

@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from types import ModuleType
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -388,6 +388,35 @@ def test_python_substrate_errors_keep_their_type_and_detail(rt: sokr.Runtime) ->
     assert fut.cancel()
     with pytest.raises(sokr.CancelledError, match="sokr: cancelled"):
         fut.result(10)
+
+
+def test_substrate_attributes_name_kind_and_properties(rt: sokr.Runtime) -> None:
+    class Annealer:
+        name = "annealer"
+        kind = "qpu"
+        properties: ClassVar[dict[str, int]] = {"qubits": 5000}
+
+        def capability(self, p: sokr.Program) -> bool:
+            return False
+
+        def dispatch(self, p: sokr.Program, inputs: list[np.ndarray]) -> Any:
+            raise AssertionError("never chosen")
+
+    sokr.register_substrate(Annealer, runtime=rt)
+    subs = {s.name: s for s in rt.substrates()}
+    assert subs["annealer"].kind == "qpu"
+    assert subs["annealer"].properties["qubits"] == "5000"
+    offers = {o.substrate: o for o in rt.capability("sokr.native/1\nparam x: f32[1]\nreturn x\n")}
+    assert offers["annealer"].kind == "qpu"
+    # The keyword wins over the attribute; without either the kind is cpu.
+    sokr.register_substrate(Annealer, name="emulator", kind="gpu", runtime=rt)
+    del Annealer.kind
+    sokr.register_substrate(Annealer, name="plain", runtime=rt)
+    kinds = {s.name: s.kind for s in rt.substrates()}
+    assert (kinds["emulator"], kinds["plain"]) == ("gpu", "cpu")
+    Annealer.kind = 3  # type: ignore[attr-defined]
+    with pytest.raises(TypeError, match="kind must be a name"):
+        sokr.register_substrate(Annealer, name="bad", runtime=rt)
 
 
 def test_registration_errors(rt: sokr.Runtime) -> None:
