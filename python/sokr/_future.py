@@ -342,7 +342,12 @@ def _outcome(ticket: int, out: dict[str, Any]) -> Result | BaseException:
     values: dict[str, Any] = {}
     for i, o in enumerate(out.get("outputs") or []):
         if o.get("value") is not None:
-            values[o["name"]] = o["value"]
+            v = o["value"]
+            if isinstance(v, dict) and "fock_table" in v:  # a photonic result, as arrays
+                from .photonic._results import from_table
+
+                v = from_table(v)
+            values[o["name"]] = v
             if not o.get("nbytes"):
                 continue
         arr = np.empty(o["shape"] or (), dtype=NUMPY[o["dtype"]])  # a 0-d shape is null in JSON

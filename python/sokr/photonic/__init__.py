@@ -24,7 +24,7 @@ workers), ``input_state=`` (replaces the program's), ``substrate=``, ``runtime=`
 >>> hom = photonic.Builder(2, input_state=(1, 1)).bs(0, 1)
 >>> p = photonic.probabilities(hom)
 >>> {k: round(v, 12) for k, v in p.items()}
-{(0, 2): 0.5, (1, 1): 0.0, (2, 0): 0.5}
+{(2, 0): 0.5, (1, 1): 0.0, (0, 2): 0.5}
 >>> c = photonic.sample(hom, shots=100, seed=1)
 >>> c.shots, sorted(c), c.seed
 (100, [(0, 2), (2, 0)], 1)

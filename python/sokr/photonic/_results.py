@@ -8,6 +8,7 @@ count or a probability. The photonic substrate keys its results by Perceval's no
 
 from __future__ import annotations
 
+import base64
 import html
 import operator
 from collections.abc import Iterable, Iterator, Mapping
@@ -23,6 +24,7 @@ FockState = tuple[int, ...]
 Style = Literal["perceval", "cudaq"]
 
 V = TypeVar("V", int, float)
+M = TypeVar("M", bound="_FockMapping[Any]")
 
 # The rows an HTML view shows, the most likely outcomes first; the rest are summed up.
 HTML_ROWS = 16
@@ -78,8 +80,29 @@ def fock_string(state: Iterable[int], style: Style = "perceval") -> str:
     raise ValueError(f"style is 'perceval' or 'cudaq', not {style!r}")
 
 
+def from_table(table: Mapping[str, Any]) -> Counts | Probabilities:
+    """The Counts or Probabilities that bindings/python/photonic.go sends as a table: states as
+    little-endian uint16 occupations, values as int64 counts or float64 probabilities, rows in
+    state order (see _FockMapping). A full distribution can have a million rows: a JSON
+    object keyed by strings took seconds to cross, these arrays take milliseconds, and the
+    mapping indexes them on its first lookup."""
+    rows, modes = int(table["rows"]), int(table["modes"])
+    states = np.frombuffer(base64.b64decode(table["states"]), dtype="<u2").reshape(rows, modes)
+    raw = base64.b64decode(table["values"])
+    if table["fock_table"] == "counts":
+        return Counts._of_arrays(states, np.frombuffer(raw, dtype="<i8"), modes)
+    return Probabilities._of_arrays(states, np.frombuffer(raw, dtype="<f8"), modes)
+
+
 class _FockMapping(Mapping[FockState, V], Generic[V]):
-    """What Counts and Probabilities share: the mapping, sorted by state, and the views."""
+    """What Counts and Probabilities share: the mapping, in state order, and the views.
+
+    The state order is the IR's (pkg/ir/photonic's States) and Perceval's: mode 0's
+    occupation first, larger first, then mode 1's: |2,0> before |1,1> before |0,2>.
+
+    A result from the substrate arrives as two arrays (states and values, see from_table);
+    the dict that lookups need is built from them on first use, so that a million-outcome
+    distribution costs a dict only when it is looked into."""
 
     _what = "outcomes"
 
@@ -90,10 +113,34 @@ class _FockMapping(Mapping[FockState, V], Generic[V]):
         meta: Mapping[str, str] | None = None,
         substrate: str | None = None,
     ) -> None:
-        self._values: dict[FockState, V] = dict(sorted((fock(k), v) for k, v in values.items()))
+        self._dict: dict[FockState, V] | None
+        self._states: np.ndarray[Any, Any] | None = None  # [rows, modes], in state order
+        self._array: np.ndarray[Any, Any] | None = None  # [rows]
+        if isinstance(values, _FockMapping):  # in order already
+            self._dict, self._states, self._array = values._dict, values._states, values._array
+            self.modes: int = values.modes
+        else:
+            self._dict = dict(sorted(((fock(k), v) for k, v in values.items()), reverse=True))
+            self.modes = len(next(iter(self._dict), ()))
         self.meta = dict(meta or {})
         self.substrate = substrate
-        self.modes = len(next(iter(self._values), ()))
+
+    @classmethod
+    def _of_arrays(cls: type[M], states: np.ndarray[Any, Any], array: np.ndarray[Any, Any], modes: int) -> M:
+        obj = cls({})
+        obj._dict, obj._states, obj._array, obj.modes = None, states, array, modes
+        obj._arrived()
+        return obj
+
+    def _arrived(self) -> None:
+        """Set what derives from the values (Counts: shots)."""
+
+    @property
+    def _values(self) -> dict[FockState, V]:
+        if self._dict is None:
+            assert self._states is not None and self._array is not None
+            self._dict = dict(zip(map(tuple, self._states.tolist()), self._array.tolist(), strict=True))
+        return self._dict
 
     def __getitem__(self, state: Any) -> V:
         try:
@@ -102,41 +149,78 @@ class _FockMapping(Mapping[FockState, V], Generic[V]):
             raise KeyError(state) from None
 
     def __iter__(self) -> Iterator[FockState]:
+        if self._dict is None and self._states is not None:
+            return map(tuple, self._states.tolist())
         return iter(self._values)
 
     def __len__(self) -> int:
+        if self._dict is None and self._array is not None:
+            return len(self._array)
         return len(self._values)
 
-    def _weight(self, state: FockState) -> float:
+    def _raw(self) -> np.ndarray[Any, Any]:
+        """The values (counts or probabilities), in state order."""
+        if self._dict is None and self._array is not None:
+            return self._array
+        return np.array(list(self._values.values()))
+
+    def _weights(self) -> np.ndarray[Any, Any]:
+        """The probability (Counts: the fraction of samples) of each state, in state order."""
         raise NotImplementedError
+
+    def _keys(self, rows: np.ndarray[Any, Any]) -> list[FockState]:
+        """The states of the rows given (indices in state order)."""
+        if self._dict is None and self._states is not None:
+            return [tuple(r) for r in self._states[rows].tolist()]
+        keys = list(self._values)
+        return [keys[i] for i in rows.tolist()]
+
+    def _top(self, n: int) -> np.ndarray[Any, Any]:
+        """The rows of the n most likely states, most likely first, ties in state order."""
+        w = self._weights()
+        if n < len(w):
+            part = np.argpartition(-w, n - 1)[:n]
+            cut = w[part].min()
+            rows = np.flatnonzero(w >= cut)  # every row tied at the cut, in state order
+        else:
+            rows = np.arange(len(w))
+        return rows[np.argsort(-w[rows], kind="stable")][:n]
 
     def most_probable(self, n: int | None = None) -> Any:
         """The most likely outcome, or with ``n`` the ``n`` most likely, most likely first (ties
-        go to the smaller state)."""
-        ranked = sorted(self._values, key=lambda k: (-self._weight(k), k))
+        in state order)."""
         if n is not None:
-            return ranked[:n]
-        if not ranked:
+            return self._keys(self._top(n)) if n > 0 else []
+        if not len(self):
             raise ValueError(f"no {self._what}")
-        return ranked[0]
+        return self._keys(self._top(1))[0]
 
     def photon_numbers(self) -> dict[int, float]:
         """How likely each total photon number is (with loss, outcomes have fewer photons than
         the input)."""
-        out: dict[int, float] = {}
-        for k in self._values:
-            out[sum(k)] = out.get(sum(k), 0.0) + self._weight(k)
-        return dict(sorted(out.items()))
+        if self._dict is None and self._states is not None:
+            totals = self._states.sum(axis=1, dtype=np.int64)
+        else:
+            totals = np.array([sum(k) for k in self._values], dtype=np.int64)
+        if not len(totals):
+            return {}
+        by_n = np.bincount(totals, weights=self._weights())
+        return {int(n): float(by_n[n]) for n in np.unique(totals)}
 
     def strings(self, style: Style = "perceval") -> dict[str, V]:
         """The same mapping keyed by strings: Perceval's ``"|1,0,1>"`` or CUDA-Q's ``"101"``."""
         return {fock_string(k, style): v for k, v in self._values.items()}
 
     def _html(self, title: str, head: str, cell: Any) -> str:
-        top = self.most_probable(HTML_ROWS)
-        rows = "".join(f"<tr><td><code>{html.escape(fock_string(k))}</code></td>{cell(k)}</tr>" for k in top)
+        rows_top = self._top(HTML_ROWS)
+        top = self._keys(rows_top)
+        w = self._weights()
+        rows = "".join(
+            f"<tr><td><code>{html.escape(fock_string(k))}</code></td>{cell(k, r)}</tr>"
+            for k, r in zip(top, rows_top.tolist(), strict=True)
+        )
         rest = len(self) - len(top)
-        left = sum(self._weight(k) for k in self._values) - sum(self._weight(k) for k in top)
+        left = float(w.sum() - w[rows_top].sum())
         more = f"<p>and {rest} more {self._what} (probability {left:.4g} in all)</p>" if rest > 0 else ""
         where = f" on {html.escape(self.substrate)}" if self.substrate else ""
         return (
@@ -149,14 +233,12 @@ class _FockMapping(Mapping[FockState, V], Generic[V]):
         state order. Returns the axes."""
         import matplotlib.pyplot as plt
 
-        keys = list(self._values)
-        if top is not None and len(keys) > top:
-            keep = set(self.most_probable(top))
-            keys = [k for k in keys if k in keep]
+        w = self._weights()
+        rows = np.arange(len(w)) if top is None or len(w) <= top else np.sort(self._top(top))
+        keys = self._keys(rows)
         if ax is None:
             _, ax = plt.subplots(figsize=(max(4.0, 0.35 * len(keys) + 1.5), 3))
-        labels = [fock_string(k) for k in keys]
-        ax.bar(labels, [self._weight(k) for k in keys], color="#4c72b0")
+        ax.bar([fock_string(k) for k in keys], w[rows], color="#4c72b0")
         ax.set_ylabel("probability")
         ax.set_xlabel("output state")
         ax.tick_params(axis="x", rotation=90 if len(keys) > 6 else 0)
@@ -165,17 +247,15 @@ class _FockMapping(Mapping[FockState, V], Generic[V]):
 
 class Counts(_FockMapping[int]):
     """Sampled outcomes: a mapping from output Fock states (tuples of photon numbers, mode 0
-    first; 0 or 1 on modes with threshold detectors) to how often each was seen. States are
-    sorted; :meth:`most_probable` ranks them.
+    first; 0 or 1 on modes with threshold detectors) to how often each was seen. States are in
+    Perceval's order (|2,0> before |1,1> before |0,2>); :meth:`most_probable` ranks them.
 
     >>> r = Counts({"|2,0>": 48, "|0,2>": 52})
     >>> r[(2, 0)], r["|0,2>"], r.shots, r.probability((1, 1)), r.most_probable()
     (48, 52, 100, 0.0, (0, 2))
     >>> list(r), r.strings("cudaq")
-    ([(0, 2), (2, 0)], {'02': 52, '20': 48})
+    ([(2, 0), (0, 2)], {'20': 48, '02': 52})
     """
-
-    _what = "outcomes"
 
     def __init__(
         self,
@@ -184,11 +264,17 @@ class Counts(_FockMapping[int]):
         meta: Mapping[str, str] | None = None,
         substrate: str | None = None,
     ) -> None:
-        super().__init__({k: int(v) for k, v in counts.items()}, meta=meta, substrate=substrate)
-        self.shots = sum(self._values.values())
+        own = counts if isinstance(counts, Counts) else {k: int(v) for k, v in counts.items()}
+        super().__init__(own, meta=meta, substrate=substrate)
+        self._arrived()
 
-    def _weight(self, state: FockState) -> float:
-        return self._values[state] / self.shots if self.shots else 0.0
+    def _arrived(self) -> None:
+        #: The number of samples.
+        self.shots = int(self._raw().sum())
+
+    def _weights(self) -> np.ndarray[Any, Any]:
+        a = np.asarray(self._raw(), dtype=np.float64)
+        return a / self.shots if self.shots else a
 
     def count(self, state: Any) -> int:
         """How often ``state`` was seen (0 if never)."""
@@ -212,10 +298,11 @@ class Counts(_FockMapping[int]):
         return f"Counts({{{body}}})"
 
     def _repr_html_(self) -> str:
+        w, counts = self._weights(), self._raw()
         return self._html(
             f"Counts: {self.shots} samples",
             "<th>count</th><th>probability</th>",
-            lambda k: f"<td>{self._values[k]}</td><td>{self._weight(k):.4f}</td>",
+            lambda k, r: f"<td>{counts[r]}</td><td>{w[r]:.4f}</td>",
         )
 
 
@@ -229,8 +316,6 @@ class Probabilities(_FockMapping[float]):
     (0.5, 0.0, 1.0)
     """
 
-    _what = "outcomes"
-
     def __init__(
         self,
         probabilities: Mapping[Any, float],
@@ -238,14 +323,19 @@ class Probabilities(_FockMapping[float]):
         meta: Mapping[str, str] | None = None,
         substrate: str | None = None,
     ) -> None:
-        super().__init__({k: float(v) for k, v in probabilities.items()}, meta=meta, substrate=substrate)
+        own = (
+            probabilities
+            if isinstance(probabilities, Probabilities)
+            else {k: float(v) for k, v in probabilities.items()}
+        )
+        super().__init__(own, meta=meta, substrate=substrate)
 
-    def _weight(self, state: FockState) -> float:
-        return self._values[state]
+    def _weights(self) -> np.ndarray[Any, Any]:
+        return np.asarray(self._raw(), dtype=np.float64)
 
     def total(self) -> float:
         """The sum of the probabilities (1 for a full distribution, up to rounding)."""
-        return float(sum(self._values.values()))
+        return float(self._weights().sum())
 
     def __repr__(self) -> str:
         body = ", ".join(f"{fock_string(k)}: {v:.6g}" for k, v in self._values.items())
@@ -255,5 +345,5 @@ class Probabilities(_FockMapping[float]):
         return self._html(
             "Probabilities",
             "<th>probability</th>",
-            lambda k: f"<td>{self._values[k]:.6g}</td>",
+            lambda k, r: f"<td>{self._weights()[r]:.6g}</td>",
         )

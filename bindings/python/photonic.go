@@ -1,0 +1,128 @@
+package facade
+
+import (
+	"encoding/binary"
+	"math"
+	"slices"
+
+	ir "github.com/sokr-rs/sokr/pkg/ir/photonic"
+)
+
+// fockTable is how a photonic result (ir.Counts or ir.Probabilities)
+// crosses to Python: the output states as one array of occupations and the
+// values as another, both little-endian bytes (base64 in the outcome's
+// JSON), rows in ir's state order (mode 0's occupation first, larger
+// first). A full distribution has C(m+n-1, n) rows (490,314 for 8 photons
+// in 16 modes): as a JSON object keyed by "|1,0,...>" it took seconds to
+// encode, sort and decode, ten times the SLOS run itself; as two arrays it
+// is a copy. python/sokr/photonic/_results.py (from_table) reads it.
+type fockTable struct {
+	// Kind is "counts" (int64 values) or "probabilities" (float64 values).
+	Kind  string `json:"fock_table"`
+	Modes int    `json:"modes"`
+	Rows  int    `json:"rows"`
+	// States holds Rows*Modes occupations, uint16 (ir.MaxPhotons, 1024,
+	// fits), row-major.
+	States []byte `json:"states"`
+	// Values holds Rows int64 counts or float64 probabilities.
+	Values []byte `json:"values"`
+}
+
+// pythonValue is the form of a domain value in an outcome's JSON: a fockTable
+// for photonic results, the value itself otherwise.
+func pythonValue(v any) any {
+	var t *fockTable
+	switch x := v.(type) {
+	case ir.Counts:
+		t = newFockTable("counts", x, func(n int64) uint64 { return uint64(n) })
+	case ir.Probabilities:
+		t = newFockTable("probabilities", x, math.Float64bits)
+	}
+	if t == nil {
+		return v
+	}
+	return t
+}
+
+// newFockTable lays out m's entries in ir's state order (as ir.Counts.States
+// sorts them: larger occupations of mode 0 first, then mode 1, ...). Keys
+// that are not Fock states (none, in maps that substrates make) are left
+// out, as States leaves them out. States of different numbers of modes
+// make no table (nil): the map then crosses as it is.
+func newFockTable[V any](kind string, m map[string]V, bits func(V) uint64) *fockTable {
+	t := &fockTable{Kind: kind}
+	var occ []uint16 // row-major occupations
+	vals := make([]uint64, 0, len(m))
+	for k, v := range m {
+		if t.Modes == 0 {
+			s, err := ir.ParseFockState(k)
+			if err != nil {
+				continue
+			}
+			t.Modes = len(s)
+			occ = make([]uint16, 0, len(m)*t.Modes)
+		}
+		var ok bool
+		if occ, ok = appendFock(occ, k, t.Modes); ok {
+			vals = append(vals, bits(v))
+		} else if s, err := ir.ParseFockState(k); err == nil && len(s) != t.Modes {
+			return nil
+		}
+	}
+	t.Rows = len(vals)
+	order := make([]int32, t.Rows)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	w := t.Modes
+	slices.SortFunc(order, func(a, b int32) int {
+		return slices.Compare(occ[int(b)*w:int(b+1)*w], occ[int(a)*w:int(a+1)*w])
+	})
+	t.States = make([]byte, 0, 2*len(occ))
+	t.Values = make([]byte, 0, 8*t.Rows)
+	for _, i := range order {
+		for _, k := range occ[int(i)*w : int(i+1)*w] {
+			t.States = binary.LittleEndian.AppendUint16(t.States, k)
+		}
+		t.Values = binary.LittleEndian.AppendUint64(t.Values, vals[i])
+	}
+	return t
+}
+
+// appendFock appends the occupations of key, a Fock state of modes modes in
+// the canonical form FockState.String writes ("|1,0,1>"), to occ; that form
+// is read here because ir.ParseFockState's allocations were most of the
+// cost of a large table. Any other key goes through ir.ParseFockState; one
+// that is not a Fock state of modes modes is not appended (ok false, occ
+// unchanged).
+func appendFock(occ []uint16, key string, modes int) ([]uint16, bool) {
+	n := len(occ)
+	if len(key) >= 2 && key[0] == '|' && key[len(key)-1] == '>' {
+		v, digits := 0, 0
+		for i := 1; i < len(key); i++ {
+			c := key[i]
+			switch {
+			case c >= '0' && c <= '9' && digits < 5:
+				v, digits = 10*v+int(c-'0'), digits+1
+			case (c == ',' || c == '>') && digits > 0 && v <= ir.MaxPhotons:
+				occ = append(occ, uint16(v))
+				v, digits = 0, 0
+			default:
+				i = len(key) // not canonical: parse it properly below
+				occ = occ[:n]
+			}
+		}
+		if len(occ)-n == modes {
+			return occ, true
+		}
+		occ = occ[:n]
+	}
+	s, err := ir.ParseFockState(key)
+	if err != nil || len(s) != modes {
+		return occ, false
+	}
+	for _, k := range s {
+		occ = append(occ, uint16(k))
+	}
+	return occ, true
+}

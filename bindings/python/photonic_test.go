@@ -1,0 +1,94 @@
+package facade
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	ir "github.com/sokr-rs/sokr/pkg/ir/photonic"
+)
+
+// decodedTable is a fockTable as Python reads it: states and values back
+// from their little-endian bytes.
+type decodedTable struct {
+	kind   string
+	states [][]int
+	values []uint64
+}
+
+func decodeTable(t *testing.T, raw json.RawMessage) decodedTable {
+	t.Helper()
+	var ft fockTable
+	require.NoError(t, json.Unmarshal(raw, &ft))
+	require.Len(t, ft.States, 2*ft.Rows*ft.Modes)
+	require.Len(t, ft.Values, 8*ft.Rows)
+	d := decodedTable{kind: ft.Kind}
+	for r := range ft.Rows {
+		s := make([]int, ft.Modes)
+		for i := range s {
+			s[i] = int(binary.LittleEndian.Uint16(ft.States[2*(r*ft.Modes+i):]))
+		}
+		d.states = append(d.states, s)
+		d.values = append(d.values, binary.LittleEndian.Uint64(ft.Values[8*r:]))
+	}
+	return d
+}
+
+func TestPhotonicResultsCrossAsTables(t *testing.T) {
+	counts := ir.Counts{"|0,2,0>": 5, "|2,0,0>": 3, "|1,0,1>": 7, "|0,0,12>": 1, "|0,1,1>": 2}
+	b, err := json.Marshal(pythonValue(counts))
+	require.NoError(t, err)
+	d := decodeTable(t, b)
+	assert.Equal(t, "counts", d.kind)
+	// ir's state order (Counts.States): larger occupations of mode 0 first, then mode 1.
+	assert.Equal(t, [][]int{{2, 0, 0}, {1, 0, 1}, {0, 2, 0}, {0, 1, 1}, {0, 0, 12}}, d.states)
+	assert.Equal(t, []uint64{3, 7, 5, 2, 1}, d.values)
+	want := counts.States()
+	for i, s := range want {
+		assert.Equal(t, []int(s), d.states[i])
+	}
+
+	// Keys that are not canonical are read as ir reads them; keys that are not
+	// Fock states are left out.
+	probs := ir.Probabilities{" |1, 0>": 0.25, "|0,1>": 0.75, "|x,1>": 0.5, "|123456,0>": 0.5}
+	b, err = json.Marshal(pythonValue(probs))
+	require.NoError(t, err)
+	d = decodeTable(t, b)
+	assert.Equal(t, "probabilities", d.kind)
+	require.Equal(t, [][]int{{1, 0}, {0, 1}}, d.states)
+	assert.Equal(t, []float64{0.25, 0.75}, []float64{math.Float64frombits(d.values[0]), math.Float64frombits(d.values[1])})
+
+	b, err = json.Marshal(pythonValue(ir.Probabilities{}))
+	require.NoError(t, err)
+	assert.Empty(t, decodeTable(t, b).states)
+
+	mixed := ir.Probabilities{"|1,0>": 0.5, "|1,1,1>": 0.5}
+	assert.Equal(t, mixed, pythonValue(mixed), "states of different sizes cross as the map")
+
+	other := map[string]int64{"00": 1}
+	assert.Equal(t, other, pythonValue(other), "other domain values pass as they are")
+}
+
+func TestPhotonicOutcomeHasATable(t *testing.T) {
+	hom := parse(t, "sokr.photonic/1\nmodes 2\ninput |1,1>\nbs 0, 1\n")
+	defer FreeProgram(hom)
+	ticket, err := Dispatch(0, hom, "", "", "", `{"shots": 100, "seed": 1}`)
+	require.NoError(t, err)
+	require.True(t, Wait(ticket, 10))
+	var o struct {
+		Outputs []struct {
+			Name  string          `json:"name"`
+			Value json.RawMessage `json:"value"`
+		} `json:"outputs"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(TakeOutcome(ticket)), &o))
+	require.Len(t, o.Outputs, 1)
+	assert.Equal(t, "counts", o.Outputs[0].Name)
+	d := decodeTable(t, o.Outputs[0].Value)
+	assert.Equal(t, [][]int{{2, 0}, {0, 2}}, d.states, "Hong-Ou-Mandel: never |1,1>")
+	assert.Equal(t, uint64(100), d.values[0]+d.values[1])
+}
