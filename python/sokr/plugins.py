@@ -486,6 +486,16 @@ def _fail(jid: int, e: BaseException) -> None:
         _native.fail_job(jid, "fault", f"{type(e).__name__}: {e}", tb)
 
 
+def _plain(v: Any) -> Any:
+    """JSON for domain values that are mappings but not dicts: sokr.photonic's Counts and
+    Probabilities, by their "|1,0,1>" keys (as photonic substrates key them)."""
+    if hasattr(v, "strings"):
+        return v.strings()
+    if isinstance(v, Mapping):
+        return dict(v)
+    raise TypeError(f"a domain value of type {type(v).__name__} cannot be sent")
+
+
 def _complete(jid: int, out: Any, prog: Any) -> None:
     from ._future import Result
 
@@ -501,7 +511,8 @@ def _complete(jid: int, out: Any, prog: Any) -> None:
         if declared is not None:
             names, arrays = _as_declared(names, arrays, declared)
         text = spec(arrays)
-        _native.complete_job(jid, text, ",".join(names), meta, json.dumps(values) if values else "")
+        sent = json.dumps(values, default=_plain) if values else ""
+        _native.complete_job(jid, text, ",".join(names), meta, sent)
     except Exception as e:
         _fail(jid, e)
 
