@@ -46,7 +46,6 @@ The **built-in front-ends** are plugins too, active when their package is in use
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import inspect
 import itertools
@@ -63,6 +62,8 @@ from . import _native, errors
 from ._arrays import DTYPES, NUMPY, spec
 
 if TYPE_CHECKING:
+    import asyncio  # imported when a substrate first returns a coroutine: it costs `import sokr` ~15 ms
+
     from ._runtime import Program, Runtime
 
 __all__ = ["register_ir", "register_substrate", "unregister_ir", "unregister_substrate"]
@@ -355,6 +356,8 @@ class _Service:
             self.thread.start()
 
     def _event_loop(self) -> asyncio.AbstractEventLoop:
+        import asyncio
+
         with self.lock:
             if self.loop is None:
                 loop = asyncio.new_event_loop()
@@ -426,6 +429,8 @@ class _Service:
             _fail(jid, e)
             return
         if inspect.iscoroutine(out):
+            import asyncio
+
             out = asyncio.run_coroutine_threadsafe(out, self._event_loop())
         if isinstance(out, concurrent.futures.Future):
             with self.lock:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -417,6 +419,14 @@ def test_substrate_attributes_name_kind_and_properties(rt: sokr.Runtime) -> None
     Annealer.kind = 3  # type: ignore[attr-defined]
     with pytest.raises(TypeError, match="kind must be a name"):
         sokr.register_substrate(Annealer, name="bad", runtime=rt)
+
+
+def test_import_sokr_does_not_import_asyncio() -> None:
+    # asyncio (with ssl, socket, subprocess) is a large share of `import sokr`; the Python
+    # substrates' service imports it only when a substrate returns a coroutine.
+    code = "import sys, sokr; sokr.Runtime(); print([m for m in ('asyncio', 'ssl') if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "[]", out.stderr
 
 
 def test_registration_errors(rt: sokr.Runtime) -> None:
