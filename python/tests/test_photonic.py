@@ -570,3 +570,26 @@ def test_fock_notation() -> None:
         photonic.fock(3)
     with pytest.raises(ValueError, match="style"):
         photonic.fock_string((1,), "qiskit")  # type: ignore[arg-type]
+
+
+def test_a_python_substrate_can_return_photonic_results() -> None:
+    """A Python substrate that returns a photonic Result (as sokr.distributed's does) sends its
+    Counts on; the caller gets the same counts as from the photonic substrate itself."""
+
+    class Relay:
+        name = "relay"
+
+        def capability(self, program: sokr.Program) -> bool:
+            return program.format == photonic.FORMAT
+
+        def dispatch(self, program: sokr.Program, inputs: list[Any], options: dict[str, Any]) -> Any:
+            return sokr.dispatch(program.text, substrate="photonic", **options).result()
+
+    with sokr.Runtime(substrates=[]) as rt:
+        sokr.register_substrate(Relay(), kind="photonic", runtime=rt)
+        try:
+            got = photonic.sample(hom(), shots=200, seed=9, runtime=rt)
+        finally:
+            sokr.unregister_substrate("relay", runtime=rt)
+    assert got.substrate == "relay"
+    assert dict(got) == dict(photonic.sample(hom(), shots=200, seed=9))
