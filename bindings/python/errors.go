@@ -42,6 +42,18 @@ var kinds = []struct {
 	{sokr.ErrUnknownFormat, "unknown_format"},
 }
 
+// ErrorKinds returns, as a JSON list, every kind errorJSON gives ("error"
+// last, for an error of none of the core's kinds): Python's test checks that
+// sokr.errors has an exception for each.
+func ErrorKinds() string {
+	names := make([]string, 0, len(kinds)+1)
+	for _, k := range kinds {
+		names = append(names, k.kind)
+	}
+	b, _ := json.Marshal(append(names, "error"))
+	return string(b)
+}
+
 // errorJSON encodes err for Python ("" for nil).
 func errorJSON(err error) string {
 	if err == nil {

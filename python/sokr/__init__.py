@@ -33,6 +33,7 @@ from ._arrays import TensorSpec
 from ._future import Future, Result, Timings
 from ._runtime import Policy, Program, Runtime, Substrate, as_completed, default_runtime, gather
 from .errors import (
+    AlreadyDoneError,
     CancelledError,
     ClosedError,
     DeadlineExceededError,
@@ -50,6 +51,7 @@ from .plugins import register_ir, register_substrate, unregister_ir, unregister_
 __version__ = _native.version()
 
 __all__ = [
+    "AlreadyDoneError",
     "CancelledError",
     "ClosedError",
     "DeadlineExceededError",

@@ -90,6 +90,11 @@ finish_many: Callable[[int, int, str, int], str] = _f.FinishMany
 pending: Callable[[], int] = _f.Pending
 
 
+def error_kinds() -> list[str]:
+    """Every error kind the facade reports (bindings/python/errors.go), "error" last."""
+    return loads(_f.ErrorKinds())  # type: ignore[no-any-return]
+
+
 def info(rt: int) -> dict[str, Any]:
     return loads(call(_f.Info, rt))  # type: ignore[no-any-return]
 

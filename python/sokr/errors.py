@@ -148,6 +148,12 @@ class UnknownFormatError(SokrError, ValueError):
     kind = "unknown_format"
 
 
+class AlreadyDoneError(SokrError):
+    """The dispatch had already completed (cancelling it, say); its result stands."""
+
+    kind = "already_done"
+
+
 _KINDS: dict[str, type[SokrError]] = {
     c.kind: c
     for c in (
@@ -160,6 +166,7 @@ _KINDS: dict[str, type[SokrError]] = {
         ClosedError,
         RegistrationError,
         UnknownFormatError,
+        AlreadyDoneError,
     )
 }
 

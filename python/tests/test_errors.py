@@ -17,9 +17,25 @@ def test_hierarchy() -> None:
         sokr.ClosedError,
         sokr.RegistrationError,
         sokr.UnknownFormatError,
+        sokr.AlreadyDoneError,
     ):
         assert issubclass(cls, sokr.SokrError)
     assert len({c.kind for c in sokr.SokrError.__subclasses__()}) == len(sokr.SokrError.__subclasses__())
+
+
+def test_every_go_error_kind_has_an_exception() -> None:
+    from sokr import _native, errors
+
+    go_kinds = _native.error_kinds()  # bindings/python/errors.go's table, "error" last
+    assert go_kinds[-1] == "error" and "already_done" in go_kinds
+    for kind in go_kinds[:-1]:
+        cls = errors._KINDS.get(kind)
+        assert cls is not None, f"sokr.errors has no exception for the core's kind {kind!r}"
+        assert cls.kind == kind and issubclass(cls, sokr.SokrError)
+        assert cls.__name__ in sokr.__all__ and getattr(sokr, cls.__name__) is cls
+        e = errors._from_json({"kind": kind, "message": "sokr: x"})
+        assert type(e) is cls and e.message == "sokr: x"
+    assert type(errors._from_json({"kind": "error", "message": "m"})) is sokr.SokrError
 
 
 @pytest.mark.parametrize(
