@@ -103,7 +103,7 @@ func (a *admission) refusal(need int64) string {
 	if a.source != "" {
 		src = " (" + a.source + ")"
 	}
-	return fmt.Sprintf("needs %s, the runtime's memory budget is %s%s", formatBytes(need), formatBytes(a.budget), src)
+	return fmt.Sprintf("needs %s, the runtime's memory budget is %s%s", FormatBytes(need), FormatBytes(a.budget), src)
 }
 
 // check turns an accepting offer that exceeds the whole budget into a
@@ -273,9 +273,9 @@ func (r *Runtime) start(j *Job, s Substrate) {
 	s.Dispatch(j, j)
 }
 
-// formatBytes renders n in the largest binary unit below it, to one
-// decimal: "1.5 GiB".
-func formatBytes(n int64) string {
+// FormatBytes renders n in the largest binary unit below it, to one
+// decimal, as SOKR's messages give sizes: "1.5 GiB", "512.0 MiB", "100 B".
+func FormatBytes(n int64) string {
 	const unit = 1024
 	if n < unit {
 		return fmt.Sprintf("%d B", n)

@@ -16,9 +16,10 @@
 package footprint
 
 import (
-	"fmt"
 	"math"
 	"math/bits"
+
+	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
 // Max is the saturated value: more memory than any machine has.
@@ -98,17 +99,8 @@ func (t *Tally) Bytes() int64 { return t.n }
 // Format renders a byte count for messages: "512 B", "1.5 GiB"; Max is
 // "more than 8 EiB".
 func Format(b int64) string {
-	const unit = 1024
 	if b >= Max {
 		return "more than 8 EiB"
 	}
-	if b < unit {
-		return fmt.Sprintf("%d B", b)
-	}
-	div, exp := int64(unit), 0
-	for n := b / unit; n >= unit; n /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(b)/float64(div), "KMGTPE"[exp])
+	return sokr.FormatBytes(b)
 }

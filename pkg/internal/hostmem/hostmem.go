@@ -29,6 +29,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
 // Fallback is the budget where neither /proc/meminfo nor any limit can be
@@ -93,7 +95,7 @@ func (b Budget) From() string {
 
 // String renders the budget and where it came from: "3.0 GiB (RLIMIT_AS:
 // 4.8 GiB less 1.2 GiB mapped, less 512.0 MiB headroom)".
-func (b Budget) String() string { return FormatBytes(b.Bytes) + " (" + b.From() + ")" }
+func (b Budget) String() string { return sokr.FormatBytes(b.Bytes) + " (" + b.From() + ")" }
 
 // Machine says where the limits are read. Its zero value reads this
 // machine; tests point it at fake files.
@@ -186,7 +188,7 @@ func (m Machine) available() (Limit, bool) {
 	}
 	avail := kb * 1024
 	return Limit{Source: SourceAvailable, Bytes: int64(float64(avail) * AvailableShare),
-		Detail: fmt.Sprintf("3/4 of %s", FormatBytes(avail))}, true
+		Detail: fmt.Sprintf("3/4 of %s", sokr.FormatBytes(avail))}, true
 }
 
 // meminfo reads the kB value of key from a /proc/meminfo-style file.
@@ -223,7 +225,7 @@ func (m Machine) rlimit() (Limit, bool) {
 		}
 	}
 	return Limit{Source: SourceRlimit, Bytes: int64(cur) - mapped - Headroom,
-		Detail: fmt.Sprintf("%s less %s mapped, less %s headroom", FormatBytes(int64(cur)), FormatBytes(mapped), FormatBytes(Headroom))}, true
+		Detail: fmt.Sprintf("%s less %s mapped, less %s headroom", sokr.FormatBytes(int64(cur)), sokr.FormatBytes(mapped), sokr.FormatBytes(Headroom))}, true
 }
 
 // unlimitedV1 is where cgroup v1 starts meaning "no limit": the kernel
@@ -304,7 +306,7 @@ func groupLimit(dir, source, limitFile, usageFile, inactiveKey string) (Limit, b
 		usage -= inactive
 	}
 	return Limit{Source: source, Bytes: limit - usage,
-		Detail: fmt.Sprintf("%s less %s in use (%s)", FormatBytes(limit), FormatBytes(usage), dir)}, true
+		Detail: fmt.Sprintf("%s less %s in use (%s)", sokr.FormatBytes(limit), sokr.FormatBytes(usage), dir)}, true
 }
 
 func readInt(path string) (int64, bool) {
@@ -394,19 +396,4 @@ func ParseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("%w: %s is not a positive size", ErrSize, s)
 	}
 	return n, nil
-}
-
-// FormatBytes renders n in the largest binary unit below it, to one
-// decimal: "1.5 GiB", "512.0 MiB", "100 B".
-func FormatBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for q := n / unit; q >= unit; q /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

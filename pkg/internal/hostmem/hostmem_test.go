@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sokr-rs/sokr/pkg/internal/hostmem"
+	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
 const gib = 1 << 30
@@ -246,9 +247,9 @@ func TestParseSize(t *testing.T) {
 }
 
 func TestFormatBytes(t *testing.T) {
-	assert.Equal(t, "100 B", hostmem.FormatBytes(100))
-	assert.Equal(t, "1.5 GiB", hostmem.FormatBytes(1.5*gib))
-	assert.Equal(t, "512.0 MiB", hostmem.FormatBytes(512<<20))
+	assert.Equal(t, "100 B", sokr.FormatBytes(100))
+	assert.Equal(t, "1.5 GiB", sokr.FormatBytes(1.5*gib))
+	assert.Equal(t, "512.0 MiB", sokr.FormatBytes(512<<20))
 }
 
 func TestDefaultBudgetReadsThisMachine(t *testing.T) {

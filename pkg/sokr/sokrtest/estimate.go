@@ -2,7 +2,6 @@ package sokrtest
 
 import (
 	"context"
-	"fmt"
 	"runtime"
 	"testing"
 	"time"
@@ -88,7 +87,7 @@ func CheckEstimate(t testing.TB, s sokr.Substrate, p sokr.Program, inputs []sokr
 		s.Name(), m.Estimate, m.Allocated, float64(m.Allocated)/float64(m.Estimate))
 	if m.Allocated > m.Estimate {
 		t.Errorf("sokrtest: %s estimated %s for the run, it allocated %s (%d bytes more): the estimate misses an allocation",
-			s.Name(), formatBytes(m.Estimate), formatBytes(m.Allocated), m.Allocated-m.Estimate)
+			s.Name(), sokr.FormatBytes(m.Estimate), sokr.FormatBytes(m.Allocated), m.Allocated-m.Estimate)
 	}
 	return m
 }
@@ -122,17 +121,4 @@ func measureRun(t testing.TB, s sokr.Substrate, p sokr.Program, inputs []sokr.Te
 	}
 	_, err := f.Wait(context.Background())
 	return int64(after.TotalAlloc-before.TotalAlloc) + (cAfter - cBefore), err
-}
-
-func formatBytes(b int64) string {
-	const unit = 1024
-	if b < unit {
-		return fmt.Sprintf("%d B", b)
-	}
-	div, exp := int64(unit), 0
-	for n := b / unit; n >= unit; n /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(b)/float64(div), "KMGTPE"[exp])
 }

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sokr-rs/sokr/pkg/internal/hostmem"
 	ir "github.com/sokr-rs/sokr/pkg/ir/photonic"
+	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
 // The time model: CPU nanoseconds per elementary step of each kernel on
@@ -71,7 +71,7 @@ func (c Cost) String() string {
 	} else {
 		fmt.Fprintf(&b, "about %s permanent evaluations of size %d (%s)", formatCount(c.Permanents), c.Photons, c.Detail)
 	}
-	fmt.Fprintf(&b, "; about %s and %s", formatDuration(c.Time), hostmem.FormatBytes(c.Memory))
+	fmt.Fprintf(&b, "; about %s and %s", formatDuration(c.Time), sokr.FormatBytes(c.Memory))
 	return b.String()
 }
 
@@ -258,7 +258,7 @@ func tooBig(c Cost, maxTime time.Duration, budget int64) string {
 		if len(over) > 0 {
 			what = "its memory budget of "
 		}
-		over = append(over, what+hostmem.FormatBytes(budget))
+		over = append(over, what+sokr.FormatBytes(budget))
 	}
 	if len(over) == 0 {
 		return ""
@@ -280,7 +280,7 @@ func programRefusal(p *ir.Program, workers int, maxTime time.Duration, budget in
 	}
 	if b := modelBytes(m, len(p.Input), n) + overheadBytes; b > budget {
 		return fmt.Sprintf("%d photons in %d modes: the transfer matrix alone needs %s, over this substrate's memory budget of %s",
-			n, m, hostmem.FormatBytes(b), hostmem.FormatBytes(budget))
+			n, m, sokr.FormatBytes(b), sokr.FormatBytes(budget))
 	}
 	return ""
 }
