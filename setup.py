@@ -194,16 +194,29 @@ class GopyBuildExt(build_ext):
             targets.add(os.path.join(ROOT, "python", "sokr", "_gopy"))
         for d in targets:
             os.makedirs(d, exist_ok=True)
-            shutil.copyfile(built[0], os.path.join(d, os.path.basename(dest)))
+            replace_file(built[0], os.path.join(d, os.path.basename(dest)))
             for py in ("facade.py", "go.py"):
-                shutil.copyfile(os.path.join(OUT, py), os.path.join(d, py))
+                replace_file(os.path.join(OUT, py), os.path.join(d, py))
 
     def copy_extensions_to_source(self) -> None:
-        """``build_ext --inplace`` builds into build/ and copies the extension back; gopy's
-        wrappers go with it."""
-        super().copy_extensions_to_source()
+        """``build_ext --inplace`` builds into build/ and copies the extension back, gopy's
+        wrappers with it; each file is replaced whole (see replace_file)."""
+        build_py = self.get_finalized_command("build_py")
+        for ext in self.extensions:
+            inplace, regular = self._get_inplace_equivalent(build_py, ext)
+            replace_file(regular, inplace)
         for py in ("facade.py", "go.py"):
-            shutil.copyfile(os.path.join(OUT, py), os.path.join(ROOT, "python", "sokr", "_gopy", py))
+            replace_file(os.path.join(OUT, py), os.path.join(ROOT, "python", "sokr", "_gopy", py))
+
+
+def replace_file(src: str, dst: str) -> None:
+    """Copies src to dst by renaming a full copy over it. Writing into dst in place would
+    change the pages of a running process that has the old extension loaded (a Jupyter
+    kernel, a test run beside a rebuild) under its feet, and crash it."""
+    tmp = f"{dst}.{os.getpid()}.tmp"
+    shutil.copyfile(src, tmp)
+    shutil.copymode(src, tmp)
+    os.replace(tmp, dst)
 
 
 def run(cmd: list[str], env: dict[str, str]) -> None:
