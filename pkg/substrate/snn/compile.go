@@ -14,6 +14,9 @@ type compiled[F float] struct {
 	// recSource marks the units read by a recurrent edge: their outputs
 	// are kept for recurrent_delay steps.
 	recSource []bool
+	// warnings say what in the semantics is likely not what the user
+	// meant (forward Euler with dt > 2τ), reported in Result.Meta.
+	warnings []string
 }
 
 // unitCode is what a unit needs at run time, in F.
@@ -92,6 +95,9 @@ func compile[F float](net *network, sem semantics) (*compiled[F], error) {
 				return nil, fmt.Errorf("node %q (%s): %w", u.name, u.neuron.model, err)
 			}
 			uc.neuron = k
+			if w := eulerWarning(u, sem); w != "" {
+				c.warnings = append(c.warnings, w)
+			}
 		case opAffine:
 			uc.w, uc.wp = convert[F](u.weight), packWeight[F](u.weight, u.inSize(), u.outSize())
 			uc.bias = convert[F](u.bias)
@@ -152,4 +158,26 @@ func convert[F float](x []float64) []F {
 		out[i] = F(v)
 	}
 	return out
+}
+
+// eulerWarning says when forward Euler is unstable for a population: its
+// decay factor 1 − dt/τ is below −1 once dt > 2τ, so v oscillates with a
+// growing amplitude instead of decaying (and below 0 once dt > τ, where it
+// already overshoots). It names the node and its smallest τ.
+func eulerWarning(u *unit, sem semantics) string {
+	if sem.solver != SolverEuler {
+		return ""
+	}
+	p := u.neuron
+	least := math.Inf(1)
+	for _, taus := range [][]float64{p.tau, p.tauSyn, p.tauMem} {
+		for _, t := range taus {
+			least = min(least, t)
+		}
+	}
+	if !(sem.dt > 2*least) {
+		return ""
+	}
+	return fmt.Sprintf("node %q (%s): dt = %g s is more than 2τ (τ = %g s): forward Euler diverges there (its decay factor 1 − dt/τ = %g is below −1); use solver \"exact\" or a smaller dt",
+		u.name, p.model, sem.dt, least, 1-sem.dt/least)
 }

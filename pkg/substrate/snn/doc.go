@@ -74,7 +74,15 @@
 // CubaLI) and "NODE.spikes", NODE a path such as "G.lif"; "session", an id
 // whose state (voltages, currents, delay lines, recurrent edges, step
 // count) carries over to the next dispatch with the same id, and
-// "session_reset": true to start it afresh. A session keeps its graph,
+// "session_reset": true to start it afresh; "initial_state", the neuron
+// state before the first step: "zero" (default), "v_leak" (v = v_leak, as
+// Norse starts; IF and I, which have no v_leak, at 0; currents at 0) or a
+// map from node path to a map from variable ("v", "i") to values, one per
+// neuron or batch × neurons (the rest start at 0); "final_state": true to
+// return the state after the last step as outputs "state:NODE.v" and
+// "state:NODE.i", shaped [B, *shape], which a later run's
+// "initial_state" takes back (delay lines and recurrent edges restart
+// empty: a session carries those too). A session keeps its graph,
 // batch size and semantics; EndSession forgets it and WithMaxSessions caps
 // how many are live. Dispatches of one session run one at a time. Unknown
 // options and bad values are *sokr.InputError naming the option.
@@ -87,7 +95,8 @@
 // probe (Name "probe:NODE.v", ...), each [T, B, *shape] in the compute
 // precision. Result.Meta records the semantics ("dt", "solver", "reset",
 // "spike_timing", "synaptic_delay", "recurrent_delay", "spike_amplitude",
-// "precision"), the propagation used ("event", "dense", "mixed" or
+// "precision", "initial_state"), "warnings" when there are any (one a
+// line: forward Euler with dt > 2τ, where it diverges), the propagation used ("event", "dense", "mixed" or
 // "none"), and counters: "steps", "batch", "spikes", "synaptic_events"
 // (nonzero inputs × fan-out of every Affine and Linear), "neuron_updates",
 // and for sessions "session" and "session_step" (the first step of this

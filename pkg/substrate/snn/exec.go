@@ -55,7 +55,43 @@ func newState[F float](c *compiled[F], batch int) *state[F] {
 			st.recRing[i] = make([]F, c.sem.recurrentDelay*batch*u.outSize())
 		}
 	}
+	st.setInitial(c)
 	return st
+}
+
+// setInitial sets the neuron state variables as the "initial_state"
+// option says (checked against the network by checkInitial): zero, v_leak,
+// or given values, one per neuron (repeated over the batch) or per batch
+// row and neuron.
+func (st *state[F]) setInitial(c *compiled[F]) {
+	for i, u := range c.net.units {
+		if u.op != opNeuron {
+			continue
+		}
+		switch c.sem.initial {
+		case InitialVLeak:
+			if vl := u.neuron.vLeak; vl != nil { // IF and I have no v_leak: they start at 0
+				setValues(st.v[i], vl)
+			}
+		case InitialGiven:
+			vars := c.sem.initialValues[u.name]
+			setValues(st.v[i], vars["v"])
+			if st.cur[i] != nil {
+				setValues(st.cur[i], vars["i"])
+			}
+		}
+	}
+}
+
+// setValues copies vals into dst, repeated when dst holds several batch rows of
+// them; it leaves dst alone when vals is empty or does not fit.
+func setValues[F float](dst []F, vals []float64) {
+	if len(vals) == 0 || len(dst)%len(vals) != 0 {
+		return
+	}
+	for e := range dst {
+		dst[e] = F(vals[e%len(vals)])
+	}
 }
 
 // probe is one recorded quantity.

@@ -177,6 +177,18 @@ func (s *Substrate) runUsage(net *network, sem semantics, steps, batch int, in [
 			u.add(partRecordings, net, i, footprint.Mul(int64(size), int64(steps), int64(batch), int64(net.units[i].outSize())))
 		}
 	}
+	// The final state, returned as outputs: a copy of every state variable.
+	if sem.finalState {
+		for i, un := range net.units {
+			if un.op == opNeuron {
+				n := int64(1)
+				if un.neuron.model.current() {
+					n = 2
+				}
+				u.add(partRecordings, net, i, footprint.Mul(int64(size), n, int64(batch), int64(un.outSize())))
+			}
+		}
+	}
 	// Inputs of the other precision are converted, the others read in place.
 	for j, t := range in {
 		if t.DType != sem.precision && j < len(net.inputs) {
@@ -254,6 +266,9 @@ func (s *Substrate) admit(net *network, inputs []sokr.Tensor, opts sokr.Options)
 		return nil, d, err
 	}
 	if d.steps, d.batch, err = checkInputs(net, inputs); err != nil {
+		return nil, d, err
+	}
+	if err = checkInitial(net, d.sem, d.batch); err != nil {
 		return nil, d, err
 	}
 	u, err := s.runUsage(net, d.sem, d.steps, d.batch, inputs, false)

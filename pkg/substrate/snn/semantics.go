@@ -41,6 +41,18 @@ const (
 	OptRecord         = "record"
 	OptSession        = "session"
 	OptSessionReset   = "session_reset"
+	OptInitialState   = "initial_state"
+	OptFinalState     = "final_state"
+)
+
+// Initial states: what the neuron state variables hold before the first
+// step (the "initial_state" option). NIR does not say; simulators differ
+// (SOKR, snnTorch and Rockpool start at zero, Norse at v_leak), so the
+// choice is an option and recorded in every result's Meta.
+const (
+	InitialZero  = "zero"   // every v and i is 0 (the default)
+	InitialVLeak = "v_leak" // v = v_leak (LIF, LI, CubaLIF, CubaLI; IF and I start at 0), i = 0
+	InitialGiven = "given"  // values given per node and variable, the rest 0
 )
 
 // Solvers: how the neuron ODEs are discretised over one step.
@@ -84,6 +96,14 @@ type semantics struct {
 	record         []string
 	session        string
 	sessionReset   bool
+	// initial is InitialZero, InitialVLeak or InitialGiven; initialValues
+	// holds the given values, by node path and variable ("v", "i"): one
+	// per neuron (the same for every batch row) or batch × neurons.
+	initial       string
+	initialValues map[string]map[string][]float64
+	// finalState asks for the state variables after the last step as
+	// outputs "state:NODE.v" and "state:NODE.i".
+	finalState bool
 }
 
 // same reports whether two runs' semantics give a session the same model
@@ -105,6 +125,7 @@ func (s semantics) meta() map[string]string {
 		OptRecurrentDelay: strconv.Itoa(s.recurrentDelay),
 		OptSpikeAmplitude: strconv.FormatFloat(s.amplitude, 'g', -1, 64),
 		OptPrecision:      s.precision.String(),
+		OptInitialState:   s.initial,
 	}
 }
 
@@ -113,7 +134,7 @@ func optErr(name, format string, args ...any) error {
 }
 
 var knownOptions = []string{OptDT, OptSolver, OptReset, OptSpikeTiming, OptSynapticDelay, OptRecurrentDelay,
-	OptSpikeAmplitude, OptPrecision, OptPropagation, OptRecord, OptSession, OptSessionReset}
+	OptSpikeAmplitude, OptPrecision, OptPropagation, OptRecord, OptSession, OptSessionReset, OptInitialState, OptFinalState}
 
 // parseSemantics reads the dispatch options, refusing unknown names and
 // bad values with an *sokr.InputError naming the option.
@@ -121,7 +142,7 @@ func parseSemantics(params map[string]any) (semantics, error) {
 	s := semantics{
 		dt: DefaultDT, solver: SolverEuler, reset: ResetToVReset, spikeTiming: SpikeAfterUpdate,
 		recurrentDelay: DefaultRecurrentDelay, amplitude: DefaultSpikeAmplitude, precision: sokr.F32,
-		propagation: PropagationAuto,
+		propagation: PropagationAuto, initial: InitialZero,
 	}
 	names := make([]string, 0, len(params))
 	for k := range params {
@@ -172,6 +193,14 @@ func parseSemantics(params map[string]any) (semantics, error) {
 				err = optErr(name, "must be true or false, not %v", v)
 			}
 			s.sessionReset = b
+		case OptInitialState:
+			s.initial, s.initialValues, err = initialState(v)
+		case OptFinalState:
+			b, ok := v.(bool)
+			if !ok {
+				err = optErr(name, "must be true or false, not %v", v)
+			}
+			s.finalState = b
 		default:
 			err = optErr(name, "unknown option; the snn substrate takes %s", strings.Join(knownOptions, ", "))
 		}
@@ -261,4 +290,99 @@ func stringList(name string, v any) ([]string, error) {
 		return out, nil
 	}
 	return nil, optErr(name, "must be a list of probe names such as \"lif.v\", not %v (%T)", v, v)
+}
+
+// initialState reads the "initial_state" option: "zero", "v_leak", or a
+// map from node path to a map from variable ("v", "i") to values.
+func initialState(v any) (string, map[string]map[string][]float64, error) {
+	if str, ok := v.(string); ok {
+		c, err := choice(OptInitialState, str, InitialZero, InitialVLeak)
+		return c, nil, err
+	}
+	nodes, ok := v.(map[string]any)
+	if !ok {
+		return "", nil, optErr(OptInitialState, "must be \"zero\", \"v_leak\" or a map from node to {variable: values}, not %v (%T)", v, v)
+	}
+	out := make(map[string]map[string][]float64, len(nodes))
+	for node, vars := range nodes {
+		m, ok := vars.(map[string]any)
+		if !ok {
+			return "", nil, optErr(OptInitialState, "node %q: want a map from variable (\"v\", \"i\") to values, not %T", node, vars)
+		}
+		out[node] = make(map[string][]float64, len(m))
+		for name, vals := range m {
+			f, err := floats(vals)
+			if err != nil {
+				return "", nil, optErr(OptInitialState, "node %q, variable %q: %v", node, name, err)
+			}
+			out[node][name] = f
+		}
+	}
+	return InitialGiven, out, nil
+}
+
+// floats reads a list of finite numbers.
+func floats(v any) ([]float64, error) {
+	var out []float64
+	switch x := v.(type) {
+	case []float64:
+		out = x
+	case []float32:
+		out = make([]float64, len(x))
+		for i, e := range x {
+			out[i] = float64(e)
+		}
+	case []any:
+		out = make([]float64, len(x))
+		for i, e := range x {
+			f, err := number(OptInitialState, e)
+			if err != nil {
+				return nil, fmt.Errorf("element %d is %v (%T), not a number", i, e, e)
+			}
+			out[i] = f
+		}
+	default:
+		return nil, fmt.Errorf("want a list of numbers, not %T", v)
+	}
+	for i, f := range out {
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, fmt.Errorf("element %d is %v: values must be finite", i, f)
+		}
+	}
+	return out, nil
+}
+
+// checkInitial verifies the given initial values against the network and
+// the batch: each names a neuron node and one of its state variables, with
+// one value per neuron or per batch row and neuron.
+func checkInitial(net *network, sem semantics, batch int) error {
+	for _, node := range sortedKeys(sem.initialValues) {
+		ui := net.unitNamed(node)
+		if ui < 0 {
+			return optErr(OptInitialState, "the graph has no node %q", node)
+		}
+		u := net.units[ui]
+		if u.op != opNeuron {
+			return optErr(OptInitialState, "node %q (%s) has no state variables (neurons have v, CubaLIF and CubaLI also i)", node, describeUnit(u))
+		}
+		for _, name := range sortedKeys(sem.initialValues[node]) {
+			vals := sem.initialValues[node][name]
+			if name != "v" && !(name == "i" && u.neuron.model.current()) {
+				return optErr(OptInitialState, "node %q (%s) has no state variable %q", node, u.neuron.model, name)
+			}
+			if n := u.outSize(); len(vals) != n && len(vals) != batch*n {
+				return optErr(OptInitialState, "node %q, variable %q: %d values, want %d (one per neuron) or %d (batch %d × %d neurons)", node, name, len(vals), n, batch*n, batch, n)
+			}
+		}
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

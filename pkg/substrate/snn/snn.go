@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"strconv"
+	"strings"
 
 	"github.com/sokr-rs/sokr/pkg/internal/blas"
 	"github.com/sokr-rs/sokr/pkg/internal/footprint"
@@ -169,7 +170,13 @@ func runIn[F float](s *Substrate, j *sokr.Job, net *network, sem semantics, step
 	if err != nil {
 		return sokr.Result{}, err
 	}
+	if sem.finalState {
+		outs = append(outs, finalState(c, st)...)
+	}
 	meta := sem.meta()
+	if len(c.warnings) > 0 {
+		meta["warnings"] = strings.Join(c.warnings, "\n")
+	}
 	meta[OptPropagation] = cnt.propagation()
 	meta["steps"] = strconv.Itoa(steps)
 	meta["batch"] = strconv.Itoa(batch)
@@ -194,4 +201,22 @@ func (c counters) propagation() string {
 		return PropagationDense
 	}
 	return "none"
+}
+
+// finalState returns copies of the neuron state variables after the run,
+// as outputs "state:NODE.v" and "state:NODE.i" shaped [B, *shape]: what
+// the "initial_state" option of a later run takes back.
+func finalState[F float](c *compiled[F], st *state[F]) []sokr.Output {
+	var outs []sokr.Output
+	for i, u := range c.net.units {
+		if u.op != opNeuron {
+			continue
+		}
+		shape := append([]int{st.batch}, u.outShape...)
+		outs = append(outs, sokr.Output{Name: "state:" + u.name + ".v", Tensor: sokr.FromSlice(append([]F(nil), st.v[i]...), shape...)})
+		if st.cur[i] != nil {
+			outs = append(outs, sokr.Output{Name: "state:" + u.name + ".i", Tensor: sokr.FromSlice(append([]F(nil), st.cur[i]...), shape...)})
+		}
+	}
+	return outs
 }
