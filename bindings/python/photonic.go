@@ -1,16 +1,18 @@
 package facade
 
 import (
+	"cmp"
 	"encoding/binary"
 	"math"
+	"math/bits"
 	"slices"
 
 	ir "github.com/sokr-rs/sokr/pkg/ir/photonic"
 )
 
 // fockTable is how a photonic result (ir.Counts or ir.Probabilities)
-// crosses to Python: the output states as one array of occupations and the
-// values as another, both little-endian bytes (base64 in the outcome's
+// crosses to Python: the output states as one array of occupations (uint8 or
+// uint16) and the values as another, both little-endian bytes (base64 in the outcome's
 // JSON), rows in ir's state order (mode 0's occupation first, larger
 // first). A full distribution has C(m+n-1, n) rows (490,314 for 8 photons
 // in 16 modes): as a JSON object keyed by "|1,0,...>" it took seconds to
@@ -21,8 +23,10 @@ type fockTable struct {
 	Kind  string `json:"fock_table"`
 	Modes int    `json:"modes"`
 	Rows  int    `json:"rows"`
-	// States holds Rows*Modes occupations, uint16 (ir.MaxPhotons, 1024,
-	// fits), row-major.
+	// Width is the bytes of one occupation: 1 when none is above 255, else
+	// 2 (ir.MaxPhotons, 1024, fits).
+	Width int `json:"width"`
+	// States holds Rows*Modes occupations, row-major.
 	States []byte `json:"states"`
 	// Values holds Rows int64 counts or float64 probabilities.
 	Values []byte `json:"values"`
@@ -53,6 +57,7 @@ func newFockTable[V any](kind string, m map[string]V, bits func(V) uint64) *fock
 	t := &fockTable{Kind: kind}
 	var occ []uint16 // row-major occupations
 	vals := make([]uint64, 0, len(m))
+	most := uint16(0)
 	for k, v := range m {
 		if t.Modes == 0 {
 			s, err := ir.ParseFockState(k)
@@ -62,31 +67,71 @@ func newFockTable[V any](kind string, m map[string]V, bits func(V) uint64) *fock
 			t.Modes = len(s)
 			occ = make([]uint16, 0, len(m)*t.Modes)
 		}
+		n := len(occ)
 		var ok bool
 		if occ, ok = appendFock(occ, k, t.Modes); ok {
 			vals = append(vals, bits(v))
+			most = max(most, slices.Max(occ[n:]))
 		} else if s, err := ir.ParseFockState(k); err == nil && len(s) != t.Modes {
 			return nil
 		}
 	}
 	t.Rows = len(vals)
-	order := make([]int32, t.Rows)
-	for i := range order {
-		order[i] = int32(i)
+	t.Width = 1
+	if most > math.MaxUint8 {
+		t.Width = 2
 	}
-	w := t.Modes
-	slices.SortFunc(order, func(a, b int32) int {
-		return slices.Compare(occ[int(b)*w:int(b+1)*w], occ[int(a)*w:int(a+1)*w])
-	})
-	t.States = make([]byte, 0, 2*len(occ))
+	order := stateOrder(occ, t.Modes, t.Rows, most)
+	t.States = make([]byte, 0, t.Width*len(occ))
 	t.Values = make([]byte, 0, 8*t.Rows)
+	w := t.Modes
 	for _, i := range order {
 		for _, k := range occ[int(i)*w : int(i+1)*w] {
-			t.States = binary.LittleEndian.AppendUint16(t.States, k)
+			if t.Width == 1 {
+				t.States = append(t.States, byte(k))
+			} else {
+				t.States = binary.LittleEndian.AppendUint16(t.States, k)
+			}
 		}
 		t.Values = binary.LittleEndian.AppendUint64(t.Values, vals[i])
 	}
 	return t
+}
+
+// stateOrder returns the rows of occ (rows states of modes occupations,
+// none above most) in ir's state order. When a state fits in 64 bits as
+// fixed-width fields, mode 0 most significant, the rows are sorted by that
+// number, descending: five times faster than comparing slices, which took
+// most of a 490,314-row table's time.
+func stateOrder(occ []uint16, modes, rows int, most uint16) []int32 {
+	order := make([]int32, rows)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	b := bits.Len16(most)
+	if b*modes > 64 || b == 0 {
+		slices.SortFunc(order, func(x, y int32) int {
+			return slices.Compare(occ[int(y)*modes:int(y+1)*modes], occ[int(x)*modes:int(x+1)*modes])
+		})
+		return order
+	}
+	type keyed struct {
+		key uint64
+		row int32
+	}
+	ks := make([]keyed, rows)
+	for r := range rows {
+		var key uint64
+		for _, k := range occ[r*modes : (r+1)*modes] {
+			key = key<<b | uint64(k)
+		}
+		ks[r] = keyed{key, int32(r)}
+	}
+	slices.SortFunc(ks, func(x, y keyed) int { return cmp.Compare(y.key, x.key) })
+	for i, k := range ks {
+		order[i] = k.row
+	}
+	return order
 }
 
 // appendFock appends the occupations of key, a Fock state of modes modes in

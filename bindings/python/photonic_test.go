@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -24,13 +25,18 @@ func decodeTable(t *testing.T, raw json.RawMessage) decodedTable {
 	t.Helper()
 	var ft fockTable
 	require.NoError(t, json.Unmarshal(raw, &ft))
-	require.Len(t, ft.States, 2*ft.Rows*ft.Modes)
+	require.Contains(t, []int{1, 2}, ft.Width)
+	require.Len(t, ft.States, ft.Width*ft.Rows*ft.Modes)
 	require.Len(t, ft.Values, 8*ft.Rows)
 	d := decodedTable{kind: ft.Kind}
 	for r := range ft.Rows {
 		s := make([]int, ft.Modes)
 		for i := range s {
-			s[i] = int(binary.LittleEndian.Uint16(ft.States[2*(r*ft.Modes+i):]))
+			if j := r*ft.Modes + i; ft.Width == 1 {
+				s[i] = int(ft.States[j])
+			} else {
+				s[i] = int(binary.LittleEndian.Uint16(ft.States[2*j:]))
+			}
 		}
 		d.states = append(d.states, s)
 		d.values = append(d.values, binary.LittleEndian.Uint64(ft.Values[8*r:]))
@@ -91,4 +97,40 @@ func TestPhotonicOutcomeHasATable(t *testing.T) {
 	d := decodeTable(t, o.Outputs[0].Value)
 	assert.Equal(t, [][]int{{2, 0}, {0, 2}}, d.states, "Hong-Ou-Mandel: never |1,1>")
 	assert.Equal(t, uint64(100), d.values[0]+d.values[1])
+}
+
+// TestFockTableOrderMatchesStates checks both sorts (states packed into 64
+// bits, and slices compared where they do not fit) and both widths against
+// ir.Counts.States on random states.
+func TestFockTableOrderMatchesStates(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, c := range []struct {
+		name        string
+		modes, most int
+	}{
+		{"packed", 6, 3},
+		{"packed-wide", 3, 300},     // 9 bits a mode, 2-byte occupations
+		{"compared", 30, 5},         // 3 bits x 30 modes > 64
+		{"compared-wide", 12, 1000}, // 10 bits x 12 modes > 64, 2-byte occupations
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			counts := ir.Counts{}
+			for range 500 {
+				s := make(ir.FockState, c.modes)
+				for i := range s {
+					s[i] = rng.IntN(c.most + 1)
+				}
+				counts[s.String()]++
+			}
+			b, err := json.Marshal(pythonValue(counts))
+			require.NoError(t, err)
+			d := decodeTable(t, b)
+			want := counts.States()
+			require.Len(t, d.states, len(want))
+			for i, s := range want {
+				require.Equal(t, []int(s), d.states[i], "row %d", i)
+				require.Equal(t, uint64(counts.Get(s)), d.values[i], "row %d", i)
+			}
+		})
+	}
 }

@@ -82,12 +82,13 @@ def fock_string(state: Iterable[int], style: Style = "perceval") -> str:
 
 def from_table(table: Mapping[str, Any]) -> Counts | Probabilities:
     """The Counts or Probabilities that bindings/python/photonic.go sends as a table: states as
-    little-endian uint16 occupations, values as int64 counts or float64 probabilities, rows in
+    uint8 or little-endian uint16 occupations, values as int64 counts or float64 probabilities, rows in
     state order (see _FockMapping). A full distribution can have a million rows: a JSON
     object keyed by strings took seconds to cross, these arrays take milliseconds, and the
     mapping indexes them on its first lookup."""
     rows, modes = int(table["rows"]), int(table["modes"])
-    states = np.frombuffer(base64.b64decode(table["states"]), dtype="<u2").reshape(rows, modes)
+    width = "<u2" if int(table.get("width", 2)) == 2 else "u1"
+    states = np.frombuffer(base64.b64decode(table["states"]), dtype=width).reshape(rows, modes)
     raw = base64.b64decode(table["values"])
     if table["fock_table"] == "counts":
         return Counts._of_arrays(states, np.frombuffer(raw, dtype="<i8"), modes)
