@@ -71,7 +71,9 @@
 // "recurrent_delay", "spike_amplitude" (above); "precision" "f32" (default)
 // or "f64"; "propagation" "auto" (default), "event" or "dense"; "record", a
 // list of probes "NODE.v", "NODE.i" (synaptic current of CubaLIF and
-// CubaLI) and "NODE.spikes", NODE a path such as "G.lif"; "session", an id
+// CubaLI), "NODE.spikes", and "NODE" or "NODE.out", the output of any
+// node (Affine, Conv2d, a pool, Flatten, a neuron's spikes...), NODE a
+// path such as "G.lif"; "session", an id
 // whose state (voltages, currents, delay lines, recurrent edges, step
 // count) carries over to the next dispatch with the same id, and
 // "session_reset": true to start it afresh; "initial_state", the neuron

@@ -174,21 +174,19 @@ func newRunner[F float](c *compiled[F], st *state[F], steps, workers int, lib *b
 }
 
 // addProbes resolves the "record" names: "NODE.v", "NODE.i" (synaptic
-// current) and "NODE.spikes", NODE being a path such as "G.lif".
+// current), "NODE.spikes", and "NODE.out" or plain "NODE" (the node's
+// output, for any node), NODE being a path such as "G.lif".
 func (r *runner[F]) addProbes(names []string, steps int) error {
 	for _, name := range names {
-		dot := strings.LastIndexByte(name, '.')
-		if dot <= 0 {
-			return optErr(OptRecord, "probe %q: want NODE.v, NODE.i or NODE.spikes", name)
-		}
-		node, field := name[:dot], name[dot+1:]
-		ui := r.c.net.unitNamed(node)
+		ui, field := probeOf(r.c.net, name)
 		if ui < 0 {
-			return optErr(OptRecord, "probe %q: the graph has no node %q", name, node)
+			return optErr(OptRecord, "probe %q: the graph has no node %q (want NODE, NODE.out, NODE.v, NODE.i or NODE.spikes)", name, field)
 		}
 		u := r.c.net.units[ui]
 		ok := false
 		switch field {
+		case "out":
+			ok = true
 		case "v":
 			ok = u.op == opNeuron
 		case "i":
@@ -197,13 +195,35 @@ func (r *runner[F]) addProbes(names []string, steps int) error {
 			ok = (u.op == opNeuron && u.neuron.model.spiking()) || u.op == opThreshold
 		}
 		if !ok {
-			return optErr(OptRecord, "probe %q: node %q (%s) has no %q to record", name, node, describeUnit(u), field)
+			return optErr(OptRecord, "probe %q: node %q (%s) has no %q to record", name, u.name, describeUnit(u), field)
 		}
 		p := &probe[F]{name: name, unit: ui, field: field, shape: u.outShape, data: make([]F, steps*r.batch*u.outSize())}
 		r.probes = append(r.probes, p)
 		r.byUnit[ui] = append(r.byUnit[ui], p)
 	}
 	return nil
+}
+
+// probeFields are what a probe "NODE.FIELD" can record.
+var probeFields = map[string]bool{"out": true, "v": true, "i": true, "spikes": true}
+
+// probeOf reads a probe name: the unit and the field it records. "NODE.F"
+// with F a probe field and NODE a unit is that; otherwise a name that is a
+// unit's path records its output ("out"). When neither, it returns -1 and
+// the node name it looked for.
+func probeOf(net *network, name string) (int, string) {
+	if dot := strings.LastIndexByte(name, '.'); dot > 0 && probeFields[name[dot+1:]] {
+		if ui := net.unitNamed(name[:dot]); ui >= 0 {
+			return ui, name[dot+1:]
+		}
+	}
+	if ui := net.unitNamed(name); ui >= 0 {
+		return ui, "out"
+	}
+	if dot := strings.LastIndexByte(name, '.'); dot > 0 && probeFields[name[dot+1:]] {
+		return -1, name[:dot]
+	}
+	return -1, name
 }
 
 func describeUnit(u *unit) string {
@@ -223,6 +243,16 @@ func describeUnit(u *unit) string {
 		return "Threshold"
 	case opDelay:
 		return "Delay"
+	case opScale:
+		return "Scale"
+	case opConv:
+		return "Conv"
+	case opSumPool:
+		return "SumPool2d"
+	case opAvgPool:
+		return "AvgPool2d"
+	case opFlatten:
+		return "Flatten"
 	}
 	return "node"
 }
@@ -239,6 +269,7 @@ func (r *runner[F]) run(ctx context.Context, inputs [][]F, outputs [][]F, steps 
 			if err := r.unit(i, t0, tc, inputs); err != nil {
 				return err
 			}
+			r.record(i, t0, tc, "out", r.out[i])
 		}
 		for k, ui := range r.c.net.outputs {
 			size := r.batch * r.c.net.units[ui].outSize()

@@ -205,14 +205,10 @@ func (s *Substrate) runUsage(net *network, sem semantics, steps, batch int, in [
 	return u, nil
 }
 
-// probeUnit is the unit a probe name ("NODE.v") records, or -1.
+// probeUnit is the unit a probe name ("NODE.v", "NODE") records, or -1.
 func probeUnit(net *network, name string) int {
-	for i := len(name) - 1; i > 0; i-- {
-		if name[i] == '.' {
-			return net.unitNamed(name[:i])
-		}
-	}
-	return -1
+	ui, _ := probeOf(net, name)
+	return ui
 }
 
 // spmmColsOf is spmmCols for an element size.

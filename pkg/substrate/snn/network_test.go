@@ -152,7 +152,8 @@ func TestProbeErrors(t *testing.T) {
 	for probe, msg := range map[string]string{
 		"1.i":      `node "1" (LIF) has no "i" to record`,
 		"nope.v":   `the graph has no node "nope"`,
-		"1":        `want NODE.v, NODE.i or NODE.spikes`,
+		"nope":     `the graph has no node "nope" (want NODE, NODE.out, NODE.v, NODE.i or NODE.spikes)`,
+		"1.x":      `the graph has no node "1.x"`,
 		"0.spikes": `node "0" (Affine) has no "spikes"`,
 	} {
 		sem, err := parseSemantics(map[string]any{"record": []string{probe}})

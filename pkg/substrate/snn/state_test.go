@@ -178,3 +178,53 @@ func TestEulerWarning(t *testing.T) {
 		assert.NotContains(t, res.Meta, "warnings")
 	}
 }
+
+// TestProbesOnAnyNode: the output of every kind of node is recorded by
+// name ("NODE" or "NODE.out"): Conv2d, SumPool2d, Flatten, Affine, and a
+// neuron's (its spikes), each [T, B, *its output shape] and equal to what
+// the node computes.
+func TestProbesOnAnyNode(t *testing.T) {
+	g := &nir.Graph{
+		Nodes: []*nir.Node{
+			{Name: "input", Prim: &nir.Input{Shape: []int{1, 3, 3}}},
+			{Name: "conv", Prim: &nir.Conv2d{Weight: arr([]int{1, 1, 2, 2}, 1, 1, 1, 1), Stride: []int{1, 1}, Padding: nir.Padding{Size: []int{0, 0}},
+				Dilation: []int{1, 1}, Groups: 1, Bias: arr([]int{1}, 0)}},
+			{Name: "pool", Prim: &nir.SumPool2d{KernelSize: []int{2, 2}, Stride: []int{2, 2}, Padding: []int{0, 0}}},
+			{Name: "flat", Prim: &nir.Flatten{StartDim: 0, EndDim: -1}},
+			{Name: "aff", Prim: &nir.Affine{Weight: arr([]int{1, 1}, 2), Bias: arr([]int{1}, 0.5)}},
+			{Name: "lif", Prim: &nir.LIF{Tau: arr([]int{1}, 1e-3), R: arr([]int{1}, 1), VLeak: arr([]int{1}, 0), VThreshold: arr([]int{1}, 1), VReset: arr([]int{1}, 0)}},
+			{Name: "output", Prim: &nir.Output{Shape: []int{1}}},
+		},
+		Edges: []nir.Edge{{From: "input", To: "conv"}, {From: "conv", To: "pool"}, {From: "pool", To: "flat"},
+			{From: "flat", To: "aff"}, {From: "aff", To: "lif"}, {From: "lif", To: "output"}},
+	}
+	p, err := nir.New(g)
+	require.NoError(t, err)
+	const steps, batch = 6, 2
+	in := make([]float32, steps*batch*9)
+	for i := range in {
+		in[i] = float32((i/9)%5) * 0.25 // each sample's 9 pixels equal, varying over time and batch
+	}
+	res, err := dispatch(t, snn.New(), p, []sokr.Tensor{sokr.FromSlice(in, steps, batch, 1, 3, 3)},
+		sokr.Param("record", []string{"conv", "pool.out", "flat", "aff", "lif.out", "lif.spikes"}))
+	require.NoError(t, err)
+	shapes := map[string]string{"probe:conv": "[6,2,1,2,2]", "probe:pool.out": "[6,2,1,1,1]", "probe:flat": "[6,2,1]", "probe:aff": "[6,2,1]", "probe:lif.out": "[6,2,1]"}
+	for _, o := range res.Outputs {
+		if want, ok := shapes[o.Name]; ok {
+			assert.Equal(t, want, o.Tensor.Shape.String(), o.Name)
+		}
+	}
+	conv, pool, flat, aff := output(t, res, "probe:conv"), output(t, res, "probe:pool.out"), output(t, res, "probe:flat"), output(t, res, "probe:aff")
+	for r := range steps * batch {
+		x := in[r*9]
+		for e := range 4 {
+			assert.InDelta(t, 4*x, conv[r*4+e], 1e-6, "conv row %d", r)
+		}
+		assert.InDelta(t, 16*x, pool[r], 1e-6, "pool row %d", r)
+		assert.InDelta(t, 16*x, flat[r], 1e-6, "flatten row %d", r)
+		assert.InDelta(t, 32*x+0.5, aff[r], 1e-5, "affine row %d", r)
+	}
+	assert.Equal(t, output(t, res, "output"), output(t, res, "probe:lif.out"))
+	assert.Equal(t, output(t, res, "output"), output(t, res, "probe:lif.spikes"))
+	assert.NotZero(t, res.Meta["spikes"])
+}
