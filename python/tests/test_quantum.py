@@ -228,3 +228,34 @@ def test_qasmbench_adder_gives_its_sum(corpus: Callable[[str], pathlib.Path]):
     path = str(corpus("qasm/qasmbench") / "small" / "adder_n4" / "adder_n4.qasm")
     r = quantum.sample(path, shots_count=100, seed=1)
     assert len(r) == 1  # deterministic
+
+
+def test_fixes_from_issue_17():
+    # A noise model on get_state is refused with a typed error, not a TypeError from JSON.
+    flip = noise.NoiseModel()
+    flip.add_all_qubit_channel("cx", noise.BitFlipChannel(0.5))
+    with pytest.raises(sokr.InvalidInputError, match="bit_flip noise channel"):
+        quantum.get_state(ANSATZ, 0.3, noise_model=flip)
+    # A rule that applies to nothing says so.
+    m = noise.NoiseModel()
+    m.add_all_qubit_channel("measure", noise.BitFlipChannel(0.1))
+    with pytest.warns(UserWarning, match="'measure'.*applies to nothing"):
+        quantum.sample(BELL2, shots_count=10, noise_model=m)
+    m = noise.NoiseModel()
+    m.add_all_qubit_channel("ccx", noise.BitFlipChannel(0.1))
+    with pytest.warns(UserWarning, match="no ccx gate"):
+        quantum.sample(BELL2, shots_count=10, noise_model=m)
+    # Kernel parameters by keyword.
+    np.testing.assert_allclose(
+        np.asarray(quantum.get_state(ANSATZ, theta=0.5)), np.asarray(quantum.get_state(ANSATZ, 0.5))
+    )
+    assert quantum.observe(ANSATZ, spin.z(0), theta=0.5).expectation() == pytest.approx(math.cos(0.5))
+    with pytest.raises(TypeError, match="both by position and by keyword"):
+        quantum.get_state(ANSATZ, 0.5, theta=0.5)
+    # shots= is refused, naming shots_count.
+    with pytest.raises(TypeError, match="shots_count"):
+        quantum.sample(BELL2, shots=10)
+    with pytest.raises(TypeError, match="shots_count"):
+        quantum.observe(ANSATZ, spin.z(0), 0.1, shots=10)
+    # observe's documentation says noise makes it an estimate.
+    assert "With ``noise_model`` it is an estimate" in (quantum.observe_async.__doc__ or "")

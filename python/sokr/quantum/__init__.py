@@ -35,6 +35,7 @@ from __future__ import annotations
 import functools
 import json
 import threading
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -45,7 +46,7 @@ from .. import _launch, _native, errors
 from .._future import Derived, Future, Result
 from .._launch import Launching
 from .._runtime import Program, Runtime, default_runtime
-from . import noise, spin
+from . import _cudaq, noise, spin
 from ._results import ObserveResult, Order, Register, SampleResult, State
 from .noise import NoiseModel
 from .spin import SpinOperator
@@ -103,6 +104,9 @@ def _needs_parse(kernel: Any, runtime: Runtime | None) -> bool:
 
 
 def _circuit(kernel: Any, runtime: Runtime) -> Program:
+    if _cudaq.is_kernel(kernel):
+        # Argument-free kernels; those with arguments are specialised in _run.
+        kernel = _cudaq.to_openqasm(kernel, ())
     p = _parse(runtime, kernel) if isinstance(kernel, str) else runtime.program(kernel)
     if p._info.get("circuit") is None:
         raise errors.UnknownFormatError(
@@ -110,6 +114,16 @@ def _circuit(kernel: Any, runtime: Runtime) -> Program:
             f"program), got a {p.format} program"
         )
     return p
+
+
+def _specialise(kernel: Any, args: Sequence[Any], options: dict[str, Any]) -> tuple[Any, Sequence[Any]]:
+    """A CUDA-Q kernel specialised on its arguments (keyword ones taken out of ``options``):
+    OpenQASM text with no parameters left. Anything else as it is."""
+    if not _cudaq.is_kernel(kernel):
+        return kernel, args
+    names = _cudaq.arg_names(kernel)
+    kernel_kw = {k: options.pop(k) for k in list(options) if k in names}
+    return _cudaq.to_openqasm(kernel, _cudaq.bind(kernel, args, kernel_kw)), ()
 
 
 def _run(
@@ -122,9 +136,21 @@ def _run(
     options: dict[str, Any],
 ) -> tuple[Program, Any]:
     rt = runtime or default_runtime()
+    kernel, args = _specialise(kernel, args, options)
     p = _circuit(kernel, rt)
     info = p._info["circuit"]
     names = info["params"]
+    if any(k in names for k in options):
+        # Parameters by keyword (theta=0.5), after the positional ones.
+        given = list(args)
+        for name in names[len(given) :]:
+            if name not in options:
+                break
+            given.append(options.pop(name))
+        clash = [k for k in options if k in names]
+        if clash:
+            raise TypeError(f"parameter {clash[0]!r} given both by position and by keyword")
+        args = given
     if len(args) != len(names):
         raise errors.InvalidInputError(
             f"the kernel takes {len(names)} parameter(s) ({', '.join(names) or 'none'}), got {len(args)}",
@@ -142,10 +168,34 @@ def _run(
             raise TypeError(
                 f"noise_model must be a sokr.quantum.NoiseModel, not {type(noise_model).__name__}"
             )
+        _warn_unused_rules(noise_model, p)
         if len(noise_model):
             p = Program(_native.with_noise(p._handle, noise_model._json()), rt)
     opts = {k: v for k, v in options.items() if v is not None}
     return p, rt.dispatch(p, *inputs, substrate=substrate, mode=mode, **opts)
+
+
+def _warn_unused_rules(model: NoiseModel, p: Program) -> None:
+    """Warn of noise rules that apply to nothing in ``p``: noise follows gates, so a rule
+    for a gate the kernel never applies (or for "measure", which is not a gate) is unused."""
+    features = set(p._info.get("features") or ())
+    for gate, _, channel in model._rules:
+        if gate != "*" and f"gate:{gate}" not in features:
+            what = (
+                "measurement noise is not modelled: rules follow gates"
+                if gate in ("measure", "mz", "reset")
+                else f"the kernel has no {gate} gate"
+            )
+            warnings.warn(
+                f"noise rule {gate!r} ({channel!r}) applies to nothing: {what}", UserWarning, stacklevel=5
+            )
+
+
+def _no_shots(options: dict[str, Any]) -> None:
+    """``shots=`` is not an argument (CUDA-Q's is shots_count=); refuse it rather than let it
+    pass as a substrate option that overrides shots_count."""
+    if "shots" in options:
+        raise TypeError("sample and observe take shots_count=, not shots=")
 
 
 @functools.lru_cache(maxsize=256)
@@ -167,6 +217,7 @@ def _sample(
     runtime: Runtime | None = None,
     **options: Any,
 ) -> tuple[Future, Callable[[Result], SampleResult]]:
+    _no_shots(options)
     if isinstance(shots_count, bool) or not isinstance(shots_count, (int, np.integer)) or shots_count < 1:
         raise errors.InvalidInputError(f"shots_count must be a positive integer, not {shots_count!r}")
     _, fut = _run(
@@ -241,6 +292,9 @@ def _observe(
     runtime: Runtime | None = None,
     **options: Any,
 ) -> tuple[Future, Callable[[Result], ObserveResult]]:
+    _no_shots(options)
+    if _cudaq.is_spin_operator(spin_operator):
+        spin_operator = _cudaq.spin_operator(spin_operator)
     if not isinstance(spin_operator, SpinOperator):
         raise TypeError(
             f"spin_operator must be a sokr.quantum.SpinOperator, not {type(spin_operator).__name__}"
@@ -250,6 +304,8 @@ def _observe(
     ):
         raise errors.InvalidInputError(f"shots_count must be a positive integer or None, not {shots_count!r}")
     rt = runtime or default_runtime()
+    kernel, rest = _specialise(kernel, args, options)
+    args = tuple(rest)
     n = _circuit(kernel, rt)._info["circuit"]["qubits"]
     if spin_operator.qubit_count > n:
         raise errors.InvalidInputError(
@@ -287,9 +343,11 @@ def observe_async(
     **options: Any,
 ) -> Derived[ObserveResult] | Launching[ObserveResult]:
     """Start computing ⟨kernel|H|kernel⟩ for the spin operator ``H``; returns a future of an
-    :class:`ObserveResult`. Exact unless ``shots_count`` is given (then estimated by sampling,
-    one measurement basis per group of qubit-wise commuting terms). Terminal measurements
-    in the kernel are ignored. Like :func:`sample_async`, it returns at once."""
+    :class:`ObserveResult`. Without noise it is exact unless ``shots_count`` is given (then
+    estimated by sampling, one measurement basis per group of qubit-wise commuting terms).
+    With ``noise_model`` it is an estimate either way: the mean over noise trajectories
+    (``trajectories``, an option), or over ``shots_count`` shots. Terminal measurements in the
+    kernel are ignored. Like :func:`sample_async`, it returns at once."""
     return _launch.launch(
         _needs_parse(kernel, runtime),
         _launch.timeout_of(options),
@@ -320,16 +378,18 @@ def observe(kernel: Any, spin_operator: SpinOperator, *args: Any, **kw: Any) -> 
 def get_state_async(
     kernel: Any,
     *args: Any,
+    noise_model: NoiseModel | None = None,
     substrate: str | None = None,
     runtime: Runtime | None = None,
     **options: Any,
 ) -> Derived[State] | Launching[State]:
     """Start computing the kernel's final state vector (terminal measurements ignored; the
     kernel must have no mid-circuit measurement); returns a future of a :class:`State`. Like
-    :func:`sample_async`, it returns at once."""
+    :func:`sample_async`, it returns at once. A ``noise_model`` with channels is refused
+    (InvalidInputError): a noisy state is a density matrix, not a state vector."""
 
     def start() -> Derived[State]:
-        _, fut = _run(kernel, args, "state", None, runtime, substrate, options)
+        _, fut = _run(kernel, args, "state", noise_model, runtime, substrate, options)
         return Derived(fut, lambda res: State(res["state"], res.substrate))
 
     return _launch.launch(_needs_parse(kernel, runtime), _launch.timeout_of(options), start)

@@ -1,0 +1,132 @@
+"""CUDA-Q kernels with arguments and CUDA-Q spin operators, for sokr.quantum.
+
+A ``@cudaq.kernel`` with arguments cannot go through ``cudaq.translate(..., "openqasm2")``
+(CUDA-Q refuses: "Use synthesize before translate"). Here the kernel is specialised on its
+arguments with CUDA-Q's own argument synthesis (``cudaq_runtime.synthesize``, what
+``cudaq.synthesize`` calls), the classical code left over (loads from a ``list[float]``
+argument, arithmetic on parameters) is folded by CUDA-Q's own MLIR passes, and the result
+is translated to OpenQASM 2 by CUDA-Q's translator. CUDA-Q prints angles with 7
+significant digits (``%e``); each printed angle that rounds from exactly one constant of the
+specialised kernel is put back at full precision.
+
+Not supported (refused with CUDA-Q's message): kernels that call other kernels (CUDA-Q 0.16
+leaves the callee as a lifted ``!cc.callable`` that its OpenQASM translator cannot emit),
+and loops or branches over the *values* of a list argument.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .. import errors
+from .spin import SpinOperator
+
+# Passes from CUDA-Q's own optimizer (cudaq-opt names): fold the loads from a synthesised
+# list argument (lift-array-alloc, globalize-array-values, cc-sroa, memtoreg on classical
+# values only), unroll what loops are left, and drop what is dead.
+_PIPELINE = (
+    "builtin.module(canonicalize,cse,func.func(lift-array-alloc),globalize-array-values,canonicalize,"
+    "func.func(classical-optimization-pipeline,cc-sroa,memtoreg{quantum=0}),canonicalize,cse,"
+    "func.func(expand-control-veqs),canonicalize,cse,symbol-dce)"
+)
+
+# CUDA-Q's MLIR context is not safe for concurrent pass runs on one kernel's modules.
+_lock = threading.Lock()
+
+_NUMBER = re.compile(r"-?\d\.\d{6}e[+-]\d\d")
+_F64 = re.compile(r"arith\.constant (-?[0-9.eE+-]+|-?inf|nan) : f64")
+
+
+def is_kernel(obj: Any) -> bool:
+    """Whether ``obj`` is a CUDA-Q Python kernel (a ``PyKernelDecorator``)."""
+    return type(obj).__module__.startswith("cudaq") and hasattr(obj, "prepare_call")
+
+
+def arg_names(kernel: Any) -> list[str]:
+    """The kernel's parameter names, in order."""
+    fn = getattr(kernel, "kernelFunction", None)
+    if fn is None:
+        return []
+    return list(inspect.signature(fn).parameters)
+
+
+def bind(kernel: Any, args: Sequence[Any], kwargs: Mapping[str, Any]) -> list[Any]:
+    """Positional and keyword arguments of a kernel call, as a positional list."""
+    names = arg_names(kernel)
+    out = list(args)
+    if len(out) > len(names):
+        raise errors.InvalidInputError(
+            f"the kernel {kernel.name} takes {len(names)} argument(s) ({', '.join(names) or 'none'}), "
+            f"got {len(out)}"
+        )
+    for name in names[len(out) :]:
+        if name not in kwargs:
+            raise errors.InvalidInputError(
+                f"the kernel {kernel.name} takes {len(names)} argument(s) ({', '.join(names)}); "
+                f"{name} is missing",
+                name=name,
+            )
+        out.append(kwargs[name])
+    return out
+
+
+def to_openqasm(kernel: Any, args: Sequence[Any]) -> str:
+    """OpenQASM 2 of ``kernel`` specialised on ``args``."""
+    from cudaq.mlir._mlir_libs._quakeDialects import cudaq_runtime
+    from cudaq.mlir.passmanager import PassManager
+
+    with _lock:
+        try:
+            processed, _ = kernel.prepare_call(*args)
+            module = cudaq_runtime.synthesize(kernel, *processed)
+            PassManager.parse(_PIPELINE, context=module.context).run(module.operation)
+            text = cudaq_runtime.translate_impl(kernel.uniqName, module, "openqasm2")
+        except Exception as e:  # CUDA-Q raises RuntimeError, ValueError and its own kinds
+            raise errors.InvalidProgramError(
+                f"CUDA-Q could not specialise the kernel {kernel.name} on its arguments: {e}"
+            ) from e
+        quake = str(module)
+    if "translation failed" in text or "OPENQASM" not in text:
+        raise errors.InvalidProgramError(
+            f"CUDA-Q cannot translate the kernel {kernel.name} to OpenQASM 2 once specialised "
+            f"(kernels calling other kernels, and control flow on list values, are not supported)"
+        )
+    return _full_precision(text, quake)
+
+
+def _full_precision(text: str, quake: str) -> str:
+    """Put back the angles CUDA-Q's translator rounded to 7 digits, where the specialised
+    kernel has exactly one f64 constant that rounds to the printed value."""
+    consts: dict[str, set[float]] = {}
+    for m in _F64.finditer(quake):
+        v = float(m.group(1))
+        for x in (v, -v):
+            consts.setdefault(f"{x:.6e}", set()).add(x)
+
+    def sub(m: re.Match[str]) -> str:
+        vals = consts.get(m.group(0))
+        return repr(next(iter(vals))) if vals is not None and len(vals) == 1 else m.group(0)
+
+    return _NUMBER.sub(sub, text)
+
+
+def is_spin_operator(obj: Any) -> bool:
+    """Whether ``obj`` is a ``cudaq.SpinOperator`` (or one of its terms)."""
+    return type(obj).__module__.startswith("cudaq") and type(obj).__name__ in (
+        "SpinOperator",
+        "SpinOperatorTerm",
+    )
+
+
+def spin_operator(op: Any) -> SpinOperator:
+    """A ``cudaq.SpinOperator`` as a :class:`sokr.quantum.SpinOperator`."""
+    terms = [op] if type(op).__name__ == "SpinOperatorTerm" else list(op)
+    n = max((max(t.degrees) + 1 for t in terms if len(t.degrees)), default=1)
+    out = SpinOperator()
+    for t in terms:
+        out = out + complex(t.evaluate_coefficient()) * SpinOperator.from_word(t.get_pauli_word(n))
+    return out

@@ -1,0 +1,133 @@
+"""CUDA-Q kernels with arguments through sokr.quantum, compared with cudaq's own qpp-cpu
+results in the same test (kernels from CUDA-Q's documentation examples)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+
+from sokr import quantum
+
+SHOTS = 4000
+
+
+def total_variation(a: dict[str, int], b: dict[str, int]) -> float:
+    na, nb = sum(a.values()), sum(b.values())
+    return 0.5 * sum(abs(a.get(k, 0) / na - b.get(k, 0) / nb) for k in set(a) | set(b))
+
+
+def tv_bound(outcomes: int, shots: int) -> float:
+    """A bound on the total variation between two independent samples of one distribution:
+    E[TV] <= 0.5 * sum_k sqrt(2 p_k / n) <= 0.5 * sqrt(2 K / n) by Cauchy-Schwarz over K
+    outcomes; three times that is far beyond chance (Markov alone gives 1/3, the TV of
+    multinomials concentrates much faster)."""
+    return 3 * 0.5 * math.sqrt(2 * outcomes / shots)
+
+
+@pytest.fixture
+def cudaq(optional: Callable[[str], ModuleType]) -> Any:
+    cq = optional("cudaq")
+    cq.set_target("qpp-cpu")
+    cq.set_random_seed(13)
+    return cq
+
+
+def test_ghz_with_an_int_argument_matches_cudaq(cudaq: Any) -> None:
+    @cudaq.kernel
+    def ghz(qubit_count: int) -> None:
+        qvector = cudaq.qvector(qubit_count)
+        h(qvector[0])  # noqa: F821 - CUDA-Q kernel builtins
+        for qubit in range(qubit_count - 1):
+            x.ctrl(qvector[qubit], qvector[qubit + 1])  # noqa: F821
+        mz(qvector)  # noqa: F821
+
+    for n in (2, 5):
+        ours = quantum.sample(ghz, n, shots_count=SHOTS, seed=3).in_order("cudaq")
+        theirs = dict(cudaq.sample(ghz, n, shots_count=SHOTS).items())
+        assert set(ours) == set(theirs) == {"0" * n, "1" * n}
+        assert total_variation(dict(ours), theirs) < tv_bound(2, SHOTS)
+    # By keyword too.
+    assert set(quantum.sample(ghz, qubit_count=3, shots_count=100)) == {"000", "111"}
+
+
+def test_vqe_ansatz_with_a_list_argument_matches_cudaq_observe(cudaq: Any) -> None:
+    @cudaq.kernel
+    def ansatz(angles: list[float]) -> None:
+        qvector = cudaq.qvector(2)
+        x(qvector[0])  # noqa: F821
+        ry(angles[0], qvector[1])  # noqa: F821
+        x.ctrl(qvector[1], qvector[0])  # noqa: F821
+        rz(angles[1] * 2.0 + angles[0], qvector[0])  # noqa: F821
+
+    spin = cudaq.spin
+    h = (
+        5.907
+        - 2.1433 * spin.x(0) * spin.x(1)
+        - 2.1433 * spin.y(0) * spin.y(1)
+        + 0.21829 * spin.z(0)
+        - 6.125 * spin.z(1)
+    )
+    for angles in ([0.59, 0.1], [-1.234567891, 0.987654321]):
+        want = cudaq.observe(ansatz, h, angles).expectation()
+        got = quantum.observe(ansatz, h, angles).expectation()
+        # Both exact state-vector expectations: equal to rounding, since the angles go
+        # across at full precision.
+        assert got == pytest.approx(want, abs=1e-9)
+    # cudaq.SpinOperator and its terms are accepted where a sokr one is.
+    assert quantum.observe(ansatz, spin.z(1), [0.3, 0.0]).expectation() == pytest.approx(
+        cudaq.observe(ansatz, spin.z(1), [0.3, 0.0]).expectation(), abs=1e-9
+    )
+
+
+def test_qft_and_grover_match_cudaq(cudaq: Any) -> None:
+    @cudaq.kernel
+    def qft(n: int, phase: float) -> None:
+        qubits = cudaq.qvector(n)
+        x(qubits[0])  # noqa: F821
+        ry(phase, qubits[n - 1])  # noqa: F821
+        for i in range(n):
+            h(qubits[i])  # noqa: F821
+            for j in range(i + 1, n):
+                angle = (2 * np.pi) / (2 ** (j - i + 1))
+                r1.ctrl(angle, qubits[j], qubits[i])  # noqa: F821
+        mz(qubits)  # noqa: F821
+
+    @cudaq.kernel
+    def grover(n: int) -> None:
+        qs = cudaq.qvector(n)
+        h(qs)  # noqa: F821
+        x(qs[1])  # oracle marking |101> (qubit 0 first)  # noqa: F821
+        z.ctrl(qs[0:-1], qs[-1])  # noqa: F821
+        x(qs[1])  # noqa: F821
+        h(qs)  # noqa: F821
+        x(qs)  # noqa: F821
+        z.ctrl(qs[0:-1], qs[-1])  # noqa: F821
+        x(qs)  # noqa: F821
+        h(qs)  # noqa: F821
+        mz(qs)  # noqa: F821
+
+    for kernel, args in ((qft, (3, 0.7)), (grover, (3,))):
+        ours = dict(quantum.sample(kernel, *args, shots_count=SHOTS, seed=5).in_order("cudaq"))
+        theirs = dict(cudaq.sample(kernel, *args, shots_count=SHOTS).items())
+        assert total_variation(ours, theirs) < tv_bound(8, SHOTS), (kernel, ours, theirs)
+    assert max(ours, key=ours.__getitem__) == "101"
+
+
+def test_kernel_argument_errors(cudaq: Any) -> None:
+    @cudaq.kernel
+    def rot(theta: float) -> None:
+        q = cudaq.qvector(1)
+        ry(theta, q[0])  # noqa: F821
+
+    import sokr
+
+    with pytest.raises(sokr.InvalidInputError, match="theta is missing"):
+        quantum.sample(rot)
+    with pytest.raises(sokr.InvalidInputError, match='option "phi"'):
+        quantum.sample(rot, 0.1, phi=2.0)
+    assert quantum.get_state(rot, theta=math.pi).amplitude("1") == pytest.approx(1.0)
