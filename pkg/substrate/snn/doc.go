@@ -92,7 +92,9 @@
 // # Inputs and outputs
 //
 // One tensor per graph Input node, in the graph's input order (by node
-// name), shaped [T, B, *input shape], f32 or f64. The result has one
+// name), shaped [T, B, *input shape], of real numbers: f32, f64, i32,
+// i64 or bool, converted to the run's precision (the "precision" option,
+// default f32; the input's dtype never chooses it). The result has one
 // Output per graph Output node (Name the node's name) and then one per
 // probe (Name "probe:NODE.v", ...), each [T, B, *shape] in the compute
 // precision. Result.Meta records the semantics ("dt", "solver", "reset",

@@ -9,7 +9,10 @@ import (
 )
 
 // checkInputs verifies one tensor per graph input, each [T, B, *shape] of
-// f32 or f64 with the same T and B, and returns T and B.
+// real numbers (f32, f64, i32, i64 or bool) with the same T and B, and
+// returns T and B. Whatever their dtype, inputs are converted to the
+// run's precision (the "precision" option): the input's dtype never
+// chooses it.
 func checkInputs(net *network, in []sokr.Tensor) (steps, batch int, err error) {
 	if len(in) != len(net.inputs) {
 		names := make([]string, len(net.inputs))
@@ -24,8 +27,10 @@ func checkInputs(net *network, in []sokr.Tensor) (steps, batch int, err error) {
 		bad := func(format string, args ...any) error {
 			return &sokr.InputError{Index: k, Name: u.name, Msg: fmt.Sprintf(format, args...)}
 		}
-		if t.DType != sokr.F32 && t.DType != sokr.F64 {
-			return 0, 0, bad("dtype %v: want f32 or f64", t.DType)
+		switch t.DType {
+		case sokr.F32, sokr.F64, sokr.I32, sokr.I64, sokr.Bool:
+		default:
+			return 0, 0, bad("dtype %v: want real numbers (f32, f64, i32, i64 or bool)", t.DType)
 		}
 		if err := t.Check(); err != nil {
 			return 0, 0, bad("%v", err)
@@ -70,6 +75,20 @@ func tensorAs[F float](t sokr.Tensor) []F {
 	case sokr.F64:
 		for i, v := range sokr.View[float64](t) {
 			out[i] = F(v)
+		}
+	case sokr.I32:
+		for i, v := range sokr.View[int32](t) {
+			out[i] = F(v)
+		}
+	case sokr.I64:
+		for i, v := range sokr.View[int64](t) {
+			out[i] = F(v)
+		}
+	case sokr.Bool:
+		for i, v := range sokr.View[bool](t) {
+			if v {
+				out[i] = 1
+			}
 		}
 	}
 	return out

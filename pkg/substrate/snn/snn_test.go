@@ -135,7 +135,7 @@ func TestInputErrors(t *testing.T) {
 	}{
 		{nil, "the graph has 1 inputs [input], got 0 tensors"},
 		{[]sokr.Tensor{ones(4, 1, 3)}, "invalid input 0 (input): shape [4,1,3]: want [T, B, 2]"},
-		{[]sokr.Tensor{sokr.NewTensor(sokr.I32, 4, 1, 2)}, "dtype i32: want f32 or f64"},
+		{[]sokr.Tensor{sokr.NewTensor(sokr.C64, 4, 1, 2)}, "dtype c64: want real numbers (f32, f64, i32, i64 or bool)"},
 	} {
 		_, err := dispatch(t, s, p, tc.in)
 		require.ErrorIs(t, err, sokr.ErrInvalidInput)

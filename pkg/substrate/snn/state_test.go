@@ -228,3 +228,34 @@ func TestProbesOnAnyNode(t *testing.T) {
 	assert.Equal(t, output(t, res, "output"), output(t, res, "probe:lif.spikes"))
 	assert.NotZero(t, res.Meta["spikes"])
 }
+
+// TestInputDTypes: one rule for every input dtype: f32, f64, i32, i64 and
+// bool inputs carrying the same values give the same result, computed in
+// the "precision" option's dtype whatever the input's.
+func TestInputDTypes(t *testing.T) {
+	p := linearLIF(t)
+	const steps = 12
+	vals := make([]float64, steps*2)
+	for i := range vals {
+		vals[i] = float64(i % 2)
+	}
+	f32, i32, i64, bools := make([]float32, len(vals)), make([]int32, len(vals)), make([]int64, len(vals)), make([]bool, len(vals))
+	for i, v := range vals {
+		f32[i], i32[i], i64[i], bools[i] = float32(v), int32(v), int64(v), v != 0
+	}
+	for _, precision := range []string{"f32", "f64"} {
+		var want sokr.Tensor
+		for k, x := range []sokr.Tensor{sokr.FromSlice(vals, steps, 1, 2), sokr.FromSlice(f32, steps, 1, 2), sokr.FromSlice(i32, steps, 1, 2),
+			sokr.FromSlice(i64, steps, 1, 2), sokr.FromSlice(bools, steps, 1, 2)} {
+			res, err := dispatch(t, snn.New(), p, []sokr.Tensor{x}, sokr.Param("precision", precision))
+			require.NoError(t, err, "%v", x.DType)
+			assert.Equal(t, precision, res.Meta["precision"])
+			assert.Equal(t, precision, res.Outputs[0].Tensor.DType.String())
+			if k == 0 {
+				want = res.Outputs[0].Tensor
+				continue
+			}
+			assert.Equal(t, want.Data, res.Outputs[0].Tensor.Data, "%v input, %s", x.DType, precision)
+		}
+	}
+}
