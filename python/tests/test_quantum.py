@@ -259,3 +259,19 @@ def test_fixes_from_issue_17():
         quantum.observe(ANSATZ, spin.z(0), 0.1, shots=10)
     # observe's documentation says noise makes it an estimate.
     assert "With ``noise_model`` it is an estimate" in (quantum.observe_async.__doc__ or "")
+
+
+def test_broadcasting_gives_one_result_per_argument_set():
+    thetas = [0.0, 0.4, 1.3, -2.0]
+    h = spin.z(0) + 0.5 * spin.x(0) * spin.x(1)
+    results = quantum.observe(ANSATZ, h, thetas)
+    assert isinstance(results, list) and len(results) == len(thetas)
+    for t, r in zip(thetas, results, strict=True):
+        assert r.expectation() == pytest.approx(quantum.observe(ANSATZ, h, t).expectation(), abs=1e-12)
+    counts = quantum.sample(ANSATZ, np.array([0.0, math.pi]), shots_count=50, seed=1)
+    assert [dict(c) for c in counts] == [{"00": 50}, {"11": 50}]
+    two = """OPENQASM 3; include "stdgates.inc";
+    input float a; input float b; qubit[1] q; rx(a) q[0]; rx(b) q[0];"""
+    with pytest.raises(sokr.InvalidInputError, match="all of one length"):
+        quantum.sample(two, [0.1, 0.2], 0.3)
+    assert len(quantum.sample(two, [0.1, 0.2], [0.3, 0.4], shots_count=5)) == 2

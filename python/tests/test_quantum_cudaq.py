@@ -65,7 +65,7 @@ def test_vqe_ansatz_with_a_list_argument_matches_cudaq_observe(cudaq: Any) -> No
         rz(angles[1] * 2.0 + angles[0], qvector[0])  # noqa: F821
 
     spin = cudaq.spin
-    h = (
+    ham = (
         5.907
         - 2.1433 * spin.x(0) * spin.x(1)
         - 2.1433 * spin.y(0) * spin.y(1)
@@ -73,8 +73,8 @@ def test_vqe_ansatz_with_a_list_argument_matches_cudaq_observe(cudaq: Any) -> No
         - 6.125 * spin.z(1)
     )
     for angles in ([0.59, 0.1], [-1.234567891, 0.987654321]):
-        want = cudaq.observe(ansatz, h, angles).expectation()
-        got = quantum.observe(ansatz, h, angles).expectation()
+        want = cudaq.observe(ansatz, ham, angles).expectation()
+        got = quantum.observe(ansatz, ham, angles).expectation()
         # Both exact state-vector expectations: equal to rounding, since the angles go
         # across at full precision.
         assert got == pytest.approx(want, abs=1e-9)
@@ -131,3 +131,29 @@ def test_kernel_argument_errors(cudaq: Any) -> None:
     with pytest.raises(sokr.InvalidInputError, match='option "phi"'):
         quantum.sample(rot, 0.1, phi=2.0)
     assert quantum.get_state(rot, theta=math.pi).amplitude("1") == pytest.approx(1.0)
+
+
+def test_broadcasting_matches_cudaq(cudaq: Any) -> None:
+    @cudaq.kernel
+    def ansatz(angles: list[float]) -> None:
+        q = cudaq.qvector(2)
+        x(q[0])  # noqa: F821
+        ry(angles[0], q[1])  # noqa: F821
+        x.ctrl(q[1], q[0])  # noqa: F821
+
+    @cudaq.kernel
+    def ghz(n: int) -> None:
+        q = cudaq.qvector(n)
+        h(q[0])  # noqa: F821
+        for i in range(n - 1):
+            x.ctrl(q[i], q[i + 1])  # noqa: F821
+
+    ham = cudaq.spin.z(0) - 2.1433 * cudaq.spin.x(0) * cudaq.spin.x(1)
+    sets = np.array([[0.1], [0.59], [-1.1]])
+    ours = quantum.observe(ansatz, ham, sets)
+    theirs = cudaq.observe(ansatz, ham, sets)
+    assert len(ours) == len(theirs) == 3
+    for a, b in zip(ours, theirs, strict=True):
+        assert a.expectation() == pytest.approx(b.expectation(), abs=1e-9)
+    counts = quantum.sample(ghz, [2, 3, 4], shots_count=100)
+    assert [set(c) for c in counts] == [{"00", "11"}, {"000", "111"}, {"0000", "1111"}]

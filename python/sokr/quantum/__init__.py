@@ -273,9 +273,55 @@ def sample_async(
     )
 
 
+def _depth(a: Any) -> int:
+    """How deeply ``a`` nests lists: 0 for a number, 1 for a list of numbers..."""
+    if isinstance(a, np.ndarray):
+        return a.ndim
+    if isinstance(a, (list, tuple)):
+        return 1 + (_depth(a[0]) if a else 0)
+    return 0
+
+
+def _declared_depth(kernel: Any, i: int) -> int:
+    """The nesting a kernel's parameter ``i`` takes: 1 for a CUDA-Q ``list[...]``, else 0
+    (OpenQASM parameters are real numbers)."""
+    if not _cudaq.is_kernel(kernel):
+        return 0
+    import inspect
+
+    params = list(inspect.signature(kernel.kernelFunction).parameters.values())
+    if i >= len(params):
+        return 0
+    ann = str(params[i].annotation).lower()
+    return 1 if "list" in ann or "ndarray" in ann else 0
+
+
+def _broadcast(kernel: Any, args: Sequence[Any]) -> list[tuple[Any, ...]] | None:
+    """CUDA-Q's broadcasting: when the arguments carry one list level more than the kernel
+    takes, they are lists of argument values, one per run (all of one length). The argument
+    sets, or None when this is a single call."""
+    if not args or not any(_depth(a) > _declared_depth(kernel, i) for i, a in enumerate(args)):
+        return None
+    lengths = [len(a) if _depth(a) > _declared_depth(kernel, i) else None for i, a in enumerate(args)]
+    if len(set(lengths)) != 1:
+        raise errors.InvalidInputError(
+            "broadcasting takes a list of values for every kernel argument, all of one length; "
+            f"got lengths {lengths} (None: not a list)"
+        )
+    return list(zip(*[list(a) for a in args], strict=True))
+
+
 def sample(kernel: Any, *args: Any, **kw: Any) -> SampleResult:
     """Sample ``kernel`` and wait; see :func:`sample_async` for the arguments. Parsing the
-    kernel counts against ``timeout``."""
+    kernel counts against ``timeout``.
+
+    Broadcasting, as CUDA-Q's: with a list of values per argument (``sample(k, [0.1, 0.2])``
+    for ``k(theta)``, or a list of lists for a ``list[float]`` argument) it returns a list of
+    results, one per set of values; the runs are dispatched together and run concurrently."""
+    sets = _broadcast(kernel, args)
+    if sets is not None:
+        pending = [_sample(kernel, *a, **kw) for a in sets]
+        return [convert(fut.result()) for fut, convert in pending]  # type: ignore[return-value]
     with _launch.bounded_if(_needs_parse(kernel, kw.get("runtime")), _launch.timeout_of(kw)):
         fut, convert = _sample(kernel, *args, **kw)
     return convert(fut.result())
@@ -369,7 +415,12 @@ def observe_async(
 
 def observe(kernel: Any, spin_operator: SpinOperator, *args: Any, **kw: Any) -> ObserveResult:
     """Compute an expectation and wait; see :func:`observe_async` for the arguments. Parsing
-    the kernel counts against ``timeout``."""
+    the kernel counts against ``timeout``. Broadcasts as :func:`sample` does: a list of
+    values per argument gives a list of results, computed concurrently."""
+    sets = _broadcast(kernel, args)
+    if sets is not None:
+        pending = [_observe(kernel, spin_operator, *a, **kw) for a in sets]
+        return [convert(fut.result()) for fut, convert in pending]  # type: ignore[return-value]
     with _launch.bounded_if(_needs_parse(kernel, kw.get("runtime")), _launch.timeout_of(kw)):
         fut, convert = _observe(kernel, spin_operator, *args, **kw)
     return convert(fut.result())
