@@ -99,19 +99,22 @@ func TestPhotonicOutcomeHasATable(t *testing.T) {
 	assert.Equal(t, uint64(100), d.values[0]+d.values[1])
 }
 
-// TestFockTableOrderMatchesStates checks both sorts (states packed into 64
-// bits, and slices compared where they do not fit) and both widths against
-// ir.Counts.States on random states.
+// TestFockTableOrderMatchesStates checks every sort (states packed into one
+// or two words, and slices compared where they do not fit) and both widths
+// against ir.Counts.States on random states.
 func TestFockTableOrderMatchesStates(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, c := range []struct {
 		name        string
 		modes, most int
 	}{
-		{"packed", 6, 3},
-		{"packed-wide", 3, 300},     // 9 bits a mode, 2-byte occupations
-		{"compared", 30, 5},         // 3 bits x 30 modes > 64
-		{"compared-wide", 12, 1000}, // 10 bits x 12 modes > 64, 2-byte occupations
+		{"one-word", 6, 3},
+		{"one-word-wide", 3, 300},    // 9 bits a mode, 2-byte occupations
+		{"two-words", 30, 5},         // 3 bits x 30 modes: 90 bits
+		{"two-words-wide", 12, 1000}, // 10 bits x 12 modes, 2-byte occupations
+		{"two-words-full", 64, 3},    // 2 bits x 64 modes: 128 bits
+		{"compared", 50, 5},          // 3 bits x 50 modes > 128
+		{"compared-wide", 20, 1000},  // 10 bits x 20 modes > 128
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			counts := ir.Counts{}
