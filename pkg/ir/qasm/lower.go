@@ -846,6 +846,10 @@ func (l *lowerer) returnStmt(s *returnStmt, sc *scope) error {
 // measured bits becomes an OpIf.
 func (l *lowerer) ifStmt(s *ifStmt, sc *scope) error {
 	known, cond, err := l.condition(s.cond, sc, s.qasm2Style)
+	var unsupported *unsupportedError
+	if err != nil && errors.As(err, &unsupported) && !s.qasm2Style && compound(s.cond) {
+		return l.compoundIf(s, sc)
+	}
 	if err != nil {
 		return err
 	}
@@ -866,6 +870,109 @@ func (l *lowerer) ifStmt(s *ifStmt, sc *scope) error {
 		return err
 	}
 	return l.emit(&circuit.Op{Kind: circuit.OpIf, Name: "if", Cond: cond, Then: then, Else: els})
+}
+
+// compound reports whether e combines conditions with &&, ||, ^ or !.
+func compound(e expr) bool {
+	switch x := e.(type) {
+	case *unaryExpr:
+		return x.op == "!"
+	case *binaryExpr:
+		return x.op == "&&" || x.op == "||" || x.op == "^"
+	}
+	return false
+}
+
+// compoundIf lowers an if whose condition combines conditions on measured
+// bits in a way no single comparison of a bit string states (c[0] && c[1]
+// with bits read as booleans, c[0] ^ c[1], c[0] || c[1]): nested OpIfs
+// that each test one comparison. The branches are lowered once and shared
+// by the OpIfs that lead to them: ops are not changed once emitted (their
+// qubit lists are interned too), and only one path runs.
+func (l *lowerer) compoundIf(s *ifStmt, sc *scope) error {
+	l.runtime++
+	defer func() { l.runtime-- }()
+	then, err := l.capture(func() error { return l.execStmts(s.then, newScope(sc, false), false) })
+	if err != nil {
+		return err
+	}
+	els, err := l.capture(func() error { return l.execStmts(s.els, newScope(sc, false), false) })
+	if err != nil {
+		return err
+	}
+	return l.branch(s.cond, then, els, sc)
+}
+
+// branch emits "if (e) then else els", splitting &&, ||, ^ and ! into
+// nested ifs.
+func (l *lowerer) branch(e expr, then, els []circuit.Op, sc *scope) error {
+	sub := func(e expr, then, els []circuit.Op) ([]circuit.Op, error) {
+		return l.capture(func() error { return l.branch(e, then, els, sc) })
+	}
+	switch x := e.(type) {
+	case *unaryExpr:
+		if x.op == "!" {
+			return l.branch(x.x, els, then, sc)
+		}
+	case *binaryExpr:
+		switch {
+		case x.op == "&&": // x.y is tested only when x.x holds
+			inner, err := sub(x.y, then, els)
+			if err != nil {
+				return err
+			}
+			return l.branch(x.x, inner, els, sc)
+		case x.op == "||":
+			inner, err := sub(x.y, then, els)
+			if err != nil {
+				return err
+			}
+			return l.branch(x.x, then, inner, sc)
+		case x.op == "^" && l.boolean(x.x, sc) && l.boolean(x.y, sc):
+			// On booleans ^ is "differ": when x.x holds, x.y picks else.
+			flip, err := sub(x.y, els, then)
+			if err != nil {
+				return err
+			}
+			same, err := sub(x.y, then, els)
+			if err != nil {
+				return err
+			}
+			return l.branch(x.x, flip, same, sc)
+		}
+	}
+	known, cond, err := l.condition(e, sc, false)
+	if err != nil {
+		return err
+	}
+	if known != nil {
+		ops := els
+		if *known {
+			ops = then
+		}
+		for i := range ops {
+			l.out.add(&ops[i])
+		}
+		return nil
+	}
+	return l.emit(&circuit.Op{Kind: circuit.OpIf, Name: "if", Cond: cond, Then: then, Else: els})
+}
+
+// boolean reports whether e has a boolean value, so that ^ on it is a
+// logical "differ" rather than a bitwise one: a single measured bit, a
+// comparison, or a logical combination of those.
+func (l *lowerer) boolean(e expr, sc *scope) bool {
+	switch x := e.(type) {
+	case *unaryExpr:
+		return x.op == "!"
+	case *binaryExpr:
+		if _, isCmp := cmpOps[x.op]; isCmp || x.op == "&&" || x.op == "||" {
+			return true
+		}
+		return x.op == "^" && l.boolean(x.x, sc) && l.boolean(x.y, sc)
+	}
+	bits, ok := l.bitSource(e, sc)
+	return ok && len(bits) == 1
 }
 
 func (l *lowerer) whileStmt(s *whileStmt, sc *scope) error {

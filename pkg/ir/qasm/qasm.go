@@ -54,13 +54,18 @@ func (ir IR) Parse(ctx context.Context, src []byte) (sokr.Program, error) {
 // Detect reports whether src is OpenQASM of the plugin's version: its
 // header names that version, or, for OpenQASM 3, it has no header and
 // starts with a statement only OpenQASM reads (include "...", qubit,
-// qreg, gate, input, ...).
+// qreg, gate, input, ...). A source that starts with OPENQASM is always
+// claimed, a malformed header too ("OPENQASM 3 3;", "OPENQASM 4;": by the
+// OpenQASM 3 plugin unless it names 2), so that the parser says what is
+// wrong and where rather than "unknown program format".
 func (ir IR) Detect(src []byte) bool {
 	l := lexer{src: src, line: 1, col: 1}
 	t0, t1, t2 := l.next(), l.next(), l.next()
 	if t0.is("OPENQASM") {
-		v, ok := versionOf(t1)
-		return ok && v == ir.version && t2.is(";")
+		if v, ok := versionOf(t1); ok {
+			return v == ir.version
+		}
+		return ir.version == 3
 	}
 	if ir.version != 3 || t0.kind != tIdent {
 		return false

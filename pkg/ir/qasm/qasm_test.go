@@ -2,6 +2,7 @@ package qasm_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/cmplx"
 	"math/rand/v2"
@@ -371,6 +372,29 @@ func TestIR(t *testing.T) {
 		assert.False(t, ir3.Detect(s), string(s))
 		assert.False(t, ir2.Detect(s), string(s))
 	}
+	// A malformed header is claimed, so the parser says where it is wrong.
+	for src, want := range map[string]string{
+		"OPENQASM 3 3;":        "1:12",
+		"OPENQASM 4;":          "1:10",
+		"OPENQASM;":            "1:9",
+		"OPENQASM 2.0 x;":      "1:14",
+		"OPENQASM 3\nqubit q;": "2:1",
+	} {
+		ir := ir3
+		if strings.HasPrefix(src, "OPENQASM 2") {
+			ir = ir2
+		}
+		assert.True(t, ir.Detect([]byte(src)), src)
+		other := ir2
+		if ir == ir2 {
+			other = ir3
+		}
+		assert.False(t, other.Detect([]byte(src)), src)
+		_, err := ir.Parse(context.Background(), []byte(src))
+		var pe *sokr.ProgramError
+		require.ErrorAs(t, err, &pe, src)
+		assert.Equal(t, want, fmt.Sprintf("%d:%d", pe.Pos.Line, pe.Pos.Col), src)
+	}
 
 	p, err := ir2.Parse(context.Background(), src2)
 	require.NoError(t, err)
@@ -385,4 +409,72 @@ func TestIR(t *testing.T) {
 	cancel()
 	_, err = ir3.Parse(ctx, src3)
 	assert.ErrorIs(t, err, sokr.ErrCancelled)
+}
+
+// executed lists the gates ops apply when the classical bits are bits,
+// following OpIf as the simulator does.
+func executed(ops []circuit.Op, bits []bool) []string {
+	var out []string
+	for _, o := range ops {
+		switch o.Kind {
+		case circuit.OpIf:
+			if o.Cond.Holds(bits) {
+				out = append(out, executed(o.Then, bits)...)
+			} else {
+				out = append(out, executed(o.Else, bits)...)
+			}
+		case circuit.OpGate:
+			out = append(out, o.Name)
+		}
+	}
+	return out
+}
+
+func TestBitsAsBooleansInConditions(t *testing.T) {
+	p := mustParse(t, std+`qubit[1] q; bit[3] c;
+if (c[0] && c[1]) x q[0]; else y q[0];
+if (c[0] ^ c[1]) z q[0];
+if (c[0] || c[2]) h q[0]; else s q[0];
+if (!(c[0] ^ c[1] ^ c[2])) t q[0];
+if (c[0] && c == 3) sdg q[0];
+if (c[1] == 1 || !c[2]) tdg q[0];
+if (c[0] == 1 && c[1] == 1) sx q[0];`)
+	require.Empty(t, p.Unsupported)
+	for v := range 8 {
+		c0, c1, c2 := v&1 == 1, v&2 == 2, v&4 == 4
+		var want []string
+		if c0 && c1 {
+			want = append(want, "x")
+		} else {
+			want = append(want, "y")
+		}
+		if c0 != c1 {
+			want = append(want, "z")
+		}
+		if c0 || c2 {
+			want = append(want, "h")
+		} else {
+			want = append(want, "s")
+		}
+		if c0 == (c1 != c2) { // !(c0 ^ c1 ^ c2)
+			want = append(want, "t")
+		}
+		if c0 && v == 3 {
+			want = append(want, "sdg")
+		}
+		if c1 || !c2 {
+			want = append(want, "tdg")
+		}
+		if c0 && c1 {
+			want = append(want, "sx")
+		}
+		assert.Equal(t, want, executed(p.Ops, []bool{c0, c1, c2}), "c = %03b", v)
+	}
+	// The comparison form still lowers to one condition.
+	last := p.Ops[len(p.Ops)-1]
+	assert.Equal(t, circuit.Cond{Clbits: []int{0, 1}, Cmp: circuit.Eq, Value: 3}, last.Cond)
+	// ^ on registers is bitwise, not "differ": still refused.
+	q := mustParse(t, std+"qubit q; bit[2] a; bit[2] b;\nif (a ^ b) x q;")
+	require.Len(t, q.Unsupported, 1)
+	assert.Contains(t, q.Unsupported[0].Feature, "classical computation on measured bits")
 }
