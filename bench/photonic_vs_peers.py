@@ -16,8 +16,9 @@ Three workloads (issue 20's), each on the same Haar-random interferometers for e
 Peers are optional (pip install perceval-quandela thewalrus); a missing one is reported.
 
 Usage: python bench/photonic_vs_peers.py [--max-perm 24] [--max-sample 22] [--seconds 1.0]
-Prints seconds per operation (the best of --reps runs) and ratios (peer time / SOKR time:
-above 1, SOKR faster).
+Prints seconds per operation (the best of --reps runs), the cores each kept busy (CPU time
+over wall time: SOKR's substrate runs on every core, GOMAXPROCS=1 limits it to one), and
+ratios (peer time / SOKR time: above 1, SOKR faster).
 """
 
 from __future__ import annotations
@@ -43,15 +44,17 @@ def random_unitary(m: int, seed: int) -> np.ndarray[Any, Any]:
     return np.asarray(q * (np.diag(r) / np.abs(np.diag(r))))
 
 
-def best(fn: Callable[[], object], reps: int) -> float:
-    """The best wall time of reps calls, after one warm-up call (JIT, caches, page faults)."""
+def best(fn: Callable[[], object], reps: int) -> tuple[float, float]:
+    """The best wall time of reps calls, after one warm-up call (JIT, caches, page faults), and
+    the cores that call kept busy (the process's CPU time over the wall time)."""
     fn()
     ts = []
     for _ in range(reps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
-        ts.append(time.perf_counter() - t0)
-    return min(ts)
+        ts.append((time.perf_counter() - t0, time.process_time() - c0))
+    wall, cpu = min(ts)
+    return wall, cpu / wall if wall > 0 else 0.0
 
 
 def load() -> str:
@@ -87,7 +90,10 @@ def ratio(peer_t: float | None, sokr_t: float) -> str:
 def bench_permanents(ns: list[int], seconds: float, reps: int) -> None:
     thewalrus = peer("thewalrus")
     print("\n1. One n x n permanent (seconds; ratio = thewalrus / SOKR)")
-    print(f"{'n':>3} {'SOKR':>11} {'thewalrus':>11} {'ratio':>9}  (SOKR: K outcomes per run)")
+    print(
+        f"{'n':>3} {'SOKR':>11} {'cores':>5} {'thewalrus':>11} {'cores':>5} {'ratio':>9}"
+        "  (SOKR: K outcomes per run)"
+    )
     rng = np.random.default_rng(1)
     for n in ns:
         m = 2 * n
@@ -101,13 +107,14 @@ def bench_permanents(ns: list[int], seconds: float, reps: int) -> None:
             for j in rng.choice(m, size=n, replace=False):
                 s[j] = 1
             outs.append(tuple(s))
-        t_sokr = best(lambda outs=outs, prog=prog: photonic.probabilities(prog, outputs=outs), reps) / k
-        t_tw = None
+        t_sokr, c_sokr = best(lambda outs=outs, prog=prog: photonic.probabilities(prog, outputs=outs), reps)
+        t_sokr /= k
+        t_tw, c_tw = None, 0.0
         if thewalrus is not None:
             sub = np.ascontiguousarray(u[:n, :n])
-            t_tw = best(lambda sub=sub: thewalrus.perm(sub), reps)
-        tw = f"{t_tw:11.3e}" if t_tw else f"{'absent':>11}"
-        print(f"{n:>3} {t_sokr:11.3e} {tw} {ratio(t_tw, t_sokr)}  (K={k})", flush=True)
+            t_tw, c_tw = best(lambda sub=sub: thewalrus.perm(sub), reps)
+        tw = f"{t_tw:11.3e} {c_tw:5.2f}" if t_tw else f"{'absent':>11} {'':>5}"
+        print(f"{n:>3} {t_sokr:11.3e} {c_sokr:5.2f} {tw} {ratio(t_tw, t_sokr)}  (K={k})", flush=True)
 
 
 # -- 2. distributions -----------------------------------------------------------------------------
@@ -116,14 +123,17 @@ def bench_permanents(ns: list[int], seconds: float, reps: int) -> None:
 def bench_distributions(sizes: list[tuple[int, int]], reps: int) -> None:
     pcvl = peer("perceval")
     print("\n2. Full output distribution (seconds; ratio = Perceval SLOS / SOKR)")
-    print(f"{'n':>3} {'m':>3} {'outcomes':>9} {'SOKR':>11} {'Perceval':>11} {'ratio':>9}")
+    print(
+        f"{'n':>3} {'m':>3} {'outcomes':>9} {'SOKR':>11} {'cores':>5} {'Perceval':>11} {'cores':>5}"
+        f" {'ratio':>9}"
+    )
     for n, m in sizes:
         u = random_unitary(m, seed=100 + n * m)
         state = tuple(1 if i % 2 == 0 and i < 2 * n else 0 for i in range(m))
         prog = photonic.Builder(m, state).unitary(range(m), u).build()
         got: list[Any] = []
-        t_sokr = best(lambda prog=prog, got=got: got.append(photonic.probabilities(prog)), reps)
-        t_p = None
+        t_sokr, c_sokr = best(lambda prog=prog, got=got: got.append(photonic.probabilities(prog)), reps)
+        t_p, c_p = None, 0.0
         if pcvl is not None:
             circuit = pcvl.Unitary(pcvl.Matrix(u))
             bs = pcvl.BasicState(list(state))
@@ -134,21 +144,23 @@ def bench_distributions(sizes: list[tuple[int, int]], reps: int) -> None:
                 backend.set_input_state(bs)
                 return backend.prob_distribution()
 
-            t_p = best(run, reps)
-        tp = f"{t_p:11.3e}" if t_p else f"{'absent':>11}"
-        print(f"{n:>3} {m:>3} {len(got[-1]):>9} {t_sokr:11.3e} {tp} {ratio(t_p, t_sokr)}", flush=True)
+            t_p, c_p = best(run, reps)
+        tp = f"{t_p:11.3e} {c_p:5.2f}" if t_p else f"{'absent':>11} {'':>5}"
+        row = f"{n:>3} {m:>3} {len(got[-1]):>9} {t_sokr:11.3e} {c_sokr:5.2f} {tp} {ratio(t_p, t_sokr)}"
+        print(row, flush=True)
 
 
 # -- 3. sampling ------------------------------------------------------------------------------------
 
 
-def sokr_sample_seconds(prog: Any, seconds: float, reps: int) -> float:
-    """Seconds per sample: a pilot run sizes a run of about `seconds`."""
+def sokr_sample_seconds(prog: Any, seconds: float, reps: int) -> tuple[float, float]:
+    """Seconds per sample and cores used: a pilot run sizes a run of about `seconds`."""
     t0 = time.perf_counter()
     photonic.sample(prog, shots=20, seed=1)
     per = (time.perf_counter() - t0) / 20
     shots = max(20, min(200_000, int(seconds / per)))
-    return best(lambda: photonic.sample(prog, shots=shots, seed=2), reps) / shots
+    t, cores = best(lambda: photonic.sample(prog, shots=shots, seed=2), reps)
+    return t / shots, cores
 
 
 def bench_sampling(ns: list[int], more: list[int], seconds: float, reps: int) -> None:
@@ -156,15 +168,15 @@ def bench_sampling(ns: list[int], more: list[int], seconds: float, reps: int) ->
     print(
         "\n3. Exact sampling, n photons in 4n modes (samples per second; ratio = SOKR rate / Perceval rate)"
     )
-    print(f"{'n':>3} {'m':>3} {'SOKR':>11} {'Perceval':>11} {'ratio':>9}")
+    print(f"{'n':>3} {'m':>3} {'SOKR':>11} {'cores':>5} {'Perceval':>11} {'cores':>5} {'ratio':>9}")
     largest = None
     for n in ns + more:
         m = 4 * n
         u = random_unitary(m, seed=200 + n)
         state = (1,) * n + (0,) * (m - n)
         prog = photonic.Builder(m, state).unitary(range(m), u).build()
-        t_sokr = sokr_sample_seconds(prog, seconds, reps)
-        t_p = None
+        t_sokr, c_sokr = sokr_sample_seconds(prog, seconds, reps)
+        t_p, c_p = None, 0.0
         if pcvl is not None and n in ns:
             backend = pcvl.Clifford2017Backend()
             backend.set_circuit(pcvl.Unitary(pcvl.Matrix(u)))
@@ -173,9 +185,10 @@ def bench_sampling(ns: list[int], more: list[int], seconds: float, reps: int) ->
             backend.samples(20)
             per = (time.perf_counter() - t0) / 20
             count = max(20, min(200_000, int(seconds / per)))
-            t_p = best(lambda backend=backend, count=count: backend.samples(count), reps) / count
-        tp = f"{1 / t_p:11.1f}" if t_p else f"{'-':>11}"
-        print(f"{n:>3} {m:>3} {1 / t_sokr:11.1f} {tp} {ratio(t_p, t_sokr)}", flush=True)
+            t_p, c_p = best(lambda backend=backend, count=count: backend.samples(count), reps)
+            t_p /= count
+        tp = f"{1 / t_p:11.1f} {c_p:5.2f}" if t_p else f"{'-':>11} {'':>5}"
+        print(f"{n:>3} {m:>3} {1 / t_sokr:11.1f} {c_sokr:5.2f} {tp} {ratio(t_p, t_sokr)}", flush=True)
         if 1 / t_sokr >= 100:
             largest = n
         elif n in more:
