@@ -30,9 +30,26 @@ The semantics (keyword arguments of :func:`run`):
 - ``precision``: ``"f32"`` (default) or ``"f64"``; ``propagation``: ``"auto"``, ``"event"``
   or ``"dense"``.
 
-``record`` names probes: ``"NODE.v"``, ``"NODE.i"`` (synaptic current) and
-``"NODE.spikes"``, where NODE is a node's path in the flattened graph (``"G.lif"`` for node
-``lif`` of subgraph ``G``; :attr:`Graph.nodes` lists them).
+- ``initial_state``: ``"zero"`` (default), ``"v_leak"`` (Norse's start) or arrays per node
+  and variable, such as a previous result's ``final_state`` (see :func:`run_async`).
+
+``record`` names probes: ``"NODE.v"``, ``"NODE.i"`` (synaptic current), ``"NODE.spikes"``,
+and ``"NODE"`` (or ``"NODE.out"``), the output of any node (Affine, Conv2d, a pooling,
+Flatten...), where NODE is a node's path in the flattened graph (``"G.lif"`` for node ``lif``
+of subgraph ``G``; :attr:`Graph.nodes` lists them).
+
+Conventions worth knowing (notebook 03 shows each):
+
+- NIR's IF adds ``dt·r·x`` per step. Sinabs and Norse add ``x``: their exports (the NIR
+  paper's ``cnn_sinabs.nir``, IF nodes with ``r = 1``) give no spikes at the default
+  ``dt=1e-4`` and reproduce those frameworks with ``dt=1``.
+- Inputs are time first, ``[T, B, ...]``; pass ``time_axis=1`` for batch-first arrays
+  (snnTorch's order), which would otherwise be read wrongly without an error.
+- Forward Euler diverges when ``dt > 2τ``: ``r.semantics["warnings"]`` says so.
+- Inputs of any real dtype are accepted, here and by :func:`sokr.dispatch`, and computed in
+  the ``precision`` option's dtype.
+- NIRData (``nir.NIRGraphData`` and friends) goes in as inputs and comes out with
+  :meth:`RunResult.to_nir_data`.
 
 >>> from sokr import neuro
 >>> g = neuro.load({"nodes": {"in": {"type": "Input", "shape": [1]},
@@ -228,10 +245,143 @@ def to_nir(graph: Graph | Any) -> Any:
         raise ImportError("sokr.neuro.to_nir needs the nir package: pip install nir") from None
     g = load(graph)
     d = _native.nir_dict(g.program._handle)
+    _output_shapes(d["node"], {n.name: n.shape for n in g.nodes}, "")
     return nir.NIRGraph.from_dict(_arrays(d["node"]))
 
 
-def _inputs(g: Graph, inputs: Any) -> list[np.ndarray[Any, Any]]:
+def _output_shapes(d: dict[str, Any], shapes: dict[str, tuple[int, ...]], prefix: str) -> None:
+    """Write each Output node with the shape of what flows into it. SOKR accepts an Output
+    whose declared shape differs from its source's when the sizes agree (Rockpool writes
+    unit dimensions: an Output (1, 1, 1) after a LIF (1,)), a reshape; nir's type checker
+    refuses that, so the graph nir gets has the source's shape."""
+    nodes = d.get("nodes", {})
+    for src, dst in d.get("edges", []):
+        node = nodes.get(dst)
+        if node is None or node.get("type") != "Output":
+            continue
+        have = shapes.get(prefix + src)
+        shape = tuple(node.get("shape", ()))
+        if have is not None and have != shape and int(np.prod(have)) == int(np.prod(shape)):
+            node["shape"] = list(have)
+    for name, node in nodes.items():
+        if isinstance(node, dict) and node.get("type") == "NIRGraph":
+            _output_shapes(node, shapes, f"{prefix}{name}.")
+
+
+def _nir_data_kind(obj: Any) -> str | None:
+    name = type(obj).__name__
+    if name in ("NIRGraphData", "NIRNodeData", "TimeGriddedData", "EventData", "ValuedEventData") and (
+        type(obj).__module__.startswith("nir")
+    ):
+        return name
+    return None
+
+
+def _observable(data: Any, port: Port) -> Any:
+    """The observable of a NIRNodeData that feeds an Input node: its "output", or its only one."""
+    obs = data.observables
+    if "output" in obs:
+        return obs["output"]
+    if len(obs) == 1:
+        return next(iter(obs.values()))
+    raise errors.InvalidInputError(
+        f"input {port.name}: its NIRNodeData has observables {sorted(obs)}; name the one to feed 'output'",
+        name=port.name,
+    )
+
+
+def _steps(t_max: float, dt: float) -> int:
+    return max(0, int(np.ceil(t_max / dt - 1e-6)))
+
+
+def _from_nir_data(obj: Any, port: Port, dt: float) -> np.ndarray[Any, Any]:
+    """One Input node's NIRData as an array [T, B, *shape] on the run's step grid (see
+    :func:`run_async` for the binning rule)."""
+    kind = _nir_data_kind(obj)
+    if kind == "NIRNodeData":
+        obj, kind = _observable(obj, port), _nir_data_kind(_observable(obj, port))
+    size = int(np.prod(port.shape, dtype=np.int64))
+    if kind == "TimeGriddedData":
+        if not np.isclose(obj.dt, dt, rtol=1e-9, atol=0):
+            raise errors.InvalidInputError(
+                f"input {port.name}: its TimeGriddedData has dt = {obj.dt} s, the run dt = {dt} s; "
+                f"run with dt={obj.dt} (or leave dt out: it then comes from the data)",
+                name=port.name,
+            )
+        data = np.asarray(obj.data)
+        if data.shape[2] != size:
+            raise errors.InvalidInputError(
+                f"input {port.name}: {data.shape[2]} neurons in the data, the input has {size} "
+                f"(shape {list(port.shape)})",
+                name=port.name,
+            )
+        b, t = data.shape[0], data.shape[1]
+        return np.ascontiguousarray(data.transpose(1, 0, 2).reshape(t, b, *port.shape))
+    if kind in ("EventData", "ValuedEventData"):
+        if int(obj.n_neurons) != size:
+            raise errors.InvalidInputError(
+                f"input {port.name}: {obj.n_neurons} neurons in the event data, the input has {size} "
+                f"(shape {list(port.shape)})",
+                name=port.name,
+            )
+        steps = _steps(float(obj.t_max), dt)
+        idx, time = np.asarray(obj.idx), np.asarray(obj.time, dtype=np.float64)
+        value = np.asarray(obj.value, np.float64) if kind == "ValuedEventData" else np.ones(idx.shape)
+        out = np.zeros((idx.shape[0], steps, size), np.float64)
+        for b in range(idx.shape[0]):
+            ok = (idx[b] >= 0) & np.isfinite(time[b])
+            k = np.floor(time[b][ok] / dt + 1e-6).astype(np.int64)
+            n = idx[b][ok].astype(np.int64)
+            bad = (k < 0) | (k >= steps) | (n >= size)
+            if bad.any():
+                j = int(np.argmax(bad))
+                raise errors.InvalidInputError(
+                    f"input {port.name}: sample {b} has an event of neuron {int(n[j])} at "
+                    f"{float(time[b][ok][j])} s, outside [0, t_max = {obj.t_max} s) or the input's "
+                    f"{size} neurons",
+                    name=port.name,
+                )
+            np.add.at(out[b], (k, n), value[b][ok])
+        return np.ascontiguousarray(out.transpose(1, 0, 2).reshape(steps, idx.shape[0], *port.shape))
+    raise errors.InvalidInputError(
+        f"input {port.name}: cannot feed a {type(obj).__name__}: pass an array, a NIRNodeData, "
+        f"TimeGriddedData, EventData or ValuedEventData",
+        name=port.name,
+    )
+
+
+def _data_dt(inputs: Any) -> float | None:
+    """The dt of time-gridded NIRData inputs, if any: the run's dt when none is given."""
+    found: list[Any] = []
+
+    def walk(x: Any) -> None:
+        kind = _nir_data_kind(x)
+        if kind == "NIRGraphData":
+            for v in x.nodes.values():
+                walk(v)
+        elif kind == "NIRNodeData":
+            for v in x.observables.values():
+                walk(v)
+        elif kind == "TimeGriddedData":
+            found.append(float(x.dt))
+        elif isinstance(x, Mapping):
+            for v in x.values():
+                walk(v)
+        elif isinstance(x, (list, tuple)):
+            for v in x:
+                walk(v)
+
+    walk(inputs)
+    return found[0] if found else None
+
+
+def _inputs(g: Graph, inputs: Any, *, dt: float = 1e-4, time_axis: int = 0) -> list[np.ndarray[Any, Any]]:
+    if time_axis not in (0, 1):
+        raise ValueError(
+            f"time_axis must be 0 ([T, B, ...], the default) or 1 ([B, T, ...]), not {time_axis!r}"
+        )
+    if _nir_data_kind(inputs) == "NIRGraphData":
+        inputs = dict(inputs.nodes)
     if isinstance(inputs, Mapping):
         missing = [p.name for p in g.inputs if p.name not in inputs]
         extra = [k for k in inputs if k not in {p.name for p in g.inputs}]
@@ -256,8 +406,11 @@ def _inputs(g: Graph, inputs: Any) -> list[np.ndarray[Any, Any]]:
         )
     out = []
     for i, (x, port) in enumerate(zip(arrays, g.inputs, strict=True)):
+        if _nir_data_kind(x) is not None:
+            out.append(_from_nir_data(x, port, dt))  # always [T, B, ...]: time_axis is for arrays
+            continue
         a = np.asarray(x)
-        if a.dtype not in (np.float32, np.float64):
+        if a.dtype not in _CARRIED:
             if a.dtype.kind not in "biuf":
                 raise errors.InvalidInputError(
                     f"input {port.name}: expected numbers, got {a.dtype}", index=i, name=port.name
@@ -265,13 +418,43 @@ def _inputs(g: Graph, inputs: Any) -> list[np.ndarray[Any, Any]]:
             a = a.astype(np.float32)
         want = len(port.shape) + 2
         if a.ndim != want:
+            order = "T, B" if time_axis == 0 else "B, T"
             raise errors.InvalidInputError(
-                f"input {port.name}: expected an array [T, B, {', '.join(map(str, port.shape))}] "
-                f"({want} dimensions: time, batch, then the input's shape), got shape {list(a.shape)}",
+                f"input {port.name}: expected an array [{order}, {', '.join(map(str, port.shape))}] "
+                f"({want} dimensions: {'time, batch' if time_axis == 0 else 'batch, time'}, then the "
+                f"input's shape), got shape {list(a.shape)}",
                 index=i,
                 name=port.name,
             )
+        if time_axis == 1:
+            a = a.swapaxes(0, 1)
         out.append(np.ascontiguousarray(a))
+    return out
+
+
+# The dtypes SOKR carries that the snn substrate reads as real numbers: sent as they are and
+# converted to the run's precision there, as sokr.dispatch does. Other real dtypes (float16,
+# int8, uint8, ...) are converted to float32 here first.
+_CARRIED = tuple(np.dtype(t) for t in (np.float32, np.float64, np.int32, np.int64, np.bool_))
+
+
+def _initial(initial_state: Any) -> Any:
+    """The initial_state option as the snn substrate reads it: a name, or per node and
+    variable a flat list of values (one per neuron, or batch times neurons)."""
+    if initial_state is None or isinstance(initial_state, str):
+        return initial_state
+    if not isinstance(initial_state, Mapping):
+        raise TypeError(
+            "initial_state must be 'zero', 'v_leak' or a dict node -> {variable: array} "
+            f"(such as result.final_state), not {type(initial_state).__name__}"
+        )
+    out: dict[str, dict[str, list[float]]] = {}
+    for node, variables in initial_state.items():
+        if not isinstance(variables, Mapping):
+            raise TypeError(f"initial_state[{node!r}] must be a dict variable -> array, such as {{'v': ...}}")
+        out[str(node)] = {
+            str(k): np.asarray(v, dtype=np.float64).ravel().tolist() for k, v in variables.items()
+        }
     return out
 
 
@@ -294,9 +477,14 @@ def _options(record: Sequence[str] | str | None, kw: dict[str, Any]) -> dict[str
 
 
 def _convert(res: Result) -> RunResult:
-    outputs = {k: v for k, v in res.outputs.items() if not k.startswith("probe:")}
+    outputs = {k: v for k, v in res.outputs.items() if not k.startswith(("probe:", "state:"))}
     probes = {k[len("probe:") :]: v for k, v in res.outputs.items() if k.startswith("probe:")}
-    return RunResult(outputs, probes, res.meta, res.substrate)
+    final: dict[str, dict[str, np.ndarray[Any, Any]]] = {}
+    for k, v in res.outputs.items():
+        if k.startswith("state:"):
+            node, _, var = k[len("state:") :].rpartition(".")
+            final.setdefault(node, {})[var] = v
+    return RunResult(outputs, probes, res.meta, res.substrate, final_state=final)
 
 
 def run_async(
@@ -307,6 +495,8 @@ def run_async(
     substrate: str | None = None,
     runtime: Runtime | None = None,
     timeout: float | None = None,
+    initial_state: Any = None,
+    time_axis: int = 0,
     **semantics: Any,
 ) -> Derived[RunResult] | Launching[RunResult]:
     """Start running ``graph`` on ``inputs`` and return a future (``await`` it, or
@@ -316,17 +506,48 @@ def run_async(
     in the order of :attr:`Graph.inputs` or a dict by Input node name. Keyword arguments
     are the semantics listed in the module's documentation; ``record`` names probes.
 
+    - Arrays are read time first, ``[T, B, *shape]``, as NIR's own simulators and Norse do;
+      a ``[B, T, *shape]`` array (snnTorch's and many PyTorch datasets' batch-first order) is
+      read the same way and silently gives a wrong run when T and B differ only in meaning,
+      so pass ``time_axis=1`` for batch-first arrays (results stay ``[T, B, ...]``).
+    - Any real dtype is accepted, as by :func:`sokr.dispatch`: f32, f64, int32, int64 and
+      bool arrays go as they are, other real dtypes are converted to f32 here, and the
+      substrate converts to the ``precision`` option (default f32); the input's dtype never
+      chooses the precision.
+    - NIRData (the ``nir`` package's data IR): a ``nir.NIRGraphData`` whose nodes are the
+      Input node names, or per input a ``NIRNodeData`` (its ``"output"`` observable, or its
+      only one), ``TimeGriddedData``, ``EventData`` or ``ValuedEventData``. Their data are
+      ``[samples, time, neurons]``: samples become the batch, neurons are reshaped to the
+      input's shape. Time-gridded data must have the run's dt; without a ``dt`` argument
+      the run takes the data's. Events are binned onto the step grid: an event at time t
+      falls in step ``floor(t / dt + 1e-6)`` (the tolerance puts an event at k·dt, rounded
+      in floating point, in step k), the run has ``ceil(t_max / dt - 1e-6)`` steps, events
+      in one step and neuron add up (1 each, or their values), and an event outside
+      ``[0, t_max)`` is an error.
+    - ``initial_state``: ``"zero"`` (default: every voltage and current 0), ``"v_leak"``
+      (voltages at v_leak, as Norse starts; IF and I at 0) or a dict node ->
+      ``{"v": array, "i": array}`` with ``[B, *shape]`` or ``[*shape]`` arrays (nodes and
+      variables left out start at 0), such as a previous result's
+      :attr:`RunResult.final_state` to continue from it. Delay lines and recurrent edges
+      start empty; a :class:`Session` carries those too. ``semantics["initial_state"]``
+      says which was used.
+
     It returns at once, even when the graph must be read first: reading then runs in the
     background, within ``timeout``, and cancelling the future cancels it. Every failure, a
     graph that does not read included, comes through the future."""
     opts = _options(record, semantics)
     if timeout is not None:
         opts["timeout"] = timeout
+    if initial_state is not None:
+        opts["initial_state"] = _initial(initial_state)
+    opts["final_state"] = True
+    if "dt" not in opts and (data_dt := _data_dt(inputs)) is not None:
+        opts["dt"] = data_dt
 
     def start() -> Derived[RunResult]:
         rt = runtime or default_runtime()
         g = load(graph, runtime=rt)
-        arrays = _inputs(g, inputs)
+        arrays = _inputs(g, inputs, dt=float(opts.get("dt", 1e-4)), time_axis=time_axis)
         fut = rt.dispatch(g.program, *arrays, substrate=substrate, **opts)
         return Derived(fut, _convert)
 
@@ -341,7 +562,9 @@ def run(graph: Any, inputs: Any, **kw: Any) -> RunResult:
 class Session:
     """A stateful run fed in chunks: voltages, currents, delay lines and recurrent edges carry
     over from one :meth:`run` to the next, as if the chunks were one long input. The graph,
-    batch size and semantics are fixed when the session starts::
+    batch size and semantics are fixed when the session starts; ``initial_state`` (as for
+    :func:`run`, e.g. a previous result's ``final_state``) sets where it starts, and again
+    after :meth:`reset`::
 
         with neuro.Session(g, dt=1e-4, record=["lif.v"]) as s:
             a = s.run(x[:100])
@@ -359,11 +582,17 @@ class Session:
         record: Sequence[str] | str | None = None,
         substrate: str = "snn",
         runtime: Runtime | None = None,
+        initial_state: Any = None,
+        time_axis: int = 0,
         **semantics: Any,
     ) -> None:
         self._rt = runtime or default_runtime()
         self.graph = load(graph, runtime=self._rt)
         self._opts = _options(record, semantics)
+        self._opts["final_state"] = True
+        if initial_state is not None:
+            self._opts["initial_state"] = _initial(initial_state)
+        self._time_axis = time_axis
         self._substrate = substrate
         self.id = f"py-{uuid.uuid4().hex}"
         self._lock = threading.Lock()
@@ -382,7 +611,9 @@ class Session:
                     "sokr.neuro: the session's previous chunk is still running; wait for its result "
                     "before feeding the next (chunks are consecutive in time)"
                 )
-            arrays = _inputs(self.graph, inputs)
+            arrays = _inputs(
+                self.graph, inputs, dt=float(self._opts.get("dt", 1e-4)), time_axis=self._time_axis
+            )
             opts = dict(self._opts, session=self.id)
             if self._fresh:
                 opts["session_reset"] = True

@@ -20,7 +20,12 @@ SEMANTICS = (
     "recurrent_delay",
     "spike_amplitude",
     "precision",
+    "initial_state",
 )
+
+# Probe fields: "NODE.v" is observable "v" of node NODE in NIRData; "NODE" and "NODE.out" are
+# its "output".
+_FIELDS = ("v", "i", "spikes", "out")
 
 
 def _number(s: str) -> Any:
@@ -34,11 +39,13 @@ def _number(s: str) -> Any:
 
 class RunResult(Mapping[str, "np.ndarray[Any, Any]"]):
     """The outputs of a run, by Output node name, each ``[T, B, *shape]``; the probes it
-    recorded (``result.probes["lif.v"]``); and the semantics it ran with
-    (``result.semantics``: dt, solver, reset, spike timing, delays, spike amplitude,
-    precision), so that a result always says how it was produced."""
+    recorded (``result.probes["lif.v"]``); the state it ended in (``result.final_state``);
+    and the semantics it ran with (``result.semantics``: dt, solver, reset, spike timing,
+    delays, spike amplitude, precision, initial state, and ``"warnings"`` when the run
+    likely is not what was meant, such as forward Euler with dt > 2τ), so that a result
+    always says how it was produced. :meth:`to_nir_data` gives it as NIRData."""
 
-    __slots__ = ("meta", "outputs", "probes", "semantics", "substrate")
+    __slots__ = ("final_state", "meta", "outputs", "probes", "semantics", "substrate")
 
     def __init__(
         self,
@@ -46,12 +53,18 @@ class RunResult(Mapping[str, "np.ndarray[Any, Any]"]):
         probes: dict[str, np.ndarray[Any, Any]],
         meta: dict[str, str],
         substrate: str,
+        final_state: dict[str, dict[str, np.ndarray[Any, Any]]] | None = None,
     ) -> None:
         self.outputs = outputs
         self.probes = probes
         self.meta = meta
         self.substrate = substrate
+        #: The neuron state after the last step, node -> {"v": [B, *shape], "i": ...}: pass it
+        #: as ``initial_state`` to a later run or Session to continue from here.
+        self.final_state: dict[str, dict[str, np.ndarray[Any, Any]]] = final_state or {}
         self.semantics: dict[str, Any] = {k: _number(meta[k]) for k in SEMANTICS if k in meta}
+        if meta.get("warnings"):
+            self.semantics["warnings"] = meta["warnings"].split("\n")
 
     def __getitem__(self, name: str) -> np.ndarray[Any, Any]:
         if name in self.outputs:
@@ -86,6 +99,52 @@ class RunResult(Mapping[str, "np.ndarray[Any, Any]"]):
     def spike_count(self) -> int:
         """Spikes emitted by every spiking node of the graph during the run."""
         return int(self.meta.get("spikes", 0))
+
+    def to_nir_data(self) -> Any:
+        """The outputs and probes as a ``nir.NIRGraphData`` (needs the ``nir`` package), for
+        other simulators and hardware tools: each Output node's data as its ``"output"``
+        observable, each probe ``NODE.v``/``NODE.i``/``NODE.spikes`` as observable ``v``/``i``/
+        ``spikes`` of NODE, and ``NODE``/``NODE.out`` as NODE's ``"output"``; a node of a
+        subgraph (``"G.lif"``) sits in a nested ``NIRGraphData`` ``G``. Every observable is
+        ``TimeGriddedData`` of shape ``[B, T, neurons]`` (NIR's order, the node's shape
+        flattened) at the run's dt. ``neuro.run`` reads it back as input."""
+        try:
+            import nir
+        except ImportError:  # pragma: no cover - exercised only without nir
+            raise ImportError("RunResult.to_nir_data needs the nir package: pip install nir") from None
+        root: dict[str, Any] = {}
+
+        def put(path: str, field: str, x: np.ndarray[Any, Any]) -> None:
+            parts = path.split(".")
+            d = root
+            for p in parts[:-1]:
+                d = d.setdefault(p, {})
+                if not isinstance(d, dict):
+                    raise ValueError(f"{path}: {p} is both a node and a subgraph")
+            obs = d.setdefault(parts[-1], {"__node__": True})
+            a = np.asarray(x)
+            data = np.ascontiguousarray(a.reshape(a.shape[0], a.shape[1], -1).swapaxes(0, 1))
+            obs["output" if field == "out" else field] = nir.TimeGriddedData(data, self.dt)
+
+        for name, x in self.outputs.items():
+            put(name, "out", x)
+        for name, x in self.probes.items():
+            node, _, field = name.rpartition(".")
+            if node and field in _FIELDS:
+                put(node, field, x)
+            else:
+                put(name, "out", x)
+
+        def build(d: dict[str, Any]) -> Any:
+            nodes: dict[str, Any] = {}
+            for k, v in d.items():
+                if v.pop("__node__", False):
+                    nodes[k] = nir.NIRNodeData(v)
+                else:
+                    nodes[k] = build(v)
+            return nir.NIRGraphData(nodes)
+
+        return build(root)
 
     def __repr__(self) -> str:
         outs = ", ".join(f"{k}: {list(v.shape)}" for k, v in {**self.outputs, **self.probes}.items())
