@@ -257,6 +257,14 @@ def test_fixes_from_issue_17():
         quantum.sample(BELL2, shots=10)
     with pytest.raises(TypeError, match="shots_count"):
         quantum.observe(ANSATZ, spin.z(0), 0.1, shots=10)
+    # A missing file, an empty kernel and a malformed header say what is wrong.
+    with pytest.raises(FileNotFoundError, match="no program file"):
+        quantum.sample("/nonexistent/bell.qasm")
+    with pytest.raises(sokr.InvalidInputError, match="the kernel is empty"):
+        quantum.sample("  \n")
+    with pytest.raises(sokr.InvalidProgramError) as e:
+        quantum.sample("OPENQASM 3 3;\nqubit q;")
+    assert (e.value.line, e.value.col) == (1, 12)
     # observe's documentation says noise makes it an estimate.
     assert "With ``noise_model`` it is an estimate" in (quantum.observe_async.__doc__ or "")
 
@@ -275,3 +283,42 @@ def test_broadcasting_gives_one_result_per_argument_set():
     with pytest.raises(sokr.InvalidInputError, match="all of one length"):
         quantum.sample(two, [0.1, 0.2], 0.3)
     assert len(quantum.sample(two, [0.1, 0.2], [0.3, 0.4], shots_count=5)) == 2
+
+
+def test_sample_keys_and_state_amplitudes_read_bits_alike():
+    prog = 'OPENQASM 3; include "stdgates.inc"; qubit[3] q; x q[0]; h q[2];'
+    counts = quantum.sample(prog, shots_count=400, seed=2)
+    state = quantum.get_state(prog)
+    assert set(counts) == {"001", "101"}
+    for key in counts:
+        assert abs(state.amplitude(key)) ** 2 == pytest.approx(0.5)
+        assert state.amplitude(key[::-1], order="cudaq") == state.amplitude(key)
+    assert state.amplitude("100") == 0
+
+
+def test_bits_as_booleans_in_conditions():
+    prog = """OPENQASM 3;
+    include "stdgates.inc";
+    qubit[4] q;
+    bit[2] c;
+    bit parity;
+    bit both;
+    h q[0]; h q[1];
+    c[0] = measure q[0];
+    c[1] = measure q[1];
+    if (c[0] ^ c[1]) x q[2];
+    if (c[0] && c[1]) x q[3];
+    parity = measure q[2];
+    both = measure q[3];
+    """
+    r = quantum.sample(prog, shots_count=400, seed=4)
+    c, parity, both = (
+        r.get_register_counts("c"),
+        r.get_register_counts("parity"),
+        r.get_register_counts("both"),
+    )
+    assert len(c) == 4  # all four outcomes occur
+    for key, n in r.items():
+        both_bit, parity_bit, c1, c0 = (int(ch) for ch in key)  # bit 0 (c[0]) rightmost
+        assert parity_bit == c0 ^ c1 and both_bit == (c0 & c1), (key, n)
+    assert parity.shots == both.shots == 400

@@ -142,8 +142,12 @@ def test_observe_result_and_state():
     amps[0b10] = 1  # qubit 1 = 1
     s = State(amps)
     assert s.num_qubits == 2
-    assert s.amplitude("01") == 1  # qubit 0 first: q0 = 0, q1 = 1
-    assert s.amplitude([0, 1]) == 1
+    assert s.amplitude("10") == 1  # as sample keys: qubit 0 rightmost
+    assert s.amplitude([1, 0]) == 1
+    assert s.amplitude("01", order="cudaq") == 1  # qubit 0 first
+    assert s.amplitude([0, 1], order="cudaq") == 1
+    with pytest.raises(ValueError, match="order is"):
+        s.amplitude("10", order="msb")  # type: ignore[arg-type]
     np.testing.assert_array_equal(np.asarray(s), amps)
     assert s.overlap(amps) == 1
     with pytest.raises(ValueError, match="takes 2 bits"):

@@ -107,6 +107,10 @@ def _circuit(kernel: Any, runtime: Runtime) -> Program:
     if _cudaq.is_kernel(kernel):
         # Argument-free kernels; those with arguments are specialised in _run.
         kernel = _cudaq.to_openqasm(kernel, ())
+    if isinstance(kernel, str) and not kernel.strip():
+        raise errors.InvalidInputError(
+            "sokr.quantum: the kernel is empty; pass OpenQASM source text, a .qasm file, or a program"
+        )
     p = _parse(runtime, kernel) if isinstance(kernel, str) else runtime.program(kernel)
     if p._info.get("circuit") is None:
         raise errors.UnknownFormatError(

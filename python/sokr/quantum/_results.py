@@ -272,12 +272,19 @@ class State:
     def __getitem__(self, i: int) -> complex:
         return complex(self._amps[i])
 
-    def amplitude(self, bits: str | Sequence[int]) -> complex:
-        """The amplitude of a basis state given as qubit values, qubit 0 first (CUDA-Q's
-        order): ``state.amplitude("10")`` is qubit 0 = 1, qubit 1 = 0."""
+    def amplitude(self, bits: str | Sequence[int], order: Order = "qasm") -> complex:
+        """The amplitude of a basis state given as qubit values, in the order of
+        :class:`SampleResult` keys: qubit 0 *rightmost* by default, so that
+        ``state.amplitude(counts.most_probable())`` reads the state sampled most often
+        (``state.amplitude("10")`` is qubit 1 = 1, qubit 0 = 0). ``order="cudaq"`` reads
+        qubit 0 first, as ``cudaq.State.amplitude`` and ``in_order("cudaq")`` keys do."""
+        if order not in ("qasm", "cudaq"):
+            raise ValueError(f"order is 'qasm' or 'cudaq', not {order!r}")
         vals = [int(b) for b in bits]
         if len(vals) != self.num_qubits or any(v not in (0, 1) for v in vals):
             raise ValueError(f"amplitude takes {self.num_qubits} bits of 0 and 1, not {bits!r}")
+        if order == "qasm":
+            vals.reverse()
         return complex(self._amps[sum(v << q for q, v in enumerate(vals))])
 
     def probabilities(self) -> np.ndarray[Any, Any]:
