@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -234,11 +235,13 @@ func TestEstimateCoversTheRun(t *testing.T) {
 		{"delay lines", delayNet, random(300, 4, n, 0.3, sokr.F32), map[string]any{"record": []string{"th.spikes"}}},
 		{"recurrent", recurrent, random(100, 2, n, 0.1, sokr.F32), map[string]any{"recurrent_delay": 50}},
 		{"conv", conv, random(50, 4, 512, 0.2, sokr.F32), nil},
+		{"final state, node probes", mlp, random(100, 4, n, 0.1, sokr.F32), map[string]any{"final_state": true, "initial_state": "v_leak", "record": []string{"l1", "n2.out", "in"}}},
+		{"conv probes", conv, random(50, 4, 512, 0.2, sokr.F32), map[string]any{"record": []string{"c", "p.out", "f"}}},
 	}
 	lib := []*snn.Substrate{snn.New(), snn.New(snn.WithoutBLAS()), snn.New(snn.WithWorkers(1)), snn.New(snn.WithWorkers(8))}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if c.name == "conv" {
+			if strings.HasPrefix(c.name, "conv") {
 				c.in = sokr.Tensor{DType: c.in.DType, Shape: sokr.Shape{50, 4, 2, 16, 16}, Data: c.in.Data}
 			}
 			for _, s := range lib {
