@@ -9,9 +9,9 @@ is translated to OpenQASM 2 by CUDA-Q's translator. CUDA-Q prints angles with 7
 significant digits (``%e``); each printed angle that rounds from exactly one constant of the
 specialised kernel is put back at full precision.
 
-Not supported (refused with CUDA-Q's message): kernels that call other kernels (CUDA-Q 0.16
-leaves the callee as a lifted ``!cc.callable`` that its OpenQASM translator cannot emit),
-and loops or branches over the *values* of a list argument.
+Kernels calling other kernels work: the callees are merged in and inlined. What CUDA-Q's
+OpenQASM 2 translator cannot write (measurement results used in the kernel, loops whose trip
+count is not known once the arguments are) is refused with an InvalidProgramError.
 """
 
 from __future__ import annotations
@@ -25,12 +25,17 @@ from typing import Any
 from .. import errors
 from .spin import SpinOperator
 
-# Passes from CUDA-Q's own optimizer (cudaq-opt names): fold the loads from a synthesised
-# list argument (lift-array-alloc, globalize-array-values, cc-sroa, memtoreg on classical
-# values only), unroll what loops are left, and drop what is dead.
+# Passes from CUDA-Q's own optimizer (cudaq-opt names): lift kernels passed as lambdas into
+# functions and inline them (lambda-lifting, aggressive-inlining), fold the loads from a
+# synthesised list argument (lift-array-alloc, globalize-array-values, cc-sroa, memtoreg on
+# classical values only), and unroll loops (classical-optimization-pipeline). Loops whose trip
+# count depends on an outer loop's index, or that read a list argument, unroll only once the
+# outer loop has unrolled and the loads have folded: hence the rounds.
+_ROUND = "func.func(classical-optimization-pipeline,cc-sroa,memtoreg{quantum=0}),canonicalize,cse"
 _PIPELINE = (
-    "builtin.module(canonicalize,cse,func.func(lift-array-alloc),globalize-array-values,canonicalize,"
-    "func.func(classical-optimization-pipeline,cc-sroa,memtoreg{quantum=0}),canonicalize,cse,"
+    "builtin.module(lambda-lifting,canonicalize,aggressive-inlining,canonicalize,cse,"
+    "func.func(lift-array-alloc),globalize-array-values,canonicalize,"
+    f"{_ROUND},{_ROUND},{_ROUND},func.func(cc-loop-unroll),canonicalize,{_ROUND},"
     "func.func(expand-control-veqs),canonicalize,cse,symbol-dce)"
 )
 
@@ -82,7 +87,7 @@ def to_openqasm(kernel: Any, args: Sequence[Any]) -> str:
     with _lock:
         try:
             processed, _ = kernel.prepare_call(*args)
-            module = cudaq_runtime.synthesize(kernel, *processed)
+            module = _with_callees(kernel, cudaq_runtime.synthesize(kernel, *processed))
             PassManager.parse(_PIPELINE, context=module.context).run(module.operation)
             text = cudaq_runtime.translate_impl(kernel.uniqName, module, "openqasm2")
         except Exception as e:  # CUDA-Q raises RuntimeError, ValueError and its own kinds
@@ -92,10 +97,35 @@ def to_openqasm(kernel: Any, args: Sequence[Any]) -> str:
         quake = str(module)
     if "translation failed" in text or "OPENQASM" not in text:
         raise errors.InvalidProgramError(
-            f"CUDA-Q cannot translate the kernel {kernel.name} to OpenQASM 2 once specialised "
-            f"(kernels calling other kernels, and control flow on list values, are not supported)"
+            f"CUDA-Q cannot translate the kernel {kernel.name} to OpenQASM 2 once specialised on its "
+            f"arguments (control flow on measurement results, or loops of unknown length)"
         )
     return _full_precision(text, quake)
+
+
+def _with_callees(kernel: Any, module: Any) -> Any:
+    """``module`` with the definitions of the kernels ``kernel`` calls merged in, recursively.
+
+    CUDA-Q 0.16's synthesis leaves a called kernel as a declaration reached through a lifted
+    ``!cc.callable`` argument; CUDA-Q's runtime merges the callee's module and binds the
+    callable (``mergeExternalMLIR``, ``synthPyCallable``) before running. The same here, so that
+    the passes can inline the callee."""
+    from cudaq.kernel.kernel_decorator import DecoratorCapture
+    from cudaq.mlir._mlir_libs._quakeDialects import cudaq_runtime
+
+    callees = [c.decorator for c in kernel.resolve_captured_arguments() if isinstance(c, DecoratorCapture)]
+    if not callees:
+        return module
+    # The declarations synthesis left would clash with the merged definitions.
+    for op in list(module.body.operations):
+        if op.operation.name == "func.func" and not op.operation.regions[0].blocks:
+            op.operation.erase()
+    for callee in callees:
+        module = cudaq_runtime.mergeExternalMLIR(
+            module, _with_callees(callee, cudaq_runtime.cloneModule(callee.qkeModule))
+        )
+    cudaq_runtime.synthPyCallable(module, [c.uniqName for c in callees])
+    return module
 
 
 def _full_precision(text: str, quake: str) -> str:
@@ -104,7 +134,8 @@ def _full_precision(text: str, quake: str) -> str:
     consts: dict[str, set[float]] = {}
     for m in _F64.finditer(quake):
         v = float(m.group(1))
-        for x in (v, -v):
+        # Halves too: CUDA-Q's translator writes a controlled rotation with rz(θ/2).
+        for x in (v, -v, v / 2, -v / 2):
             consts.setdefault(f"{x:.6e}", set()).add(x)
 
     def sub(m: re.Match[str]) -> str:
