@@ -351,8 +351,10 @@ def _from_nir_data(obj: Any, port: Port, dt: float) -> np.ndarray[Any, Any]:
 
 
 def _data_dt(inputs: Any) -> float | None:
-    """The dt of time-gridded NIRData inputs, if any: the run's dt when none is given."""
-    found: list[Any] = []
+    """The dt of time-gridded NIRData inputs, if any: the run's dt when none is given. It looks
+    only where inputs can be NIRData (the argument, a dict's values, a list's items), never
+    into arrays or nested lists of numbers."""
+    found: list[float] = []
 
     def walk(x: Any) -> None:
         kind = _nir_data_kind(x)
@@ -364,14 +366,14 @@ def _data_dt(inputs: Any) -> float | None:
                 walk(v)
         elif kind == "TimeGriddedData":
             found.append(float(x.dt))
-        elif isinstance(x, Mapping):
-            for v in x.values():
-                walk(v)
-        elif isinstance(x, (list, tuple)):
-            for v in x:
-                walk(v)
 
     walk(inputs)
+    if isinstance(inputs, Mapping):
+        for v in inputs.values():
+            walk(v)
+    elif isinstance(inputs, (list, tuple)):
+        for v in inputs:
+            walk(v)
     return found[0] if found else None
 
 
