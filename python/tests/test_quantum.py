@@ -322,3 +322,27 @@ def test_bits_as_booleans_in_conditions():
         both_bit, parity_bit, c1, c0 = (int(ch) for ch in key)  # bit 0 (c[0]) rightmost
         assert parity_bit == c0 ^ c1 and both_bit == (c0 & c1), (key, n)
     assert parity.shots == both.shots == 400
+
+
+def test_broadcast_runs_are_all_dispatched_before_any_is_awaited(monkeypatch: pytest.MonkeyPatch):
+    from sokr._runtime import Runtime
+
+    events: list[str] = []
+    dispatch = Runtime.dispatch
+
+    class Logged:
+        def __init__(self, fut):
+            self.fut = fut
+
+        def result(self, *a, **kw):
+            events.append("await")
+            return self.fut.result(*a, **kw)
+
+    def logged_dispatch(self, *a, **kw):
+        events.append("dispatch")
+        return Logged(dispatch(self, *a, **kw))
+
+    monkeypatch.setattr(Runtime, "dispatch", logged_dispatch)
+    results = quantum.observe(ANSATZ, spin.z(0), [0.1, 0.2, 0.3])
+    assert [r.expectation() for r in results] == pytest.approx([math.cos(t) for t in (0.1, 0.2, 0.3)])
+    assert events == ["dispatch"] * 3 + ["await"] * 3
