@@ -593,3 +593,12 @@ def test_a_python_substrate_can_return_photonic_results() -> None:
             sokr.unregister_substrate("relay", runtime=rt)
     assert got.substrate == "relay"
     assert dict(got) == dict(photonic.sample(hom(), shots=200, seed=9))
+
+
+def test_repr_is_capped() -> None:
+    p = photonic.probabilities(photonic.Builder(8, spread(3, 8)).unitary(range(8), random_unitary(8, 1)))
+    text = repr(p)
+    assert text.startswith("Probabilities({|3,0,0,0,0,0,0,0>: ")
+    assert text.count(": ") == photonic._results.REPR_ITEMS
+    assert text.endswith(f"... ({len(p) - photonic._results.REPR_ITEMS} more)}})")
+    assert repr(photonic.Counts({"|1,0>": 3})) == "Counts({|1,0>: 3})"

@@ -28,6 +28,8 @@ M = TypeVar("M", bound="_FockMapping[Any]")
 
 # The rows an HTML view shows, the most likely outcomes first; the rest are summed up.
 HTML_ROWS = 16
+# The entries a repr shows, in state order; the rest are counted.
+REPR_ITEMS = 24
 
 
 def fock(state: Any) -> FockState:
@@ -208,6 +210,17 @@ class _FockMapping(Mapping[FockState, V], Generic[V]):
         by_n = np.bincount(totals, weights=self._weights())
         return {int(n): float(by_n[n]) for n in np.unique(totals)}
 
+    def _body(self, fmt: Any) -> str:
+        """The first REPR_ITEMS entries in state order, for repr, and how many more there are."""
+        rows = np.arange(min(len(self), REPR_ITEMS))
+        items = [
+            f"{fock_string(k)}: {fmt(v)}"
+            for k, v in zip(self._keys(rows), self._raw()[rows].tolist(), strict=True)
+        ]
+        if len(self) > REPR_ITEMS:
+            items.append(f"... ({len(self) - REPR_ITEMS} more)")
+        return ", ".join(items)
+
     def strings(self, style: Style = "perceval") -> dict[str, V]:
         """The same mapping keyed by strings: Perceval's ``"|1,0,1>"`` or CUDA-Q's ``"101"``."""
         return {fock_string(k, style): v for k, v in self._values.items()}
@@ -295,8 +308,7 @@ class Counts(_FockMapping[int]):
         return int(s) if s is not None else None
 
     def __repr__(self) -> str:
-        body = ", ".join(f"{fock_string(k)}: {v}" for k, v in self._values.items())
-        return f"Counts({{{body}}})"
+        return f"Counts({{{self._body(str)}}})"
 
     def _repr_html_(self) -> str:
         w, counts = self._weights(), self._raw()
@@ -339,8 +351,7 @@ class Probabilities(_FockMapping[float]):
         return float(self._weights().sum())
 
     def __repr__(self) -> str:
-        body = ", ".join(f"{fock_string(k)}: {v:.6g}" for k, v in self._values.items())
-        return f"Probabilities({{{body}}})"
+        return f"Probabilities({{{self._body(lambda v: f'{v:.6g}')}}})"
 
     def _repr_html_(self) -> str:
         return self._html(
