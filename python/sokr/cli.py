@@ -369,10 +369,16 @@ def _load(what: str, path: str) -> np.ndarray[Any, Any]:
     return np.asarray(arr, order="C")  # not ascontiguousarray, which makes a 0-d array 1-d
 
 
+def _jsonable(v: Any) -> Any:
+    """A domain value JSON does not take: sokr.photonic's Counts and Probabilities by their
+    "|1,0,1>" keys, anything else as its str."""
+    return v.strings() if hasattr(v, "strings") else str(v)
+
+
 def _summary(path: str, prog: Program, res: Result) -> None:
     rows = [(name, _type(arr), _preview(arr)) for name, arr in res.outputs.items()]
     rows += [
-        (name, "value", _short(json.dumps(v, default=str)))
+        (name, "value", _short(json.dumps(v, default=_jsonable)))
         for name, v in _values(res).items()
         if name not in res.outputs
     ]

@@ -316,7 +316,8 @@ ERRORS: list[tuple[str, int, str]] = [
     (
         "unknown-ir",
         2,
-        "unknown IR format 'qasm/9' (registered: nir/1, openqasm/2, openqasm/3, sokr.native/1, sokr.photonic/1, spirv/1)",
+        "unknown IR format 'qasm/9' (registered: nir/1, openqasm/2, openqasm/3, sokr.native/1, "
+        "sokr.photonic/1, spirv/1)",
     ),
     ("unknown-substrate", 2, "unknown substrate 'warp-drive' (available: "),
     ("unknown-input-name", 2, "the program has no input named 'z' (its inputs: x: f32[4], y: f32[4])"),
@@ -422,3 +423,14 @@ def test_errors(
     assert fragment in line, line
     if case == "output-dir":
         assert not list(pathlib.Path(files["dir"]).glob("*.npz"))
+
+
+def test_run_a_photonic_program(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    prog = tmp_path / "hom.photonic"
+    prog.write_text("sokr.photonic/1\nmodes 2\ninput |1,1>\nbs 0, 1\n")
+    assert main(["run", str(prog), "--option", "shots=100", "--option", "seed=1"]) == 0
+    out = capsys.readouterr().out
+    assert "substrate  photonic" in out
+    line = next(li for li in out.splitlines() if li.strip().startswith("counts"))
+    counts = json.loads(line.split("value", 1)[1])
+    assert set(counts) == {"|2,0>", "|0,2>"} and sum(counts.values()) == 100
