@@ -96,7 +96,9 @@ def _program(program: Any, runtime: Runtime, input_state: Any) -> Program:
                 f"input_state {fock_string(s)} has {len(s)} modes; the program has {modes}",
                 name="input_state",
             )
-        text = _INPUT_LINE.sub(f"input {fock_string(s)}", p.text, count=1)
+        text, found = _INPUT_LINE.subn(f"input {fock_string(s)}", p.text, count=1)
+        if not found:  # the IR prints an input statement in every program
+            raise errors.InvalidProgramError(f"sokr.photonic: no input statement in {p.text!r}")
         p = runtime.program(text, ir=FORMAT)
     return p
 
