@@ -186,3 +186,21 @@ def test_broadcasting_matches_cudaq(cudaq: Any) -> None:
         assert a.expectation() == pytest.approx(b.expectation(), abs=1e-9)
     counts = quantum.sample(ghz, [2, 3, 4], shots_count=100)
     assert [set(c) for c in counts] == [{"00", "11"}, {"000", "111"}, {"0000", "1111"}]
+
+
+def test_async_calls_on_fresh_worker_threads(cudaq: Any) -> None:
+    # Each *_async call that must translate its kernel does so off the caller's thread; a
+    # second one after the first's thread had exited used to crash the process in CUDA-Q.
+    @cudaq.kernel
+    def ansatz(theta: float) -> None:
+        q = cudaq.qvector(2)
+        ry(theta, q[0])  # noqa: F821
+        x.ctrl(q[0], q[1])  # noqa: F821
+
+    ham = cudaq.spin.z(0) + cudaq.spin.x(1)
+    thetas = (0.1, 0.7, -1.2)
+    one_by_one = [quantum.observe_async(ansatz, ham, t).result().expectation() for t in thetas]
+    together = [f.result().expectation() for f in [quantum.observe_async(ansatz, ham, t) for t in thetas]]
+    want = [cudaq.observe(ansatz, ham, t).expectation() for t in thetas]
+    assert one_by_one == pytest.approx(want, abs=1e-9)
+    assert together == pytest.approx(want, abs=1e-9)

@@ -16,9 +16,9 @@ count is not known once the arguments are) is refused with an InvalidProgramErro
 
 from __future__ import annotations
 
+import concurrent.futures
 import inspect
 import re
-import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -39,8 +39,11 @@ _PIPELINE = (
     "func.func(expand-control-veqs),canonicalize,cse,symbol-dce)"
 )
 
-# CUDA-Q's MLIR context is not safe for concurrent pass runs on one kernel's modules.
-_lock = threading.Lock()
+# CUDA-Q's work here runs on one long-lived thread: its MLIR context is not safe for
+# concurrent use, and after a thread that used it has exited, using it from another thread
+# crashes the process (seen with CUDA-Q 0.16: an observe_async on a fresh worker thread after
+# one on an earlier, finished worker segfaults in translate_impl).
+_worker = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="sokr-cudaq")
 
 _NUMBER = re.compile(r"-?\d\.\d{6}e[+-]\d\d")
 _F64 = re.compile(r"arith\.constant (-?[0-9.eE+-]+|-?inf|nan) : f64")
@@ -81,26 +84,28 @@ def bind(kernel: Any, args: Sequence[Any], kwargs: Mapping[str, Any]) -> list[An
 
 def to_openqasm(kernel: Any, args: Sequence[Any]) -> str:
     """OpenQASM 2 of ``kernel`` specialised on ``args``."""
+    return _worker.submit(_to_openqasm, kernel, args).result()
+
+
+def _to_openqasm(kernel: Any, args: Sequence[Any]) -> str:
     from cudaq.mlir._mlir_libs._quakeDialects import cudaq_runtime
     from cudaq.mlir.passmanager import PassManager
 
-    with _lock:
-        try:
-            processed, _ = kernel.prepare_call(*args)
-            module = _with_callees(kernel, cudaq_runtime.synthesize(kernel, *processed))
-            PassManager.parse(_PIPELINE, context=module.context).run(module.operation)
-            text = cudaq_runtime.translate_impl(kernel.uniqName, module, "openqasm2")
-        except Exception as e:  # CUDA-Q raises RuntimeError, ValueError and its own kinds
-            raise errors.InvalidProgramError(
-                f"CUDA-Q could not specialise the kernel {kernel.name} on its arguments: {e}"
-            ) from e
-        quake = str(module)
+    try:
+        processed, _ = kernel.prepare_call(*args)
+        module = _with_callees(kernel, cudaq_runtime.synthesize(kernel, *processed))
+        PassManager.parse(_PIPELINE, context=module.context).run(module.operation)
+        text = cudaq_runtime.translate_impl(kernel.uniqName, module, "openqasm2")
+    except Exception as e:  # CUDA-Q raises RuntimeError, ValueError and its own kinds
+        raise errors.InvalidProgramError(
+            f"CUDA-Q could not specialise the kernel {kernel.name} on its arguments: {e}"
+        ) from e
     if "translation failed" in text or "OPENQASM" not in text:
         raise errors.InvalidProgramError(
             f"CUDA-Q cannot translate the kernel {kernel.name} to OpenQASM 2 once specialised on its "
             f"arguments (control flow on measurement results, or loops of unknown length)"
         )
-    return _full_precision(text, quake)
+    return _full_precision(text, str(module))
 
 
 def _with_callees(kernel: Any, module: Any) -> Any:
