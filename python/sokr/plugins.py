@@ -217,7 +217,9 @@ class QiskitFrontend:
 
 
 class CudaqFrontend:
-    """CUDA-Q kernels, through ``cudaq.translate(kernel, format="openqasm2")``."""
+    """CUDA-Q kernels without arguments, through CUDA-Q's OpenQASM 2 translator
+    (sokr.quantum's, which also inlines the kernels it calls; sokr.quantum.sample and observe
+    take the arguments of kernels that have some)."""
 
     name = "cudaq"
 
@@ -225,9 +227,13 @@ class CudaqFrontend:
         return _module_of(obj).startswith("cudaq") and callable(obj)
 
     def lower(self, obj: Any) -> tuple[str, str]:
-        import cudaq
+        from .quantum import _cudaq
 
-        return ("openqasm/2", cudaq.translate(obj, format="openqasm2"))
+        if not _cudaq.is_kernel(obj):  # a cudaq.make_kernel builder, say
+            import cudaq
+
+            return ("openqasm/2", cudaq.translate(obj, format="openqasm2"))
+        return ("openqasm/2", _cudaq.to_openqasm(obj, ()))
 
 
 class NIRFrontend:
