@@ -108,6 +108,7 @@ func (s *Substrate) finish(p *pending) {
 			res.Meta = map[string]string{}
 		}
 		res.Meta["device"] = s.info.Name
+		res.Meta["device_memory_bytes"] = deviceMeta(p.bufs)
 		if s.info.TimestampBits > 0 {
 			res.Meta["gpu_time_ns"] = strconv.FormatUint(gpu, 10)
 		}
@@ -227,6 +228,7 @@ func (s *Substrate) record(d *device, j *sokr.Job) (_ *pending, err error) {
 	if fr, err = d.frame(); err != nil {
 		return nil, s.fault("cannot record", err)
 	}
+	s.outside.Add(frameBytes) // a pooled frame counts as a fresh one
 	for _, u := range w.uploads {
 		fr.copy(stage, u.stage, bufs[u.buf], u.off, u.size)
 	}
@@ -288,8 +290,12 @@ func sizeClass(n int64) int64 {
 	return c
 }
 
+// getBuffer takes a buffer of at least size bytes from the pool, or
+// allocates one. Either way it counts the host memory the buffer takes in
+// AllocatedOutsideHeap, as a cold pool's run would allocate it.
 func (s *Substrate) getBuffer(d *device, size int64, host bool) (*buffer, error) {
 	k := poolKey{sizeClass(size), host}
+	s.outside.Add(hostBytes(s.info, size, host))
 	s.mu.Lock()
 	if bs := s.pool[k]; len(bs) > 0 {
 		b := bs[len(bs)-1]

@@ -92,6 +92,18 @@
 // entry point, and the driver's pipeline cache is kept on disk (see
 // Config.CacheDir). Device and staging buffers are pooled by size class.
 //
+// # Memory
+//
+// Capability's estimate (and EstimateRun's, which sees a module's inputs)
+// is host memory, as the runtime's budget is: the staging buffer a run
+// goes through both ways, the results, the C and Go bookkeeping, and the
+// device buffers too where device memory is host memory (CPU drivers,
+// integrated GPUs). It is a cold pool's run: every buffer counted as
+// allocated afresh. A discrete GPU's memory is not in it: a run whose
+// buffers exceed the device's memory is refused, and each result says
+// what its run held in Meta["device_memory_bytes"]. The driver's own
+// allocations (command buffers, compiled pipelines) are not counted.
+//
 // # Validation
 //
 // Config.Validation (or $SOKR_VULKAN_VALIDATION=1) turns on the Khronos

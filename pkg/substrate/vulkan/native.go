@@ -91,12 +91,17 @@ const maxKernelRank = 8
 type plan struct {
 	arenaBytes int64
 	inBytes    int64    // params and constants: the upload
+	stageBytes int64    // the staging buffer: uploads, then the outputs
 	offset     []uint32 // word offset of each node
 	params     []int64  // word offset of each param, in input order
-	consts     []uint32 // the constants' words, after the params
-	constOff   uint32
-	steps      []kstep
-	outputs    []int // node indices
+	// consts are the constants' node indices, each at its offset after
+	// the params: their words are written straight into the staging
+	// buffer at each run, so that a splat is never expanded on the Go heap
+	// (and never held with the program).
+	consts   []int
+	constOff uint32
+	steps    []kstep
+	outputs  []int // node indices
 	// code holds the fused chains' programs, at element codeOff of the
 	// arena (uploaded after the params and constants).
 	code    []uint32
@@ -177,12 +182,10 @@ func layout(p *native.Program, dev info) (*plan, error) {
 			continue
 		}
 		pl.offset[i] = place(width(n) * n.Type.Shape.NumElements())
-		if over { // before a splat is expanded on the host
+		if over {
 			return nil, tooBig()
 		}
-		pad := int64(pl.offset[i]) - int64(pl.constOff) - int64(len(pl.consts))
-		pl.consts = append(pl.consts, make([]uint32, pad)...)
-		pl.consts = append(pl.consts, constWords(n)...)
+		pl.consts = append(pl.consts, i)
 	}
 	pl.inBytes = 4 * next
 	f := &fuser{p: p, pl: pl, place: place, users: users(p)}
@@ -246,6 +249,11 @@ func layout(p *native.Program, dev info) (*plan, error) {
 	pl.arenaBytes = 4 * max(next, 1)
 	if over || pl.arenaBytes > limit {
 		return nil, tooBig()
+	}
+	// As nativeWork lays out the staging buffer.
+	pl.stageBytes = align(pl.inBytes) + align(4*int64(len(pl.code)))
+	for _, o := range pl.outputs {
+		pl.stageBytes += align(4 * int64(width(p.Nodes[o])*p.Nodes[o].Type.Shape.NumElements()))
 	}
 	return pl, nil
 }
@@ -558,43 +566,27 @@ func matmulStep(n, a native.Node, dst, aOff, bOff uint32, dev info) (kstep, erro
 	return kstep{k: km, groups: g, push: words(m, nn, k, aOff/div, bOff/div, dst/div, m*k, k*nn, m*nn)}, nil
 }
 
-// constWords expands a constant (splat or full) to its words in the arena.
-func constWords(n native.Node) []uint32 {
-	w := width(n)
-	src := make([]uint32, len(n.Const.Data)/4)
-	if n.Const.DType == sokr.Bool {
-		src = src[:0]
-		for _, v := range elements(n.Const) {
-			src = append(src, math.Float32bits(v))
-		}
-	} else {
-		for i := range src {
-			src[i] = binary.LittleEndian.Uint32(n.Const.Data[4*i:])
-		}
-	}
-	out := make([]uint32, w*n.Type.Shape.NumElements())
-	for i := range out {
-		out[i] = src[i%len(src)]
-	}
-	return out
-}
-
-// elements reads an f32 or bool tensor as f32 values.
-func elements(t sokr.Tensor) []float32 {
-	if t.DType == sokr.Bool {
-		out := make([]float32, len(t.Data))
-		for i, b := range t.Data {
-			if b != 0 {
-				out[i] = 1
+// putConst writes a constant (splat or full) as its words in the arena
+// into dst, expanding a splat in place: no copy on the Go heap.
+func putConst(dst []byte, n native.Node) {
+	c := n.Const
+	if c.DType == sokr.Bool {
+		one := math.Float32bits(1)
+		for i := range n.Type.Shape.NumElements() {
+			v := uint32(0)
+			if c.Data[i%len(c.Data)] != 0 {
+				v = one
 			}
+			binary.LittleEndian.PutUint32(dst[4*i:], v)
 		}
-		return out
+		return
 	}
-	out := make([]float32, len(t.Data)/4)
-	for i := range out {
-		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(t.Data[4*i:]))
+	// f32 and f64 words as they are: the constant's bytes, repeated.
+	total := 4 * width(n) * n.Type.Shape.NumElements()
+	k := copy(dst[:total], c.Data)
+	for k > 0 && k < total { // doubling copies: a splat of any size in log steps
+		k += copy(dst[k:total], dst[:k])
 	}
-	return out
 }
 
 func pushBytes(v []uint32) []byte {
@@ -651,8 +643,8 @@ func (s *Substrate) nativeWork(d *device, p *native.Program, inputs []sokr.Tenso
 		for i, off := range pl.params {
 			putF32(stage[4*off:], inputs[i])
 		}
-		for i, v := range pl.consts {
-			binary.LittleEndian.PutUint32(stage[4*(int(pl.constOff)+i):], v)
+		for _, i := range pl.consts {
+			putConst(stage[4*int64(pl.offset[i]):], p.Nodes[i])
 		}
 		for i, c := range pl.code {
 			binary.LittleEndian.PutUint32(stage[codeStage+4*int64(i):], c)
@@ -703,6 +695,7 @@ func (s *Substrate) builtin(d *device, k kernel) (*pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.outside.Add(pipelineBytes(len(ks[k].Words), nb, "main", specialization{}))
 	s.builtins[k] = p
 	return p, nil
 }

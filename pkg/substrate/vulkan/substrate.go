@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sokr-rs/sokr/pkg/ir/native"
@@ -39,6 +40,9 @@ type Substrate struct {
 	pooled   int64 // bytes of free buffers kept in pool
 	pool     map[poolKey][]*buffer
 	queue    *completer
+	// outside counts the host bytes runs took outside the Go heap (see
+	// AllocatedOutsideHeap).
+	outside atomic.Int64
 	// spin is how long the completer polls a fence before it blocks: 100 µs
 	// on GPUs, where it saves the driver's sleep and wake-up on short
 	// dispatches; none on CPU drivers (lavapipe), whose work runs on the
@@ -47,8 +51,9 @@ type Substrate struct {
 }
 
 var (
-	_ sokr.Substrate = (*Substrate)(nil)
-	_ sokr.Closer    = (*Substrate)(nil)
+	_ sokr.Substrate    = (*Substrate)(nil)
+	_ sokr.Closer       = (*Substrate)(nil)
+	_ sokr.RunEstimator = (*Substrate)(nil)
 )
 
 // Open loads the Vulkan loader and returns one substrate per physical
@@ -156,7 +161,10 @@ func (s *Substrate) ValidationMessages() []string {
 
 // Capability accepts SPIR-V compute modules whose capabilities, workgroup
 // size, shared memory, push constants and bindings the device supports,
-// and native programs its built-in kernels cover (f32 and bool values).
+// and native programs its built-in kernels cover (f32 and bool values)
+// whose buffers fit the device's memory. The estimate is host memory (see
+// memory.go): a native program's run, or a module's with the least its
+// blocks take (EstimateRun sees the inputs that size a module's buffers).
 func (s *Substrate) Capability(_ context.Context, p sokr.Program) sokr.Offer {
 	s.mu.Lock()
 	closed, devErr := s.closed, s.devErr
@@ -172,13 +180,21 @@ func (s *Substrate) Capability(_ context.Context, p sokr.Program) sokr.Offer {
 		if why := s.checkModule(p); why != "" {
 			return sokr.No(s, why)
 		}
-		return sokr.Yes(s, sokr.Estimate{})
+		u := moduleUsage(p, moduleSizes(p, nil), s.info)
+		if why := deviceRefusal(u, s.info); why != "" {
+			return sokr.No(s, why)
+		}
+		return sokr.Yes(s, sokr.Estimate{MemoryBytes: u.host})
 	case *native.Program:
 		pl, err := s.plan(p)
 		if err != nil {
 			return sokr.No(s, err.Error())
 		}
-		return sokr.Yes(s, sokr.Estimate{MemoryBytes: pl.arenaBytes})
+		u := nativeUsage(p, pl, s.info)
+		if why := deviceRefusal(u, s.info); why != "" {
+			return sokr.No(s, why)
+		}
+		return sokr.Yes(s, sokr.Estimate{MemoryBytes: u.host})
 	}
 	return sokr.No(s, refusal(p))
 }
@@ -252,6 +268,7 @@ func (s *Substrate) pipelineFor(d *device, m *spirv.Program, entry string, sets,
 	if err != nil {
 		return nil, err
 	}
+	s.outside.Add(pipelineBytes(len(m.Words), len(sets), entry, spec))
 	s.pipes[key] = p
 	return p, nil
 }

@@ -928,6 +928,7 @@ uint64_t svk_frame_elapsed(svk_frame *f) {
 
 void *svk_frame_args(svk_frame *f) { return f->args; }
 char *svk_frame_err(svk_frame *f) { return f->err; }
+size_t svk_frame_size(void) { return sizeof(svk_frame); }
 
 void svk_frame_put(svk_frame *f) {
   svk_device *d = f->d;

@@ -114,6 +114,9 @@ void svk_frame_put(svk_frame *f);
 // error text; valid until svk_frame_put.
 void *svk_frame_args(svk_frame *f);
 char *svk_frame_err(svk_frame *f);
+// The bytes a frame's own allocation takes (its scratch included), for the
+// host-memory estimate; the driver's objects in it are not counted.
+size_t svk_frame_size(void);
 
 const char *svk_result_name(int r);
 
