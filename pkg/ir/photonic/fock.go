@@ -27,6 +27,12 @@ func (s FockState) Append(b []byte) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
+		if k >= 0 && k <= 9 {
+			// Most occupations: one digit, without strconv's call (half
+			// the time of counting 100,000 sampled outcomes).
+			b = append(b, byte('0'+k))
+			continue
+		}
 		b = strconv.AppendInt(b, int64(k), 10)
 	}
 	return append(b, '>')

@@ -234,6 +234,12 @@ func TestParseFockState(t *testing.T) {
 	assert.Equal(t, FockState{1, 0, 2}, s)
 	assert.Equal(t, "|1,0,2>", s.String())
 	assert.Equal(t, 3, s.Photons())
+	// One digit and several, on both sides of Append's one-digit path.
+	wide := FockState{9, 10, 0, 1024, 99}
+	assert.Equal(t, "|9,10,0,1024,99>", wide.String())
+	back, err := ParseFockState(wide.String())
+	require.NoError(t, err)
+	assert.Equal(t, wide, back)
 	for _, bad := range []string{"", "|>", "| >", "1,0", "|1,0", "1,0>", "|1,,0>", "|-1>", "|x>", "|1025>", "|1.5>"} {
 		_, err := ParseFockState(bad)
 		assert.Error(t, err, bad)
