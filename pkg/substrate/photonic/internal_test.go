@@ -2,6 +2,8 @@ package photonic
 
 import (
 	"context"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -61,4 +63,39 @@ func identity(m int) []complex128 {
 		u[i*m+i] = 1
 	}
 	return u
+}
+
+// TestCountRecordsPacked: records that pack into 64 bits (sorted as
+// numbers) and records that do not (sorted as slices) count the same as
+// a map filled shot by shot, with padding (lost photons) and repeated
+// modes (bunching, and the largest mode next to the padding).
+func TestCountRecordsPacked(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 5))
+	for _, c := range []struct{ n, m int }{{3, 5}, {8, 32}, {10, 63}, {10, 64}, {16, 300}} {
+		shots := 2000
+		recs := make([]uint16, shots*c.n)
+		want := ir.Counts{}
+		for s := range shots {
+			rec := recs[s*c.n : (s+1)*c.n]
+			occ := make(ir.FockState, c.m)
+			for i := range rec {
+				switch r.IntN(4) {
+				case 0:
+					rec[i] = noMode
+				case 1:
+					rec[i] = uint16(c.m - 1)
+				default:
+					rec[i] = uint16(r.IntN(min(c.m, 3)))
+				}
+				if rec[i] != noMode {
+					occ[rec[i]]++
+				}
+			}
+			slices.Sort(rec)
+			want[occ.String()]++
+		}
+		got, err := countRecords(context.Background(), recs, shots, c.n, c.m)
+		require.NoError(t, err)
+		assert.Equal(t, want, got, "n=%d m=%d", c.n, c.m)
+	}
 }

@@ -33,32 +33,56 @@ import (
 
 // sampler holds one worker's scratch, so that a sample allocates nothing.
 type sampler struct {
-	md   *model
-	rng  *rand.Rand
-	pcg  *rand.PCG
-	cols []int        // occupied-mode index of each photon, in sampled order
-	rows []int        // the output modes drawn so far
-	b    []complex128 // the (k−1)×k matrix of minors
-	out  []complex128 // its minors' permanents
-	pre  []complex128 // minors' scratch
-	w    []float64    // weights of the M output modes
+	md  *model
+	rng *rand.Rand
+	pcg *rand.PCG
+	// The columns of the lossless matrix (md.dil, and md.thin under
+	// uniform loss) as rows of real and imaginary parts, column d at
+	// [d*mm, (d+1)*mm): the weights then run along contiguous memory.
+	dr, di, tr, ti []float64
+	cols           []int     // occupied-mode index of each photon, in sampled order
+	rows           []int     // the output modes drawn so far
+	br, bi         []float64 // the (k−1)×k matrix of minors
+	or, oi         []float64 // its minors' permanents
+	scratch        []float64 // minors' scratch
+	zr, zi         []float64 // the amplitudes of the M output modes
+	w              []float64 // weights of the M output modes
+}
+
+// splitColumns returns the columns of a (rows×k row-major) as rows of
+// real and imaginary parts.
+func splitColumns(a []complex128, rows, k int) (re, im []float64) {
+	re, im = make([]float64, rows*k), make([]float64, rows*k)
+	for i := range rows {
+		for d := range k {
+			z := a[i*k+d]
+			re[d*rows+i], im[d*rows+i] = real(z), imag(z)
+		}
+	}
+	return re, im
 }
 
 func newSampler(md *model) *sampler {
-	n, mm := md.n, md.mm
+	n, mm, k := md.n, md.mm, len(md.occ)
 	pcg := rand.NewPCG(0, 0)
-	return &sampler{
+	s := &sampler{
 		md: md, pcg: pcg, rng: rand.New(pcg),
 		cols: make([]int, n), rows: make([]int, n),
-		b: make([]complex128, n*n), out: make([]complex128, n), pre: make([]complex128, 2*n),
-		w: make([]float64, mm),
+		br: make([]float64, n*n), bi: make([]float64, n*n),
+		or: make([]float64, n), oi: make([]float64, n), scratch: make([]float64, 6*n),
+		zr: make([]float64, mm), zi: make([]float64, mm), w: make([]float64, mm),
 	}
+	s.dr, s.di = splitColumns(md.dil, mm, k)
+	if md.uniform && md.thin != nil { // nil when every photon is lost
+		s.tr, s.ti = splitColumns(md.thin, md.m, k)
+	}
+	return s
 }
 
 // samplerBytes bounds what newSampler allocates.
 func samplerBytes(n, mm int) int64 {
-	n64 := int64(n)
-	return 8*n64*2 + 16*(n64*n64+3*n64) + 8*int64(mm) + 512
+	n64, mm64 := int64(n), int64(mm)
+	return 8*n64*2 + 8*(2*n64*n64+8*n64) + 8*3*mm64 + 2*16*n64*mm64 + 512
 }
 
 // sample draws one outcome with the random stream (seed, shot) and writes
@@ -70,10 +94,10 @@ func (s *sampler) sample(seed, shot uint64, rec []uint16) bool {
 	md := s.md
 	s.pcg.Seed(seed, shot)
 	cols := s.cols[:0]
-	a, mm := md.dil, md.mm
+	ar, ai, mm := s.dr, s.di, md.mm
 	if md.uniform {
 		// Uniform loss: draw the survivors, then sample them losslessly.
-		a, mm = md.thin, md.m
+		ar, ai, mm = s.tr, s.ti, md.m
 		for _, d := range md.photon {
 			if md.eta == 1 || s.rng.Float64() < md.eta {
 				cols = append(cols, d)
@@ -87,34 +111,43 @@ func (s *sampler) sample(seed, shot uint64, rec []uint16) bool {
 		j := s.rng.IntN(i + 1)
 		cols[i], cols[j] = cols[j], cols[i]
 	}
-	k := len(md.occ)
 	w := s.w[:mm]
+	zr, zi := s.zr[:mm], s.zi[:mm]
 	rows := s.rows[:0]
 	for step := 1; step <= n; step++ {
 		var total float64
 		if step == 1 {
 			c := cols[0]
-			for i := range mm {
-				w[i] = sq(a[i*k+c])
+			cr, ci := ar[c*mm:(c+1)*mm], ai[c*mm:(c+1)*mm]
+			for i := range w {
+				w[i] = cr[i]*cr[i] + ci[i]*ci[i]
 				total += w[i]
 			}
 		} else {
 			q := step - 1 // rows so far
-			b := s.b[:q*step]
+			br, bi := s.br[:q*step], s.bi[:q*step]
 			for r, row := range rows {
-				for l := range step {
-					b[r*step+l] = a[row*k+cols[l]]
+				for l, c := range cols[:step] {
+					br[r*step+l], bi[r*step+l] = ar[c*mm+row], ai[c*mm+row]
 				}
 			}
-			out := s.out[:step]
-			minors(b, q, out, s.pre[:2*step])
-			for i := range mm {
-				var z complex128
-				ai := a[i*k : (i+1)*k]
-				for l, c := range cols[:step] {
-					z += ai[c] * out[l]
+			or, oi := s.or[:step], s.oi[:step]
+			minors(br, bi, q, or, oi, s.scratch)
+			// z_i = Σ_l a_{i,cols[l]}·out_l, one column at a time.
+			clear(zr)
+			clear(zi)
+			for l, c := range cols[:step] {
+				xr, xi := or[l], oi[l]
+				cr, ci := ar[c*mm:(c+1)*mm], ai[c*mm:(c+1)*mm]
+				cr, ci = cr[:len(zr)], ci[:len(zr)]
+				zi := zi[:len(zr)]
+				for i := range zr {
+					zr[i] += cr[i]*xr - ci[i]*xi
+					zi[i] += cr[i]*xi + ci[i]*xr
 				}
-				w[i] = sq(z)
+			}
+			for i := range w {
+				w[i] = zr[i]*zr[i] + zi[i]*zi[i]
 				total += w[i]
 			}
 		}
