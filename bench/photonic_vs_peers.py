@@ -16,6 +16,7 @@ Three workloads (issue 20's), each on the same Haar-random interferometers for e
 Peers are optional (pip install perceval-quandela thewalrus); a missing one is reported.
 
 Usage: python bench/photonic_vs_peers.py [--max-perm 24] [--max-sample 22] [--seconds 1.0]
+       [--only permanents|distributions|sampling] [--sample-sizes 8,10]
 Prints seconds per operation (the best of --reps runs), the cores each kept busy (CPU time
 over wall time: SOKR's substrate runs on every core, GOMAXPROCS=1 limits it to one), and
 ratios (peer time / SOKR time: above 1, SOKR faster).
@@ -202,15 +203,27 @@ def main() -> None:
     ap.add_argument("--max-sample", type=int, default=22, help="largest photon number sampled by SOKR alone")
     ap.add_argument("--seconds", type=float, default=1.0, help="about how long one timed run takes")
     ap.add_argument("--reps", type=int, default=3, help="timed runs per point (the best is kept)")
+    ap.add_argument(
+        "--only",
+        choices=("permanents", "distributions", "sampling"),
+        help="run this section alone (default: all three)",
+    )
+    ap.add_argument(
+        "--sample-sizes", help="comma-separated photon numbers to compare sampling at (default 8,10,12,14,16)"
+    )
     args = ap.parse_args()
     print(f"{cpu_name()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}")
     print(f"start: {load()}")
     for name in ("thewalrus", "perceval"):
         mod = peer(name)
         print(f"  {name}: {getattr(mod, '__version__', 'absent') if mod else 'absent'}")
-    bench_permanents(list(range(10, args.max_perm + 1, 2)), args.seconds, args.reps)
-    bench_distributions([(4, 8), (6, 12), (8, 16), (6, 24)], args.reps)
-    bench_sampling([8, 10, 12, 14, 16], list(range(17, args.max_sample + 1)), args.seconds, args.reps)
+    if args.only in (None, "permanents"):
+        bench_permanents(list(range(10, args.max_perm + 1, 2)), args.seconds, args.reps)
+    if args.only in (None, "distributions"):
+        bench_distributions([(4, 8), (6, 12), (8, 16), (6, 24)], args.reps)
+    if args.only in (None, "sampling"):
+        sizes = [int(x) for x in args.sample_sizes.split(",")] if args.sample_sizes else [8, 10, 12, 14, 16]
+        bench_sampling(sizes, list(range(max(sizes) + 1, args.max_sample + 1)), args.seconds, args.reps)
     print(f"\nend: {load()}")
 
 
