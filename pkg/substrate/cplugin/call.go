@@ -74,6 +74,7 @@ func newCall(s *Substrate, j *sokr.Job, pr *prepared) *call {
 		textAt     = dimsAt + uintptr(nDims)*8 // 8-aligned: input copies keep their alignment
 	)
 	block := C.malloc(C.size_t(textAt + uintptr(nText)))
+	s.outside.Add(int64(textAt) + int64(nText))
 	// text hands out the block's byte area, in order.
 	text := unsafe.Slice((*byte)(unsafe.Add(block, textAt)), nText)
 	take := func(b []byte) unsafe.Pointer {

@@ -61,12 +61,16 @@ type Substrate struct {
 	idleOnce sync.Once
 	shut     chan struct{} // closed when the plugin's close slot has returned
 	key      any           // memoKey{s}, boxed once
+	// outside counts the bytes of the jobs' C blocks (see
+	// AllocatedOutsideHeap).
+	outside atomic.Int64
 }
 
 var (
 	_ sokr.Substrate     = (*Substrate)(nil)
 	_ sokr.Closer        = (*Substrate)(nil)
 	_ sokr.ContextCloser = (*Substrate)(nil)
+	_ sokr.RunEstimator  = (*Substrate)(nil)
 )
 
 // Load loads the plugin at path, negotiates the ABI version and checks its
@@ -191,6 +195,8 @@ type prepared struct {
 	handle unsafe.Pointer // the plugin's; nil when it refused
 	offer  sokr.Offer
 	owned  bool // not memoized: released after its one use
+	// pluginBytes is the plugin's own estimate of its memory (0: unknown).
+	pluginBytes int64
 
 	namesMu sync.Mutex
 	names   []string // output names of the last run, reused while equal
@@ -279,7 +285,8 @@ func (s *Substrate) prepare(p sokr.Program) *prepared {
 		pr.offer = sokr.No(s, "the plugin accepted the program but returned no handle for it")
 	default:
 		pr.handle = handle
-		pr.offer = sokr.Yes(s, sokr.Estimate{Time: time.Duration(offer.estimate_ns), MemoryBytes: int64(offer.estimate_memory_bytes)})
+		pr.pluginBytes = int64(offer.estimate_memory_bytes)
+		pr.offer = sokr.Yes(s, sokr.Estimate{Time: time.Duration(offer.estimate_ns), MemoryBytes: hostEstimate(pr.pluginBytes)})
 	}
 	if handle != nil && pr.handle == nil {
 		C.cp_release_program(s.vt, handle) // refused, yet handed out a handle
