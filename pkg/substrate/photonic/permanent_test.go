@@ -152,7 +152,7 @@ func TestMinors(t *testing.T) {
 			br[i], bi[i] = real(z), imag(z)
 		}
 		or, oi := make([]float64, k), make([]float64, k)
-		minors(br, bi, q, or, oi, make([]float64, 6*k))
+		minors(br, bi, q, or, oi, make([]float64, 4*k))
 		out := make([]complex128, k)
 		for l := range k {
 			out[l] = complex(or[l], oi[l])

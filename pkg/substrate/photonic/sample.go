@@ -69,7 +69,7 @@ func newSampler(md *model) *sampler {
 		md: md, pcg: pcg, rng: rand.New(pcg),
 		cols: make([]int, n), rows: make([]int, n),
 		br: make([]float64, n*n), bi: make([]float64, n*n),
-		or: make([]float64, n), oi: make([]float64, n), scratch: make([]float64, 6*n),
+		or: make([]float64, n), oi: make([]float64, n), scratch: make([]float64, 4*n),
 		zr: make([]float64, mm), zi: make([]float64, mm), w: make([]float64, mm),
 	}
 	s.dr, s.di = splitColumns(md.dil, mm, k)
@@ -82,7 +82,7 @@ func newSampler(md *model) *sampler {
 // samplerBytes bounds what newSampler allocates.
 func samplerBytes(n, mm int) int64 {
 	n64, mm64 := int64(n), int64(mm)
-	return 8*n64*2 + 8*(2*n64*n64+8*n64) + 8*3*mm64 + 2*16*n64*mm64 + 512
+	return 8*n64*2 + 8*(2*n64*n64+6*n64) + 8*3*mm64 + 2*16*n64*mm64 + 512
 }
 
 // sample draws one outcome with the random stream (seed, shot) and writes
