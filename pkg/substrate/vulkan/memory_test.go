@@ -6,6 +6,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strconv"
 	"testing"
 
@@ -153,4 +154,26 @@ func TestDeviceMemory(t *testing.T) {
 	_, err = big.EstimateRun(module(t, "saxpy.spv"), []sokr.Tensor{sokr.NewTensor(sokr.F32, 1<<18), sokr.NewTensor(sokr.F32, 1<<18)}, sokr.Options{})
 	require.ErrorIs(t, err, sokr.ErrNoCapableSubstrate)
 	assert.ErrorContains(t, err, "of device memory")
+}
+
+// Push constants given as a long slice of words are refused by their
+// length before they are converted: a mistaken million-element slice costs
+// no megabytes to refuse.
+func TestLongPushConstantsRefusedFirst(t *testing.T) {
+	long := make([]float32, 1<<20)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := pushConstants(long, 8)
+	runtime.ReadMemStats(&after)
+	require.ErrorIs(t, err, sokr.ErrInvalidInput)
+	assert.ErrorContains(t, err, "push-constant block is 8 bytes; 4194304 were given")
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(64<<10), "the slice was converted before it was refused")
+	for _, v := range []any{[]uint32{1, 2, 3}, []int32{1}} {
+		_, err := pushConstants(v, 8)
+		assert.ErrorContains(t, err, "were given")
+	}
+	b, err := pushConstants([]int32{1, -1}, 8)
+	require.NoError(t, err)
+	assert.Equal(t, []byte{1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff}, b)
 }

@@ -513,6 +513,20 @@ func number(v any) (float64, bool) {
 // []uint32, []int32), exactly as long as the module's block.
 func pushConstants(v any, want int64) ([]byte, error) {
 	var b []byte
+	words := -1 // the count of a word slice, checked before it is converted
+	switch v := v.(type) {
+	case []float32:
+		words = len(v)
+	case []uint32:
+		words = len(v)
+	case []int32:
+		words = len(v)
+	}
+	if words >= 0 && int64(4*words) != want {
+		// A block holds at most maxPushBytes: refuse a long slice before
+		// converting it, rather than allocate its bytes to refuse them.
+		return nil, pushLengthErr(want, 4*words)
+	}
 	switch v := v.(type) {
 	case nil:
 	case []byte:
@@ -540,10 +554,14 @@ func pushConstants(v any, want int64) ([]byte, error) {
 		return nil, inputErr("option push_constants: want bytes or 32-bit words, got %T", v)
 	}
 	if int64(len(b)) != want {
-		if want == 0 {
-			return nil, inputErr("option push_constants: the module has no push-constant block, but %d bytes were given", len(b))
-		}
-		return nil, inputErr("option push_constants: the module's push-constant block is %d bytes; %d were given", want, len(b))
+		return nil, pushLengthErr(want, len(b))
 	}
 	return b, nil
+}
+
+func pushLengthErr(want int64, given int) error {
+	if want == 0 {
+		return inputErr("option push_constants: the module has no push-constant block, but %d bytes were given", given)
+	}
+	return inputErr("option push_constants: the module's push-constant block is %d bytes; %d were given", want, given)
 }
