@@ -133,14 +133,28 @@ func (s *sampler) sample(seed, shot uint64, rec []uint16) bool {
 			}
 			or, oi := s.or[:step], s.oi[:step]
 			minors(br, bi, q, or, oi, s.scratch)
-			// z_i = Σ_l a_{i,cols[l]}·out_l, one column at a time.
+			// z_i = Σ_l a_{i,cols[l]}·out_l, two columns at a time (half
+			// the loads and stores of z); step >= 2.
+			zi := zi[:len(zr)]
 			clear(zr)
 			clear(zi)
-			for l, c := range cols[:step] {
+			l := 0
+			for ; l+1 < step; l += 2 {
+				c, d := cols[l], cols[l+1]
+				xr, xi, yr, yi := or[l], oi[l], or[l+1], oi[l+1]
+				cr, ci := ar[c*mm:(c+1)*mm], ai[c*mm:(c+1)*mm]
+				dr, di := ar[d*mm:(d+1)*mm], ai[d*mm:(d+1)*mm]
+				cr, ci, dr, di = cr[:len(zr)], ci[:len(zr)], dr[:len(zr)], di[:len(zr)]
+				for i := range zr {
+					zr[i] += (cr[i]*xr - ci[i]*xi) + (dr[i]*yr - di[i]*yi)
+					zi[i] += (cr[i]*xi + ci[i]*xr) + (dr[i]*yi + di[i]*yr)
+				}
+			}
+			if l < step {
+				c := cols[l]
 				xr, xi := or[l], oi[l]
 				cr, ci := ar[c*mm:(c+1)*mm], ai[c*mm:(c+1)*mm]
 				cr, ci = cr[:len(zr)], ci[:len(zr)]
-				zi := zi[:len(zr)]
 				for i := range zr {
 					zr[i] += cr[i]*xr - ci[i]*xi
 					zi[i] += cr[i]*xi + ci[i]*xr
