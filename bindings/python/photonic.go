@@ -82,18 +82,22 @@ func newFockTable[V any](kind string, m map[string]V, bits func(V) uint64) *fock
 		t.Width = 2
 	}
 	order := stateOrder(occ, t.Modes, t.Rows, most)
-	t.States = make([]byte, 0, t.Width*len(occ))
-	t.Values = make([]byte, 0, 8*t.Rows)
+	t.States = make([]byte, t.Width*len(occ))
+	t.Values = make([]byte, 8*t.Rows)
 	w := t.Modes
-	for _, i := range order {
-		for _, k := range occ[int(i)*w : int(i+1)*w] {
-			if t.Width == 1 {
-				t.States = append(t.States, byte(k))
-			} else {
-				t.States = binary.LittleEndian.AppendUint16(t.States, k)
+	for r, i := range order {
+		row := occ[int(i)*w : int(i+1)*w]
+		if t.Width == 1 {
+			dst := t.States[r*w : (r+1)*w]
+			for j, k := range row {
+				dst[j] = byte(k)
+			}
+		} else {
+			for j, k := range row {
+				binary.LittleEndian.PutUint16(t.States[2*(r*w+j):], k)
 			}
 		}
-		t.Values = binary.LittleEndian.AppendUint64(t.Values, vals[i])
+		binary.LittleEndian.PutUint64(t.Values[8*r:], vals[i])
 	}
 	return t
 }
@@ -149,6 +153,25 @@ func stateOrder(occ []uint16, modes, rows int, most uint16) []int32 {
 // unchanged).
 func appendFock(occ []uint16, key string, modes int) ([]uint16, bool) {
 	n := len(occ)
+	if len(key) == 2*modes+1 && modes > 0 && key[0] == '|' {
+		// Every occupation one digit (most keys): "|d,d,...,d>".
+		ok := true
+		for i := range modes {
+			c, sep, want := key[2*i+1], key[2*i+2], byte(',')
+			if i == modes-1 {
+				want = '>'
+			}
+			if c < '0' || c > '9' || sep != want {
+				ok = false
+				break
+			}
+			occ = append(occ, uint16(c-'0'))
+		}
+		if ok {
+			return occ, true
+		}
+		occ = occ[:n]
+	}
 	if len(key) >= 2 && key[0] == '|' && key[len(key)-1] == '>' {
 		v, digits := 0, 0
 		for i := 1; i < len(key); i++ {

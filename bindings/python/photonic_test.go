@@ -60,7 +60,7 @@ func TestPhotonicResultsCrossAsTables(t *testing.T) {
 
 	// Keys that are not canonical are read as ir reads them; keys that are not
 	// Fock states are left out.
-	probs := ir.Probabilities{" |1, 0>": 0.25, "|0,1>": 0.75, "|x,1>": 0.5, "|123456,0>": 0.5}
+	probs := ir.Probabilities{" |1, 0>": 0.25, "|0,1>": 0.75, "|x,1>": 0.5, "|123456,0>": 0.5, "|1,0,": 0.5, "|1;0>": 0.5, "|1,0>>": 0.5}
 	b, err = json.Marshal(pythonValue(probs))
 	require.NoError(t, err)
 	d = decodeTable(t, b)
