@@ -169,6 +169,10 @@ def with_noise(prog: int, rules: str) -> int:
     return int(call(_f.WithNoise, prog, rules))
 
 
+def circuit_ops(prog: int, values: str) -> list[dict[str, Any]]:
+    return json.loads(call(_f.CircuitOps, prog, values))  # type: ignore[no-any-return]
+
+
 def nir_dict(prog: int) -> dict[str, Any]:
     return json.loads(call(_f.NIRDict, prog))  # type: ignore[no-any-return]
 

@@ -46,7 +46,7 @@ from .. import _launch, _native, errors
 from .._future import Derived, Future, Result
 from .._launch import Launching
 from .._runtime import Program, Runtime, default_runtime
-from . import _cudaq, noise, spin
+from . import _cudaq, _draw, noise, spin
 from ._results import ObserveResult, Order, Register, SampleResult, State
 from .noise import NoiseModel
 from .spin import SpinOperator
@@ -59,6 +59,7 @@ __all__ = [
     "SampleResult",
     "SpinOperator",
     "State",
+    "draw",
     "get_state",
     "get_state_async",
     "noise",
@@ -453,3 +454,38 @@ def get_state_async(
 def get_state(kernel: Any, *args: Any, **kw: Any) -> State:
     """The kernel's final state vector; see :func:`get_state_async`."""
     return get_state_async(kernel, *args, **kw).result()
+
+
+def draw(kernel: Any, *args: Any, runtime: Runtime | None = None, **kernel_kw: Any) -> str:
+    """A text diagram of the kernel, as CUDA-Q's ``cudaq.draw``: one wire per qubit (qubit 0
+    on top), gates as boxes, controls as ● (○ on |0>), swaps as crosses, measurements as ``mz``
+    boxes; gates go as far left as their wires allow. ``args`` are the kernel's arguments;
+    without them, OpenQASM parameters are drawn by name. Gates under a classical condition
+    carry it in their box; a ``while`` loop is one box over the qubits its body touches.
+
+    >>> from sokr import quantum
+    >>> print(quantum.draw('OPENQASM 3; include "stdgates.inc"; input float a; qubit[2] q; '
+    ...                    "h q[0]; cx q[0], q[1]; ry(a) q[1];"), end="")
+         ╭───╮
+    q0 : ┤ h ├──●───────────
+         ╰───╯╭─┴─╮╭───────╮
+    q1 : ─────┤ x ├┤ ry(a) ├
+              ╰───╯╰───────╯
+    """
+    rt = runtime or default_runtime()
+    kernel, rest = _specialise(kernel, args, kernel_kw)
+    args = tuple(rest)
+    if kernel_kw:
+        raise TypeError(f"draw() got unexpected keyword argument(s): {', '.join(kernel_kw)}")
+    p = _circuit(kernel, rt)
+    info = p._info["circuit"]
+    values = ""
+    if args:
+        if len(args) != len(info["params"]):
+            raise errors.InvalidInputError(
+                f"the kernel takes {len(info['params'])} parameter(s) "
+                f"({', '.join(info['params']) or 'none'}), got {len(args)}",
+                index=min(len(args), len(info["params"])),
+            )
+        values = json.dumps([float(a) for a in args])
+    return _draw.render(_native.circuit_ops(p._handle, values), int(info["qubits"]))
