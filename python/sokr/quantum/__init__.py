@@ -65,6 +65,7 @@ __all__ = [
     "noise",
     "observe",
     "observe_async",
+    "run",
     "sample",
     "sample_async",
     "spin",
@@ -237,7 +238,7 @@ def _sample(
 
     def convert(res: Result) -> SampleResult:
         return SampleResult(
-            res.domain_values["counts"], _registers(res), meta=res.meta, substrate=res.substrate
+            res.domain_values["counts"], _registers(res), meta=res.meta, substrate=res.substrate, seed=seed
         )
 
     return fut, convert
@@ -489,3 +490,20 @@ def draw(kernel: Any, *args: Any, runtime: Runtime | None = None, **kernel_kw: A
             )
         values = json.dumps([float(a) for a in args])
     return _draw.render(_native.circuit_ops(p._handle, values), int(info["qubits"]))
+
+
+def run(kernel: Any, *args: Any, shots_count: int = 100, **kw: Any) -> list[str]:
+    """Run ``kernel`` ``shots_count`` times and return each shot's measured bits, one
+    bitstring per shot in :class:`SampleResult`'s bit order, as CUDA-Q's ``cudaq.run`` returns
+    one value per shot (an OpenQASM kernel returns its classical bits). Takes the arguments of
+    :func:`sample`; the shots are those of ``sample(...).get_sequential_data()``.
+
+    >>> from sokr import quantum
+    >>> quantum.run('OPENQASM 3; include "stdgates.inc"; qubit[2] q; bit[2] c; x q[0]; c = measure q;',
+    ...             shots_count=3)
+    ['01', '01', '01']
+    """
+    res = sample(kernel, *args, shots_count=shots_count, **kw)
+    if isinstance(res, list):  # broadcast: one list of shots per set of arguments
+        return [r.get_sequential_data() for r in res]
+    return res.get_sequential_data()

@@ -49,9 +49,14 @@ class SampleResult(Mapping[str, int]):
         order: Order = "qasm",
         meta: Mapping[str, str] | None = None,
         substrate: str | None = None,
+        seed: int | None = None,
     ) -> None:
         if order not in ("qasm", "cudaq"):
             raise ValueError(f"order is 'qasm' or 'cudaq', not {order!r}")
+        # The order of get_sequential_data: drawn now when not given, so that in_order's
+        # result gives the same sequence.
+        self._seed = seed if seed is not None else int(np.random.default_rng().integers(1 << 63))
+        self._sequence: list[str] | None = None
         # Sorted by bit value (bit 0 least significant) so that dumps and plots read the same.
         width = len(next(iter(counts), ""))
         self._counts = dict(sorted(counts.items(), key=lambda kv: _value(kv[0], order)))
@@ -99,6 +104,32 @@ class SampleResult(Mapping[str, int]):
 
     expectation_z = expectation
 
+    def get_sequential_data(self, register_name: str = "__global__") -> list[str]:
+        """The shots one by one, as CUDA-Q's ``get_sequential_data``: one bitstring per shot
+        (of ``register_name``, or of every bit for ``"__global__"``), in this result's order.
+
+        Shots are independent, so the substrates draw them together as counts; the sequence is
+        those counts in a uniformly random order, which is distributed exactly as a sequence of
+        independent shots. The same ``seed`` gives the same sequence; one result always gives
+        the same one."""
+        if self._sequence is None:
+            keys = np.repeat(np.array(list(self._counts), dtype=object), list(self._counts.values()))
+            rng = np.random.default_rng(self._seed)
+            self._sequence = [str(k) for k in keys[rng.permutation(len(keys))]]
+        if register_name == "__global__":
+            return list(self._sequence)
+        for r in self.registers:
+            if r.name == register_name:
+                idx = range(r.start, r.start + r.size)
+                if self.order == "cudaq":
+                    return ["".join(k[i] for i in idx) for k in self._sequence]
+                return ["".join(k[-1 - i] for i in reversed(idx)) for k in self._sequence]
+        raise KeyError(f"no register {register_name!r}; the registers are {self.register_names}")
+
+    def get_total_shots(self) -> int:
+        """The number of shots, as CUDA-Q's ``get_total_shots()``."""
+        return self.shots
+
     # -- views -----------------------------------------------------------------------------
 
     def get_marginal(self, bits: Sequence[int]) -> SampleResult:
@@ -137,7 +168,11 @@ class SampleResult(Mapping[str, int]):
         if order not in ("qasm", "cudaq"):
             raise ValueError(f"order is 'qasm' or 'cudaq', not {order!r}")
         counts = self._counts if order == self.order else {k[::-1]: c for k, c in self._counts.items()}
-        return SampleResult(counts, self.registers, order=order, meta=self.meta, substrate=self.substrate)
+        # The same seed: the keys keep their order (sorted by value), so the sequence of shots
+        # is the same one, read in the other order.
+        return SampleResult(
+            counts, self.registers, order=order, meta=self.meta, substrate=self.substrate, seed=self._seed
+        )
 
     # -- display ---------------------------------------------------------------------------
 
