@@ -29,13 +29,43 @@
 // fails the job with a *sokr.FaultError rather than hang. A global phase
 // multiplies the state.
 //
-// Noise channels are applied by quantum trajectories: a mixed-unitary
+// Unless the density matrix is chosen (see Density matrix), noise
+// channels are applied by quantum trajectories: a mixed-unitary
 // channel (depolarizing, bit flip, phase flip) applies one of its Paulis,
 // chosen with its probability; a general channel (amplitude and phase
 // damping, Kraus operators on up to 4 qubits) applies Kraus operator K_i
 // with probability ||K_i psi||^2, computed from the reduced density matrix
 // of its qubits in one pass, and renormalises. Sampled statistics converge
 // to those of the density matrix as the shots grow.
+//
+// # Density matrix
+//
+// Noise can instead be simulated exactly, on the density matrix rho
+// (option "method": "density_matrix"), held as a state of 2n qubits whose
+// amplitude a | b<<n is rho[a][b]: 4^n entries, 4 GiB for 14 qubits in
+// complex128. A gate U becomes U rho U† (U on the qubits, conj(U) on their
+// copies n higher), a channel with Kraus operators K_i becomes
+// sum_i K_i rho K_i† (the superoperator sum_i K_i ⊗ conj(K_i), a pass on
+// twice its qubits), a reset the channel {|0><0|, |0><1|}; all are fused
+// like gates. rho is computed once: sample draws its shots from diag(rho),
+// and observe gives Tr(rho P) for each Pauli term P in one pass over 2^n
+// elements of rho (P|j> = c(j)|j xor x>, so Tr(rho P) = sum_j c(j)
+// rho[j][j xor x]), exact with noise and with no matrix of the observable.
+// An unrecorded measurement (observe) is exact too: it dephases the qubit.
+//
+// A density matrix does not keep a shot's outcomes, so this mode refuses
+// (an InputError naming the op) circuits that branch on measured bits (if,
+// while) and, in sample mode, circuits that act on a qubit after measuring
+// it; it also refuses channels on more than 2 qubits, state mode, and
+// observe with "shots". Trajectories run all of these.
+//
+// The method is chosen by the rule: "auto" (the default) takes the density
+// matrix for a circuit with a noise channel and at most 14 qubits (the
+// limit of CUDA-Q's density-matrix-cpu target) that this mode can run,
+// unless observe was given "shots" or the density matrix does not fit in
+// the memory budget; every other circuit runs as before, sampled or by
+// trajectories. "statevector" and "trajectories" (synonyms) never take the
+// density matrix; "density_matrix" always does, or fails saying why.
 //
 // # Options
 //
@@ -55,6 +85,8 @@
 //     qubits up, 0 below.
 //   - "trajectories": trajectories averaged by observe on a noisy or
 //     dynamic circuit (default 1000).
+//   - "method": "auto" (default), "density_matrix", "statevector" or
+//     "trajectories"; see Density matrix.
 //
 // The seed (sokr.Seed) makes every random choice reproducible: the same
 // seed gives the same counts, on any number of workers. Without one, each
@@ -78,18 +110,19 @@
 // for X, H·S† for Y) is applied once to a copy of the state, after which
 // all its terms are evaluated in one pass. No matrix of the observable is
 // ever formed. With "shots", each group is instead estimated from shots
-// samples of its rotated state. On a noisy or dynamic circuit the result is
-// the average over "trajectories" trajectories of their exact values (or,
-// with "shots", of one sample per group per trajectory, shots
-// trajectories).
+// samples of its rotated state. With the density matrix (chosen by
+// default for noisy circuits of up to 14 qubits) the values are exact
+// too. On other noisy or dynamic circuits the result is the average over
+// "trajectories" trajectories of their exact values (or, with "shots", of
+// one sample per group per trajectory, shots trajectories).
 //
 // state: one output "state", the final state vector as a c128[2^n] tensor
 // (c64 with precision complex64). Terminal measurements are ignored; a
 // circuit that measures mid-way, resets, branches, loops or has noise is
 // refused with a *sokr.InputError, since get_state needs a unitary circuit.
 //
-// Result.Meta records "mode", "method" ("sampled", "trajectories" or
-// "exact"), "precision", "shots", "gates" (gate ops compiled),
+// Result.Meta records "mode", "method" ("sampled", "trajectories",
+// "exact" or "density_matrix"), "precision", "shots", "gates" (gate ops compiled),
 // "fused_gates" (the passes they became), "fusion", "kernels" (the
 // instruction set of the kernels), "seed" when given, "registers" for
 // sample (a JSON list of {"name", "start", "size"}: the classical

@@ -107,7 +107,7 @@ func Example_noise() {
 		panic(err)
 	}
 	fmt.Println(res.Outputs[0].Value, res.Meta["method"])
-	// Output: map[0:100] trajectories
+	// Output: map[0:100] density_matrix
 }
 
 // Capability says how many qubits fit when a circuit is too large.

@@ -42,6 +42,9 @@ func (u usage) describe() string {
 
 // runUsage works out what a run of p with options o allocates on s.
 func (s *Substrate) runUsage(p *circuit.Program, o *options) usage {
+	if o.density {
+		return s.densityUsage(p, o)
+	}
 	var u usage
 	size := int64(16)
 	if o.precision == Complex64 {
@@ -98,29 +101,18 @@ func (s *Substrate) runUsage(p *circuit.Program, o *options) usage {
 	key := footprint.Object(width) // a counts key (the string; its byte buffer once more)
 	switch o.mode {
 	case ModeSample:
-		distinct := min(shots, footprint.Mul(2, amps), int64(1)<<min(width, 62))
 		if static {
-			if amps <= smallSample {
-				res.Object(footprint.Mul(amps, 8)) // cumulative distribution
-				res.Object(footprint.Mul(amps, 8)) // hits
-			} else {
-				res.Object(footprint.Mul(chunks, 8))
-				res.Object(footprint.Mul(shots, 8)) // the sorted uniforms
-			}
-			// The distinct indices and their counts, grown by append (at most
-			// five times the final size in all).
-			res.Add(footprint.Mul(5, 2, footprint.Object(footprint.Mul(distinct, 8))))
-		} else {
-			res.Object(footprint.Mul(shots, 16))                             // each shot's key
-			res.Add(footprint.Mul(shots, 2, key))                            // made as bytes, then a string
-			res.Add(footprint.Mul(lanes, footprint.Object(int64(p.Clbits)))) // the classical bits
-			if !p.Measured() {                                               // a shot samples its final state
-				scratch.Add(footprint.Mul(lanes, sampleScratch(amps)))
-			}
+			res.Add(sampleUsage(p, o, amps, chunks))
+			break
 		}
-		// The counts map: a key and an entry per distinct outcome, the map
-		// doubling as it grows.
-		res.Add(footprint.Mul(distinct, 2, footprint.Add(key, 64)))
+		distinct := min(shots, footprint.Mul(2, amps), int64(1)<<min(width, 62))
+		res.Object(footprint.Mul(shots, 16))                             // each shot's key
+		res.Add(footprint.Mul(shots, 2, key))                            // made as bytes, then a string
+		res.Add(footprint.Mul(lanes, footprint.Object(int64(p.Clbits)))) // the classical bits
+		if !p.Measured() {                                               // a shot samples its final state
+			scratch.Add(footprint.Mul(lanes, sampleScratch(amps)))
+		}
+		res.Add(footprint.Mul(distinct, 2, footprint.Add(key, 64))) // the counts map
 	case ModeObserve:
 		terms := int64(len(o.terms))
 		res.Add(footprint.Mul(terms, 8+16+64))                              // expectations, groups, masks
@@ -142,6 +134,33 @@ func (s *Substrate) runUsage(p *circuit.Program, o *options) usage {
 	scratch.Add(footprint.Mul(int64(s.workers), 1<<10))
 	u.results, u.scratch = res.Bytes(), scratch.Bytes()
 	return u
+}
+
+// sampleUsage bounds what drawing o.shots samples at once from a state of
+// amps amplitudes allocates (sampleFrom): the draws and the counts map.
+func sampleUsage(p *circuit.Program, o *options, amps, chunks int64) int64 {
+	var res footprint.Tally
+	shots := int64(o.shots)
+	width := int64(p.Clbits)
+	if !p.Measured() {
+		width = int64(p.Qubits)
+	}
+	key := footprint.Object(width)
+	distinct := min(shots, footprint.Mul(2, amps), int64(1)<<min(width, 62))
+	if amps <= smallSample {
+		res.Object(footprint.Mul(amps, 8)) // cumulative distribution
+		res.Object(footprint.Mul(amps, 8)) // hits
+	} else {
+		res.Object(footprint.Mul(chunks, 8))
+		res.Object(footprint.Mul(shots, 8)) // the sorted uniforms
+	}
+	// The distinct indices and their counts, grown by append (at most
+	// five times the final size in all).
+	res.Add(footprint.Mul(5, 2, footprint.Object(footprint.Mul(distinct, 8))))
+	// The counts map: a key and an entry per distinct outcome, the map
+	// doubling as it grows.
+	res.Add(footprint.Mul(distinct, 2, footprint.Add(key, 64)))
+	return res.Bytes()
 }
 
 // sampleScratch bounds what drawing one sample of a state of amps

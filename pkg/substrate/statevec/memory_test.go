@@ -95,6 +95,12 @@ func TestEstimateCoversTheRun(t *testing.T) {
 	}
 	midMeasure := newCircuit(12, 2).h(0).cx(0, 1).measure(0, 0).h(0).measure(1, 1).build(t)
 	noisy := newCircuit(12, 0).h(0).cx(0, 1).channel(circuit.Channel{Kind: circuit.Depolarizing, P: 0.1}, 1).h(2).build(t)
+	noisy10 := newCircuit(10, 10).h(0).cx(0, 1).channel(circuit.Channel{Kind: circuit.Depolarizing, P: 0.1}, 0, 1).
+		channel(circuit.Channel{Kind: circuit.AmplitudeDamping, P: 0.2}, 2).reset(0).h(0).h(5).cx(5, 9).measure(0, 0).measure(9, 9).build(t)
+	for _, op := range circuittest.Random(rand.New(rand.NewPCG(15, 5)), 10, 6).Ops {
+		noisy10.Ops = append(noisy10.Ops[:len(noisy10.Ops)-2:len(noisy10.Ops)-2], op, noisy10.Ops[len(noisy10.Ops)-2], noisy10.Ops[len(noisy10.Ops)-1])
+	}
+	zz10 := []PauliTerm{{Coef: 1, Paulis: "ZZIIIIIIII"}, {Coef: 1, Paulis: "XYIIIZIIIX"}}
 	zz := []PauliTerm{{Coef: 1, Paulis: "ZZIIIIIIIIIIIIII"}, {Coef: 1, Paulis: "XXIIIIIIIIIIIIII"}, {Coef: 1, Paulis: "IYZIIIIIIIIIIIII"}}
 	cases := []struct {
 		name string
@@ -114,15 +120,20 @@ func TestEstimateCoversTheRun(t *testing.T) {
 		// counts once, as a run holds one shot's at a time, while the
 		// measure counts every shot's.
 		{"mid-circuit", midMeasure, map[string]any{"shots": 8}},
-		{"noisy observe", noisy, map[string]any{"mode": "observe", "observable": zz[:1:1], "trajectories": 8}},
+		{"noisy observe", noisy, map[string]any{"mode": "observe", "observable": zz[:1:1], "trajectories": 8, "method": "trajectories"}},
+		// The density matrix: 4^n amplitudes, every gate twice, channels
+		// (one- and two-qubit, a reset, a measurement) as superoperators.
+		{"density sample", noisy10, map[string]any{"shots": 3000}},
+		{"density sample c64 unfused", noisy10, map[string]any{"shots": 3000, "precision": "complex64", "fusion": 0}},
+		{"density observe", noisy10, map[string]any{"mode": "observe", "observable": zz10}},
 	}
-	cases[len(cases)-1].opts["observable"] = []PauliTerm{{Coef: 1, Paulis: "ZZIIIIIIIIII"}}
+	cases[len(cases)-4].opts["observable"] = []PauliTerm{{Coef: 1, Paulis: "ZZIIIIIIIIII"}}
 	subs := []*Substrate{New(Config{}), New(Config{Workers: 1}), New(Config{Workers: 4, MinParallel: 1})}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			for _, s := range subs {
 				m := sokrtest.CheckEstimate(t, s, c.p, nil, sokr.Options{Params: c.opts, Seed: 1, HasSeed: true})
-				if c.p.Qubits >= 16 {
+				if c.p.Qubits >= 16 || c.p == noisy10 {
 					assert.Less(t, m.Estimate, 4*m.Allocated+(1<<20), "the estimate is far above the run")
 				}
 			}

@@ -67,11 +67,16 @@ type options struct {
 	trajectories int
 	seed         uint64
 	hasSeed      bool
+	fusionGiven  bool
+	// method is the option as given ("auto" by default); density is the
+	// choice made of it (chooseMethod): simulate the density matrix.
+	method  string
+	density bool
 }
 
 // knownOptions lists the option names; others are an error, so that a
 // misspelt option is not silently ignored.
-var knownOptions = []string{"mode", "shots", "precision", "observable", "fusion", "trajectories"}
+var knownOptions = []string{"mode", "shots", "precision", "observable", "fusion", "trajectories", "method"}
 
 func optionError(name, format string, args ...any) error {
 	return &sokr.InputError{Index: -1, Msg: fmt.Sprintf("statevec option %q: ", name) + fmt.Sprintf(format, args...)}
@@ -80,7 +85,7 @@ func optionError(name, format string, args ...any) error {
 // parseOptions reads the dispatch options of a run of p.
 func parseOptions(p *circuit.Program, opts sokr.Options) (*options, error) {
 	o := &options{mode: ModeSample, shots: defaultShots, precision: Complex128, trajectories: defaultTrajectories,
-		seed: opts.Seed, hasSeed: opts.HasSeed}
+		seed: opts.Seed, hasSeed: opts.HasSeed, method: methodAuto}
 	if !o.hasSeed {
 		o.seed = rand.Uint64()
 	}
@@ -112,6 +117,15 @@ func parseOptions(p *circuit.Program, opts sokr.Options) (*options, error) {
 			return nil, optionError("precision", "got %#v; want \"complex128\" or \"complex64\"", v)
 		}
 	}
+	if v, ok := opts.Params["method"]; ok {
+		s, _ := v.(string)
+		switch s {
+		case methodAuto, methodDensity, methodStatevector, methodTrajectories:
+			o.method = s
+		default:
+			return nil, optionError("method", "got %#v; want \"auto\", \"density_matrix\", \"statevector\" or \"trajectories\"", v)
+		}
+	}
 	var err error
 	if v, ok := opts.Params["shots"]; ok {
 		if o.shots, err = intOption("shots", v, 1, maxShots); err != nil {
@@ -132,6 +146,7 @@ func parseOptions(p *circuit.Program, opts sokr.Options) (*options, error) {
 		if o.fusion, err = intOption("fusion", v, 0, maxTargets); err != nil {
 			return nil, err
 		}
+		o.fusionGiven = true
 	}
 	v, hasObs := opts.Params["observable"]
 	switch {

@@ -30,6 +30,14 @@ type runner[T amp] struct {
 }
 
 func execute[T amp](s *Substrate, j *sokr.Job, p *circuit.Program, params []float64, o *options) (sokr.Result, error) {
+	if o.density {
+		r := &runner[T]{s: s, j: j, p: p, o: o, meta: map[string]string{
+			"precision": string(o.precision), "kernels": isaName(), "mode": string(o.mode)}}
+		if o.hasSeed {
+			r.meta["seed"] = strconv.FormatUint(o.seed, 10)
+		}
+		return r.density(params)
+	}
 	pl, err := compile(p, params, o.fusion, o.mode != ModeSample)
 	if err != nil {
 		return sokr.Result{}, err
@@ -87,10 +95,12 @@ func (r *runner[T]) rng(stream uint64) *rand.Rand {
 	return rand.New(rand.NewPCG(r.o.seed, stream))
 }
 
-func (r *runner[T]) sample() (sokr.Result, error) {
+// keyLayout returns whether p measures and the width of a counts key, and
+// records the classical registers and shots in Meta.
+func (r *runner[T]) keyLayout() (measured bool, width int) {
 	p := r.p
-	measured := p.Measured()
-	width := p.Clbits
+	measured = p.Measured()
+	width = p.Clbits
 	regs := p.CRegs
 	if !measured {
 		width, regs = p.Qubits, []circuit.Register{{Name: "m", Start: 0, Size: p.Qubits}}
@@ -99,56 +109,69 @@ func (r *runner[T]) sample() (sokr.Result, error) {
 	}
 	r.meta["registers"] = registersJSON(regs)
 	r.meta["shots"] = strconv.Itoa(r.o.shots)
+	return measured, width
+}
+
+// sampleFrom draws the shots from the probabilities of x, reading each
+// outcome's bits through measures (every qubit when p measures nothing).
+func (r *runner[T]) sampleFrom(x *sim[T], measures []measurement) (sokr.Result, error) {
+	measured, width := r.keyLayout()
 	counts := map[string]int64{}
+	idx, cnt := sampleIndices(x.a, r.o.shots, r.rng(staticStream), x.par())
+	key := make([]byte, width)
+	for k, i := range idx {
+		for b := range key {
+			key[b] = '0'
+		}
+		if measured {
+			for _, m := range measures {
+				key[width-1-m.clbit] = "01"[i>>m.qubit&1]
+			}
+		} else {
+			for q := range width {
+				key[width-1-q] = "01"[i>>q&1]
+			}
+		}
+		counts[string(key)] += cnt[k]
+	}
+	return sokr.Result{Outputs: []sokr.Output{{Name: "counts", Value: counts}}, Meta: r.meta}, nil
+}
+
+func (r *runner[T]) sample() (sokr.Result, error) {
 	if r.pl.static {
-		r.meta["method"] = "sampled"
 		x, err := r.prefix()
 		if err != nil {
 			return sokr.Result{}, err
 		}
-		idx, cnt := sampleIndices(x.a, r.o.shots, r.rng(staticStream), x.par())
+		r.meta["method"] = "sampled"
+		return r.sampleFrom(x, r.pl.measures)
+	}
+	measured, width := r.keyLayout()
+	r.meta["method"] = "trajectories"
+	keys := make([]string, r.o.shots)
+	err := r.trajectories(r.o.shots, func(l *lane[T], shot int) {
 		key := make([]byte, width)
-		for k, i := range idx {
-			for b := range key {
-				key[b] = '0'
+		if !measured {
+			idx, _ := sampleIndices(l.x.a, 1, l.rng, l.x.par())
+			for q := range width {
+				key[width-1-q] = "01"[idx[0]>>q&1]
 			}
-			if measured {
-				for _, m := range r.pl.measures {
-					key[width-1-m.clbit] = "01"[i>>m.qubit&1]
-				}
-			} else {
-				for q := range width {
-					key[width-1-q] = "01"[i>>q&1]
-				}
-			}
-			counts[string(key)] += cnt[k]
-		}
-	} else {
-		r.meta["method"] = "trajectories"
-		keys := make([]string, r.o.shots)
-		err := r.trajectories(r.o.shots, func(l *lane[T], shot int) {
-			key := make([]byte, width)
-			if !measured {
-				idx, _ := sampleIndices(l.x.a, 1, l.rng, l.x.par())
-				for q := range width {
-					key[width-1-q] = "01"[idx[0]>>q&1]
-				}
-			} else {
-				for c := range width {
-					key[width-1-c] = '0'
-					if l.bits[c] {
-						key[width-1-c] = '1'
-					}
+		} else {
+			for c := range width {
+				key[width-1-c] = '0'
+				if l.bits[c] {
+					key[width-1-c] = '1'
 				}
 			}
-			keys[shot] = string(key)
-		})
-		if err != nil {
-			return sokr.Result{}, err
 		}
-		for _, k := range keys {
-			counts[k]++
-		}
+		keys[shot] = string(key)
+	})
+	if err != nil {
+		return sokr.Result{}, err
+	}
+	counts := map[string]int64{}
+	for _, k := range keys {
+		counts[k]++
 	}
 	return sokr.Result{Outputs: []sokr.Output{{Name: "counts", Value: counts}}, Meta: r.meta}, nil
 }

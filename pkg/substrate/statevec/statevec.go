@@ -86,6 +86,7 @@ func (s *Substrate) Describe() sokr.Properties {
 		"default_fusion":       strconv.Itoa(defaultFusion),
 		"max_fusion":           strconv.Itoa(maxTargets),
 		"modes":                "sample,observe,state",
+		"methods":              "auto,density_matrix,statevector,trajectories",
 		"max_while_iterations": strconv.Itoa(maxWhileIterations),
 	}
 }
@@ -110,6 +111,7 @@ func (s *Substrate) Capability(_ context.Context, prog sokr.Program) sokr.Offer 
 	if stateBytes(p.Qubits, 16) > s.budget {
 		o.precision = Complex64
 	}
+	_ = s.chooseMethod(p, o) // "auto" never fails
 	return sokr.Yes(s, sokr.Estimate{Time: s.estimate(p), MemoryBytes: s.runUsage(p, o).total()})
 }
 
@@ -205,7 +207,9 @@ func (s *Substrate) Dispatch(_ context.Context, j *sokr.Job) {
 		return
 	}
 	work := int64(len(p.Ops)+1) << min(p.Qubits, 40)
-	if p.Dynamic() {
+	if o.density {
+		work <<= min(p.Qubits, 20)
+	} else if p.Dynamic() {
 		work *= int64(max(o.shots, o.trajectories))
 	}
 	if work < inlineWork {
@@ -233,6 +237,9 @@ func (s *Substrate) prepare(prog sokr.Program, inputs []sokr.Tensor, opts sokr.O
 	}
 	o, err := parseOptions(p, opts)
 	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := s.chooseMethod(p, o); err != nil {
 		return nil, nil, nil, err
 	}
 	return p, params, o, nil

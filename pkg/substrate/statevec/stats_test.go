@@ -88,38 +88,50 @@ func bitstring(i, n int) string {
 	return s
 }
 
+// TestNoise runs each case by trajectories and with the density matrix.
 func TestNoise(t *testing.T) {
+	for _, method := range []string{"trajectories", "density_matrix"} {
+		t.Run(method, func(t *testing.T) { testNoise(t, method) })
+	}
+}
+
+func testNoise(t *testing.T, method string) {
 	s := New(Config{})
+	// with adds the method to a run's options.
+	with := func(m map[string]any) map[string]any {
+		m["method"] = method
+		return m
+	}
 	t.Run("bit flip p=1", func(t *testing.T) {
 		p := newCircuit(2, 2).channel(circuit.Channel{Kind: circuit.BitFlip, P: 1}, 0).measure(0, 0).measure(1, 1).build(t)
-		res := mustRun(t, s, p, map[string]any{"shots": 100}, 1)
+		res := mustRun(t, s, p, with(map[string]any{"shots": 100}), 1)
 		assert.Equal(t, map[string]int64{"01": 100}, countsOf(t, res))
-		assert.Equal(t, "trajectories", res.Meta["method"])
+		assert.Equal(t, method, res.Meta["method"])
 	})
 	t.Run("depolarizing", func(t *testing.T) {
 		// X and Y flip |0>, Z does not: P(1) = 2p/3.
 		const p, shots = 0.3, 20000
 		c := newCircuit(1, 1).channel(circuit.Channel{Kind: circuit.Depolarizing, P: p}, 0).measure(0, 0).build(t)
-		counts := countsOf(t, mustRun(t, s, c, map[string]any{"shots": shots}, 7))
+		counts := countsOf(t, mustRun(t, s, c, with(map[string]any{"shots": shots}), 7))
 		stat, df := chiSquare(counts, map[string]float64{"0": 1 - 2*p/3, "1": 2 * p / 3}, shots)
 		assert.Less(t, stat, chiSquareCritical(df), "counts %v", counts)
 		// Two-qubit depolarizing on |00>: 12 of the 15 Paulis flip something.
 		c = newCircuit(2, 2).channel(circuit.Channel{Kind: circuit.Depolarizing, P: p}, 0, 1).measure(0, 0).measure(1, 1).build(t)
-		counts = countsOf(t, mustRun(t, s, c, map[string]any{"shots": shots}, 8))
+		counts = countsOf(t, mustRun(t, s, c, with(map[string]any{"shots": shots}), 8))
 		q := p / 15
 		stat, df = chiSquare(counts, map[string]float64{"00": 1 - p + 3*q, "01": 4 * q, "10": 4 * q, "11": 4 * q}, shots)
 		assert.Less(t, stat, chiSquareCritical(df), "counts %v", counts)
 	})
 	t.Run("amplitude damping p=1", func(t *testing.T) {
 		p := newCircuit(1, 1).x(0).channel(circuit.Channel{Kind: circuit.AmplitudeDamping, P: 1}, 0).measure(0, 0).build(t)
-		assert.Equal(t, map[string]int64{"0": 100}, countsOf(t, mustRun(t, s, p, map[string]any{"shots": 100}, 1)))
+		assert.Equal(t, map[string]int64{"0": 100}, countsOf(t, mustRun(t, s, p, with(map[string]any{"shots": 100}), 1)))
 	})
 	t.Run("phase damping", func(t *testing.T) {
 		// On |+>, <X> = sqrt(1-p) averaged over trajectories; a trajectory
 		// gives 0 or 2 sqrt(1-p)/(2-p), so the standard error is below 1/sqrt(N).
 		const p, n = 0.36, 4000
 		c := newCircuit(1, 0).h(0).channel(circuit.Channel{Kind: circuit.PhaseDamping, P: p}, 0).build(t)
-		e := expectationsOf(t, mustRun(t, s, c, map[string]any{"mode": "observe", "trajectories": n, "observable": []PauliTerm{{1, "X"}}}, 3))
+		e := expectationsOf(t, mustRun(t, s, c, with(map[string]any{"mode": "observe", "trajectories": n, "observable": []PauliTerm{{1, "X"}}}), 3))
 		assert.InDelta(t, math.Sqrt(1-p), e[0], 4/math.Sqrt(n))
 	})
 	t.Run("kraus", func(t *testing.T) {
@@ -128,7 +140,7 @@ func TestNoise(t *testing.T) {
 		id := []complex128{r, 0, 0, 0, 0, r, 0, 0, 0, 0, r, 0, 0, 0, 0, r}
 		sw := []complex128{r, 0, 0, 0, 0, 0, r, 0, 0, r, 0, 0, 0, 0, 0, r}
 		c := newCircuit(2, 2).x(0).channel(circuit.Channel{Kind: circuit.Kraus, Ops: [][]complex128{id, sw}}, 0, 1).measure(0, 0).measure(1, 1).build(t)
-		counts := countsOf(t, mustRun(t, s, c, map[string]any{"shots": 4000}, 5))
+		counts := countsOf(t, mustRun(t, s, c, with(map[string]any{"shots": 4000}), 5))
 		assert.Equal(t, int64(4000), counts["01"]+counts["10"])
 		assert.InDelta(t, 2000, counts["01"], 220) // 7 sigma
 	})
@@ -144,7 +156,7 @@ func TestNoise(t *testing.T) {
 		p := newCircuit(1, 1).x(0).measure(0, 0).build(t)
 		noisy, err := circuit.WithNoise(p, []circuit.NoiseRule{{Gate: "x", Channel: circuit.Channel{Kind: circuit.BitFlip, P: 1}}})
 		require.NoError(t, err)
-		assert.Equal(t, map[string]int64{"0": 10}, countsOf(t, mustRun(t, s, noisy, map[string]any{"shots": 10})))
+		assert.Equal(t, map[string]int64{"0": 10}, countsOf(t, mustRun(t, s, noisy, with(map[string]any{"shots": 10}))))
 	})
 }
 
