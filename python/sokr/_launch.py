@@ -65,15 +65,21 @@ def bounded(timeout: float | None, token: int = 0, started: float | None = None)
             _native.end_parse(token)
 
 
-@contextlib.contextmanager
-def bounded_if(needs_parse: bool, timeout: float | None) -> Iterator[None]:
+_UNBOUNDED = contextlib.nullcontext()
+
+
+def bounded_if(
+    needs_parse: bool | Callable[[], bool], timeout: float | None
+) -> contextlib.AbstractContextManager[None]:
     """``bounded(timeout)`` for a call that parses on its own thread (the synchronous ones),
-    when it parses and has a timeout; nothing otherwise."""
-    if needs_parse and timeout is not None and not parse_token():
-        with bounded(timeout):
-            yield
-    else:
-        yield
+    when it has a timeout and parses (``needs_parse``, or its answer when it is a function,
+    asked only when there is a timeout); nothing otherwise. The common call, with no timeout,
+    costs one comparison: it is on every synchronous sample's path."""
+    if timeout is None or parse_token():
+        return _UNBOUNDED
+    if not (needs_parse() if callable(needs_parse) else needs_parse):
+        return _UNBOUNDED
+    return bounded(timeout)
 
 
 def timeout_of(options: dict[str, Any]) -> float | None:

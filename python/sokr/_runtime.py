@@ -481,8 +481,7 @@ class Runtime:
                 raise TypeError(f"policy must be a name or a function, not {type(policy).__name__}")
         if fn is not None and substrate is None:
             substrate = _choose(fn, p, self.capability(p))
-        left = _launch.time_left()
-        if left is not None and "timeout" in options:
+        if "timeout" in options and (left := _launch.time_left()) is not None:
             options = {**options, "timeout": left}  # what the parse left of it
         try:
             opts = json.dumps({k: _option(v) for k, v in options.items()}) if options else ""

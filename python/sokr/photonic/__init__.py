@@ -182,7 +182,7 @@ def sample_async(
 
 def sample(program: Any, **kw: Any) -> Counts:
     """Sample ``program`` and wait; see :func:`sample_async` for the arguments."""
-    with _launch.bounded_if(_needs_parse(program), _launch.timeout_of(kw)):
+    with _launch.bounded_if(lambda: _needs_parse(program), _launch.timeout_of(kw)):
         fut, convert = _sample(program, **kw)
     return convert(fut.result())
 
@@ -254,7 +254,7 @@ def probabilities_async(
 
 def probabilities(program: Any, outputs: Iterable[Any] | None = None, **kw: Any) -> Probabilities:
     """Compute exact output probabilities and wait; see :func:`probabilities_async`."""
-    with _launch.bounded_if(_needs_parse(program), _launch.timeout_of(kw)):
+    with _launch.bounded_if(lambda: _needs_parse(program), _launch.timeout_of(kw)):
         fut, convert = _probabilities(program, outputs, **kw)
     return convert(fut.result())
 

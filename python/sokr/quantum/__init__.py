@@ -109,7 +109,7 @@ def _circuit(kernel: Any, runtime: Runtime) -> Program:
     if _cudaq.is_kernel(kernel):
         # Argument-free kernels; those with arguments are specialised in _run.
         kernel = _cudaq.to_openqasm(kernel, ())
-    if isinstance(kernel, str) and not kernel.strip():
+    if isinstance(kernel, str) and (not kernel or kernel.isspace()):
         raise errors.InvalidInputError(
             "sokr.quantum: the kernel is empty; pass OpenQASM source text, a .qasm file, or a program"
         )
@@ -146,7 +146,7 @@ def _run(
     p = _circuit(kernel, rt)
     info = p._info["circuit"]
     names = info["params"]
-    if any(k in names for k in options):
+    if names and any(k in names for k in options):
         # Parameters by keyword (theta=0.5), after the positional ones.
         given = list(args)
         for name in names[len(given) :]:
@@ -328,7 +328,7 @@ def sample(kernel: Any, *args: Any, **kw: Any) -> SampleResult:
     if sets is not None:
         pending = [_sample(kernel, *a, **kw) for a in sets]
         return [convert(fut.result()) for fut, convert in pending]  # type: ignore[return-value]
-    with _launch.bounded_if(_needs_parse(kernel, kw.get("runtime")), _launch.timeout_of(kw)):
+    with _launch.bounded_if(lambda: _needs_parse(kernel, kw.get("runtime")), _launch.timeout_of(kw)):
         fut, convert = _sample(kernel, *args, **kw)
     return convert(fut.result())
 
@@ -427,7 +427,7 @@ def observe(kernel: Any, spin_operator: SpinOperator, *args: Any, **kw: Any) -> 
     if sets is not None:
         pending = [_observe(kernel, spin_operator, *a, **kw) for a in sets]
         return [convert(fut.result()) for fut, convert in pending]  # type: ignore[return-value]
-    with _launch.bounded_if(_needs_parse(kernel, kw.get("runtime")), _launch.timeout_of(kw)):
+    with _launch.bounded_if(lambda: _needs_parse(kernel, kw.get("runtime")), _launch.timeout_of(kw)):
         fut, convert = _observe(kernel, spin_operator, *args, **kw)
     return convert(fut.result())
 
