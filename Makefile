@@ -103,6 +103,8 @@ wheel: build-venv ## build dist/sokr-*.whl for manylinux_2_28 with zig's C compi
 
 test-py: dev ## run pytest: the API, asyncio, threads, the CLI and the notebooks
 	SOKR_VULKAN_VALIDATION=1 SOKR_VULKAN_CPU=1 $(VENV)/bin/python -m pytest -q python/tests
+	@# CUDA-Q's LLVM and lavapipe's cannot share a process: the cudaq tests run in one without it.
+	$(VENV)/bin/python -m pytest -q -m cudaq python/tests
 
 test-wheel: wheel ## install the wheel into a fresh virtualenv without Go on PATH and import it elsewhere
 	bash scripts/test-wheel.sh

@@ -37,9 +37,11 @@ for mod in (sokr, sokr._native._f):  # the Python package and the extension it l
     assert mod.__file__.startswith(os.path.join(clone, "python", "sokr") + os.sep), (
         f"the tests in the fresh clone would import {mod.__file__}, not the sokr built there"
     )
-sys.exit(pytest.main(["-q", "-p", "no:cacheprovider", "python/tests"]))
+sys.exit(pytest.main(["-q", "-p", "no:cacheprovider", *sys.argv[1:], "python/tests"]))
 '
 SOKR_VULKAN_VALIDATION=1 SOKR_VULKAN_CPU=1 PYTHONPATH="$clone/python" CLONE="$clone" "$venv/bin/python" -c "$check" || failed+=(pytest)
+# CUDA-Q's LLVM and lavapipe's cannot share a process: the cudaq tests run in one without it.
+PYTHONPATH="$clone/python" CLONE="$clone" "$venv/bin/python" -c "$check" -m cudaq || failed+=("pytest -m cudaq")
 if [ ${#failed[@]} -gt 0 ]; then
   echo "test-fresh-clone: ${failed[*]} failed in a fresh clone of $(git rev-parse --short HEAD)" >&2
   exit 1

@@ -57,19 +57,52 @@ def optional_module(name: str) -> ModuleType:
     """Import an optional test dependency (nir, qiskit, cudaq): where it is not installed the
     test skips, except under CI, where the import error fails it."""
     __tracebackhide__ = True
-    if name == "cudaq":
-        # Vulkan first: the tests ask for lavapipe (SOKR_VULKAN_CPU=1), whose libLLVM aborts a
-        # process that loads it after CUDA-Q's LLVM, not before (see test_vulkan_lazy.py).
-        sokr.default_runtime().info()
     if in_ci():
         return importlib.import_module(name)
     return pytest.importorskip(name)
 
 
+def lavapipe_requested() -> bool:
+    """SOKR_VULKAN_CPU asks for CPU Vulkan devices (lavapipe), as make test-py does."""
+    return os.environ.get("SOKR_VULKAN_CPU", "").strip() in {"1", "t", "T", "TRUE", "true", "True"}
+
+
+# CUDA-Q and lavapipe each carry an LLVM; once cudaq is imported, lavapipe compiling a shader
+# ends the process ("LLVM ERROR: Option 'default' already exists!", or a segfault), in either
+# order of loading. So the tests that import cudaq are marked `cudaq`, and a session that asks
+# for lavapipe leaves them out: make test-py runs them in a process of their own
+# (`pytest -m cudaq`, SOKR_VULKAN_CPU unset).
+CUDAQ_MARK = "cudaq"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{CUDAQ_MARK}: imports CUDA-Q; runs in a session without lavapipe (SOKR_VULKAN_CPU unset)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not lavapipe_requested():
+        return
+    cudaq = [i for i in items if i.get_closest_marker(CUDAQ_MARK)]
+    if cudaq:
+        config.hook.pytest_deselected(items=cudaq)
+        items[:] = [i for i in items if not i.get_closest_marker(CUDAQ_MARK)]
+
+
 @pytest.fixture
-def optional() -> Callable[[str], ModuleType]:
-    """``qiskit = optional("qiskit")`` in a test that needs the package (see optional_module)."""
-    return optional_module
+def optional(request: pytest.FixtureRequest) -> Callable[[str], ModuleType]:
+    """``qiskit = optional("qiskit")`` in a test that needs the package (see optional_module).
+    A test that imports cudaq must be marked ``@pytest.mark.cudaq`` (see CUDAQ_MARK)."""
+
+    def load(name: str) -> ModuleType:
+        __tracebackhide__ = True
+        if name == "cudaq" and request.node.get_closest_marker(CUDAQ_MARK) is None:
+            pytest.fail(f"{request.node.nodeid} imports cudaq: mark it @pytest.mark.{CUDAQ_MARK}")
+        return optional_module(name)
+
+    return load
 
 
 AXPY = """sokr.native/1

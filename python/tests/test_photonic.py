@@ -373,6 +373,7 @@ def orca_photonics(optional: Optional) -> Any:
         cudaq.reset_target()
 
 
+@pytest.mark.cudaq
 @pytest.mark.parametrize(
     ("state", "loops"),
     [([1, 0, 1, 0], [1]), ([1, 1, 0, 1, 0], [1, 2]), ([2, 1, 0, 1], [1, 2])],

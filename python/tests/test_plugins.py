@@ -480,6 +480,7 @@ def test_nir_graph_is_a_program(optional: Callable[[str], ModuleType]) -> None:
     assert r.substrate == "snn" and r.value.sum() > 0
 
 
+@pytest.mark.cudaq
 def test_cudaq_kernel_runs_on_statevec(optional: Callable[[str], ModuleType]) -> None:
     cudaq = optional("cudaq")
 

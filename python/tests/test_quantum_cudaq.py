@@ -13,6 +13,9 @@ import pytest
 
 from sokr import quantum
 
+# Every test here imports cudaq (see CUDAQ_MARK in conftest.py).
+pytestmark = pytest.mark.cudaq
+
 SHOTS = 4000
 
 
