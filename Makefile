@@ -88,7 +88,7 @@ $(VENV)/.ok: pyproject.toml bench/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q "setuptools>=77" wheel pybindgen==0.22.1 \
-	  numpy tqdm matplotlib nir qiskit cudaq perceval-quandela thewalrus "dask[distributed]" pytest pytest-asyncio pytest-timeout nbclient nbformat ipykernel ruff mypy \
+	  numpy tqdm matplotlib nir qiskit qiskit-aer cudaq perceval-quandela thewalrus "dask[distributed]" pytest pytest-asyncio pytest-timeout nbclient nbformat ipykernel ruff mypy \
 	  -r bench/requirements.txt
 	touch $@
 

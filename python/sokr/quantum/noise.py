@@ -1,4 +1,6 @@
-"""Noise models: channels attached to gates, simulated by quantum trajectories.
+"""Noise models: channels attached to gates, simulated exactly on the density matrix for circuits
+of up to 14 qubits, by quantum trajectories beyond (option ``method``: ``"density_matrix"``,
+``"trajectories"``).
 
 >>> from sokr.quantum import noise
 >>> model = noise.NoiseModel()
