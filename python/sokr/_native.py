@@ -173,6 +173,10 @@ def circuit_ops(prog: int, values: str) -> list[dict[str, Any]]:
     return json.loads(call(_f.CircuitOps, prog, values))  # type: ignore[no-any-return]
 
 
+def measured_in_basis(prog: int, paulis: str) -> int:
+    return int(call(_f.MeasuredInBasis, prog, paulis))
+
+
 def nir_dict(prog: int) -> dict[str, Any]:
     return json.loads(call(_f.NIRDict, prog))  # type: ignore[no-any-return]
 

@@ -62,6 +62,7 @@ def test_draw_refuses_what_is_not_a_circuit() -> None:
         quantum.draw(QASM3 + "qubit[1] q; h q[0];", colour="red")
 
 
+@pytest.mark.cudaq
 def test_draw_matches_cudaq_draw(optional: Callable[[str], ModuleType]) -> None:
     cudaq: Any = optional("cudaq")
 

@@ -62,6 +62,7 @@ def test_run_gives_one_bitstring_per_shot() -> None:
     assert zeros == ["0"] * 20 and ones == ["1"] * 20
 
 
+@pytest.mark.cudaq
 def test_sequential_data_matches_cudaq(optional: Callable[[str], ModuleType]) -> None:
     cudaq: Any = optional("cudaq")
     cudaq.set_target("qpp-cpu")

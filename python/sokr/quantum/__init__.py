@@ -19,7 +19,8 @@ follow as positional arguments, in declaration order::
     psi = quantum.get_state(ansatz, 0.3)
 
 Every function takes ``seed=`` (same seed, same result on the same substrate), ``substrate=``
-to pin one, ``noise_model=`` (:mod:`sokr.quantum.noise`, simulated by trajectories), and
+to pin one, ``noise_model=`` (:mod:`sokr.quantum.noise`: exact on a density matrix up to 14 qubits,
+by trajectories beyond; ``method=`` chooses), and
 ``precision="complex64"`` for half the memory. Bit order is documented on
 :class:`SampleResult`.
 
@@ -46,7 +47,7 @@ from .. import _launch, _native, errors
 from .._future import Derived, Future, Result
 from .._launch import Launching
 from .._runtime import Program, Runtime, default_runtime
-from . import _cudaq, _draw, noise, spin
+from . import _cudaq, _draw, _sampled, noise, spin
 from ._results import ObserveResult, Order, Register, SampleResult, State
 from .noise import NoiseModel
 from .spin import SpinOperator
@@ -363,6 +364,18 @@ def _observe(
         raise errors.InvalidInputError(
             f"the spin operator acts on {spin_operator.qubit_count} qubits; the kernel has {n}"
         )
+    if shots_count is not None:
+        # Sampled: measured in each group's basis, with the counts behind each term.
+        sampled = _sampled.observe(
+            _circuit(kernel, rt),
+            spin_operator,
+            n,
+            int(shots_count),
+            seed,
+            lambda p, o: _run(p, args, "sample", noise_model, rt, substrate, {**o, **options})[1],
+        )
+        if sampled is not None:
+            return sampled
     terms = [{"coef": [c.real, c.imag], "paulis": w} for c, w in spin_operator.terms(n)]
     _, fut = _run(
         kernel,
@@ -396,7 +409,8 @@ def observe_async(
 ) -> Derived[ObserveResult] | Launching[ObserveResult]:
     """Start computing ⟨kernel|H|kernel⟩ for the spin operator ``H``; returns a future of an
     :class:`ObserveResult`. Without noise it is exact unless ``shots_count`` is given (then
-    estimated by sampling, one measurement basis per group of qubit-wise commuting terms).
+    estimated by sampling, one measurement basis per group of qubit-wise commuting terms;
+    ``ObserveResult.counts(term)`` gives each term's counts).
     With ``noise_model`` it is an estimate either way: the mean over noise trajectories
     (``trajectories``, an option), or over ``shots_count`` shots. Terminal measurements in the
     kernel are ignored. Like :func:`sample_async`, it returns at once."""

@@ -248,8 +248,10 @@ class ObserveResult:
         shots: int | None = None,
         meta: Mapping[str, str] | None = None,
         substrate: str | None = None,
+        counts: Sequence[SampleResult] | None = None,
     ) -> None:
         self.spin_operator = operator
+        self._counts = None if counts is None else list(counts)
         self._terms = [(c, w, float(v)) for (c, w), v in zip(operator.terms(), values, strict=True)]
         self.shots = shots
         self.meta = dict(meta or {})
@@ -265,6 +267,36 @@ class ObserveResult:
         for _, w, v in self._terms:
             if w.rstrip("I") == word.rstrip("I"):
                 return v
+        raise KeyError(f"{term} is not a term of {self.spin_operator}")
+
+    def counts(self, sub_term: Any = None) -> SampleResult:
+        """The measurement counts behind a sampled expectation (``shots_count`` given), as
+        CUDA-Q's ``counts(sub_term)``: the shots of the term's qubits measured in its basis,
+        bit j the term's j-th qubit that is not I (the expectation is their parity's mean).
+        ``sub_term`` is a sokr or a CUDA-Q single-term spin operator; without it, the
+        operator must have one term. Exact results have no counts."""
+        if self._counts is None:
+            raise ValueError(
+                "no counts: the expectation was computed exactly, or the kernel measures "
+                "mid-circuit (pass shots_count= to a kernel without mid-circuit measurement)"
+            )
+        if sub_term is None:
+            if len(self._terms) != 1:
+                raise ValueError("counts() of an operator of several terms takes the term: counts(term)")
+            return self._counts[0]
+        return self._counts[self._index(sub_term)]
+
+    def _index(self, term: Any) -> int:
+        from . import _cudaq
+
+        if _cudaq.is_spin_operator(term):
+            term = _cudaq.spin_operator(term)
+        if not isinstance(term, SpinOperator) or term.term_count != 1:
+            raise ValueError("takes a single-term spin operator")
+        ((_, word),) = term.terms()
+        for i, (_, w, _) in enumerate(self._terms):
+            if w.rstrip("I") == word.rstrip("I"):
+                return i
         raise KeyError(f"{term} is not a term of {self.spin_operator}")
 
     def terms(self) -> list[tuple[complex, str, float]]:
