@@ -77,3 +77,19 @@ def test_draw_matches_cudaq_draw(optional: Callable[[str], ModuleType]) -> None:
         ry(theta, q[1])  # noqa: F821
 
     assert lines(quantum.draw(kernel, 0.25)) == lines(cudaq.draw(kernel, 0.25))
+
+
+def test_draw_shows_a_controlled_swap_reset_and_a_loop_and_leaves_out_global_phases() -> None:
+    text = quantum.draw(
+        QASM3 + "qubit[3] q; bit[1] c; gphase(0.5); ctrl @ gphase(0.2) q[0]; cswap q[1], q[0], q[2]; "
+        "reset q[1]; barrier q; x q[1]; c[0] = measure q[1]; "
+        "while (c[0] == 1) { x q[0]; c[0] = measure q[1]; }"
+    )
+    assert lines(text) == [
+        "     ╭─────────────╮                       ╭─────────────╮",
+        "q0 : ┤ gphase(0.2) ├─X─────────────────────┤ while(c==1) ├",
+        "     ╰─────────────╯ │ ╭───────╮╭───╮╭────╮│             │",
+        "q1 : ────────────────●─┤ reset ├┤ x ├┤ mz ├┤             ├",
+        "                     │ ╰───────╯╰───╯╰────╯╰─────────────╯",
+        "q2 : ────────────────X────────────────────────────────────",
+    ]
