@@ -39,10 +39,13 @@ func densityRefusal(p *circuit.Program, mode Mode) string {
 	if mode == ModeState {
 		return "state mode returns a state vector, not a density matrix"
 	}
-	ops := trimOps(p, mode != ModeSample)
+	// The top-level ops as they are: trimOps would drop only resets of
+	// untouched qubits (never measured yet) and, in observe, trailing
+	// measurements (not checked there), and copying them costs memory
+	// a trajectories run does not count.
 	measured := make([]bool, p.Qubits)
-	for i := range ops {
-		o := &ops[i]
+	for i := range p.Ops {
+		o := &p.Ops[i]
 		switch o.Kind {
 		case circuit.OpIf, circuit.OpWhile:
 			return fmt.Sprintf("the %s%s branches on measured bits, which a density matrix does not record", o.Kind, at(o.Pos))

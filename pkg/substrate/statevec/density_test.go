@@ -3,7 +3,6 @@ package statevec
 import (
 	"math"
 	"math/rand/v2"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -155,8 +154,14 @@ func TestDensityMethodChoice(t *testing.T) {
 	assert.Equal(t, "sampled", method(newCircuit(3, 1).h(0).measure(0, 0).build(t), map[string]any{"method": "auto"}))
 	big := newCircuit(15, 0).h(0).channel(dep, 0).build(t)
 	assert.Equal(t, "trajectories", method(big, map[string]any{"shots": 10}), "over 14 qubits")
-	assert.Equal(t, "density_matrix", method(newCircuit(14, 0).h(0).channel(dep, 0).build(t),
-		map[string]any{"mode": "observe", "observable": []PauliTerm{{1, "Z" + strings.Repeat("I", 13)}}}))
+	// 14 qubits take the density matrix (4 GiB: chosen, not run here).
+	o, err := parseOptions(newCircuit(14, 0).p, sokr.Options{})
+	require.NoError(t, err)
+	require.NoError(t, New(Config{MemoryBudget: 8 << 30}).chooseMethod(newCircuit(14, 0).h(0).channel(dep, 0).build(t), o))
+	assert.True(t, o.density, "14 qubits")
+	o.density = false
+	require.NoError(t, New(Config{MemoryBudget: 2 << 30}).chooseMethod(newCircuit(14, 0).h(0).channel(dep, 0).build(t), o))
+	assert.False(t, o.density, "14 qubits over a 2 GiB budget")
 	obs := observeOpts("ZII")
 	obs["shots"] = 100
 	assert.Equal(t, "trajectories", method(noisy, obs), "observe with shots estimates")

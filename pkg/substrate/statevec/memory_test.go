@@ -100,6 +100,8 @@ func TestEstimateCoversTheRun(t *testing.T) {
 	for _, op := range circuittest.Random(rand.New(rand.NewPCG(15, 5)), 10, 6).Ops {
 		noisy10.Ops = append(noisy10.Ops[:len(noisy10.Ops)-2:len(noisy10.Ops)-2], op, noisy10.Ops[len(noisy10.Ops)-2], noisy10.Ops[len(noisy10.Ops)-1])
 	}
+	noisyIf := newCircuit(12, 2).h(0).channel(circuit.Channel{Kind: circuit.AmplitudeDamping, P: 0.2}, 0).measure(0, 0).
+		ifBits([]int{0}, 1, func(b *builder) { b.x(1) }).measure(1, 1).build(t)
 	zz10 := []PauliTerm{{Coef: 1, Paulis: "ZZIIIIIIII"}, {Coef: 1, Paulis: "XYIIIZIIIX"}}
 	zz := []PauliTerm{{Coef: 1, Paulis: "ZZIIIIIIIIIIIIII"}, {Coef: 1, Paulis: "XXIIIIIIIIIIIIII"}, {Coef: 1, Paulis: "IYZIIIIIIIIIIIII"}}
 	cases := []struct {
@@ -126,8 +128,14 @@ func TestEstimateCoversTheRun(t *testing.T) {
 		{"density sample", noisy10, map[string]any{"shots": 3000}},
 		{"density sample c64 unfused", noisy10, map[string]any{"shots": 3000, "precision": "complex64", "fusion": 0}},
 		{"density observe", noisy10, map[string]any{"mode": "observe", "observable": zz10}},
+		// Noisy but branching: "auto" looks at it, then runs trajectories.
+		{"noisy branching", noisyIf, map[string]any{"shots": 8}},
 	}
-	cases[len(cases)-4].opts["observable"] = []PauliTerm{{Coef: 1, Paulis: "ZZIIIIIIIIII"}}
+	for _, c := range cases {
+		if c.name == "noisy observe" {
+			c.opts["observable"] = []PauliTerm{{Coef: 1, Paulis: "ZZIIIIIIIIII"}}
+		}
+	}
 	subs := []*Substrate{New(Config{}), New(Config{Workers: 1}), New(Config{Workers: 4, MinParallel: 1})}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
