@@ -10,10 +10,10 @@ import itertools
 import json
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from concurrent.futures._base import FINISHED as _FINISHED
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import numpy as np
 
@@ -195,7 +195,10 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
             if registered:
                 try:
                     yield from waiter
-                except asyncio.CancelledError:
+                except BaseException:
+                    # The awaiter gave up (task.cancel(), asyncio.wait_for's timeout, a
+                    # KeyboardInterrupt thrown in): the run is cancelled with it, and what was
+                    # thrown in goes on, so that asyncio sees its own CancelledError.
                     self.cancel()
                     raise
             self._wait(None)  # resolution may still be finishing on the pump thread
@@ -327,12 +330,45 @@ class Derived(concurrent.futures.Future, Generic[R]):  # type: ignore[type-arg]
         return self._inner.cancel()
 
     def __await__(self) -> Generator[Any, None, R]:
-        try:
-            yield from self._inner.__await__()
-        except BaseException:
-            if not self.done():
-                raise
+        # Whatever the dispatch's await raises goes on unchanged: asyncio's CancelledError when
+        # the awaiter gave up (the run is cancelled then), the run's error when it failed. This
+        # future is settled by then too (cancelling the inner one settles it), but raising its
+        # concurrent.futures.CancelledError instead would break asyncio.wait_for and
+        # task.cancelled().
+        yield from self._inner.__await__()
         return self.result()
+
+
+T = TypeVar("T", covariant=True)
+
+
+class Waitable(Protocol[T]):
+    """A future as the synchronous calls wait on it (a Future, Derived or Launching)."""
+
+    def result(self, timeout: float | None = None) -> T: ...
+
+    def cancel(self) -> bool: ...
+
+
+def wait(fut: Waitable[T], timeout: float | None = None) -> T:
+    """``fut.result(timeout)`` for a synchronous call (``sokr.run``, ``quantum.sample``,
+    ``neuro.run``): Ctrl-C while it waits cancels the run, as the CLI does, and goes on, so
+    that no run is left busy with nothing to reach it by."""
+    try:
+        return fut.result(timeout)
+    except KeyboardInterrupt:
+        fut.cancel()
+        raise
+
+
+def wait_all(futs: Sequence[Waitable[T]]) -> list[T]:
+    """Every future's result, in order; Ctrl-C while it waits cancels them all (see wait)."""
+    try:
+        return [f.result() for f in futs]
+    except KeyboardInterrupt:
+        for f in futs:
+            f.cancel()
+        raise
 
 
 def _outcome(ticket: int, out: dict[str, Any]) -> Result | BaseException:

@@ -192,18 +192,34 @@ class Launching(concurrent.futures.Future, Generic[R]):  # type: ignore[type-arg
             rest = None if deadline is None else max(0.0, deadline - time.monotonic())
             inner.exception(rest)
 
+    def _check_cancelled(self) -> None:
+        """A cancelled launch raises sokr.CancelledError (the dispatch's, with the core's
+        message, once dispatched), where concurrent.futures would raise its own bare one."""
+        if self.cancelled():
+            inner = self._inner
+            if inner is not None and inner.cancelled():
+                inner.result(0)  # raises the dispatch's sokr.CancelledError
+            raise errors.CancelledError("sokr: cancelled while the program was parsed")
+
     def result(self, timeout: float | None = None) -> R:
         self._wait(timeout)
+        self._check_cancelled()
         res: R = super().result()  # settled, or about to be
         return res
 
     def exception(self, timeout: float | None = None) -> BaseException | None:
         self._wait(timeout)
+        self._check_cancelled()
         return super().exception()
 
     def __await__(self) -> Generator[Any, None, R]:
         import asyncio
 
         # wrap_future chains cancellation: an awaiter giving up (asyncio.wait_for) cancels this.
-        res: R = yield from asyncio.wrap_future(self).__await__()
+        # Anything else thrown in (a KeyboardInterrupt) cancels it here, and goes on.
+        try:
+            res: R = yield from asyncio.wrap_future(self).__await__()
+        except BaseException:
+            self.cancel()
+            raise
         return res

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import _launch, _native, errors
 from ._arrays import TensorSpec, as_input, spec
-from ._future import FAST_OUTPUT_BYTES, Future, Timings, resolved, track_all, track_completed
+from ._future import FAST_OUTPUT_BYTES, Future, Timings, resolved, track_all, track_completed, wait
 from .errors import Offer
 
 #: A policy: the name of a built-in one ("first", "cheapest", "round_robin"), or a function
@@ -426,7 +426,7 @@ class Runtime:
             with _launch.bounded_if(True, timeout):
                 prog = self.program(prog)
             timeout = max(0.0, timeout - (time.monotonic() - started))
-        return self.dispatch(prog, *inputs, **kw).result(timeout)
+        return wait(self.dispatch(prog, *inputs, **kw), timeout)
 
     def dispatch_many(
         self,
@@ -609,7 +609,9 @@ def gather(
     *futures: concurrent.futures.Future[Any], return_exceptions: bool = False
 ) -> concurrent.futures.Future[list[Any]]:
     """Combine futures into one whose result is the list of their results, in order. It can be
-    awaited or waited on: ``await sokr.gather(f, g)`` or ``sokr.gather(f, g).result()``."""
+    awaited or waited on: ``await sokr.gather(f, g)`` or ``sokr.gather(f, g).result()``.
+    Cancelling it (``cancel()``, a cancelled awaiting task, ``asyncio.wait_for`` timing out)
+    cancels the futures it gathers, as ``asyncio.gather`` does."""
     return _Gathered(list(futures), return_exceptions)
 
 
@@ -664,10 +666,25 @@ class _Gathered(concurrent.futures.Future):  # type: ignore[type-arg]
         left = None if deadline is None else max(0.0, deadline - time.monotonic())
         return super().result(left)  # type: ignore[no-any-return]
 
+    def cancel(self) -> bool:
+        """Cancel this and every future it gathers; False when it had already completed."""
+        if not super().cancel():
+            return False
+        for f in self._futs:
+            f.cancel()
+        return True
+
     def __await__(self) -> Any:
         import asyncio
 
-        return asyncio.wrap_future(self).__await__()
+        # wrap_future cancels this when the awaiter is cancelled; anything else thrown in (a
+        # KeyboardInterrupt) cancels it here.
+        try:
+            res = yield from asyncio.wrap_future(self).__await__()
+        except BaseException:
+            self.cancel()
+            raise
+        return res
 
 
 class as_completed:

@@ -75,7 +75,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _launch, _native, errors
+from .. import _future, _launch, _native, errors
 from .._future import Derived, Result
 from .._html import ROWS, more
 from .._launch import Launching
@@ -558,7 +558,7 @@ def run_async(
 
 def run(graph: Any, inputs: Any, **kw: Any) -> RunResult:
     """Run and wait; see :func:`run_async` for the arguments."""
-    return run_async(graph, inputs, **kw).result()
+    return _future.wait(run_async(graph, inputs, **kw))
 
 
 class Session:
@@ -627,7 +627,7 @@ class Session:
 
     def run(self, inputs: Any) -> RunResult:
         """Feed the next chunk and wait for its result."""
-        return self.run_async(inputs).result()
+        return _future.wait(self.run_async(inputs))
 
     def reset(self) -> None:
         """Start again from the initial state at the next chunk."""

@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _launch, _native, errors
+from .. import _future, _launch, _native, errors
 from .._future import Derived, Future, Result
 from .._launch import Launching
 from .._runtime import Program, Runtime, default_runtime
@@ -328,10 +328,11 @@ def sample(kernel: Any, *args: Any, **kw: Any) -> SampleResult:
     sets = _broadcast(kernel, args)
     if sets is not None:
         pending = [_sample(kernel, *a, **kw) for a in sets]
-        return [convert(fut.result()) for fut, convert in pending]  # type: ignore[return-value]
+        results = _future.wait_all([fut for fut, _ in pending])
+        return [convert(r) for (_, convert), r in zip(pending, results, strict=True)]  # type: ignore[return-value]
     with _launch.bounded_if(lambda: _needs_parse(kernel, kw.get("runtime")), _launch.timeout_of(kw)):
         fut, convert = _sample(kernel, *args, **kw)
-    return convert(fut.result())
+    return convert(_future.wait(fut))
 
 
 def _observe(
@@ -443,10 +444,11 @@ def observe(kernel: Any, spin_operator: SpinOperator, *args: Any, **kw: Any) -> 
     sets = _broadcast(kernel, args)
     if sets is not None:
         pending = [_observe(kernel, spin_operator, *a, **kw) for a in sets]
-        return [convert(fut.result()) for fut, convert in pending]  # type: ignore[return-value]
+        results = _future.wait_all([fut for fut, _ in pending])
+        return [convert(r) for (_, convert), r in zip(pending, results, strict=True)]  # type: ignore[return-value]
     with _launch.bounded_if(lambda: _needs_parse(kernel, kw.get("runtime")), _launch.timeout_of(kw)):
         fut, convert = _observe(kernel, spin_operator, *args, **kw)
-    return convert(fut.result())
+    return convert(_future.wait(fut))
 
 
 def get_state_async(
@@ -471,7 +473,7 @@ def get_state_async(
 
 def get_state(kernel: Any, *args: Any, **kw: Any) -> State:
     """The kernel's final state vector; see :func:`get_state_async`."""
-    return get_state_async(kernel, *args, **kw).result()
+    return _future.wait(get_state_async(kernel, *args, **kw))
 
 
 def draw(kernel: Any, *args: Any, runtime: Runtime | None = None, **kernel_kw: Any) -> str:
