@@ -1,0 +1,185 @@
+package qir_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sokr-rs/sokr/pkg/ir/circuit"
+	"github.com/sokr-rs/sokr/pkg/ir/qir"
+	"github.com/sokr-rs/sokr/pkg/sokr"
+)
+
+func readTestdata(t *testing.T, name string) []byte {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("testdata", name))
+	require.NoError(t, err)
+	return src
+}
+
+func TestParseTypedPointerBell(t *testing.T) {
+	p, err := qir.Parse(readTestdata(t, "bell_typed.ll"))
+	require.NoError(t, err)
+	assert.Equal(t, qir.Format, p.Source)
+	assert.Equal(t, circuit.Format, p.Format())
+	assert.Equal(t, 2, p.Qubits)
+	assert.Equal(t, 2, p.Clbits)
+	assert.Empty(t, p.Unsupported)
+	require.Len(t, p.Ops, 4)
+	assert.Equal(t, circuit.Op{Kind: circuit.OpGate, Name: "h", Gate: circuit.H, Qubits: []int{0}, Pos: sokr.Position{Line: 12, Col: 3}}, p.Ops[0])
+	assert.Equal(t, circuit.Op{Kind: circuit.OpGate, Name: "cx", Gate: circuit.X, Controls: 1, Qubits: []int{0, 1}, Pos: sokr.Position{Line: 13, Col: 3}}, p.Ops[1])
+	assert.Equal(t, circuit.OpMeasure, p.Ops[3].Kind)
+	assert.Equal(t, []int{1}, p.Ops[3].Qubits)
+	assert.Equal(t, 1, p.Ops[3].Clbit)
+}
+
+func TestParseOpaquePointerGHZ(t *testing.T) {
+	p, err := qir.Parse(readTestdata(t, "ghz_opaque.ll"))
+	require.NoError(t, err)
+	assert.Equal(t, 3, p.Qubits)
+	assert.Equal(t, 3, p.Clbits)
+	assert.Empty(t, p.Unsupported)
+	var names []string
+	for _, o := range p.Ops {
+		names = append(names, o.Name)
+	}
+	assert.Equal(t, []string{"h", "cx", "cx", "s", "sdg", "t", "tdg", "rz", "rz", "swap", "cz", "z", "z", "measure", "measure", "measure"}, names)
+	// The hex form holds the IEEE bits of pi/4; the decimal one is -pi/4.
+	assert.InDelta(t, 0.7853981633974483, p.Ops[7].Params[0].Val, 0)
+	assert.InDelta(t, -0.7853981633974483, p.Ops[8].Params[0].Val, 0)
+	assert.Equal(t, []int{0, 2}, p.Ops[9].Qubits)
+}
+
+func TestParseAdaptiveBranches(t *testing.T) {
+	p, err := qir.Parse(readTestdata(t, "adaptive.ll"))
+	require.NoError(t, err)
+	assert.Empty(t, p.Unsupported)
+	require.Len(t, p.Ops, 6)
+	first, second := p.Ops[2], p.Ops[3]
+	assert.Equal(t, circuit.OpIf, first.Kind)
+	assert.Equal(t, circuit.Cond{Clbits: []int{0}, Cmp: circuit.Eq, Value: 1}, first.Cond)
+	require.Len(t, first.Then, 1)
+	assert.Equal(t, []int{1}, first.Then[0].Qubits)
+	assert.Empty(t, first.Else)
+	// xor i1 %1, true negates the read: the flip happens on 0.
+	assert.Equal(t, circuit.Cond{Clbits: []int{0}, Cmp: circuit.Eq, Value: 0}, second.Cond)
+	assert.Equal(t, []int{2}, second.Then[0].Qubits)
+	assert.Equal(t, sokr.Position{Line: 16, Col: 3}, second.Pos) // the br
+}
+
+func TestParseIfElseDiamond(t *testing.T) {
+	src := `define void @k() #0 {
+  call void @__quantum__qis__mz__body(ptr null, ptr null)
+  %r = call i1 @__quantum__qis__read_result__body(ptr null)
+  %n = icmp eq i1 %r, false
+  br i1 %n, label %a, label %b
+a:
+  call void @__quantum__qis__x__body(ptr null)
+  br label %c
+b:
+  call void @__quantum__qis__y__body(ptr null)
+  br label %c
+c:
+  call void @__quantum__qis__h__body(ptr null)
+  ret void
+}
+attributes #0 = { "entry_point" }
+`
+	p, err := qir.Parse([]byte(src))
+	require.NoError(t, err)
+	require.Len(t, p.Ops, 3)
+	assert.Equal(t, 1, p.Qubits)
+	assert.Equal(t, 1, p.Clbits)
+	ifOp := p.Ops[1]
+	assert.Equal(t, uint64(0), ifOp.Cond.Value)
+	require.Len(t, ifOp.Then, 1)
+	require.Len(t, ifOp.Else, 1)
+	assert.Equal(t, "x", ifOp.Then[0].Name)
+	assert.Equal(t, "y", ifOp.Else[0].Name)
+	assert.Equal(t, "h", p.Ops[2].Name)
+}
+
+// TestUnsupportedIsRecordedWithPosition: constructs with no circuit
+// meaning parse, and are listed with their line and column.
+func TestUnsupportedIsRecordedWithPosition(t *testing.T) {
+	for _, c := range []struct{ body, feature string }{
+		{"  %a = fadd double 1.0, 2.0\n", `QIR instruction "fadd"`},
+		{"  call void @__quantum__qis__u3__body(double 1.0, double 2.0, double 3.0, ptr null)\n", "QIR quantum instruction @__quantum__qis__u3__body"},
+		{"  %q = call ptr @__quantum__rt__qubit_allocate()\n", "QIR runtime function @__quantum__rt__qubit_allocate"},
+		{"  call void @helper()\n", "QIR call to @helper (calls to defined functions are not inlined)"},
+		{"  call void @__quantum__qis__rx__body(double %t, ptr null)\n", "QIR computed angle %t in @__quantum__qis__rx__body"},
+		{"  br label %top\ntop:\n  br label %top\n", "QIR backward branch (a loop)"},
+		{"  %c = icmp slt i64 1, 2\n  br i1 %c, label %x, label %x\nx:\n", `QIR instruction "icmp"`},
+	} {
+		src := "define void @main() #0 {\n" + c.body + "  ret void\n}\ndefine void @helper() {\n  ret void\n}\nattributes #0 = { \"entry_point\" }\n"
+		if strings.Contains(c.body, "%top") {
+			src = "define void @main() #0 {\n" + c.body + "}\ndefine void @helper() {\n  ret void\n}\nattributes #0 = { \"entry_point\" }\n"
+		}
+		p, err := qir.Parse([]byte(src))
+		require.NoError(t, err, c.body)
+		require.NotEmpty(t, p.Unsupported, c.body)
+		assert.Equal(t, c.feature, p.Unsupported[0].Feature)
+		assert.Positive(t, p.Unsupported[0].Pos.Line)
+		assert.Equal(t, 3, p.Unsupported[0].Pos.Col, c.body)
+		assert.Contains(t, p.Requirements().Features, "unsupported:"+c.feature)
+	}
+}
+
+func TestErrorsHavePositions(t *testing.T) {
+	for _, c := range []struct {
+		src  string
+		line int
+		msg  string
+	}{
+		{"", 1, "no function is defined"},
+		{"define void @f() {\n  ret void\n", 1, `no closing "}"`},
+		{"define void @f() #0 {\n  call void @__quantum__qis__h__body(ptr inttoptr (i64 5 to ptr))\n  ret void\n}\nattributes #0 = { \"entry_point\" \"required_num_qubits\"=\"2\" }\n", 2, "qubit 5 out of range: the program has 2 qubits"},
+		{"define void @f() {\n  call void @__quantum__qis__h__body(ptr null, ptr null)\n  ret void\n}\n", 2, "takes 1 arguments, got 2"},
+		{"define void @f() {\n  call void @__quantum__qis__h__body(ptr null\n  ret void\n}\n", 2, "unbalanced parentheses"},
+		{"define void @f() {\n  br label %nowhere\n}\n", 2, "undefined label %nowhere"},
+		{"define void @f() {\n  call void @__quantum__qis__h__body(ptr null)\n}\n", 1, "no terminator"},
+		{"define void @f() {\n  ret void\n}\ngarbage here\n", 4, "expected a top-level LLVM entity"},
+		{"define void @f() {\n  call void @__quantum__qis__mz__body(ptr null, i64 3)\n  ret void\n}\n", 2, "expected a static result"},
+		{"define void @f() #0 {\n  ret void\n}\nattributes #0 = { \"entry_point\" \"required_num_qubits\"=\"65\" }\n", 1, "want a count from 0 to 64"},
+		{"define void @f() #0 {\n  ret void\n}\ndefine void @g() #0 {\n  ret void\n}\nattributes #0 = { \"entry_point\" }\n", 4, "a second entry point @g"},
+		{"define void @f() {\n  call void @__quantum__qis__rx__body(double 1e999, ptr null)\n  ret void\n}\n", 2, "expected a double constant angle"},
+	} {
+		_, err := qir.Parse([]byte(c.src))
+		require.Error(t, err, c.src)
+		var pe *sokr.ProgramError
+		require.ErrorAs(t, err, &pe, c.src)
+		assert.ErrorIs(t, err, sokr.ErrInvalidProgram)
+		assert.Equal(t, qir.Format, pe.Format)
+		assert.Equal(t, c.line, pe.Pos.Line, c.src)
+		assert.Positive(t, pe.Pos.Col)
+		assert.Contains(t, pe.Msg, c.msg)
+	}
+}
+
+func TestDetect(t *testing.T) {
+	ir := qir.NewIR()
+	for _, name := range []string{"bell_typed.ll", "ghz_opaque.ll", "adaptive.ll"} {
+		assert.True(t, ir.Detect(readTestdata(t, name)), name)
+	}
+	assert.False(t, ir.Detect([]byte("OPENQASM 2.0;\nqreg q[1];\n")))
+	assert.False(t, ir.Detect([]byte("define void @f() {\n  ret void\n}\n")))
+	assert.False(t, ir.Detect([]byte("sokr.native/1\nreturn x\n")))
+}
+
+func TestIRParseChecksContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	p, err := qir.NewIR().Parse(ctx, readTestdata(t, "bell_typed.ll"))
+	require.ErrorIs(t, err, sokr.ErrCancelled)
+	assert.Nil(t, p)
+	p, err = qir.NewIR().Parse(context.Background(), readTestdata(t, "bell_typed.ll"))
+	require.NoError(t, err)
+	assert.Equal(t, circuit.Format, p.Format())
+	_, err = qir.NewIR().Parse(context.Background(), []byte("nonsense"))
+	require.ErrorIs(t, err, sokr.ErrInvalidProgram)
+}
