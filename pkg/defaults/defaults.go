@@ -17,6 +17,7 @@ import (
 	"github.com/sokr-rs/sokr/pkg/ir/nir"
 	photonicir "github.com/sokr-rs/sokr/pkg/ir/photonic"
 	"github.com/sokr-rs/sokr/pkg/ir/qasm"
+	"github.com/sokr-rs/sokr/pkg/ir/qir"
 	"github.com/sokr-rs/sokr/pkg/ir/spirv"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 	"github.com/sokr-rs/sokr/pkg/substrate/cplugin"
@@ -39,7 +40,7 @@ func Register(reg *sokr.Registry) error { return register(reg, hostmem.DefaultBu
 // photonic substrates refuse programs beyond, so that their reasons give
 // the same number as the runtime's.
 func register(reg *sokr.Registry, budget int64) error {
-	for _, ir := range []sokr.IR{native.NewIR(), qasm.NewIR2(), qasm.NewIR3(), nir.NewIR(), spirv.NewIR(), photonicir.NewIR()} {
+	for _, ir := range []sokr.IR{native.NewIR(), qasm.NewIR2(), qasm.NewIR3(), nir.NewIR(), spirv.NewIR(), photonicir.NewIR(), qir.NewIR()} {
 		if err := reg.RegisterIR(ir); err != nil {
 			return err
 		}

@@ -2,6 +2,8 @@ package defaults_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -22,7 +24,7 @@ func TestDefaultRuntime(t *testing.T) {
 	for _, ir := range rt.IRs() {
 		formats = append(formats, ir.Format())
 	}
-	assert.ElementsMatch(t, []string{native.Format, "openqasm/2", "openqasm/3", "nir/1", "spirv/1", "sokr.photonic/1"}, formats)
+	assert.ElementsMatch(t, []string{native.Format, "openqasm/2", "openqasm/3", "nir/1", "spirv/1", "sokr.photonic/1", "qir/1"}, formats)
 	for _, name := range []string{"cpu", "statevec", "snn", "photonic"} {
 		_, ok := rt.Substrate(name)
 		require.True(t, ok, name)
@@ -76,4 +78,47 @@ func TestDispatchAfterClose(t *testing.T) {
 	require.NoError(t, err)
 	_, err = rt.Run(ctx, p, []sokr.Tensor{sokr.FromSlice([]float32{1})})
 	require.ErrorIs(t, err, sokr.ErrClosed)
+}
+
+// TestDefaultRuntimeRunsQIR: QIR programs are detected, lowered to the
+// circuit IR and sampled on statevec; the Bell and GHZ states give only
+// their two outcomes, and the adaptive program's branches copy qubit 0's
+// outcome to qubit 1 and its complement to qubit 2.
+func TestDefaultRuntimeRunsQIR(t *testing.T) {
+	ctx := context.Background()
+	rt, err := defaults.New()
+	require.NoError(t, err)
+	defer func() { require.NoError(t, rt.Close(ctx)) }()
+
+	for _, c := range []struct {
+		file string
+		want []string
+	}{
+		{"bell_typed.ll", []string{"00", "11"}},
+		{"ghz_opaque.ll", []string{"000", "111"}},
+		{"adaptive.ll", []string{"100", "011"}}, // bit 0 rightmost: (r2, r1, r0)
+	} {
+		src, err := os.ReadFile(filepath.Join("..", "ir", "qir", "testdata", c.file))
+		require.NoError(t, err)
+		p, err := rt.Parse(ctx, "", src)
+		require.NoError(t, err, c.file)
+		assert.Equal(t, "sokr.circuit/1", p.Format())
+		res, err := rt.Run(ctx, p, nil, sokr.Seed(5), sokr.Param("shots", 400))
+		require.NoError(t, err, c.file)
+		counts := res.Outputs[0].Value.(map[string]int64)
+		assert.Len(t, counts, 2, c.file)
+		assert.Equal(t, int64(400), counts[c.want[0]]+counts[c.want[1]], c.file)
+		assert.Greater(t, counts[c.want[0]], int64(150), c.file)
+		assert.Greater(t, counts[c.want[1]], int64(150), c.file)
+	}
+
+	// What the circuit cannot express is refused at capability, named,
+	// with its line.
+	loop := "define void @main() #0 {\n  call void @__quantum__qis__h__body(ptr null)\n  br label %top\ntop:\n  br label %top\n}\nattributes #0 = { \"entry_point\" }\n"
+	p, err := rt.Parse(ctx, "", []byte(loop))
+	require.NoError(t, err)
+	_, err = rt.Run(ctx, p, nil, sokr.Param("shots", 10))
+	require.ErrorIs(t, err, sokr.ErrNoCapableSubstrate)
+	assert.Contains(t, err.Error(), "QIR backward branch (a loop)")
+	assert.Contains(t, err.Error(), "5:3")
 }
