@@ -66,6 +66,7 @@ _EXTENSIONS: dict[str, tuple[str, ...]] = {
     "openqasm/3": (".qasm",),
     "spirv/1": (".spv",),
     "nir/1": (".nir",),
+    "qir/1": (".ll",),
 }
 
 
