@@ -29,10 +29,14 @@ A **substrate** in Python has ``capability(program)`` and ``dispatch(program, in
 ``capability`` returns True, False, or ``(False, reason)`` (also ``(True, seconds)`` with
 an estimate). ``dispatch`` gets the :class:`sokr.Program` (``program.source`` holds the
 bytes of a Python-IR program) and the inputs as numpy arrays, and may accept an ``options``
-keyword (the dispatch options, ``seed`` included). It returns the outputs (a dict of arrays,
+keyword (the dispatch options, ``seed`` included) and a ``cancelled`` keyword (a
+``threading.Event`` set when the run is cancelled, or the interpreter exits: a long run
+should watch it). It returns the outputs (a dict of arrays,
 one array, or a list) synchronously, as a ``concurrent.futures.Future``, or as a coroutine.
 An exception inside it becomes a :class:`sokr.SubstrateFaultError` whose ``stack`` holds the
-Python traceback. The substrate joins the runtime's registry: every policy can route to it,
+Python traceback. Each substrate runs on its own daemon worker threads (at most
+``min(32, cpus + 4)`` at once), so a substrate whose runs block holds up only itself, and
+never the interpreter's exit. The substrate joins the runtime's registry: every policy can route to it,
 and ``sokr info`` lists it.
 
 Plugins that should load in every process (``sokr info`` included) declare an entry point in
@@ -46,14 +50,16 @@ The **built-in front-ends** are plugins too, active when their package is in use
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures
 import inspect
 import itertools
 import json
 import os
+import queue
 import threading
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -271,17 +277,77 @@ _FRONTENDS: list[Any] = [QiskitFrontend(), CudaqFrontend(), NIRFrontend(), Perce
 # -- substrates -----------------------------------------------------------------------------
 
 
+# Worker threads per substrate for its dispatches: concurrent.futures' default, per substrate.
+_RUN_WORKERS = min(32, (os.cpu_count() or 1) + 4)
+# Worker threads per substrate for its capability answers.
+_CAPABILITY_WORKERS = 4
+
+
+_Call = tuple[Callable[..., None], tuple[Any, ...]]
+
+
+class _Workers:
+    """Daemon threads that run one substrate's calls, started as needed up to ``limit``.
+
+    Not a ThreadPoolExecutor: its threads are joined at interpreter exit (a blocked run would
+    keep the interpreter from exiting) and it refuses work once exit has begun; and one pool
+    per substrate keeps a substrate whose runs block from starving the others."""
+
+    def __init__(self, name: str, limit: int) -> None:
+        self.name = name
+        self.limit = limit
+        self.queue: queue.SimpleQueue[tuple[Callable[..., None], tuple[Any, ...]] | None] = (
+            queue.SimpleQueue()
+        )
+        self.idle = threading.Semaphore(0)  # one token per idle thread
+        self.lock = threading.Lock()
+        self.threads = 0
+
+    def submit(self, fn: Callable[..., None], *args: Any) -> None:
+        self.queue.put((fn, args))
+        if self.idle.acquire(blocking=False):
+            return  # an idle thread takes it
+        with self.lock:
+            if self.threads >= self.limit:
+                return  # it waits for a busy thread
+            self.threads += 1
+        threading.Thread(target=self._work, name=self.name, daemon=True).start()
+
+    def close(self) -> None:
+        """Let every thread end once the work queued before is done."""
+        with self.lock:
+            n = self.threads
+        for _ in range(n):
+            self.queue.put(None)
+
+    def _work(self) -> None:
+        while True:
+            item = self.queue.get()
+            if item is None:
+                return
+            fn, args = item
+            try:
+                fn(*args)
+            except Exception:  # the calls report their own failures; this is a last resort
+                traceback.print_exc()
+            self.idle.release()
+
+
 class _Registered:
     def __init__(self, obj: Any, name: str, runtime: Any) -> None:
         self.obj = obj
         self.name = name
         self.runtime = runtime
+        self.runs = _Workers(f"sokr-py-dispatch-{name}", _RUN_WORKERS)
+        self.caps = _Workers(f"sokr-py-capability-{name}", _CAPABILITY_WORKERS)
         d = obj.dispatch
         try:
             params = inspect.signature(d).parameters
             self.takes_options = "options" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+            self.takes_cancelled = "cancelled" in params
         except (TypeError, ValueError):
             self.takes_options = False
+            self.takes_cancelled = False
 
 
 _substrates: dict[str, _Registered] = {}  # by registration key
@@ -332,34 +398,44 @@ def unregister_substrate(name: str, *, runtime: Any = None) -> bool:
     with _substrates_lock:
         prefix = f"{rt._handle}:{name}:"
         for k in [k for k in _substrates if k.startswith(prefix)]:
-            del _substrates[k]
+            r = _substrates.pop(k)
+            r.runs.close()
+            r.caps.close()
         return bool(_native.unregister_py_substrate(rt._handle, name))
 
 
 class _Service:
-    """One thread takes the Go side's requests in batches and hands them to workers:
-    capability questions to one pool, dispatches to another (so that a dispatch that itself
-    dispatches cannot starve capability answers), coroutines to an event loop thread."""
+    """One thread takes the Go side's requests in batches and hands them to the substrate's
+    workers: capability questions to one set, dispatches to another (so that a dispatch that
+    itself dispatches cannot starve capability answers), coroutines to an event loop thread."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
-        self.cap_pool: concurrent.futures.ThreadPoolExecutor | None = None
-        self.run_pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self.stopping = False
         self.loop: asyncio.AbstractEventLoop | None = None
         self.running: dict[int, concurrent.futures.Future[Any]] = {}
+        self.events: dict[int, threading.Event] = {}  # the cancelled events of synchronous runs
         self.cancelled: set[int] = set()
 
     def start(self) -> None:
         with self.lock:
-            if self.thread is not None:
+            if self.thread is not None or self.stopping:
                 return
-            self.cap_pool = concurrent.futures.ThreadPoolExecutor(4, thread_name_prefix="sokr-py-capability")
-            self.run_pool = concurrent.futures.ThreadPoolExecutor(
-                min(32, (os.cpu_count() or 1) + 4), thread_name_prefix="sokr-py-dispatch"
-            )
             self.thread = threading.Thread(target=self._serve, name="sokr-py-substrates", daemon=True)
             self.thread.start()
+
+    def stop(self) -> None:
+        """At interpreter exit: take no more requests, and tell the runs still going that they
+        are cancelled (their threads are daemons: none holds up the exit)."""
+        with self.lock:
+            self.stopping = True
+            events = list(self.events.values())
+            running = list(self.running.values())
+        for e in events:
+            e.set()
+        for f in running:
+            f.cancel()
 
     def _event_loop(self) -> asyncio.AbstractEventLoop:
         import asyncio
@@ -372,34 +448,38 @@ class _Service:
             return self.loop
 
     def _serve(self) -> None:
-        while True:
+        while not self.stopping:
             batch = _native.py_requests(0.2)
-            if not batch:
+            if not batch or self.stopping:
                 continue
             for req in json.loads(batch):
                 op = req["op"]
-                if op == "capability":
-                    assert self.cap_pool is not None
-                    self.cap_pool.submit(self._capability, req)
-                elif op == "dispatch":
-                    assert self.run_pool is not None
-                    self.run_pool.submit(self._dispatch, req)
-                elif op == "cancel":
+                if op == "cancel":
                     self._cancel(req["id"])
+                    continue
+                r = self._lookup(req)
+                if op == "capability":
+                    if r is None:
+                        _native.answer_capability(
+                            req["id"], False, "the Python substrate is no longer registered", 0.0, 0
+                        )
+                    else:
+                        r.caps.submit(self._capability, req, r)
+                elif op == "dispatch":
+                    if r is None:
+                        _native.fail_job(
+                            req["id"], "fault", "the Python substrate is no longer registered", ""
+                        )
+                    else:
+                        r.runs.submit(self._dispatch, req, r)
 
     def _lookup(self, req: dict[str, Any]) -> _Registered | None:
         with _substrates_lock:
             return _substrates.get(req["key"])
 
-    def _capability(self, req: dict[str, Any]) -> None:
+    def _capability(self, req: dict[str, Any], r: _Registered) -> None:
         from ._runtime import Program
 
-        r = self._lookup(req)
-        if r is None:
-            _native.answer_capability(
-                req["id"], False, "the Python substrate is no longer registered", 0.0, 0
-            )
-            return
         prog = Program(req["program"], r.runtime)
         try:
             ans = r.obj.capability(prog)
@@ -408,14 +488,10 @@ class _Service:
             ok, reason, seconds = False, f"capability() raised {type(e).__name__}: {e}", 0.0
         _native.answer_capability(req["id"], ok, reason, seconds, 0)
 
-    def _dispatch(self, req: dict[str, Any]) -> None:
+    def _dispatch(self, req: dict[str, Any], r: _Registered) -> None:
         from ._runtime import Program
 
         jid = req["id"]
-        r = self._lookup(req)
-        if r is None:
-            _native.fail_job(jid, "fault", "the Python substrate is no longer registered", "")
-            return
         try:
             prog = Program(req["program"], r.runtime)
             inputs = []
@@ -430,8 +506,22 @@ class _Service:
                 if req.get("seed") is not None:
                     opts["seed"] = req["seed"]
                 kw["options"] = opts
-            out = r.obj.dispatch(prog, inputs, **kw)
+            if r.takes_cancelled:
+                ev = threading.Event()
+                with self.lock:
+                    self.events[jid] = ev
+                    if jid in self.cancelled or self.stopping:
+                        ev.set()
+                kw["cancelled"] = ev
+            try:
+                out = r.obj.dispatch(prog, inputs, **kw)
+            finally:
+                if r.takes_cancelled:
+                    with self.lock:
+                        self.events.pop(jid, None)
         except Exception as e:
+            with self.lock:
+                self.cancelled.discard(jid)
             _fail(jid, e)
             return
         if inspect.iscoroutine(out):
@@ -465,13 +555,17 @@ class _Service:
     def _cancel(self, jid: int) -> None:
         with self.lock:
             f = self.running.get(jid)
+            ev = self.events.get(jid)
             if f is None:
                 self.cancelled.add(jid)
+        if ev is not None:
+            ev.set()
         if f is not None:
             f.cancel()
 
 
 _service = _Service()
+atexit.register(_service.stop)
 
 
 def _offer(ans: Any) -> tuple[bool, str, float]:
