@@ -49,7 +49,16 @@ def test_program_reads_only_paths_and_program_files(tmp_path: pathlib.Path) -> N
         sokr.program(str(secret))
     assert "hunter2" not in str(u.value)
     # A path is read, but an error about a file that is not a program names it, never its bytes.
-    for ir in ("sokr.native/1", "openqasm/2", "openqasm/3", "sokr.photonic/1", "nir/1", "spirv/1", None):
+    for ir in (
+        "sokr.native/1",
+        "openqasm/2",
+        "openqasm/3",
+        "sokr.photonic/1",
+        "nir/1",
+        "spirv/1",
+        "qir/1",
+        None,
+    ):
         with pytest.raises((sokr.InvalidProgramError, sokr.UnknownFormatError)) as e:
             sokr.program(secret, ir=ir)
         chain = [e.value, e.value.__context__, e.value.__cause__]  # what a traceback could show

@@ -92,7 +92,9 @@ def test_info_human(capsys: pytest.CaptureFixture[str]) -> None:
         assert any(line.split()[:2] == [s.name, s.kind] for line in out.splitlines() if line.strip())
         for k, v in s.properties.items():
             assert f"{k}={v}" in out
-    assert "IR FORMATS\nnir/1\nopenqasm/2\nopenqasm/3\nsokr.native/1\nsokr.photonic/1\nspirv/1\n" in out
+    assert (
+        "IR FORMATS\nnir/1\nopenqasm/2\nopenqasm/3\nqir/1\nsokr.native/1\nsokr.photonic/1\nspirv/1\n" in out
+    )
     assert any(line.split()[:2] == ["photonic", "photonic"] for line in out.splitlines())
     assert "FAILED PLUGINS: none" in out
 
@@ -316,7 +318,7 @@ ERRORS: list[tuple[str, int, str]] = [
     (
         "unknown-ir",
         2,
-        "unknown IR format 'qasm/9' (registered: nir/1, openqasm/2, openqasm/3, sokr.native/1, "
+        "unknown IR format 'qasm/9' (registered: nir/1, openqasm/2, openqasm/3, qir/1, sokr.native/1, "
         "sokr.photonic/1, spirv/1)",
     ),
     ("unknown-substrate", 2, "unknown substrate 'warp-drive' (available: "),
