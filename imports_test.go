@@ -52,7 +52,7 @@ func TestImportRule(t *testing.T) {
 }
 
 // lowersTo names, for a front-end IR, the IR its programs are made of.
-var lowersTo = map[string]string{"pkg/ir/qasm": "pkg/ir/circuit"}
+var lowersTo = map[string]string{"pkg/ir/qasm": "pkg/ir/circuit", "pkg/ir/qir": "pkg/ir/circuit"}
 
 // within1 returns the IR or substrate root of pkg ("pkg/ir/native" for
 // "pkg/ir/native/x").
