@@ -18,13 +18,26 @@ type PolicyFunc func(p Program, offers []Offer) (int, error)
 // Choose calls f.
 func (f PolicyFunc) Choose(p Program, offers []Offer) (int, error) { return f(p, offers) }
 
-// FirstCapable chooses the first capable substrate in name order. It is the
-// default policy.
+// FirstCapable chooses the first capable substrate in name order, local ones
+// (any kind but KindRemote) before remote ones. It is the default policy.
+// Remote substrates come last because a run there pays a network round trip
+// and depends on a cluster that may be gone: registering a Dask cluster must
+// not send every small local circuit to it ("dask" sorts before
+// "statevec"). A remote substrate is chosen when pinned, when no local one
+// can run the program, or by a policy that prefers it (Cheapest, by
+// estimate).
 func FirstCapable() Policy { return firstCapable{} }
 
 type firstCapable struct{}
 
-func (firstCapable) Choose(Program, []Offer) (int, error) { return 0, nil }
+func (firstCapable) Choose(_ Program, offers []Offer) (int, error) {
+	for i, o := range offers {
+		if o.Kind != KindRemote {
+			return i, nil
+		}
+	}
+	return 0, nil
+}
 
 // Cheapest chooses the offer with the smallest estimated time, then the
 // smallest memory; unknown (zero) estimates count as the most expensive.

@@ -34,6 +34,20 @@ func TestFirstCapable(t *testing.T) {
 	assert.Equal(t, "b", chosen(t, rt, sokr.Using(sokr.FirstCapable())))
 }
 
+func TestFirstCapablePrefersLocalSubstratesToRemoteOnes(t *testing.T) {
+	remote := func(name string) *sokrtest.Fake {
+		f := sokrtest.NewFake(name)
+		f.SubKind = sokr.KindRemote
+		return f
+	}
+	rt := newRuntime(t, remote("a-cluster"), sokrtest.NewFake("z-local"), remote("b-cluster"))
+	assert.Equal(t, "z-local", chosen(t, rt), "a local substrate before remote ones earlier in name order")
+	assert.Equal(t, "a-cluster", chosen(t, rt, sokr.Using(sokr.Pinned("a-cluster"))), "pinned")
+
+	only := newRuntime(t, remote("b-cluster"), sokrtest.NewRefusingFake("a-local", "no"), remote("c-cluster"))
+	assert.Equal(t, "b-cluster", chosen(t, only), "a remote one when no local one can run it")
+}
+
 func TestCheapest(t *testing.T) {
 	rt := newRuntimeWith(t, []sokr.Option{sokr.WithPolicy(sokr.Cheapest())},
 		estimating("a-unknown", 0, 0),

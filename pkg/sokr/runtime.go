@@ -249,16 +249,27 @@ func (r *Runtime) choose(j *Job, cfg dispatchConfig) (s Substrate, need int64, e
 		// when nobody says yes. A Deferred placeholder that wants p starts
 		// when its turn comes, not before: a yes ahead of it spares loading
 		// it.
+		// Remote substrates are asked after every local one (see FirstCapable).
 		lazy := r.deferred.Load() > 0
+		var remote []Substrate
 		for _, s := range subs {
 			if d, ok := s.(Deferred); lazy && ok && wants(d, p) {
 				for _, t := range r.startDeferred(d) {
-					if o := capability(j, t, p); o.OK && r.mem.refusal(o.Estimate.MemoryBytes) == "" {
+					if t.Kind() == KindRemote {
+						remote = append(remote, t)
+					} else if o := capability(j, t, p); o.OK && r.mem.refusal(o.Estimate.MemoryBytes) == "" {
 						return t, r.mem.need(o.Estimate), nil
 					}
 				}
 				continue
 			}
+			if s.Kind() == KindRemote {
+				remote = append(remote, s)
+			} else if o := capability(j, s, p); o.OK && r.mem.refusal(o.Estimate.MemoryBytes) == "" {
+				return s, r.mem.need(o.Estimate), nil
+			}
+		}
+		for _, s := range remote {
 			if o := capability(j, s, p); o.OK && r.mem.refusal(o.Estimate.MemoryBytes) == "" {
 				return s, r.mem.need(o.Estimate), nil
 			}
