@@ -21,7 +21,11 @@
 //     result_record_output's result must exist.
 //   - Adaptive: %v = call i1 __quantum__qis__read_result__body(result) or
 //     __quantum__rt__read_result, optionally negated by xor i1 %v, true or
-//     icmp eq/ne i1 %v, false/true, and br i1 on such a value. Branches
+//     icmp eq/ne i1 %v, false/true; integers made of result bits (zext i1
+//     to iN, shl by a constant, or/add of values whose bits do not overlap)
+//     compared unsigned with a constant (icmp eq/ne/ult/ule/ugt/uge), which
+//     become a circuit condition on those bits read as a register; and br
+//     i1 on such a value. Branches
 //     must go forward (to a later block): the control-flow graph is then
 //     acyclic and lowers to nested circuit if/else ops, each branch joining
 //     at its immediate post-dominator.

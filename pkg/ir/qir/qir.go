@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -322,7 +323,7 @@ func parseProgram(ctx context.Context, src []byte) (*circuit.Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &lowerer{poll: &poll, declQubits: nq, declResults: nr, defined: map[string]bool{}, conds: map[string]cond{}}
+	l := &lowerer{poll: &poll, declQubits: nq, declResults: nr, defined: map[string]bool{}, conds: map[string]circuit.Cond{}, ints: map[string]intVal{}}
 	for _, g := range funcs {
 		l.defined[g.name] = true
 	}
@@ -383,11 +384,20 @@ var recordFuncs = map[string]bool{
 	"double_record_output": true,
 }
 
-// cond is a branch condition: result r read as 1 (or as 0 when neg).
-type cond struct {
-	result int
-	neg    bool
+// negate returns the condition that holds exactly when c does not.
+func negate(c circuit.Cond) circuit.Cond {
+	c.Cmp = [...]circuit.CmpOp{circuit.Eq: circuit.Ne, circuit.Ne: circuit.Eq, circuit.Lt: circuit.Ge,
+		circuit.Le: circuit.Gt, circuit.Gt: circuit.Le, circuit.Ge: circuit.Lt}[c.Cmp]
+	if len(c.Clbits) == 1 && c.Cmp == circuit.Ne && c.Value <= 1 {
+		c.Cmp, c.Value = circuit.Eq, 1-c.Value // one bit: "!= 1" reads better as "== 0"
+	}
+	return c
 }
+
+// intVal is an integer built from result bits (adaptive profile integer
+// computation): bit k of the value is result bits[k], or 0 where bits[k]
+// is -1.
+type intVal struct{ bits []int }
 
 // block is a basic block: its ops and its terminator.
 type block struct {
@@ -397,7 +407,7 @@ type block struct {
 	// term: "ret", "br" (to then), "cbr" (then / els on c).
 	term      string
 	then, els int
-	c         cond
+	c         circuit.Cond
 	termLine  srcLine // the terminator's line
 }
 
@@ -406,7 +416,8 @@ type lowerer struct {
 	declQubits, declResults int
 	usedQubits, usedResults int
 	defined                 map[string]bool
-	conds                   map[string]cond
+	conds                   map[string]circuit.Cond
+	ints                    map[string]intVal
 	blocks                  []*block
 	unsupported             []circuit.Unsupported
 	ipdom                   []int
@@ -557,16 +568,12 @@ func (l *lowerer) emit(start, stop int) ([]circuit.Op, error) {
 			if err != nil {
 				return nil, err
 			}
-			want := uint64(1)
-			if blk.c.neg {
-				want = 0
-			}
+			c := blk.c
 			if len(then) == 0 && len(els) > 0 {
-				then, els, want = els, nil, 1-want
+				then, els, c = els, nil, negate(c)
 			}
 			if len(then) > 0 {
-				ops = append(ops, circuit.Op{Kind: circuit.OpIf, Cond: circuit.Cond{Clbits: []int{blk.c.result}, Cmp: circuit.Eq, Value: want},
-					Then: then, Else: els, Pos: blk.termLine.pos()})
+				ops = append(ops, circuit.Op{Kind: circuit.OpIf, Cond: c, Then: then, Else: els, Pos: blk.termLine.pos()})
 			}
 			b = join
 		}
@@ -597,6 +604,13 @@ func (l *lowerer) instruction(blk *block, ln srcLine) error {
 		return l.call(blk, ln, dest, t)
 	case "xor", "icmp":
 		if dest != "" && l.negation(dest, op, t) {
+			return nil
+		}
+		if dest != "" && op == "icmp" && l.compare(dest, t) {
+			return nil
+		}
+	case "zext", "shl", "or", "add":
+		if dest != "" && l.integer(dest, op, t) {
 			return nil
 		}
 	}
@@ -637,9 +651,113 @@ func (l *lowerer) negation(dest, op, t string) bool {
 	one := b == "true" || b == "1"
 	// xor with 1 negates; icmp eq with 0 negates; icmp ne with 1 negates.
 	if op == "xor" && one || op == "icmp" && eq != one {
-		c.neg = !c.neg
+		c = negate(c)
 	}
 	l.conds[dest] = c
+	return true
+}
+
+var (
+	zextRE  = regexp.MustCompile(`^zext\s+i1\s+%([-\w.$]+)\s+to\s+i(\d+)$`)
+	binRE   = regexp.MustCompile(`^(shl|or|add)\s+(?:(?:nuw|nsw|disjoint)\s+)*i(\d+)\s+(%[-\w.$]+|\d+)\s*,\s*(%[-\w.$]+|\d+)$`)
+	icmpIRE = regexp.MustCompile(`^icmp\s+(eq|ne|ult|ule|ugt|uge)\s+i(\d+)\s+(%[-\w.$]+|\d+)\s*,\s*(%[-\w.$]+|\d+)$`)
+)
+
+// integer records dest as an integer made of result bits: zext of a read
+// result, shl by a constant, or or add of two such values whose bits do
+// not overlap (so that add is or). Anything else is not recorded.
+func (l *lowerer) integer(dest, op, t string) bool {
+	if op == "zext" {
+		m := zextRE.FindStringSubmatch(t)
+		if m == nil {
+			return false
+		}
+		c, ok := l.conds[m[1]]
+		// Only a plain read: bit = result.
+		if !ok || len(c.Clbits) != 1 || c.Cmp != circuit.Eq || c.Value != 1 {
+			return false
+		}
+		l.ints[dest] = intVal{bits: []int{c.Clbits[0]}}
+		return true
+	}
+	m := binRE.FindStringSubmatch(t)
+	if m == nil {
+		return false
+	}
+	a, aok := l.ints[strings.TrimPrefix(m[3], "%")]
+	if !aok {
+		return false
+	}
+	if m[1] == "shl" {
+		k, err := strconv.Atoi(m[4])
+		if err != nil || k < 0 || k+len(a.bits) > 64 {
+			return false
+		}
+		bits := make([]int, k, k+len(a.bits))
+		for i := range bits {
+			bits[i] = -1
+		}
+		l.ints[dest] = intVal{bits: append(bits, a.bits...)}
+		return true
+	}
+	b, bok := l.ints[strings.TrimPrefix(m[4], "%")]
+	if !bok {
+		return false
+	}
+	bits := make([]int, max(len(a.bits), len(b.bits)))
+	for i := range bits {
+		x, y := -1, -1
+		if i < len(a.bits) {
+			x = a.bits[i]
+		}
+		if i < len(b.bits) {
+			y = b.bits[i]
+		}
+		if x >= 0 && y >= 0 {
+			return false // overlapping bits: a carry or an or of two results
+		}
+		bits[i] = max(x, y)
+	}
+	l.ints[dest] = intVal{bits: bits}
+	return true
+}
+
+// compare records dest as a condition: an unsigned comparison of an
+// integer made of result bits with a constant. The bits must be results
+// from bit 0 up, with no constant-zero bit between them: the circuit's
+// condition reads consecutive positions of a list of classical bits.
+func (l *lowerer) compare(dest, t string) bool {
+	m := icmpIRE.FindStringSubmatch(t)
+	if m == nil {
+		return false
+	}
+	pred, x, y := m[1], m[3], m[4]
+	if !strings.HasPrefix(x, "%") {
+		x, y = y, x
+		pred = map[string]string{"eq": "eq", "ne": "ne", "ult": "ugt", "ule": "uge", "ugt": "ult", "uge": "ule"}[pred]
+	}
+	v, ok := l.ints[strings.TrimPrefix(x, "%")]
+	if !ok || strings.HasPrefix(y, "%") {
+		return false
+	}
+	k, err := strconv.ParseUint(y, 10, 64)
+	if err != nil {
+		return false
+	}
+	bits := v.bits
+	for len(bits) > 0 && bits[len(bits)-1] < 0 {
+		bits = bits[:len(bits)-1]
+	}
+	if len(bits) == 0 {
+		return false
+	}
+	for _, b := range bits {
+		if b < 0 {
+			return false
+		}
+	}
+	cmp := map[string]circuit.CmpOp{"eq": circuit.Eq, "ne": circuit.Ne, "ult": circuit.Lt, "ule": circuit.Le, "ugt": circuit.Gt, "uge": circuit.Ge}[pred]
+	l.conds[dest] = circuit.Cond{Clbits: slices.Clone(bits), Cmp: cmp, Value: k}
 	return true
 }
 
@@ -836,7 +954,7 @@ func (l *lowerer) readResult(ln srcLine, dest, name string, args []arg) error {
 		return err
 	}
 	if dest != "" {
-		l.conds[dest] = cond{result: r}
+		l.conds[dest] = circuit.Cond{Clbits: []int{r}, Cmp: circuit.Eq, Value: 1}
 	}
 	return nil
 }

@@ -183,3 +183,54 @@ func TestIRParseChecksContext(t *testing.T) {
 	_, err = qir.NewIR().Parse(context.Background(), []byte("nonsense"))
 	require.ErrorIs(t, err, sokr.ErrInvalidProgram)
 }
+
+func TestParseIntegerComputationOnResults(t *testing.T) {
+	p, err := qir.Parse(readTestdata(t, "adaptive_int.ll"))
+	require.NoError(t, err)
+	assert.Empty(t, p.Unsupported)
+	require.Len(t, p.Ops, 6)
+	ifOp := p.Ops[4]
+	assert.Equal(t, circuit.OpIf, ifOp.Kind)
+	// r0 + 2*r1 == 3 reads results 0 and 1 as an unsigned integer.
+	assert.Equal(t, circuit.Cond{Clbits: []int{0, 1}, Cmp: circuit.Eq, Value: 3}, ifOp.Cond)
+	assert.Equal(t, "x", ifOp.Then[0].Name)
+
+	// Comparisons with the constant first are mirrored; a gap in the bits
+	// (r0 + 4*r1) or overlapping bits (r0 + r0) cannot be a circuit
+	// condition and are refused by name.
+	head := "define void @f() {\n  %a = call i1 @__quantum__rt__read_result(ptr null)\n  %b = call i1 @__quantum__rt__read_result(ptr inttoptr (i64 1 to ptr))\n" +
+		"  %x = zext i1 %a to i8\n  %y = zext i1 %b to i8\n"
+	tail := "  br i1 %c, label %t, label %e\nt:\n  call void @__quantum__qis__x__body(ptr null)\n  br label %e\ne:\n  ret void\n}\n"
+	for _, c := range []struct {
+		body string
+		want *circuit.Cond
+	}{
+		{"  %y1 = shl i8 %y, 1\n  %v = add i8 %x, %y1\n  %c = icmp ugt i8 2, %v\n", &circuit.Cond{Clbits: []int{0, 1}, Cmp: circuit.Lt, Value: 2}},
+		{"  %y2 = shl i8 %y, 2\n  %v = or i8 %x, %y2\n  %c = icmp eq i8 %v, 5\n", nil},
+		{"  %v = add i8 %x, %x\n  %c = icmp eq i8 %v, 2\n", nil},
+		{"  %c = icmp slt i8 %x, 1\n", nil},
+	} {
+		p, err := qir.Parse([]byte(head + c.body + tail))
+		require.NoError(t, err, c.body)
+		if c.want == nil {
+			require.NotEmpty(t, p.Unsupported, c.body)
+			continue
+		}
+		assert.Empty(t, p.Unsupported, c.body)
+		require.Len(t, p.Ops, 1, c.body)
+		assert.Equal(t, *c.want, p.Ops[0].Cond, c.body)
+	}
+}
+
+func TestParseSpecBlockLayout(t *testing.T) {
+	p, err := qir.Parse(readTestdata(t, "base_blocks.ll"))
+	require.NoError(t, err)
+	assert.Empty(t, p.Unsupported)
+	var names []string
+	for _, o := range p.Ops {
+		names = append(names, o.Name)
+	}
+	assert.Equal(t, []string{"x", "ry", "ccx", "measure", "measure", "measure"}, names)
+	assert.Equal(t, 2, p.Ops[2].Controls)
+	assert.Equal(t, []int{0, 1, 2}, p.Ops[2].Qubits)
+}
