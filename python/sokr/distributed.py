@@ -20,8 +20,12 @@ their source (format and bytes) and are parsed again on the worker.
 
 **Dispatch** goes through Dask futures (``pure=False``: every run is a task of its own). A
 worker that dies mid-run has its tasks re-run elsewhere by Dask; each SOKR future
-completes exactly once. A scheduler that cannot be reached raises
-:class:`SchedulerUnreachableError` at once, saying which address and why.
+completes exactly once. When the scheduler is gone, capability answers no, saying so (the
+default policy then runs unpinned work on local substrates, which it prefers anyway: the
+cluster gets work when pinned, when no local substrate can run it, or by a policy's
+choice), and runs in flight fail with a :class:`sokr.SubstrateFaultError` naming Dask. A
+scheduler that cannot be reached at first raises :class:`SchedulerUnreachableError` at
+once, saying which address and why.
 
 On a cluster: start the scheduler and workers with SOKR installed in their environment
 (``pip install sokr``), e.g. with dask-jobqueue on SLURM or the Dask Kubernetes operator
@@ -164,18 +168,37 @@ class DaskSubstrate:
 
     # -- the substrate protocol ---------------------------------------------------------------
 
+    def _down(self) -> str | None:
+        """Why the cluster cannot take work now (its scheduler is gone), or None."""
+        status = str(getattr(self.client, "status", "running"))
+        if status in ("running", "newly-created"):
+            return None
+        return (
+            f"the Dask scheduler at {self.properties['scheduler']} cannot be reached (the client is {status})"
+        )
+
+    def _fault(self, what: str) -> errors.SubstrateFaultError:
+        return errors.SubstrateFaultError(f"sokr.distributed: Dask substrate {self.name!r}: {what}")
+
     def capability(self, program: Program) -> tuple[bool, Any]:
         fmt, src = _source(program)
         if src is None:
             return False, "the program has no source to send to the workers (it was built in Go)"
+        down = self._down()
+        if down is not None:  # checked before the cache: a dead cluster answers no at once
+            return False, down
         key = (fmt, hashlib.sha256(src).hexdigest())
         with self._lock:
             hit = self._cap_cache.get(key)
         if hit is not None:
             return hit
         try:
-            answers = self.client.run(_worker_capability, fmt, src, wait=True)
+            # Bounded: a scheduler that dies while asked must not hold the question for ever.
+            answers = self.client.run(_worker_capability, fmt, src, wait=True, callback_timeout=self.timeout)
         except Exception as e:
+            down = self._down()
+            if down is not None:
+                return False, down
             return False, f"the workers could not be asked: {type(e).__name__}: {e}"
         if not answers:
             return False, "the cluster has no workers"
@@ -201,6 +224,9 @@ class DaskSubstrate:
         fmt, src = _source(program)
         if src is None:
             raise errors.InvalidInputError("the program has no source to send to the workers")
+        down = self._down()
+        if down is not None:
+            raise self._fault(down)
         out: ConcurrentFuture[Result] = ConcurrentFuture()
         with self._pending_lock:
             self._pending.append(((fmt, src, inputs, dict(options)), out))
@@ -219,6 +245,9 @@ class DaskSubstrate:
                     self._pending_cv.wait()
                 batch, self._pending = self._pending, []
             try:
+                down = self._down()
+                if down is not None:
+                    raise self._fault(down)
                 dfs = self.client.map(_worker_run_args, [a for a, _ in batch], pure=False)
             except BaseException as e:
                 for _, out in batch:
@@ -234,7 +263,10 @@ class DaskSubstrate:
                 return
             try:
                 if f.cancelled():
-                    out.cancel()
+                    # Not by us (cancelling ``out`` cancels ``f``, and ``out`` is done then):
+                    # Dask gave up on the run, as when the client loses its scheduler.
+                    why = self._down() or "Dask cancelled the run"
+                    out.set_exception(self._fault(f"the run was lost: {why}"))
                     return
                 outputs, values, meta = f.result()
                 out.set_result(Result(outputs, values, self.name, Timings(0.0, 0.0, 0.0), meta))

@@ -18,8 +18,9 @@ import sokr.quantum as q
 from sokr import _future
 from sokr._future import Derived
 
-# A circuit that runs for minutes on a CPU (2000 layers of 22 Hadamards over 4M amplitudes),
-# so that whatever gives up on it does so while it runs.
+# A circuit that runs for minutes on a CPU (2000 layers of 22 Hadamards and a CNOT chain over 4M
+# amplitudes; Hadamards alone would cancel out in gate fusion), so that whatever gives up on it
+# does so while it runs.
 LONG = "\n".join(
     [
         "OPENQASM 3.0;",
@@ -27,6 +28,7 @@ LONG = "\n".join(
         "qubit[22] q;",
         "for int i in [0:2000] {",
         *(f"h q[{i}];" for i in range(22)),
+        *(f"cx q[{i}], q[{i + 1}];" for i in range(21)),
         "}",
     ]
 )
