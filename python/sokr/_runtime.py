@@ -283,7 +283,7 @@ class Runtime:
     def program(self, obj: Any, ir: str | None = None) -> Program:
         """Make a program from ``obj``: source text or bytes, a path to a program file (an
         ``os.PathLike`` such as ``pathlib.Path``, or a ``str`` ending in an IR's file extension:
-        ``.sokr``, ``.qasm``, ``.spv``, ``.nir``), an object with ``__sokr_program__()`` (e.g. a
+        ``.sokr``, ``.qasm``, ``.spv``, ``.nir``, ``.ll``), an object with ``__sokr_program__()`` (e.g. a
         :mod:`sokr.native` builder), or a Program. Any other ``str`` is source text. The IR is
         detected unless ``ir`` names it. An error about a file that is not a program names the
         file, never its contents."""
