@@ -14,7 +14,9 @@
 // opaque pointers (ptr null, ptr inttoptr (i64 1 to ptr)).
 //
 //   - Gates: h, x, y, z, s, s__adj, t, t__adj, rx, ry, rz (double angle
-//     first), cnot/cx, cy, cz, swap, ccx, rxx, ryy, rzz.
+//     first), r1 (phase), u3, cnot/cx, cy, cz, swap, ccx, rxx, ryy, rzz;
+//     and CUDA-Q's generalizedInvokeWithRotationsControlsTargets, which
+//     nvq++ emits for any gate with controls (@gate__ctl, @gate__ctladj).
 //   - mz (measure qubit into result), reset, mresetz (measure then reset).
 //   - __quantum__rt__initialize and the output recording calls
 //     (result/array/tuple/bool/int/double_record_output) are accepted;

@@ -373,6 +373,7 @@ var gateFuncs = map[string]gateSpec{
 	"cnot__body": {"cx", circuit.X, 1}, "cx__body": {"cx", circuit.X, 1}, "cy__body": {"cy", circuit.Y, 1},
 	"cz__body": {"cz", circuit.Z, 1}, "swap__body": {"swap", circuit.Swap, 0},
 	"ccx__body": {"ccx", circuit.X, 2}, "ccnot__body": {"ccx", circuit.X, 2},
+	"u3__body": {"u3", circuit.U3, 0}, "r1__body": {"r1", circuit.P, 0},
 	"rxx__body": {"rxx", circuit.RXX, 0}, "ryy__body": {"ryy", circuit.RYY, 0}, "rzz__body": {"rzz", circuit.RZZ, 0},
 }
 
@@ -937,6 +938,8 @@ func (l *lowerer) call(blk *block, ln srcLine, dest, t string) error {
 		}
 		l.unsupportedAt(ln, "QIR runtime function @%s", name)
 		return nil
+	case name == "generalizedInvokeWithRotationsControlsTargets":
+		return l.generalized(blk, ln, name, raw, args)
 	case l.defined[name]:
 		l.unsupportedAt(ln, "QIR call to @%s (calls to defined functions are not inlined)", name)
 		return nil
@@ -1057,6 +1060,75 @@ func (l *lowerer) qis(blk *block, ln srcLine, dest, fn string, args []arg) error
 	}
 	for _, a := range args[np:] {
 		q, err := l.qubit(ln, full, a)
+		if err != nil {
+			return err
+		}
+		op.Qubits = append(op.Qubits, q)
+	}
+	blk.ops = append(blk.ops, op)
+	return nil
+}
+
+var funcRefRE = regexp.MustCompile(`^ptr\s+@([-\w.$]+)$`)
+
+// generalized lowers CUDA-Q's generalizedInvokeWithRotationsControlsTargets
+// (nvq++'s QIR for controlled gates: counts of rotations, control arrays,
+// control qubits and targets, the gate's __ctl function, then the
+// rotations, controls and targets) to one gate with its controls.
+func (l *lowerer) generalized(blk *block, ln srcLine, name string, raw []string, args []arg) error {
+	if len(args) < 5 {
+		return errorf(ln.pos(), "@%s takes at least 5 arguments, got %d", name, len(args))
+	}
+	var n [4]int
+	for i := range n {
+		if args[i].kind != 'i' || args[i].index < 0 || args[i].index > 64 {
+			return errorf(ln.pos(), "@%s: argument %d must be a count from 0 to 64", name, i+1)
+		}
+		n[i] = int(args[i].index)
+	}
+	m := funcRefRE.FindStringSubmatch(raw[4])
+	if m == nil {
+		return errorf(ln.pos(), "@%s: argument 5 must be a function (ptr @name)", name)
+	}
+	fn := m[1]
+	if n[1] != 0 {
+		l.unsupportedAt(ln, "QIR controlled @%s on qubit arrays", fn)
+		return nil
+	}
+	key, ok := strings.CutPrefix(fn, "__quantum__qis__")
+	if ok {
+		switch {
+		case strings.HasSuffix(key, "__ctladj"):
+			key = strings.TrimSuffix(key, "__ctladj") + "__adj"
+		case strings.HasSuffix(key, "__ctl"):
+			key = strings.TrimSuffix(key, "__ctl") + "__body"
+		default:
+			ok = false
+		}
+	}
+	g, known := gateFuncs[key]
+	if !ok || !known || g.controls != 0 {
+		l.unsupportedAt(ln, "QIR controlled gate @%s", fn)
+		return nil
+	}
+	rest := args[5:]
+	if len(rest) != n[0]+n[2]+n[3] || n[0] != g.gate.NumParams() || n[3] != g.gate.Targets() {
+		return errorf(ln.pos(), "@%s of @%s: %d rotations, %d controls and %d targets do not fit its %d arguments (the gate takes %d angles and %d targets)",
+			name, fn, n[0], n[2], n[3], len(rest), g.gate.NumParams(), g.gate.Targets())
+	}
+	op := circuit.Op{Kind: circuit.OpGate, Name: g.name, Gate: g.gate, Controls: n[2], Pos: ln.pos()}
+	if n[2] > 0 {
+		op.Name = strings.Repeat("c", n[2]) + g.name
+	}
+	for _, a := range rest[:n[0]] {
+		if a.kind != 'f' {
+			l.unsupportedAt(ln, "QIR computed angle in @%s", fn)
+			return nil
+		}
+		op.Params = append(op.Params, circuit.Const(a.f))
+	}
+	for _, a := range rest[n[0]:] {
+		q, err := l.qubit(ln, fn, a)
 		if err != nil {
 			return err
 		}

@@ -109,7 +109,8 @@ attributes #0 = { "entry_point" }
 func TestUnsupportedIsRecordedWithPosition(t *testing.T) {
 	for _, c := range []struct{ body, feature string }{
 		{"  %a = fadd double 1.0, 2.0\n", `QIR instruction "fadd"`},
-		{"  call void @__quantum__qis__u3__body(double 1.0, double 2.0, double 3.0, ptr null)\n", "QIR quantum instruction @__quantum__qis__u3__body"},
+		{"  call void @__quantum__qis__foo__body(double 1.0, ptr null)\n", "QIR quantum instruction @__quantum__qis__foo__body"},
+		{"  call void (i64, i64, i64, i64, ptr, ...) @generalizedInvokeWithRotationsControlsTargets(i64 0, i64 1, i64 0, i64 1, ptr @__quantum__qis__x__ctl, ptr null, ptr null)\n", "QIR controlled @__quantum__qis__x__ctl on qubit arrays"},
 		{"  %q = call ptr @__quantum__rt__qubit_allocate()\n", "QIR runtime function @__quantum__rt__qubit_allocate"},
 		{"  call void @helper()\n", "QIR call to @helper (calls to defined functions are not inlined)"},
 		{"  call void @__quantum__qis__rx__body(double %t, ptr null)\n", "QIR computed angle %t in @__quantum__qis__rx__body"},
@@ -233,4 +234,42 @@ func TestParseSpecBlockLayout(t *testing.T) {
 	assert.Equal(t, []string{"x", "ry", "ccx", "measure", "measure", "measure"}, names)
 	assert.Equal(t, 2, p.Ops[2].Controls)
 	assert.Equal(t, []int{0, 1, 2}, p.Ops[2].Qubits)
+}
+
+// TestParseCUDAQControlledGates: nvq++ emits multi-controlled gates as
+// generalizedInvokeWithRotationsControlsTargets(rotations, control arrays,
+// controls, targets, @gate__ctl, ...).
+func TestParseCUDAQControlledGates(t *testing.T) {
+	src := `define void @k() #0 {
+  call void (i64, i64, i64, i64, ptr, ...) @generalizedInvokeWithRotationsControlsTargets(i64 0, i64 0, i64 2, i64 1, ptr @__quantum__qis__x__ctl, ptr null, ptr inttoptr (i64 1 to ptr), ptr inttoptr (i64 2 to ptr))
+  call void (i64, i64, i64, i64, ptr, ...) @generalizedInvokeWithRotationsControlsTargets(i64 1, i64 0, i64 1, i64 1, ptr @__quantum__qis__rx__ctl, double 5.000000e-01, ptr inttoptr (i64 2 to ptr), ptr null)
+  call void (i64, i64, i64, i64, ptr, ...) @generalizedInvokeWithRotationsControlsTargets(i64 0, i64 0, i64 1, i64 1, ptr @__quantum__qis__t__ctladj, ptr null, ptr inttoptr (i64 1 to ptr))
+  call void @__quantum__qis__u3__body(double 1.000000e-01, double 2.000000e-01, double 3.000000e-01, ptr null)
+  call void @__quantum__qis__r1__body(double 3.000000e-01, ptr null)
+  ret void
+}
+attributes #0 = { "entry_point" "requiredQubits"="3" "requiredResults"="0" }
+`
+	p, err := qir.Parse([]byte(src))
+	require.NoError(t, err)
+	assert.Empty(t, p.Unsupported)
+	require.Len(t, p.Ops, 5)
+	assert.Equal(t, circuit.Op{Kind: circuit.OpGate, Name: "ccx", Gate: circuit.X, Controls: 2, Qubits: []int{0, 1, 2}, Pos: sokr.Position{Line: 2, Col: 3}}, p.Ops[0])
+	assert.Equal(t, "crx", p.Ops[1].Name)
+	assert.Equal(t, []int{2, 0}, p.Ops[1].Qubits)
+	assert.InDelta(t, 0.5, p.Ops[1].Params[0].Val, 0)
+	assert.Equal(t, circuit.Tdg, p.Ops[2].Gate)
+	assert.Equal(t, 1, p.Ops[2].Controls)
+	assert.Equal(t, circuit.U3, p.Ops[3].Gate)
+	assert.Len(t, p.Ops[3].Params, 3)
+	assert.Equal(t, circuit.P, p.Ops[4].Gate)
+	assert.Equal(t, 0, p.Clbits)
+
+	// Counts that do not fit the arguments are an error at the call.
+	bad := "define void @k() {\n  call void (i64, i64, i64, i64, ptr, ...) @generalizedInvokeWithRotationsControlsTargets(i64 0, i64 0, i64 2, i64 1, ptr @__quantum__qis__x__ctl, ptr null)\n  ret void\n}\n"
+	_, err = qir.Parse([]byte(bad))
+	var pe *sokr.ProgramError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, sokr.Position{Line: 2, Col: 3}, pe.Pos)
+	assert.Contains(t, pe.Msg, "do not fit")
 }
