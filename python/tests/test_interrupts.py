@@ -6,6 +6,7 @@ from __future__ import annotations
 import _thread
 import asyncio
 import concurrent.futures
+import itertools
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -15,7 +16,7 @@ import pytest
 
 import sokr
 import sokr.quantum as q
-from sokr import _future
+from sokr import _future, neuro
 from sokr._future import Derived
 
 # A circuit that runs for minutes on a CPU (2000 layers of 22 Hadamards and a CNOT chain over 4M
@@ -172,6 +173,46 @@ def test_ctrl_c_during_quantum_sample_cancels_the_run(
         mp.setattr(_future, "wait", spy)
         with pytest.raises(KeyboardInterrupt):
             q.sample(long_circuit, shots_count=10)
+    assert _new_pending(before) == set()
+    assert len(done) == 1
+    _check_cancelled(done[0])
+
+
+def test_ctrl_c_during_neuro_run_cancels_the_run(interrupt_soon: threading.Timer) -> None:
+    # Two Affine layers of 1024 x 1024 and LIF neurons, 8000 steps of a batch of 2: seconds.
+    n, layers = 1024, 2
+    nodes: dict[str, Any] = {"in": {"type": "Input", "shape": [n]}}
+    for i in range(layers):
+        nodes[f"aff{i}"] = {
+            "type": "Affine",
+            "weight": np.full((n, n), 1e-3, np.float32),
+            "bias": np.zeros(n),
+        }
+    nodes["lif"] = {
+        "type": "LIF",
+        "tau": np.full(n, 1e-3),
+        "r": np.ones(n),
+        "v_leak": np.zeros(n),
+        "v_threshold": np.ones(n),
+    }
+    nodes["out"] = {"type": "Output", "shape": [n]}
+    chain = ["in", *(f"aff{i}" for i in range(layers)), "lif", "out"]
+    graph = neuro.load({"nodes": nodes, "edges": [list(e) for e in itertools.pairwise(chain)]})
+    x = np.ones((8000, 2, n), np.float32)
+    with _future._lock:
+        before = set(_future._pending)
+    done: list[concurrent.futures.Future[object]] = []
+    orig = _future.wait
+
+    def spy(fut: concurrent.futures.Future[object], timeout: float | None = None) -> object:
+        done.append(fut)
+        return orig(fut, timeout)
+
+    interrupt_soon.start()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_future, "wait", spy)
+        with pytest.raises(KeyboardInterrupt):
+            neuro.run(graph, x)
     assert _new_pending(before) == set()
     assert len(done) == 1
     _check_cancelled(done[0])
