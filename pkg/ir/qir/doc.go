@@ -27,7 +27,9 @@
 //     to iN, shl by a constant, or/add of values whose bits do not overlap)
 //     compared unsigned with a constant (icmp eq/ne/ult/ule/ugt/uge), which
 //     become a circuit condition on those bits read as a register; and br
-//     i1 on such a value. Branches
+//     i1 on such a value; an i1 phi that a block only branches on (what
+//     nvq++ emits for `if a and b`) is threaded into its predecessors'
+//     branches. Branches
 //     must go forward (to a later block): the control-flow graph is then
 //     acyclic and lowers to nested circuit if/else ops, each branch joining
 //     at its immediate post-dominator.

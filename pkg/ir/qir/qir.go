@@ -410,6 +410,18 @@ type block struct {
 	then, els int
 	c         circuit.Cond
 	termLine  srcLine // the terminator's line
+	// phis are the block's i1 phi nodes; phiBranch names the one its
+	// conditional branch reads, and busy is set when the block does
+	// anything else (which rules out threading it away).
+	phis      map[string]phi
+	phiBranch string
+	busy      bool
+}
+
+// phi is an i1 phi node: its incoming values by predecessor label.
+type phi struct {
+	line     srcLine
+	incoming map[string]string
 }
 
 type lowerer struct {
@@ -489,6 +501,12 @@ func (l *lowerer) readBlocks(f *function) error {
 			pb.blk.els = e
 		}
 	}
+	if l.blocks[0].label == "" {
+		if _, taken := labels["0"]; !taken {
+			l.blocks[0].label = "0" // LLVM numbers an unnamed entry block %0 when there are no unnamed arguments
+		}
+	}
+	l.threadPhis()
 	// Forward branches only: a branch to this or an earlier block would be
 	// a loop, which the circuit IR has only in its while form.
 	for i, b := range l.blocks {
@@ -614,14 +632,31 @@ func (l *lowerer) instruction(blk *block, ln srcLine) error {
 		if dest != "" && l.integer(dest, op, t) {
 			return nil
 		}
+	case "phi":
+		if m := phiRE.FindStringSubmatch(t); dest != "" && m != nil {
+			ph := phi{line: ln, incoming: map[string]string{}}
+			for _, in := range phiInRE.FindAllStringSubmatch(m[1], -1) {
+				ph.incoming[strings.Trim(in[2], `"`)] = in[1]
+			}
+			if blk.phis == nil {
+				blk.phis = map[string]phi{}
+			}
+			blk.phis[dest] = ph
+			return nil
+		}
+	}
+	if op != "call" && op != "tail" {
+		blk.busy = true
 	}
 	l.unsupportedAt(ln, "QIR instruction %q", op)
 	return nil
 }
 
 var (
-	xorRE  = regexp.MustCompile(`^xor\s+i1\s+(%[-\w.$]+|true|false|1|0)\s*,\s*(%[-\w.$]+|true|false|1|0)$`)
-	icmpRE = regexp.MustCompile(`^icmp\s+(eq|ne)\s+i1\s+(%[-\w.$]+|true|false|1|0)\s*,\s*(%[-\w.$]+|true|false|1|0)$`)
+	phiRE   = regexp.MustCompile(`^phi\s+i1\s+((?:\[\s*[^\]]*\]\s*,?\s*)+)$`)
+	phiInRE = regexp.MustCompile(`\[\s*(%[-\w.$]+|true|false)\s*,\s*%([-\w.$]+|"[^"]*")\s*\]`)
+	xorRE   = regexp.MustCompile(`^xor\s+i1\s+(%[-\w.$]+|true|false|1|0)\s*,\s*(%[-\w.$]+|true|false|1|0)$`)
+	icmpRE  = regexp.MustCompile(`^icmp\s+(eq|ne)\s+i1\s+(%[-\w.$]+|true|false|1|0)\s*,\s*(%[-\w.$]+|true|false|1|0)$`)
 )
 
 // negation records dest as a condition derived from a read result by xor
@@ -790,6 +825,11 @@ func (l *lowerer) branch(blk *block, ln srcLine, rest string) error {
 		return nil
 	}
 	c, ok := l.conds[strings.TrimPrefix(m[1], "%")]
+	if _, isPhi := blk.phis[strings.TrimPrefix(m[1], "%")]; !ok && isPhi {
+		blk.term, blk.phiBranch = "cbr", strings.TrimPrefix(m[1], "%")
+		l.pendingTargets = append(l.pendingTargets, pendingBranch{blk: blk, then: then, els: els, line: ln})
+		return nil
+	}
 	if !ok {
 		// The value is not a measurement result the circuit can test: the
 		// program is refused, and lowering follows the true edge.
@@ -1136,4 +1176,70 @@ func (l *lowerer) generalized(blk *block, ln srcLine, name string, raw []string,
 	}
 	blk.ops = append(blk.ops, op)
 	return nil
+}
+
+// threadPhis removes the blocks that only branch on an i1 phi (what
+// nvq++ emits for `if a and b`): each predecessor jumps straight to the
+// successor its incoming value picks (a constant), or branches there on
+// its incoming read result (when it reached the block unconditionally).
+// A phi that cannot be threaded so is recorded as unsupported, and the
+// branch on it follows its true edge.
+func (l *lowerer) threadPhis() {
+	for bi, b := range l.blocks {
+		if b.phiBranch == "" {
+			for _, ph := range b.phis {
+				l.unsupportedAt(ph.line, "QIR phi whose value is not branched on at once")
+				break
+			}
+			continue
+		}
+		ph := b.phis[b.phiBranch]
+		ok := !b.busy && len(b.ops) == 0 && len(b.phis) == 1
+		type edit struct {
+			p      *block
+			els    bool // the edge is p's false edge
+			cond   *circuit.Cond
+			toThen bool
+		}
+		var edits []edit
+		for _, p := range l.blocks {
+			if !ok {
+				break
+			}
+			for e, target := range []int{p.then, p.els} {
+				if p.term == "ret" || p.term == "br" && e == 1 || target != bi {
+					continue
+				}
+				v, has := ph.incoming[p.label]
+				switch {
+				case !has:
+					ok = false
+				case v == "true" || v == "false":
+					edits = append(edits, edit{p: p, els: e == 1, toThen: v == "true"})
+				default:
+					c, isCond := l.conds[strings.TrimPrefix(v, "%")]
+					if !isCond || p.term != "br" {
+						ok = false
+						continue
+					}
+					edits = append(edits, edit{p: p, cond: &c})
+				}
+			}
+		}
+		if !ok || len(edits) == 0 {
+			l.unsupportedAt(ph.line, "QIR phi that SOKR cannot thread into the branches before it")
+			b.term = "br"
+			continue
+		}
+		for _, e := range edits {
+			switch {
+			case e.cond != nil:
+				e.p.term, e.p.c, e.p.then, e.p.els = "cbr", *e.cond, b.then, b.els
+			case e.els:
+				e.p.els = map[bool]int{true: b.then, false: b.els}[e.toThen]
+			default:
+				e.p.then = map[bool]int{true: b.then, false: b.els}[e.toThen]
+			}
+		}
+	}
 }

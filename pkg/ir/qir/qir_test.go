@@ -273,3 +273,58 @@ attributes #0 = { "entry_point" "requiredQubits"="3" "requiredResults"="0" }
 	assert.Equal(t, sokr.Position{Line: 2, Col: 3}, pe.Pos)
 	assert.Contains(t, pe.Msg, "do not fit")
 }
+
+// TestParseShortCircuitPhi: `if a and b` as nvq++ lowers it, a phi that
+// is false from the entry block and b's read from the block that reads
+// it, is threaded into the branches: x fires when both results are 1.
+func TestParseShortCircuitPhi(t *testing.T) {
+	src := `define void @k() #0 {
+  call void @__quantum__qis__mz__body(ptr null, ptr null)
+  call void @__quantum__qis__mz__body(ptr inttoptr (i64 1 to ptr), ptr inttoptr (i64 1 to ptr))
+  %1 = call i1 @__quantum__qis__read_result__body(ptr null)
+  %2 = xor i1 %1, true
+  br i1 %2, label %5, label %3
+3:
+  %4 = call i1 @__quantum__qis__read_result__body(ptr inttoptr (i64 1 to ptr))
+  br label %5
+5:
+  %6 = phi i1 [ %4, %3 ], [ false, %0 ]
+  br i1 %6, label %7, label %8
+7:
+  call void @__quantum__qis__x__body(ptr inttoptr (i64 2 to ptr))
+  br label %8
+8:
+  ret void
+}
+attributes #0 = { "entry_point" "requiredQubits"="3" "requiredResults"="2" }
+`
+	p, err := qir.Parse([]byte(src))
+	require.NoError(t, err)
+	assert.Empty(t, p.Unsupported)
+	require.Len(t, p.Ops, 3)
+	outer := p.Ops[2]
+	// r0 == 0 goes straight on; else r1 == 1 flips qubit 2.
+	assert.Equal(t, circuit.Cond{Clbits: []int{0}, Cmp: circuit.Eq, Value: 1}, outer.Cond)
+	assert.Empty(t, outer.Else)
+	require.Len(t, outer.Then, 1)
+	inner := outer.Then[0]
+	assert.Equal(t, circuit.Cond{Clbits: []int{1}, Cmp: circuit.Eq, Value: 1}, inner.Cond)
+	require.Len(t, inner.Then, 1)
+	assert.Equal(t, []int{2}, inner.Then[0].Qubits)
+
+	// A phi of two computed values, or one whose block does more, is
+	// refused by name.
+	for _, body := range []string{
+		"  %6 = phi i1 [ %4, %3 ], [ %1, %0 ]\n  br i1 %6, label %7, label %8\n",
+		"  %6 = phi i1 [ %4, %3 ], [ false, %0 ]\n  call void @__quantum__qis__h__body(ptr null)\n  br i1 %6, label %7, label %8\n",
+		"  %6 = phi i1 [ %4, %3 ], [ false, %0 ]\n  br label %7\n",
+	} {
+		variant := strings.Replace(src, "  %6 = phi i1 [ %4, %3 ], [ false, %0 ]\n  br i1 %6, label %7, label %8\n", body, 1)
+		require.NotEqual(t, src, variant)
+		p, err := qir.Parse([]byte(variant))
+		require.NoError(t, err, body)
+		require.NotEmpty(t, p.Unsupported, body)
+		assert.Contains(t, p.Unsupported[0].Feature, "QIR phi", body)
+		assert.Equal(t, 11, p.Unsupported[0].Pos.Line, body)
+	}
+}
