@@ -7,7 +7,11 @@ import _thread
 import asyncio
 import concurrent.futures
 import itertools
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -216,3 +220,41 @@ def test_ctrl_c_during_neuro_run_cancels_the_run(interrupt_soon: threading.Timer
     assert _new_pending(before) == set()
     assert len(done) == 1
     _check_cancelled(done[0])
+
+
+CTRL_C_IN_ASYNCIO_RUN = """
+import asyncio, sys
+import sokr, sokr.quantum as q
+
+LONG = sokr.program(sys.argv[1])  # parsed: sample_async returns the dispatch's Derived future
+
+async def main():
+    fut = q.sample_async(LONG, shots_count=10)
+    try:
+        print("awaiting", flush=True)
+        await fut
+    finally:
+        try:
+            fut.result(10)
+        except BaseException as e:
+            print("run:", type(e).__module__, type(e).__name__, flush=True)
+
+asyncio.run(main())
+"""
+
+
+def test_ctrl_c_during_await_in_asyncio_run_cancels_the_run_and_raises_keyboard_interrupt() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CTRL_C_IN_ASYNCIO_RUN, LONG],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "awaiting"
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert "run: sokr.errors CancelledError" in out, (out, err)  # the run itself was cancelled
+    assert err.rstrip().endswith("KeyboardInterrupt"), err
+    assert proc.returncode != 0
