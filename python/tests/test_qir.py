@@ -151,3 +151,47 @@ def test_cudaq_qir_adaptive_branch_on_a_measurement(cudaq: Any) -> None:
     ours = dict(quantum.sample(qir, shots_count=SHOTS, seed=7).in_order("cudaq"))
     assert set(ours) == {"00", "11"}
     assert total_variation(ours, {"00": 1, "11": 1}) < tv_bound(2, SHOTS)
+
+
+@pytest.mark.cudaq
+def test_cudaq_qir_controlled_gates_u3_and_r1_match_cudaq_sample(cudaq: Any) -> None:
+    # nvq++ lowers controlled gates to generalizedInvokeWithRotationsControlsTargets.
+    @cudaq.kernel
+    def controlled() -> None:
+        q = cudaq.qvector(3)
+        h(q[0])  # noqa: F821
+        ry(1.2, q[1])  # noqa: F821
+        x.ctrl([q[0], q[1]], q[2])  # noqa: F821
+        y.ctrl(q[2], q[0])  # noqa: F821
+        u3(0.4, 0.9, -0.3, q[1])  # noqa: F821
+        r1(0.8, q[1])  # noqa: F821
+        h(q[1])  # noqa: F821
+        mz(q)  # noqa: F821
+
+    qir = cudaq.translate(controlled, format="qir-adaptive")
+    assert "generalizedInvokeWithRotationsControlsTargets" in qir
+    ours = dict(quantum.sample(qir, shots_count=SHOTS, seed=8).in_order("cudaq"))
+    theirs = dict(cudaq.sample(controlled, shots_count=SHOTS).items())
+    assert total_variation(ours, theirs) < tv_bound(8, SHOTS)
+
+
+@pytest.mark.cudaq
+def test_cudaq_qir_adaptive_and_of_two_results(cudaq: Any) -> None:
+    # `if a and b` becomes a phi that sokr threads into the branches: qubit 2 is the AND.
+    @cudaq.kernel
+    def both() -> None:
+        q = cudaq.qvector(3)
+        h(q[0])  # noqa: F821
+        h(q[1])  # noqa: F821
+        a = mz(q[0])  # noqa: F821
+        b = mz(q[1])  # noqa: F821
+        if a and b:
+            x(q[2])  # noqa: F821
+        mz(q[2])  # noqa: F821
+
+    qir = cudaq.translate(both, format="qir-adaptive")
+    assert "phi" in qir
+    ours = dict(quantum.sample(qir, shots_count=SHOTS, seed=9).in_order("cudaq"))
+    want = {"000": 1, "100": 1, "010": 1, "111": 1}
+    assert set(ours) == set(want)
+    assert total_variation(ours, want) < tv_bound(4, SHOTS)
