@@ -195,6 +195,8 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
             if registered:
                 try:
                     yield from waiter
+                except GeneratorExit:
+                    raise  # closed unfinished (its loop closed): others may still wait on it
                 except BaseException:
                     # The awaiter gave up (task.cancel(), asyncio.wait_for's timeout, a
                     # KeyboardInterrupt thrown in): the run is cancelled with it, and what was

@@ -219,6 +219,8 @@ class Launching(concurrent.futures.Future, Generic[R]):  # type: ignore[type-arg
         # Anything else thrown in (a KeyboardInterrupt) cancels it here, and goes on.
         try:
             res: R = yield from asyncio.wrap_future(self).__await__()
+        except GeneratorExit:
+            raise  # the coroutine was closed unfinished (a loop closed): others may wait on it
         except BaseException:
             self.cancel()
             raise

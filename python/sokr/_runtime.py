@@ -682,6 +682,8 @@ class _Gathered(concurrent.futures.Future):  # type: ignore[type-arg]
         # KeyboardInterrupt) cancels it here.
         try:
             res = yield from asyncio.wrap_future(self).__await__()
+        except GeneratorExit:
+            raise  # the coroutine was closed unfinished (a loop closed): others may wait on it
         except BaseException:
             self.cancel()
             raise

@@ -124,6 +124,24 @@ def test_keyboard_interrupt_thrown_into_an_await_cancels_the_run_and_goes_on(slo
     _check_cancelled(child)
 
 
+def test_closing_an_unfinished_await_leaves_the_run_going(slow: sokr.Program) -> None:
+    """A coroutine closed while it waits (its loop closed, the task collected) is not giving
+    up the run: others may still wait on it."""
+    fut = sokr.dispatch(slow, np.eye(1200))
+
+    async def main() -> None:
+        await fut
+
+    async def close_while_waiting() -> None:
+        coro = main()
+        coro.send(None)  # now waiting for the run
+        coro.close()
+
+    asyncio.run(close_while_waiting())
+    assert not fut.cancelled()
+    np.testing.assert_array_equal(fut.result(60).value, np.eye(1200))
+
+
 async def test_cancelling_gather_cancels_its_children(slow: sokr.Program) -> None:
     futs = [sokr.dispatch(slow, np.eye(1200)) for _ in range(2)]
     g = sokr.gather(*futs)
