@@ -34,6 +34,8 @@ func FuzzParse(f *testing.F) {
 		"define void @f() {\n  br label %a\na:\n  br label %a\n}\n",
 		"define void @f() {\n  %r = call i1 @__quantum__rt__read_result(ptr null)\n  br i1 %r, label %a, label %b\na:\n  br label %b\nb:\n  br i1 %r, label %c, label %c\nc:\n  ret void\n}\n",
 		"define void @f() {\n  call void @__quantum__qis__ccx__body(ptr null, ptr null, ptr inttoptr (i64 63 to ptr))\n  ret void\n}\n",
+		"define void @f() {\n  %1 = call i1 @__quantum__qis__read_result__body(ptr null)\n  br i1 %1, label %2, label %3\n2:\n  br label %3\n3:\n  %4 = phi i1 [ %1, %2 ], [ false, %0 ]\n  br i1 %4, label %5, label %6\n5:\n  %7 = phi i1 [ true, %3 ]\n  br i1 %7, label %6, label %6\n6:\n  ret void\n}\n",
+		"define void @f() {\n  %a = call i1 @__quantum__rt__read_result(ptr null)\n  %x = zext i1 %a to i64\n  %y = shl i64 %x, 1\n  %z = or i64 %x, %y\n  %c = icmp uge i64 %z, 2\n  br i1 %c, label %t, label %t\nt:\n  ret void\n}\n",
 		"define void @f() #7 {\n  call void @__quantum__qis__rx__body(double 0x7FF0000000000000, ptr null)\n  ret void\n}\nattributes #7 = { \"entry_point\" \"required_num_results\"=\"0\" }\n",
 	} {
 		f.Add([]byte(s))

@@ -515,8 +515,7 @@ func (l *lowerer) readBlocks(f *function) error {
 			b.term = "ret"
 		}
 	}
-	l.postDominators()
-	return nil
+	return l.postDominators()
 }
 
 // postDominators computes each block's immediate post-dominator (index
@@ -524,18 +523,20 @@ func (l *lowerer) readBlocks(f *function) error {
 // is a topological order, so one backward pass suffices (Cooper, Harvey
 // and Kennedy, "A Simple, Fast Dominance Algorithm", 2001, on the reverse
 // graph).
-func (l *lowerer) postDominators() {
+func (l *lowerer) postDominators() error {
 	n := len(l.blocks)
+	var err error
 	l.ipdom = make([]int, n+1)
 	l.ipdom[n] = n
 	intersect := func(a, b int) int {
-		for a != b {
+		for a != b && err == nil {
 			for a < b {
 				a = l.ipdom[a]
 			}
 			for b < a {
 				b = l.ipdom[b]
 			}
+			err = l.poll.Tick()
 		}
 		return a
 	}
@@ -549,7 +550,11 @@ func (l *lowerer) postDominators() {
 		case "cbr":
 			l.ipdom[i] = intersect(b.then, b.els)
 		}
+		if err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
 // maxEmitted bounds the ops emit builds: a block reached on paths that
@@ -1185,6 +1190,21 @@ func (l *lowerer) generalized(blk *block, ln srcLine, name string, raw []string,
 // A phi that cannot be threaded so is recorded as unsupported, and the
 // branch on it follows its true edge.
 func (l *lowerer) threadPhis() {
+	// The predecessors of each block that has a phi, found in one pass
+	// (a scan of all blocks per phi would be quadratic).
+	type predEdge struct {
+		p    *block
+		edge int // 0: p's true (or only) edge, 1: its false edge
+	}
+	preds := map[int][]predEdge{}
+	for _, p := range l.blocks {
+		for e, target := range []int{p.then, p.els} {
+			if p.term == "ret" || p.term == "br" && e == 1 || len(l.blocks[target].phis) == 0 {
+				continue
+			}
+			preds[target] = append(preds[target], predEdge{p, e})
+		}
+	}
 	for bi, b := range l.blocks {
 		if b.phiBranch == "" {
 			for _, ph := range b.phis {
@@ -1202,28 +1222,26 @@ func (l *lowerer) threadPhis() {
 			toThen bool
 		}
 		var edits []edit
-		for _, p := range l.blocks {
+		for _, pe := range preds[bi] {
 			if !ok {
 				break
 			}
-			for e, target := range []int{p.then, p.els} {
-				if p.term == "ret" || p.term == "br" && e == 1 || target != bi {
+			p, e := pe.p, pe.edge
+			v, has := ph.incoming[p.label]
+			switch {
+			case !has, len(p.phis) > 0:
+				// A phi block after a phi block: threading the first
+				// would give the second predecessors preds does not list.
+				ok = false
+			case v == "true" || v == "false":
+				edits = append(edits, edit{p: p, els: e == 1, toThen: v == "true"})
+			default:
+				c, isCond := l.conds[strings.TrimPrefix(v, "%")]
+				if !isCond || p.term != "br" {
+					ok = false
 					continue
 				}
-				v, has := ph.incoming[p.label]
-				switch {
-				case !has:
-					ok = false
-				case v == "true" || v == "false":
-					edits = append(edits, edit{p: p, els: e == 1, toThen: v == "true"})
-				default:
-					c, isCond := l.conds[strings.TrimPrefix(v, "%")]
-					if !isCond || p.term != "br" {
-						ok = false
-						continue
-					}
-					edits = append(edits, edit{p: p, cond: &c})
-				}
+				edits = append(edits, edit{p: p, cond: &c})
 			}
 		}
 		if !ok || len(edits) == 0 {
