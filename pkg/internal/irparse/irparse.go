@@ -11,7 +11,9 @@
 // sokr.ErrCancelled). One generic function removes the class of bug.
 //
 // Poll lets a long parse or lowering notice a cancelled or expired context
-// without paying for a check on every step.
+// without paying for a check on every step. Quote, StripComment, IsSpace
+// and TrimSpace are the lexing helpers the line-oriented text formats
+// (native, photonic) share.
 package irparse
 
 import (

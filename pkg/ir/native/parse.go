@@ -53,7 +53,7 @@ func (IR) Detect(src []byte) bool {
 		} else {
 			src = nil
 		}
-		if s := trimSpace(stripComment(line)); len(s) > 0 {
+		if s := irparse.TrimSpace(irparse.StripComment(line)); len(s) > 0 {
 			return string(s) == Format
 		}
 	}
@@ -79,9 +79,9 @@ func parse(ctx context.Context, src []byte) (*Program, error) {
 			return nil, err
 		}
 		lineNo := i + 1
-		content := stripComment(raw)
+		content := irparse.StripComment(raw)
 		if !sawHeader {
-			s := trimSpace(content)
+			s := irparse.TrimSpace(content)
 			if len(s) == 0 {
 				continue
 			}
@@ -127,9 +127,9 @@ func checkHeader(s []byte, line, col int) error {
 	case string(s) == Format:
 		return nil
 	case bytes.HasPrefix(s, []byte("sokr.native/")):
-		return errAt(line, col, "unsupported version %s: this reader reads %s", quote(string(s)), Format)
+		return errAt(line, col, "unsupported version %s: this reader reads %s", irparse.Quote(string(s)), Format)
 	}
-	return errAt(line, col, "missing header: a native program starts with the line %s, found %s", Format, quote(string(s)))
+	return errAt(line, col, "missing header: a native program starts with the line %s, found %s", Format, irparse.Quote(string(s)))
 }
 
 // Tokens.
@@ -157,7 +157,7 @@ func (t token) String() string {
 	case tokEOL:
 		return "end of line"
 	case tokWord:
-		return quote(t.text)
+		return irparse.Quote(t.text)
 	case tokColon:
 		return "':'"
 	case tokEq:
@@ -178,34 +178,6 @@ func errAt(line, col int, format string, args ...any) error {
 	return &sokr.ProgramError{Format: Format, Pos: sokr.Position{Line: line, Col: col}, Msg: fmt.Sprintf(format, args...)}
 }
 
-// quote renders user text for a message, cut short when long.
-func quote(s string) string {
-	const max = 40
-	if len(s) > max {
-		return strconv.Quote(s[:max]) + "..."
-	}
-	return strconv.Quote(s)
-}
-
-func stripComment(line []byte) []byte {
-	if i := bytes.IndexByte(line, '#'); i >= 0 {
-		return line[:i]
-	}
-	return line
-}
-
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' }
-
-func trimSpace(b []byte) []byte {
-	for len(b) > 0 && isSpace(b[0]) {
-		b = b[1:]
-	}
-	for len(b) > 0 && isSpace(b[len(b)-1]) {
-		b = b[:len(b)-1]
-	}
-	return b
-}
-
 // isWordChar reports the bytes of names, dtypes, numbers and keywords.
 func isWordChar(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
@@ -220,7 +192,7 @@ func lexLine(line []byte, lineNo int, toks []token) ([]token, error) {
 		c := line[i]
 		col := i + 1
 		switch {
-		case isSpace(c):
+		case irparse.IsSpace(c):
 			i++
 			continue
 		case isWordChar(c):
@@ -255,7 +227,7 @@ func lexLine(line []byte, lineNo int, toks []token) ([]token, error) {
 		i++
 	}
 	end := len(line)
-	for end > 0 && isSpace(line[end-1]) {
+	for end > 0 && irparse.IsSpace(line[end-1]) {
 		end--
 	}
 	return append(toks, token{kind: tokEOL, line: lineNo, col: end + 1}), nil
@@ -305,7 +277,7 @@ func (p *parser) parseType() (Type, error) {
 	}
 	dt, ok := sokr.ParseDType(dtok.text)
 	if !ok {
-		return Type{}, dtok.errorf("unknown dtype %s (supported: %s)", quote(dtok.text), listDTypes(supported))
+		return Type{}, dtok.errorf("unknown dtype %s (supported: %s)", irparse.Quote(dtok.text), listDTypes(supported))
 	}
 	if err := checkDTypeSupported(dt); err != nil {
 		return Type{}, dtok.errorf("%v", err)
@@ -349,12 +321,12 @@ func (p *parser) parseType() (Type, error) {
 func parseDim(s string) (int, error) {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
-			return 0, fmt.Errorf("dimension %s is not a positive integer", quote(s))
+			return 0, fmt.Errorf("dimension %s is not a positive integer", irparse.Quote(s))
 		}
 	}
 	d, err := strconv.Atoi(s)
 	if err != nil || d > MaxElements {
-		return 0, fmt.Errorf("dimension %s is too large (the limit is 2^40 elements)", quote(s))
+		return 0, fmt.Errorf("dimension %s is too large (the limit is 2^40 elements)", irparse.Quote(s))
 	}
 	if d == 0 {
 		return 0, errors.New("dimension 0: dimensions must be positive")
@@ -379,7 +351,7 @@ func (p *parser) parseInts(key string) ([]int, error) {
 		}
 		n, err := strconv.Atoi(t.text)
 		if err != nil {
-			return nil, t.errorf("bad %s entry %s: want an integer", key, quote(t.text))
+			return nil, t.errorf("bad %s entry %s: want an integer", key, irparse.Quote(t.text))
 		}
 		if len(v) == MaxRank {
 			return nil, t.errorf("%s has more than %d entries", key, MaxRank)
@@ -485,7 +457,7 @@ func appendScalar(data []byte, dt sokr.DType, tok token) ([]byte, error) {
 			return nil, tok.errorf("literal %s is out of range for %v", s, dt)
 		}
 		if err != nil {
-			return nil, tok.errorf("bad literal %s for %v: want a number", quote(s), dt)
+			return nil, tok.errorf("bad literal %s for %v: want a number", irparse.Quote(s), dt)
 		}
 		if dt == sokr.F32 {
 			return ne.AppendUint32(data, math.Float32bits(float32(v))), nil
@@ -501,7 +473,7 @@ func appendScalar(data []byte, dt sokr.DType, tok token) ([]byte, error) {
 			return nil, tok.errorf("literal %s is out of range for %v", s, dt)
 		}
 		if err != nil {
-			return nil, tok.errorf("bad literal %s for %v: want a decimal integer", quote(s), dt)
+			return nil, tok.errorf("bad literal %s for %v: want a decimal integer", irparse.Quote(s), dt)
 		}
 		if dt == sokr.I32 {
 			return ne.AppendUint32(data, uint32(int32(v))), nil
@@ -514,7 +486,7 @@ func appendScalar(data []byte, dt sokr.DType, tok token) ([]byte, error) {
 		case "false":
 			return append(data, 0), nil
 		}
-		return nil, tok.errorf("bad literal %s for bool: want true or false", quote(s))
+		return nil, tok.errorf("bad literal %s for bool: want true or false", irparse.Quote(s))
 	}
 	return nil, tok.errorf("no literals for dtype %v", dt)
 }
@@ -631,7 +603,7 @@ func (ps *parseState) node(p *parser) error {
 	op, ok := ParseOp(opTok.text)
 	switch {
 	case !ok:
-		return opTok.errorf("unknown op %s%s", quote(opTok.text), suggestOp(opTok.text))
+		return opTok.errorf("unknown op %s%s", irparse.Quote(opTok.text), suggestOp(opTok.text))
 	case op == OpParam:
 		return opTok.errorf("param is not an op: declare inputs as param %s: %v", nameTok.text, typ)
 	case op == OpConst:
@@ -665,7 +637,7 @@ func (ps *parseState) node(p *parser) error {
 			case key == "":
 				return t.errorf("%v takes no attributes", op)
 			case t.text != key:
-				return t.errorf("unknown attribute %s: %v takes %s=[...]", quote(t.text), op, key)
+				return t.errorf("unknown attribute %s: %v takes %s=[...]", irparse.Quote(t.text), op, key)
 			case attr != nil:
 				return t.errorf("duplicate attribute %s", key)
 			}
@@ -679,7 +651,7 @@ func (ps *parseState) node(p *parser) error {
 			return t.errorf("operand %s follows the %s attribute; attributes come last", t.text, attr.text)
 		}
 		if err := checkName(t.text); err != nil {
-			return t.errorf("operand %s is not a value name (constants need their own line: c: f32[] = const 2)", quote(t.text))
+			return t.errorf("operand %s is not a value name (constants need their own line: c: f32[] = const 2)", irparse.Quote(t.text))
 		}
 		operands = append(operands, t)
 	}

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/sokr-rs/sokr/pkg/internal/irparse"
 )
 
 // FockState is a photon-number state: s[i] photons in mode i. Its text
@@ -53,21 +55,21 @@ func (s FockState) Photons() int {
 func ParseFockState(text string) (FockState, error) {
 	t := strings.TrimSpace(text)
 	if !strings.HasPrefix(t, "|") || !strings.HasSuffix(t, ">") || len(t) < 2 {
-		return nil, fmt.Errorf("photonic: Fock state %s: want the form |n0,n1,...>, e.g. |1,0,1>", quote(text))
+		return nil, fmt.Errorf("photonic: Fock state %s: want the form |n0,n1,...>, e.g. |1,0,1>", irparse.Quote(text))
 	}
 	body := t[1 : len(t)-1]
 	if strings.TrimSpace(body) == "" {
-		return nil, fmt.Errorf("photonic: Fock state %s has no modes", quote(text))
+		return nil, fmt.Errorf("photonic: Fock state %s has no modes", irparse.Quote(text))
 	}
 	parts := strings.Split(body, ",")
 	if len(parts) > MaxModes {
-		return nil, fmt.Errorf("photonic: Fock state %s has %d modes, more than %d", quote(text), len(parts), MaxModes)
+		return nil, fmt.Errorf("photonic: Fock state %s has %d modes, more than %d", irparse.Quote(text), len(parts), MaxModes)
 	}
 	s := make(FockState, len(parts))
 	for i, p := range parts {
 		k, err := strconv.Atoi(strings.TrimSpace(p))
 		if err != nil || k < 0 || k > MaxPhotons {
-			return nil, fmt.Errorf("photonic: Fock state %s: occupation %d is %s, want an integer from 0 to %d", quote(text), i, quote(strings.TrimSpace(p)), MaxPhotons)
+			return nil, fmt.Errorf("photonic: Fock state %s: occupation %d is %s, want an integer from 0 to %d", irparse.Quote(text), i, irparse.Quote(strings.TrimSpace(p)), MaxPhotons)
 		}
 		s[i] = k
 	}

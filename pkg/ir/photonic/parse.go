@@ -52,7 +52,7 @@ func (IR) Detect(src []byte) bool {
 		} else {
 			src = nil
 		}
-		if s := trimSpace(stripComment(line)); len(s) > 0 {
+		if s := irparse.TrimSpace(irparse.StripComment(line)); len(s) > 0 {
 			return string(s) == Format
 		}
 	}
@@ -113,7 +113,7 @@ func (t token) String() string {
 	case tokEOL:
 		return "end of line"
 	case tokWord:
-		return quote(t.text)
+		return irparse.Quote(t.text)
 	}
 	return "'" + string(",=[]|>"[t.kind-tokComma]) + "'"
 }
@@ -126,34 +126,6 @@ func (t token) errorf(format string, args ...any) error {
 
 func errAt(line, col int, format string, args ...any) error {
 	return &sokr.ProgramError{Format: Format, Pos: sokr.Position{Line: line, Col: col}, Msg: fmt.Sprintf(format, args...)}
-}
-
-// quote renders user text for a message, cut short when long.
-func quote(s string) string {
-	const most = 40
-	if len(s) > most {
-		return strconv.Quote(s[:most]) + "..."
-	}
-	return strconv.Quote(s)
-}
-
-func stripComment(line []byte) []byte {
-	if i := bytes.IndexByte(line, '#'); i >= 0 {
-		return line[:i]
-	}
-	return line
-}
-
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' }
-
-func trimSpace(b []byte) []byte {
-	for len(b) > 0 && isSpace(b[0]) {
-		b = b[1:]
-	}
-	for len(b) > 0 && isSpace(b[len(b)-1]) {
-		b = b[:len(b)-1]
-	}
-	return b
 }
 
 // isWordChar reports the bytes of keywords, numbers, complex numbers
@@ -178,8 +150,8 @@ type lexer struct {
 func (lx *lexer) header() error {
 	for lx.off < len(lx.src) {
 		line := lx.rest()
-		content := stripComment(line)
-		s := trimSpace(content)
+		content := irparse.StripComment(line)
+		s := irparse.TrimSpace(content)
 		if len(s) == 0 {
 			lx.nextLine(len(line))
 			continue
@@ -188,9 +160,9 @@ func (lx *lexer) header() error {
 		switch {
 		case string(s) == Format:
 		case bytes.HasPrefix(s, []byte("sokr.photonic/")):
-			return errAt(lx.line, col, "unsupported version %s: this reader reads %s", quote(string(s)), Format)
+			return errAt(lx.line, col, "unsupported version %s: this reader reads %s", irparse.Quote(string(s)), Format)
 		default:
-			return errAt(lx.line, col, "missing header: a photonic program starts with the line %s, found %s", Format, quote(string(s)))
+			return errAt(lx.line, col, "missing header: a photonic program starts with the line %s, found %s", Format, irparse.Quote(string(s)))
 		}
 		lx.nextLine(len(line))
 		return nil
@@ -237,12 +209,12 @@ func (lx *lexer) statement() ([]token, error) {
 			return append(lx.toks, eol), nil
 		}
 		line := lx.rest()
-		content := stripComment(line)
+		content := irparse.StripComment(line)
 		for i := 0; i < len(content); {
 			c := content[i]
 			col := i + 1
 			switch {
-			case isSpace(c):
+			case irparse.IsSpace(c):
 				i++
 				continue
 			case isWordChar(c):
@@ -292,7 +264,7 @@ func (lx *lexer) statement() ([]token, error) {
 }
 
 func trimRight(b []byte) []byte {
-	for len(b) > 0 && isSpace(b[len(b)-1]) {
+	for len(b) > 0 && irparse.IsSpace(b[len(b)-1]) {
 		b = b[:len(b)-1]
 	}
 	return b
@@ -344,7 +316,7 @@ func (ps *parser) statement(toks []token) error {
 		return kw.errorf("expected a statement (%s), found %v", strings.Join(keywords, ", "), kw)
 	}
 	if kw.text != "modes" && !ps.sawModes {
-		return kw.errorf("the first statement is modes N, which gives the number of modes; found %s", quote(kw.text))
+		return kw.errorf("the first statement is modes N, which gives the number of modes; found %s", irparse.Quote(kw.text))
 	}
 	switch kw.text {
 	case "modes":
@@ -362,7 +334,7 @@ func (ps *parser) statement(toks []token) error {
 	case "detect":
 		return ps.detect(kw)
 	}
-	return kw.errorf("unknown statement %s%s; the statements are %s", quote(kw.text), suggest(kw.text, keywords), strings.Join(keywords, ", "))
+	return kw.errorf("unknown statement %s%s; the statements are %s", irparse.Quote(kw.text), suggest(kw.text, keywords), strings.Join(keywords, ", "))
 }
 
 // suggest returns " (did you mean X?)" for the closest of names, if close.
@@ -389,7 +361,7 @@ func (ps *parser) modes(kw token) error {
 	}
 	m, ok := parseInt(t.text, MaxModes)
 	if !ok || m < 1 {
-		return t.errorf("the number of modes is %s; want an integer from 1 to %d", quote(t.text), MaxModes)
+		return t.errorf("the number of modes is %s; want an integer from 1 to %d", irparse.Quote(t.text), MaxModes)
 	}
 	ps.p.Modes, ps.p.ModesPos, ps.sawModes = m, kw.pos(), true
 	ps.detected = make([]bool, m)
@@ -412,7 +384,7 @@ func (ps *parser) input(kw token) error {
 		}
 		k, ok := parseInt(t.text, MaxPhotons)
 		if !ok {
-			return t.errorf("photon number %s: want an integer from 0 to %d", quote(t.text), MaxPhotons)
+			return t.errorf("photon number %s: want an integer from 0 to %d", irparse.Quote(t.text), MaxPhotons)
 		}
 		if total += k; total > MaxPhotons {
 			return t.errorf("the input state has more than %d photons", MaxPhotons)
@@ -444,7 +416,7 @@ func (ps *parser) mode() (int, error) {
 	}
 	m, ok := parseInt(t.text, MaxModes)
 	if !ok {
-		return 0, t.errorf("expected a mode number, found %s", quote(t.text))
+		return 0, t.errorf("expected a mode number, found %s", irparse.Quote(t.text))
 	}
 	if m >= ps.p.Modes {
 		return 0, t.errorf("mode %d is out of range: the program has modes 0 to %d", m, ps.p.Modes-1)
@@ -506,7 +478,7 @@ func (ps *parser) keyValues(kw token, allowed []string, vals map[string]float64,
 			if isDigits(key.text) {
 				return key.errorf("a mode after the parameters: list the modes first")
 			}
-			return key.errorf("%s has no parameter %s%s; its parameters are %s", kw.text, quote(key.text), suggest(key.text, allowed), strings.Join(allowed, ", "))
+			return key.errorf("%s has no parameter %s%s; its parameters are %s", kw.text, irparse.Quote(key.text), suggest(key.text, allowed), strings.Join(allowed, ", "))
 		}
 		if _, dup := vals[key.text]; dup {
 			return key.errorf("parameter %s is given twice", key.text)
@@ -520,7 +492,7 @@ func (ps *parser) keyValues(kw token, allowed []string, vals map[string]float64,
 		}
 		x, err := parseReal(v.text)
 		if err != nil {
-			return v.errorf("%s = %s: %v", key.text, quote(v.text), err)
+			return v.errorf("%s = %s: %v", key.text, irparse.Quote(v.text), err)
 		}
 		vals[key.text] = x
 	}
@@ -632,7 +604,7 @@ func (ps *parser) matrix(k int) ([]complex128, error) {
 			}
 			z, err := parseComplex(t.text)
 			if err != nil {
-				return nil, t.errorf("entry [%d][%d] = %s: %v", r, c, quote(t.text), err)
+				return nil, t.errorf("entry [%d][%d] = %s: %v", r, c, irparse.Quote(t.text), err)
 			}
 			u = append(u, z)
 			sep := ps.next()
@@ -671,7 +643,7 @@ func (ps *parser) detect(kw token) error {
 	case "threshold":
 		d = Threshold
 	default:
-		return t.errorf("unknown detector %s%s; the detectors are pnr (photon-number resolving) and threshold (click)", quote(t.text), suggest(t.text, detectorNames[:]))
+		return t.errorf("unknown detector %s%s; the detectors are pnr (photon-number resolving) and threshold (click)", irparse.Quote(t.text), suggest(t.text, detectorNames[:]))
 	}
 	seen := map[int]token{}
 	modes, err := ps.modeList(seen)
