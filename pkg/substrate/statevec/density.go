@@ -216,7 +216,10 @@ func (r *runner[T]) density(params []float64) (sokr.Result, error) {
 	r.meta["gates"] = strconv.Itoa(dp.gates)
 	r.meta["fused_gates"] = strconv.Itoa(len(dp.passes))
 	r.meta["fusion"] = strconv.Itoa(fusion)
-	rho := newSim[T](2*n, r.s.workers, r.s.minParallel)
+	rho, err := r.alloc(2 * n)
+	if err != nil {
+		return sokr.Result{}, err
+	}
 	rho.reset()
 	if err := rho.applyAll(r.j, dp.passes); err != nil {
 		return sokr.Result{}, err
@@ -231,7 +234,10 @@ func (r *runner[T]) density(params []float64) (sokr.Result, error) {
 		return sokr.Result{Outputs: []sokr.Output{{Name: "expectations", Tensor: sokr.FromSlice(out)}}, Meta: r.meta}, nil
 	}
 	// A state whose probabilities are diag(rho), for the sampler.
-	x := newSim[T](n, r.s.workers, r.s.minParallel)
+	x, err := r.alloc(n)
+	if err != nil {
+		return sokr.Result{}, err
+	}
 	stride := 1<<n + 1
 	x.parallel(len(x.a), x.minParallel, func(lo, hi int) {
 		for i := lo; i < hi; i++ {

@@ -134,13 +134,18 @@ func sampleZ[T amp](x *sim[T], masks []uint64, shots int, rng *rand.Rand) []floa
 // expectations evaluates every group's terms on the state x into out
 // (indexed like the observable): exactly, or from shots samples per group
 // when shots > 0. Groups that need a rotation rotate the copy work (nil
-// allocates one) and leave x unchanged.
-func expectations[T amp](x, work *sim[T], groups []*pauliGroup, shots int, rng *rand.Rand, out []float64) *sim[T] {
+// allocates one with alloc) and leave x unchanged.
+func expectations[T amp](x, work *sim[T], groups []*pauliGroup, shots int, rng *rand.Rand, out []float64,
+	alloc func(n int) (*sim[T], error)) (*sim[T], error) {
 	for _, g := range groups {
 		y := x
 		if len(g.rotation) > 0 {
 			if work == nil {
-				work = newSim[T](bits.TrailingZeros(uint(len(x.a))), x.workers, x.minParallel)
+				var err error
+				if work, err = alloc(bits.TrailingZeros(uint(len(x.a)))); err != nil {
+					return nil, err
+				}
+				work.workers = x.workers
 			}
 			work.copyFrom(x)
 			for _, p := range g.rotation {
@@ -158,5 +163,5 @@ func expectations[T amp](x, work *sim[T], groups []*pauliGroup, shots int, rng *
 			out[t] = v[k]
 		}
 	}
-	return work
+	return work, nil
 }

@@ -27,6 +27,10 @@ type runner[T amp] struct {
 	o    *options
 	pl   *plan
 	meta map[string]string
+	keep bool // the result hands a state out (get_state): it lives on the heap
+
+	mu   sync.Mutex
+	sims []*sim[T] // states mapped for this run, which execute frees
 }
 
 func execute[T amp](s *Substrate, j *sokr.Job, p *circuit.Program, params []float64, o *options) (sokr.Result, error) {
@@ -36,6 +40,7 @@ func execute[T amp](s *Substrate, j *sokr.Job, p *circuit.Program, params []floa
 		if o.hasSeed {
 			r.meta["seed"] = strconv.FormatUint(o.seed, 10)
 		}
+		defer r.free()
 		return r.density(params)
 	}
 	pl, err := compile(p, params, o.fusion, o.mode != ModeSample)
@@ -49,7 +54,8 @@ func execute[T amp](s *Substrate, j *sokr.Job, p *circuit.Program, params []floa
 		"fusion":      strconv.Itoa(o.fusion),
 		"kernels":     isaName(),
 		"mode":        string(o.mode),
-	}}
+	}, keep: o.mode == ModeState}
+	defer r.free()
 	if o.hasSeed {
 		r.meta["seed"] = strconv.FormatUint(o.seed, 10)
 	}
@@ -66,13 +72,42 @@ func execute[T amp](s *Substrate, j *sokr.Job, p *circuit.Program, params []floa
 	return r.sample()
 }
 
-func (r *runner[T]) newSim() *sim[T] {
-	return newSim[T](r.p.Qubits, r.s.workers, r.s.minParallel)
+// alloc allocates an n-qubit state for this run: mapped off the heap
+// (see mapSim) and freed by execute when the run ends, or on the heap when
+// the result hands the state out. A refusal is a FaultError that says so,
+// never Go's fatal out of memory.
+func (r *runner[T]) alloc(n int) (*sim[T], error) {
+	if r.keep {
+		return newSim[T](n, r.s.workers, r.s.minParallel), nil
+	}
+	x, err := mapSim[T](n, r.s.workers, r.s.minParallel)
+	if err != nil {
+		return nil, &sokr.FaultError{Substrate: r.s.name, Err: err, Msg: "out of memory for the state: " + err.Error() +
+			" (fewer qubits, precision complex64, or a memory budget with SOKR_MEMORY would queue runs instead)"}
+	}
+	if x.mapped != nil {
+		r.mu.Lock()
+		r.sims = append(r.sims, x)
+		r.mu.Unlock()
+	}
+	return x, nil
+}
+
+// free gives back every state alloc mapped. Nothing of the run may touch
+// them afterwards: results copy what they need (counts, expectations).
+func (r *runner[T]) free() {
+	for _, x := range r.sims {
+		x.free()
+	}
+	r.sims = nil
 }
 
 // prefix simulates the static prefix from |0...0>.
 func (r *runner[T]) prefix() (*sim[T], error) {
-	x := r.newSim()
+	x, err := r.alloc(r.p.Qubits)
+	if err != nil {
+		return nil, err
+	}
 	x.reset()
 	return x, x.applyAll(r.j, r.pl.prefix)
 }
@@ -149,7 +184,7 @@ func (r *runner[T]) sample() (sokr.Result, error) {
 	measured, width := r.keyLayout()
 	r.meta["method"] = "trajectories"
 	keys := make([]string, r.o.shots)
-	err := r.trajectories(r.o.shots, func(l *lane[T], shot int) {
+	err := r.trajectories(r.o.shots, func(l *lane[T], shot int) error {
 		key := make([]byte, width)
 		if !measured {
 			idx, _ := sampleIndices(l.x.a, 1, l.rng, l.x.par())
@@ -165,6 +200,7 @@ func (r *runner[T]) sample() (sokr.Result, error) {
 			}
 		}
 		keys[shot] = string(key)
+		return nil
 	})
 	if err != nil {
 		return sokr.Result{}, err
@@ -196,7 +232,9 @@ func (r *runner[T]) observe() (sokr.Result, error) {
 		if err != nil {
 			return sokr.Result{}, err
 		}
-		expectations(x, nil, groups, shots, r.rng(staticStream), out)
+		if _, err := expectations(x, nil, groups, shots, r.rng(staticStream), out, r.alloc); err != nil {
+			return sokr.Result{}, err
+		}
 	} else {
 		// Each trajectory contributes its exact expectations, or with
 		// "shots" one sampled outcome per group (shots trajectories).
@@ -207,8 +245,10 @@ func (r *runner[T]) observe() (sokr.Result, error) {
 		}
 		r.meta["trajectories"] = strconv.Itoa(n)
 		vals := make([]float64, n*len(terms))
-		err := r.trajectories(n, func(l *lane[T], shot int) {
-			l.work = expectations(l.x, l.work, groups, per, l.rng, vals[shot*len(terms):(shot+1)*len(terms)])
+		err := r.trajectories(n, func(l *lane[T], shot int) error {
+			var err error
+			l.work, err = expectations(l.x, l.work, groups, per, l.rng, vals[shot*len(terms):(shot+1)*len(terms)], r.alloc)
+			return err
 		})
 		if err != nil {
 			return sokr.Result{}, err
@@ -240,7 +280,7 @@ type lane[T amp] struct {
 // states run several trajectories at once, one per worker, each on one
 // goroutine; large ones run one at a time, each pass using every worker.
 // Either way the results do not depend on the number of workers.
-func (r *runner[T]) trajectories(n int, done func(l *lane[T], shot int)) error {
+func (r *runner[T]) trajectories(n int, done func(l *lane[T], shot int) error) error {
 	x0, err := r.prefix()
 	if err != nil {
 		return err
@@ -272,7 +312,12 @@ func (r *runner[T]) trajectories(n int, done func(l *lane[T], shot int)) error {
 				fail(&sokr.FaultError{Substrate: r.s.name, Panic: v, Stack: string(debug.Stack())})
 			}
 		}()
-		l := &lane[T]{x: r.newSim(), bits: make([]bool, r.p.Clbits)}
+		x, err := r.alloc(r.p.Qubits)
+		if err != nil {
+			fail(err)
+			return
+		}
+		l := &lane[T]{x: x, bits: make([]bool, r.p.Clbits)}
 		if lanes > 1 {
 			l.x.workers = 1
 		}
@@ -288,7 +333,10 @@ func (r *runner[T]) trajectories(n int, done func(l *lane[T], shot int)) error {
 				fail(err)
 				return
 			}
-			done(l, shot)
+			if err := done(l, shot); err != nil {
+				fail(err)
+				return
+			}
 		}
 	}
 	for i := 1; i < lanes; i++ {

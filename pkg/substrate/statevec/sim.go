@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/sokr-rs/sokr/pkg/internal/dirty"
+	"github.com/sokr-rs/sokr/pkg/internal/offheap"
 	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
@@ -21,14 +22,49 @@ type sim[T amp] struct {
 	a           []T
 	workers     int
 	minParallel int
+	mapped      []byte // a's memory when mapped off the heap (see newSim), for free
 }
 
-// newSim allocates an n-qubit state, not initialized.
+// newSim allocates an n-qubit state, not initialized, on Go's heap.
 func newSim[T amp](n, workers, minParallel int) *sim[T] {
 	var z T
-	size := int(unsafe.Sizeof(z))
-	b := dirty.Bytes(size << n)
+	b := dirty.Bytes(int(unsafe.Sizeof(z)) << n)
 	return &sim[T]{a: unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(b))), 1<<n), workers: workers, minParallel: minParallel}
+}
+
+// mapFrom is the state size from which mapSim maps; tests lower it.
+var mapFrom = offheap.Threshold
+
+// mapSim allocates an n-qubit state for the length of one run: from the
+// operating system when it is large (see package offheap), so that a
+// refused allocation is an error rather than Go's fatal out of memory, and
+// the memory is back the moment free is called rather than at the next
+// collection. Small states come from the heap. The state must not outlive
+// free: results that hand the state out use newSim.
+func mapSim[T amp](n, workers, minParallel int) (*sim[T], error) {
+	var z T
+	size := int(unsafe.Sizeof(z)) << n
+	if size < mapFrom {
+		return newSim[T](n, workers, minParallel), nil
+	}
+	b, err := offheap.Map(size)
+	if err != nil {
+		return nil, err
+	}
+	return &sim[T]{a: unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(b))), 1<<n), workers: workers, minParallel: minParallel, mapped: b}, nil
+}
+
+// AllocatedOutsideHeap reports the bytes of state mapped off the heap
+// since the process started (see mapSim), for sokrtest.CheckEstimate.
+func (s *Substrate) AllocatedOutsideHeap() int64 { return offheap.Total() }
+
+// free gives a mapped state back to the operating system; a heap state is
+// left to the collector. x is unusable afterwards.
+func (x *sim[T]) free() {
+	if x.mapped != nil {
+		offheap.Unmap(x.mapped)
+	}
+	x.a, x.mapped = nil, nil
 }
 
 // parallel runs fn over [0, n) items of work on the amplitudes, split
