@@ -39,10 +39,11 @@ test-go: ## run the Go tests with the race detector
 
 check: check-go check-abi check-py ## every static check: Go, the C ABI and Python
 
-check-py: dev ## ruff and mypy over the Python package
+check-py: dev ## ruff, mypy, and the import layers (lint-imports) over the Python package
 	$(VENV)/bin/ruff check python setup.py bench examples notebooks/gen
 	$(VENV)/bin/ruff format --check python setup.py bench examples notebooks/gen
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 check-go: ## gofmt, go vet, staticcheck, and go mod tidy with a diff check
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
@@ -88,7 +89,7 @@ $(VENV)/.ok: pyproject.toml bench/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q "setuptools>=77" wheel pybindgen==0.22.1 \
-	  numpy tqdm matplotlib nir qiskit qiskit-aer cudaq perceval-quandela thewalrus "dask[distributed]" pytest pytest-asyncio pytest-timeout nbclient nbformat ipykernel ruff mypy \
+	  numpy tqdm matplotlib nir qiskit qiskit-aer cudaq perceval-quandela thewalrus "dask[distributed]" pytest pytest-asyncio pytest-timeout nbclient nbformat ipykernel ruff mypy import-linter \
 	  -r bench/requirements.txt
 	touch $@
 

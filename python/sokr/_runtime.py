@@ -1,25 +1,35 @@
-"""Programs, runtimes and the three operations: capability, dispatch, completion."""
+"""Runtimes and the three operations: capability, dispatch, completion.
+
+A :class:`Runtime` owns what is registered with it besides its Go handle: its IR plugins
+(``_irs``), its Python substrates (``_py_substrates``, served by :mod:`sokr._service`) and
+the kernels the domain APIs parsed on it (``_kernels``). A runtime dropped without
+``close()`` is closed by a finalizer."""
 
 from __future__ import annotations
 
 import base64
 import concurrent.futures
-import html
 import json
 import operator
 import os
 import threading
 import time
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from . import _launch, _native, errors
-from ._arrays import TensorSpec, as_input, spec
+from . import _frontends, _launch, _native, errors
+from ._arrays import as_input, spec
 from ._future import FAST_OUTPUT_BYTES, Future, Timings, resolved, track_all, track_completed, wait
+from ._program import Program
+from ._service import PySubstrate, Workers
 from .errors import Offer
+
+__all__ = ["Policy", "Program", "Runtime", "Substrate", "as_completed", "default_runtime", "gather"]
 
 #: A policy: the name of a built-in one ("first", "cheapest", "round_robin"), or a function
 #: given the program and the capable offers, returning the chosen Offer, its substrate name
@@ -70,114 +80,6 @@ _EXTENSIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-class Program:
-    """A parsed, verified program, ready to dispatch. Make one with :func:`sokr.program`."""
-
-    __slots__ = ("__weakref__", "_handle", "_info", "_inputs", "_output_bytes", "_outputs", "_runtime")
-
-    def __init__(self, handle: int, runtime: Runtime) -> None:
-        self._handle = handle
-        self._runtime = runtime
-        self._info: dict[str, Any] = json.loads(_native.program_info(handle))
-        sig = self._info.get("has_signature")
-        self._inputs = (
-            [TensorSpec(p["name"], p["dtype"], tuple(p["shape"])) for p in self._info["inputs"]]
-            if sig
-            else None
-        )
-        self._outputs = (
-            [TensorSpec(p["name"], p["dtype"], tuple(p["shape"])) for p in self._info["outputs"]]
-            if sig
-            else None
-        )
-        self._output_bytes = sum(
-            int(np.prod(s.shape, dtype=np.int64)) * s.numpy_dtype.itemsize for s in self._outputs or []
-        )
-
-    def __del__(self) -> None:
-        try:
-            _native.free_program(self._handle)
-        except Exception:  # interpreter shutdown
-            pass
-
-    @property
-    def format(self) -> str:
-        """The IR format, e.g. ``"sokr.native/1"``."""
-        return str(self._info["format"])
-
-    @property
-    def inputs(self) -> list[TensorSpec] | None:
-        """The declared inputs, when the IR declares them."""
-        return list(self._inputs) if self._inputs is not None else None
-
-    @property
-    def outputs(self) -> list[TensorSpec] | None:
-        """The declared outputs, when the IR declares them."""
-        return list(self._outputs) if self._outputs is not None else None
-
-    @property
-    def features(self) -> list[str]:
-        """What the program needs of a substrate ("op:matmul", "dtype:f64", ...)."""
-        return list(self._info.get("features") or [])
-
-    @property
-    def quantities(self) -> dict[str, int]:
-        """How much it needs ("memory_bytes", "flops", "qubits", ...)."""
-        return dict(self._info.get("quantities") or {})
-
-    @property
-    def spirv(self) -> dict[str, Any] | None:
-        """For a SPIR-V module, its reflection: ``version``, ``capabilities``, ``entry_points``
-        (name, model, workgroup_size, ...), ``bindings`` (set, binding, kind, name, block_size,
-        runtime_stride, read_only, write_only: the arrays a dispatch takes, in order),
-        ``push_constant_bytes``, ``shared_memory_bytes`` and ``spec_constants``; else None."""
-        info = self._info.get("spirv")
-        return dict(info) if info else None
-
-    @property
-    def source(self) -> bytes | None:
-        """The bytes the program was parsed from (for a Python IR plugin's format, the bytes
-        its substrate reads; see :mod:`sokr.plugins`), or None for a program built in Go."""
-        n = _native.program_source_len(self._handle)
-        if n < 0:
-            return None
-        import ctypes
-
-        buf = ctypes.create_string_buffer(n)
-        if n:
-            _native.copy_program_source(self._handle, ctypes.addressof(buf), n)
-        return buf.raw[:n]
-
-    @property
-    def source_format(self) -> str | None:
-        """The IR format of :attr:`source` (``"openqasm/2"`` for a program whose own format is
-        ``"sokr.circuit/1"``), or None."""
-        return _native.program_source_format(self._handle) or None
-
-    @property
-    def text(self) -> str:
-        """The program's canonical text, for IRs that print one."""
-        return _native.program_text(self._handle)
-
-    def __str__(self) -> str:
-        return self.text or repr(self)
-
-    def __repr__(self) -> str:
-        sig = ""
-        if self.inputs is not None:
-            sig = (
-                "("
-                + ", ".join(map(str, self.inputs))
-                + ") -> ("
-                + ", ".join(map(str, self.outputs or []))
-                + ")"
-            )
-        return f"<sokr.Program {self.format} {sig}>" if sig else f"<sokr.Program {self.format}>"
-
-    def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(self.text or repr(self))}</pre>"
-
-
 class Runtime:
     """A set of substrates, a policy and a memory budget. The module-level functions use a
     default runtime with every built-in substrate; make your own for a subset, another policy
@@ -223,6 +125,21 @@ class Runtime:
             names = None if substrates is None else list(substrates)  # [] keeps no built-in one
             self._handle = _native.new_runtime(names, go_policy, setting)
         self._closed = False
+        self._lock = threading.Lock()
+        # IR plugins, in registration order (see sokr.plugins).
+        self._irs: list[Any] = []
+        # Python substrates, by registration key (see sokr.plugins and sokr._service).
+        self._py_substrates: dict[str, PySubstrate] = {}
+        # Kernels the domain APIs parsed, by source text, most recently used last (a VQE loop
+        # passes the same text many times; see sokr.quantum).
+        self._kernels: OrderedDict[str, Program] = OrderedDict()
+        # What closing needs, held apart from the runtime so that the finalizer does not keep
+        # it alive: the worker threads of its Python substrates. The default runtime lives as
+        # long as the process and has none.
+        self._workers: list[Workers] = []
+        self._finalizer = (
+            weakref.finalize(self, _release, self._handle, self._workers, 0.0) if self._handle else None
+        )
 
     def __enter__(self) -> Runtime:
         return self
@@ -235,7 +152,8 @@ class Runtime:
         them. Dispatching afterwards raises :class:`sokr.ClosedError`."""
         if self._handle != 0 and not self._closed:
             self._closed = True
-            _native.close_runtime(self._handle, timeout)
+            if self._finalizer is not None and self._finalizer.detach() is not None:
+                _release(self._handle, self._workers, timeout)
 
     def __repr__(self) -> str:
         # What is registered now: a repr does not start the Vulkan devices.
@@ -296,9 +214,9 @@ class Runtime:
             fmt, src = obj.__sokr_program__()
             return self.program(src, ir=ir or fmt)
         if ir is None:
-            from .plugins import _lower
-
-            lowered: Program | None = _lower(self, obj)
+            with self._lock:
+                plugins = list(self._irs)
+            lowered = _frontends.lower(self, plugins, obj)
             if lowered is not None:
                 return lowered
         path = self._program_path(obj)
@@ -495,6 +413,19 @@ class Runtime:
             raise errors.ClosedError("sokr: runtime closed")
 
 
+def _release(handle: int, workers: list[Workers], timeout: float) -> None:
+    """Close a runtime: let its Python substrates' threads end, and close it in Go (waiting up
+    to ``timeout`` for runs in flight, then cancelling them). Runs at ``close()``, or from the
+    finalizer once the runtime is dropped (a dropped runtime has no future left that waits:
+    each pending future holds its program, which holds the runtime)."""
+    for w in workers:
+        w.close()
+    try:
+        _native.close_runtime(handle, timeout)
+    except errors.SokrError:
+        pass  # closed already
+
+
 def _option(v: Any) -> Any:
     """Bytes-like and numpy values travel as "base64:..." (e.g. Vulkan push constants)."""
     if isinstance(v, (bytes, bytearray, memoryview)):
@@ -600,10 +531,23 @@ def default_runtime() -> Runtime:
     global _default
     if _default is None:
         _default = Runtime(_handle=0)
-        from .plugins import _load_entry_points
-
         _load_entry_points()
     return _default
+
+
+def _load_entry_points() -> None:
+    """Call every ``sokr.plugins`` entry point once (they register plugins)."""
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="sokr.plugins"):
+        try:
+            ep.load()()
+        except Exception as e:  # a broken third-party plugin must not break sokr
+            import warnings
+
+            warnings.warn(
+                f"sokr: plugin entry point {ep.name!r} failed: {type(e).__name__}: {e}", stacklevel=2
+            )
 
 
 def gather(

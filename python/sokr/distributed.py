@@ -65,29 +65,23 @@ class SchedulerUnreachableError(errors.SokrError, ConnectionError):
 def _worker_program(fmt: str, src: bytes) -> Program:
     """A program parsed on this worker, once per (format, source): a sweep sends one program
     many times."""
-    import sokr
-
-    return sokr.program(src, ir=fmt)
+    return default_runtime().program(src, ir=fmt)
 
 
 def _worker_capability(fmt: str, src: bytes) -> list[tuple[str, bool, str]]:
     """On a worker: every substrate's answer for the program."""
-    import sokr
-
     try:
         p = _worker_program(fmt, src)
-    except sokr.SokrError as e:
+    except errors.SokrError as e:
         return [("(parse)", False, str(e))]
-    return [(o.substrate, o.ok, o.reason) for o in sokr.capability(p)]
+    return [(o.substrate, o.ok, o.reason) for o in default_runtime().capability(p)]
 
 
 def _worker_run(fmt: str, src: bytes, inputs: Sequence[np.ndarray], options: dict[str, Any]) -> Any:
     """On a worker: parse, run on the worker's own substrates, return plain values."""
     import socket
 
-    import sokr
-
-    r = sokr.run(_worker_program(fmt, src), *inputs, **options)
+    r = default_runtime().run(_worker_program(fmt, src), *inputs, **options)
     meta = dict(r.meta)
     meta["worker"] = socket.gethostname()
     meta["worker_substrate"] = r.substrate

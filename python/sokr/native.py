@@ -102,7 +102,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import numpy as np
 
 if TYPE_CHECKING:
-    from ._runtime import Program
+    from ._program import Program
 
 __all__ = [
     "DTYPES",

@@ -500,7 +500,7 @@ def test_entry_points_and_sokr_info(
 ) -> None:
     import importlib.metadata
 
-    from sokr import plugins
+    from sokr import _runtime
     from sokr.cli import main
 
     class EP:
@@ -523,7 +523,7 @@ def test_entry_points_and_sokr_info(
         lambda group: [EP("good", setup), EP("bad", broken)] if group == "sokr.plugins" else [],
     )
     with pytest.warns(UserWarning, match="entry point 'bad' failed: RuntimeError: cannot start"):
-        plugins._load_entry_points()
+        _runtime._load_entry_points()
     try:
         assert main(["info"]) == 0
         out = capsys.readouterr().out

@@ -35,9 +35,7 @@ from __future__ import annotations
 
 import functools
 import json
-import threading
 import warnings
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -73,27 +71,26 @@ __all__ = [
 ]
 
 
-# Kernels parsed, by (runtime, source text), most recently used last: a VQE loop passes the
-# same text many times. Not functools.lru_cache: the _async calls ask whether a kernel is
-# parsed already (see _needs_parse).
-_parsed: OrderedDict[tuple[Runtime, str], Program] = OrderedDict()
-_parsed_lock = threading.Lock()
+# Kernels parsed, at most this many per runtime (``Runtime._kernels``, by source text, most
+# recently used last): a VQE loop passes the same text many times. Not functools.lru_cache:
+# the _async calls ask whether a kernel is parsed already (see _needs_parse), and a cache here
+# would keep every runtime it saw alive.
 _PARSED_MAX = 128
 
 
 def _parse(runtime: Runtime, text: str) -> Program:
     """A kernel parsed once per (runtime, source text)."""
-    key = (runtime, text)
-    with _parsed_lock:
-        p = _parsed.get(key)
+    cache = runtime._kernels
+    with runtime._lock:
+        p = cache.get(text)
         if p is not None:
-            _parsed.move_to_end(key)
+            cache.move_to_end(text)
             return p
     p = runtime.program(text)
-    with _parsed_lock:
-        _parsed[key] = p
-        if len(_parsed) > _PARSED_MAX:
-            _parsed.popitem(last=False)
+    with runtime._lock:
+        cache[text] = p
+        if len(cache) > _PARSED_MAX:
+            cache.popitem(last=False)
     return p
 
 
@@ -102,8 +99,11 @@ def _needs_parse(kernel: Any, runtime: Runtime | None) -> bool:
     parsed already (an _async call then parses on a worker; see sokr._launch)."""
     if isinstance(kernel, Program):
         return False
-    with _parsed_lock:
-        return not (isinstance(kernel, str) and (runtime or default_runtime(), kernel) in _parsed)
+    if not isinstance(kernel, str):
+        return True
+    rt = runtime or default_runtime()
+    with rt._lock:
+        return kernel not in rt._kernels
 
 
 def _circuit(kernel: Any, runtime: Runtime) -> Program:
