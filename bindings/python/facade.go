@@ -28,10 +28,6 @@ import (
 	"unsafe"
 
 	"github.com/sokr-rs/sokr/pkg/defaults"
-	"github.com/sokr-rs/sokr/pkg/ir/circuit"
-	"github.com/sokr-rs/sokr/pkg/ir/native"
-	"github.com/sokr-rs/sokr/pkg/ir/nir"
-	"github.com/sokr-rs/sokr/pkg/ir/spirv"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
@@ -248,7 +244,7 @@ func ValidationMessages(rt int64) (string, error) {
 	}
 	out := map[string][]string{}
 	for _, s := range r.Substrates() {
-		if v, ok := s.(interface{ ValidationMessages() []string }); ok {
+		if v, ok := s.(sokr.Diagnoser); ok {
 			if msgs := v.ValidationMessages(); len(msgs) > 0 {
 				out[s.Name()] = msgs
 			}
@@ -297,6 +293,15 @@ type paramInfo struct {
 	Shape []int  `json:"shape"`
 }
 
+func paramInfos(ps []sokr.TensorSpec) []paramInfo {
+	out := make([]paramInfo, len(ps))
+	for i, p := range ps {
+		out[i] = paramInfo{Name: p.Name, DType: p.DType.String(), Shape: p.Shape}
+	}
+	return out
+}
+
+// programInfo is the part of ProgramInfo every program has.
 type programInfo struct {
 	Format       string           `json:"format"`
 	Features     []string         `json:"features"`
@@ -304,24 +309,12 @@ type programInfo struct {
 	Inputs       []paramInfo      `json:"inputs"`
 	Outputs      []paramInfo      `json:"outputs"`
 	HasSignature bool             `json:"has_signature"`
-	Circuit      *circuitInfo     `json:"circuit,omitempty"`
-	NIR          *nirInfo         `json:"nir,omitempty"`
-	SPIRV        *spirvInfo       `json:"spirv,omitempty"`
 }
 
-// spirvInfo is a SPIR-V module's reflection, for Program.spirv in Python.
-type spirvInfo struct {
-	Version           string               `json:"version"`
-	Capabilities      []string             `json:"capabilities"`
-	EntryPoints       []spirv.EntryPoint   `json:"entry_points"`
-	Bindings          []spirv.Binding      `json:"bindings"`
-	PushConstantBytes int64                `json:"push_constant_bytes"`
-	SharedMemoryBytes int64                `json:"shared_memory_bytes"`
-	SpecConstants     []spirv.SpecConstant `json:"spec_constants"`
-}
-
-// ProgramInfo describes a program as JSON: format, requirements, and its
-// inputs and outputs when the IR declares them.
+// ProgramInfo describes a program as JSON: format, requirements, its
+// inputs and outputs when it declares them (sokr.Signaturer), and its IR's
+// description under the name the IR gives it (sokr.Describer: "circuit",
+// "nir", "spirv", or a name this facade has never heard of).
 func ProgramInfo(prog int64) string {
 	p, ok := programs.get(prog)
 	if !ok {
@@ -329,29 +322,27 @@ func ProgramInfo(prog int64) string {
 	}
 	req := p.Requirements()
 	in := programInfo{Format: p.Format(), Features: req.Features, Quantities: req.Quantities, Inputs: []paramInfo{}, Outputs: []paramInfo{}}
-	if np, ok := p.(*native.Program); ok {
-		in.HasSignature = true
-		for _, idx := range np.Params {
-			n := &np.Nodes[idx]
-			in.Inputs = append(in.Inputs, paramInfo{Name: n.Name, DType: n.Type.DType.String(), Shape: n.Type.Shape})
-		}
-		for _, idx := range np.Outputs {
-			n := &np.Nodes[idx]
-			in.Outputs = append(in.Outputs, paramInfo{Name: n.Name, DType: n.Type.DType.String(), Shape: n.Type.Shape})
-		}
-	}
-	if c, ok := p.(*circuit.Program); ok {
-		in.Circuit = circuitInfoOf(c)
-	}
-	if n, ok := p.(*nir.Program); ok {
-		in.NIR = nirInfoOf(n)
-	}
-	if m, ok := p.(*spirv.Program); ok {
-		in.SPIRV = &spirvInfo{Version: fmt.Sprintf("%d.%d", m.Major, m.Minor), Capabilities: m.Capabilities,
-			EntryPoints: m.EntryPoints, Bindings: m.Bindings, PushConstantBytes: m.PushConstantBytes,
-			SharedMemoryBytes: m.SharedMemoryBytes, SpecConstants: m.SpecConstants}
+	if s, ok := p.(sokr.Signaturer); ok {
+		sig := s.Signature()
+		in.HasSignature, in.Inputs, in.Outputs = true, paramInfos(sig.Inputs), paramInfos(sig.Outputs)
 	}
 	b, _ := json.Marshal(in)
+	d, ok := p.(sokr.Describer)
+	if !ok {
+		return string(b)
+	}
+	name, v := d.Description()
+	var fields map[string]json.RawMessage
+	_ = json.Unmarshal(b, &fields)
+	if _, taken := fields[name]; taken || name == "" {
+		return string(b) // the common fields win over a description that would hide one
+	}
+	dj, err := json.Marshal(v)
+	if err != nil {
+		dj, _ = json.Marshal(map[string]string{"error": "the description cannot be encoded: " + err.Error()})
+	}
+	fields[name] = dj
+	b, _ = json.Marshal(fields)
 	return string(b)
 }
 

@@ -17,11 +17,21 @@ const twoLIF = `{"type": "NIRGraph", "metadata": {}, "edges": [["in", "lin"], ["
 func TestNIRInfoAndDict(t *testing.T) {
 	h := parse(t, twoLIF)
 	defer FreeProgram(h)
-	var info programInfo
+	type port struct {
+		Name  string `json:"name"`
+		Shape []int  `json:"shape"`
+	}
+	var info struct {
+		NIR *struct {
+			Inputs  []port           `json:"inputs"`
+			Outputs []port           `json:"outputs"`
+			Nodes   []map[string]any `json:"nodes"`
+		} `json:"nir"`
+	}
 	require.NoError(t, json.Unmarshal([]byte(ProgramInfo(h)), &info))
 	require.NotNil(t, info.NIR)
-	assert.Equal(t, []nirPort{{Name: "in", Shape: []int{2}}}, info.NIR.Inputs)
-	assert.Equal(t, []nirPort{{Name: "out", Shape: []int{2}}}, info.NIR.Outputs)
+	assert.Equal(t, []port{{Name: "in", Shape: []int{2}}}, info.NIR.Inputs)
+	assert.Equal(t, []port{{Name: "out", Shape: []int{2}}}, info.NIR.Outputs)
 	assert.Len(t, info.NIR.Nodes, 4)
 
 	s, err := NIRDict(h)

@@ -88,20 +88,15 @@ func ParseIn(token, rt int64, format string, addr uintptr, n int64) (int64, erro
 	}
 }
 
-// parseSource parses src as format (detected when empty) and keeps the
-// source with the program.
+// parseSource parses src as format (detected when empty). The IR keeps
+// the source with the program if it can give it back (sokr.Sourcer).
 func parseSource(ctx context.Context, r *sokr.Runtime, format string, src []byte) (sokr.Program, error) {
 	if format == "" {
 		if ir, ok := r.Detect(src); ok {
 			format = ir.Format()
 		}
 	}
-	p, err := r.Parse(ctx, format, src)
-	if err != nil {
-		return nil, err
-	}
-	retainSource(p, format, src)
-	return p, nil
+	return r.Parse(ctx, format, src)
 }
 
 // StartDeferred starts the runtime's deferred substrates (the Vulkan

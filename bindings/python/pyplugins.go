@@ -6,17 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
-	"unsafe"
 
-	"github.com/sokr-rs/sokr/pkg/ir/circuit"
-	"github.com/sokr-rs/sokr/pkg/ir/native"
-	"github.com/sokr-rs/sokr/pkg/ir/nir"
-	"github.com/sokr-rs/sokr/pkg/ir/spirv"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
@@ -40,6 +33,11 @@ type pyProgram struct {
 
 func (p *pyProgram) Format() string                  { return p.format }
 func (p *pyProgram) Requirements() sokr.Requirements { return sokr.Requirements{} }
+
+// ProgramSource returns the bytes: they are the source.
+func (p *pyProgram) ProgramSource() (sokr.Source, bool) {
+	return sokr.Source{Format: p.format, Bytes: p.src}, true
+}
 
 // pyIR is a Python IR plugin's format: Parse keeps the bytes.
 type pyIR struct{ format string }
@@ -76,53 +74,14 @@ func UnregisterPyIR(rt int64, format string) bool {
 	return r.UnregisterIR(format)
 }
 
-// source is what a program was parsed from: the IR format and the bytes.
-type source struct {
-	format string
-	src    []byte
-}
-
-// sources holds the source of every program Parse made, by the program's
-// address, until the program is garbage: a substrate that sends programs
-// elsewhere (a Dask cluster) re-parses them there.
-var sources sync.Map // uintptr -> source
-
-// retainSource records p's source until p is collected.
-func retainSource(p sokr.Program, format string, src []byte) {
-	switch q := p.(type) {
-	case *pyProgram:
-		return // its bytes are the source
-	case *native.Program:
-		keep(q, format, src)
-	case *circuit.Program:
-		keep(q, format, src)
-	case *nir.Program:
-		keep(q, format, src)
-	case *spirv.Program:
-		keep(q, format, src)
+// sourceOf returns a program's source, if its IR keeps one (sokr.Sourcer):
+// a substrate that sends programs elsewhere (a Dask cluster) re-parses them
+// there.
+func sourceOf(p sokr.Program) (sokr.Source, bool) {
+	if s, ok := p.(sokr.Sourcer); ok {
+		return s.ProgramSource()
 	}
-}
-
-func keep[T any](p *T, format string, src []byte) {
-	key := uintptr(unsafe.Pointer(p))
-	sources.Store(key, source{format: format, src: src})
-	runtime.AddCleanup(p, func(k uintptr) { sources.Delete(k) }, key)
-}
-
-// sourceOf returns a program's source, if known.
-func sourceOf(p sokr.Program) (source, bool) {
-	if pp, ok := p.(*pyProgram); ok {
-		return source{format: pp.format, src: pp.src}, true
-	}
-	v := reflect.ValueOf(p)
-	if v.Kind() != reflect.Pointer {
-		return source{}, false
-	}
-	s, ok := sources.Load(v.Pointer())
-	if !ok {
-		return source{}, false
-	}
-	return s.(source), true
+	return sokr.Source{}, false
 }
 
 // ProgramSourceLen is the length of the source a program was parsed from
@@ -133,7 +92,7 @@ func ProgramSourceLen(prog int64) int64 {
 		return -1
 	}
 	if s, ok := sourceOf(p); ok {
-		return int64(len(s.src))
+		return int64(len(s.Bytes))
 	}
 	return -1
 }
@@ -147,20 +106,20 @@ func ProgramSourceFormat(prog int64) string {
 		return ""
 	}
 	s, _ := sourceOf(p)
-	return s.format
+	return s.Format
 }
 
 // CopyProgramSource copies a program's source into the n bytes at addr.
 func CopyProgramSource(prog int64, addr uintptr, n int64) error {
 	p, ok := programs.get(prog)
-	var s source
+	var s sokr.Source
 	if ok {
 		s, ok = sourceOf(p)
 	}
-	if !ok || int64(len(s.src)) != n {
+	if !ok || int64(len(s.Bytes)) != n {
 		return fail(&sokr.ProgramError{Msg: fmt.Sprintf("program %d has no %d bytes of source", prog, n)})
 	}
-	copy(bytesAt(addr, n), s.src)
+	copy(bytesAt(addr, n), s.Bytes)
 	return nil
 }
 

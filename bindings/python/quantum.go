@@ -8,37 +8,6 @@ import (
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
-// circuitInfo is what Python needs to know of a circuit: its size, its
-// registers and its runtime parameters.
-type circuitInfo struct {
-	Qubits      int                `json:"qubits"`
-	Clbits      int                `json:"clbits"`
-	QRegs       []circuit.Register `json:"qregs"`
-	CRegs       []circuit.Register `json:"cregs"`
-	Params      []string           `json:"params"`
-	Measured    bool               `json:"measured"`
-	Source      string             `json:"source"`
-	Unsupported []string           `json:"unsupported"`
-}
-
-func circuitInfoOf(p *circuit.Program) *circuitInfo {
-	in := &circuitInfo{Qubits: p.Qubits, Clbits: p.Clbits, QRegs: p.QRegs, CRegs: p.CRegs, Params: p.Params,
-		Measured: p.Measured(), Source: p.Source, Unsupported: []string{}}
-	for _, u := range p.Unsupported {
-		in.Unsupported = append(in.Unsupported, fmt.Sprintf("%s at %s", u.Feature, u.Pos))
-	}
-	if in.QRegs == nil {
-		in.QRegs = []circuit.Register{}
-	}
-	if in.CRegs == nil {
-		in.CRegs = []circuit.Register{}
-	}
-	if in.Params == nil {
-		in.Params = []string{}
-	}
-	return in
-}
-
 // noiseRule is one rule of a noise model as Python sends it.
 type noiseRule struct {
 	Gate    string  `json:"gate"`

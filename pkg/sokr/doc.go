@@ -40,7 +40,11 @@
 // [Lowerer] abilities let a runtime recognise source and accept in-memory
 // objects (a circuit, a graph dictionary). A Program that implements
 // [InputChecker] has the dispatch inputs checked before any substrate sees
-// them.
+// them. Front-ends that handle programs of formats they do not know (the
+// Python package, libsokr, C plugins) find the optional program abilities
+// [Signaturer], [Sourcer] and [Describer], and the substrate abilities
+// [SessionEnder] and [Diagnoser], by type assertion, never by switching on
+// concrete types.
 //
 // Numeric inputs and outputs are [Tensor] values: a [DType], a [Shape] and
 // row-major data. [FromSlice] and [View] convert between Go slices and

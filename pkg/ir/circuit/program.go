@@ -146,6 +146,10 @@ type Program struct {
 	// Source is the format it was read from, e.g. "openqasm/2"; Format()
 	// is always "sokr.circuit/1".
 	Source string
+	// Text is the source the front-end read, in format Source (see
+	// ProgramSource); nil for a program built in Go or derived from
+	// another (WithNoise).
+	Text   []byte
 	Qubits int
 	Clbits int
 	QRegs  []Register

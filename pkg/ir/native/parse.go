@@ -38,9 +38,15 @@ func (IR) Format() string { return Format }
 // Parse reads a program in the native text format, as the function Parse
 // does, after checking that ctx is live. A cancelled or expired ctx gives
 // sokr.ErrCancelled or sokr.ErrDeadlineExceeded; on error the Program is
-// nil.
+// nil. The program keeps a copy of src (see ProgramSource).
 func (IR) Parse(ctx context.Context, src []byte) (sokr.Program, error) {
-	return irparse.Run(ctx, func(ctx context.Context) (*Program, error) { return parse(ctx, src) })
+	return irparse.Run(ctx, func(ctx context.Context) (*Program, error) {
+		p, err := parse(ctx, src)
+		if err == nil && p != nil {
+			p.src = bytes.Clone(src) // the caller's bytes may change; ProgramSource hands these out
+		}
+		return p, err
+	})
 }
 
 // Detect reports whether src is native text: its first line that is neither

@@ -143,6 +143,9 @@ type Program struct {
 	Params  []int
 	Outputs []int
 
+	// src is the text the IR plugin parsed, for ProgramSource.
+	src []byte
+
 	reqOnce sync.Once
 	req     sokr.Requirements
 	memo    sync.Map

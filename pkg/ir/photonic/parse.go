@@ -34,11 +34,15 @@ func (IR) Format() string { return Format }
 // Parse reads a program in the photonic text format, as the function
 // Parse does, after checking that ctx is live. A cancelled or expired ctx
 // gives sokr.ErrCancelled or sokr.ErrDeadlineExceeded; on error the
-// Program is nil.
+// Program is nil. The program keeps a copy of src (see ProgramSource).
 func (IR) Parse(ctx context.Context, src []byte) (sokr.Program, error) {
 	return irparse.Run(ctx, func(ctx context.Context) (*Program, error) {
 		poll := irparse.NewPoll(ctx)
-		return parse(src, &poll)
+		p, err := parse(src, &poll)
+		if err == nil && p != nil {
+			p.src = bytes.Clone(src) // the caller's bytes may change; ProgramSource hands these out
+		}
+		return p, err
 	})
 }
 

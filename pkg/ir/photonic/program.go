@@ -183,6 +183,9 @@ type Program struct {
 	// for built programs), for the messages of substrates.
 	ModesPos, InputPos sokr.Position
 
+	// src is the text the IR plugin parsed, for ProgramSource.
+	src []byte
+
 	reqOnce sync.Once
 	req     sokr.Requirements
 	memo    sync.Map

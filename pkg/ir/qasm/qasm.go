@@ -1,6 +1,7 @@
 package qasm
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strconv"
@@ -46,9 +47,15 @@ func (ir IR) Format() string { return formatOf(ir.version) }
 // Parse reads a program of the plugin's version, after checking that ctx
 // is live. A header naming the other version is an error. A cancelled or
 // expired ctx gives sokr.ErrCancelled or sokr.ErrDeadlineExceeded; on
-// error the Program is nil.
+// error the Program is nil. The circuit keeps a copy of src in its Text.
 func (ir IR) Parse(ctx context.Context, src []byte) (sokr.Program, error) {
-	return irparse.Run(ctx, func(ctx context.Context) (*circuit.Program, error) { return parse(ctx, src, ir.version) })
+	return irparse.Run(ctx, func(ctx context.Context) (*circuit.Program, error) {
+		p, err := parse(ctx, src, ir.version)
+		if err == nil && p != nil {
+			p.Text = bytes.Clone(src) // for ProgramSource; the caller's bytes may change
+		}
+		return p, err
+	})
 }
 
 // Detect reports whether src is OpenQASM of the plugin's version: its

@@ -36,9 +36,15 @@ func (IR) Format() string { return Format }
 
 // Parse reads a QIR program after checking that ctx is live. A cancelled
 // or expired ctx gives sokr.ErrCancelled or sokr.ErrDeadlineExceeded; on
-// error the Program is nil.
+// error the Program is nil. The circuit keeps a copy of src in its Text.
 func (IR) Parse(ctx context.Context, src []byte) (sokr.Program, error) {
-	return irparse.Run(ctx, func(ctx context.Context) (*circuit.Program, error) { return parse(ctx, src) })
+	return irparse.Run(ctx, func(ctx context.Context) (*circuit.Program, error) {
+		p, err := parse(ctx, src)
+		if err == nil && p != nil {
+			p.Text = bytes.Clone(src) // for ProgramSource; the caller's bytes may change
+		}
+		return p, err
+	})
 }
 
 // Detect reports whether src looks like QIR: LLVM text that defines a

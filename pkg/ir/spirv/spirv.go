@@ -32,6 +32,7 @@
 package spirv
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -73,6 +74,9 @@ type Program struct {
 	SharedMemoryBytes int64
 	// SpecConstants are the specialization constants, by id.
 	SpecConstants []SpecConstant
+
+	// src is the bytes the IR plugin parsed, for ProgramSource.
+	src []byte
 
 	reqOnce sync.Once
 	req     sokr.Requirements
@@ -216,9 +220,16 @@ func (IR) Format() string { return Format }
 
 // Parse reads a module, as the function Parse does, after checking that
 // ctx is live. A cancelled or expired ctx gives sokr.ErrCancelled or
-// sokr.ErrDeadlineExceeded; on error the Program is nil.
+// sokr.ErrDeadlineExceeded; on error the Program is nil. The program keeps
+// a copy of src (see ProgramSource).
 func (IR) Parse(ctx context.Context, src []byte) (sokr.Program, error) {
-	return irparse.Run(ctx, func(ctx context.Context) (*Program, error) { return parse(ctx, src) })
+	return irparse.Run(ctx, func(ctx context.Context) (*Program, error) {
+		p, err := parse(ctx, src)
+		if err == nil && p != nil {
+			p.src = bytes.Clone(src) // the caller's bytes may change; ProgramSource hands these out
+		}
+		return p, err
+	})
 }
 
 // Detect recognises the magic number (either byte order).

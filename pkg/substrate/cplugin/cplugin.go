@@ -315,9 +315,10 @@ func (pr *prepared) release() {
 }
 
 // Source returns the bytes a program travels to a plugin as: the first of
-// MarshalBinary (binary formats such as SPIR-V), MarshalText, or
-// Print(io.Writer) (text IRs; native programs print their canonical text)
-// that the program implements.
+// MarshalBinary, MarshalText, or Print(io.Writer) (text IRs; native
+// programs print their canonical text) that the program implements, else
+// the source it was parsed from when that is in the program's own format
+// (sokr.Sourcer: a SPIR-V module's bytes, any IR that keeps its source).
 func Source(p sokr.Program) ([]byte, error) {
 	switch v := p.(type) {
 	case encoding.BinaryMarshaler:
@@ -329,7 +330,12 @@ func Source(p sokr.Program) ([]byte, error) {
 		err := v.Print(&b)
 		return b.Bytes(), err
 	}
-	return nil, fmt.Errorf("a %s program (%T) cannot travel to a C plugin: it has no MarshalBinary, MarshalText or Print method", p.Format(), p)
+	if s, ok := p.(sokr.Sourcer); ok {
+		if src, ok := s.ProgramSource(); ok && src.Format == p.Format() {
+			return bytes.Clone(src.Bytes), nil // a plugin must not write into the program's own bytes
+		}
+	}
+	return nil, fmt.Errorf("a %s program (%T) cannot travel to a C plugin: it has no MarshalBinary, MarshalText or Print method, nor a source in its own format", p.Format(), p)
 }
 
 // Dispatch hands the job to the plugin, described in C memory (small inputs
