@@ -7,8 +7,8 @@ import (
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
-// errorInfo is an error as Python sees it: Kind selects the SokrError
-// subclass, the other fields carry the core's detail.
+// errorInfo is an error as Python sees it: Kind (sokr.KindOf) selects the
+// SokrError subclass, the other fields carry the core's detail.
 type errorInfo struct {
 	Kind      string      `json:"kind"`
 	Message   string      `json:"message"`
@@ -24,33 +24,11 @@ type errorInfo struct {
 	Stack     string      `json:"stack,omitempty"`
 }
 
-// kinds maps the core's sentinels to the names the Python package uses,
-// most specific first.
-var kinds = []struct {
-	err  error
-	kind string
-}{
-	{sokr.ErrNoCapableSubstrate, "no_capable_substrate"},
-	{sokr.ErrInvalidProgram, "invalid_program"},
-	{sokr.ErrInvalidInput, "invalid_input"},
-	{sokr.ErrDeadlineExceeded, "deadline_exceeded"},
-	{sokr.ErrCancelled, "cancelled"},
-	{sokr.ErrSubstrateFault, "substrate_fault"},
-	{sokr.ErrClosed, "closed"},
-	{sokr.ErrRegistration, "registration"},
-	{sokr.ErrAlreadyDone, "already_done"},
-	{sokr.ErrUnknownFormat, "unknown_format"},
-}
-
-// ErrorKinds returns, as a JSON list, every kind errorJSON gives ("error"
-// last, for an error of none of the core's kinds): Python's test checks that
+// ErrorKinds returns, as a JSON list, every kind errorJSON gives (the
+// core's table, sokr.ErrorKinds, "error" last): Python's test checks that
 // sokr.errors has an exception for each.
 func ErrorKinds() string {
-	names := make([]string, 0, len(kinds)+1)
-	for _, k := range kinds {
-		names = append(names, k.kind)
-	}
-	b, _ := json.Marshal(append(names, "error"))
+	b, _ := json.Marshal(sokr.ErrorKinds())
 	return string(b)
 }
 
@@ -59,13 +37,7 @@ func errorJSON(err error) string {
 	if err == nil {
 		return ""
 	}
-	e := errorInfo{Kind: "error", Message: err.Error()}
-	for _, k := range kinds {
-		if errors.Is(err, k.err) {
-			e.Kind = k.kind
-			break
-		}
-	}
+	e := errorInfo{Kind: string(sokr.KindOf(err)), Message: err.Error()}
 	var pe *sokr.ProgramError
 	if errors.As(err, &pe) {
 		e.Format, e.Line, e.Col, e.Node, e.Offset = pe.Format, pe.Pos.Line, pe.Pos.Col, pe.Pos.Node, pe.Pos.Offset

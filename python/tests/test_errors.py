@@ -26,8 +26,12 @@ def test_hierarchy() -> None:
 def test_every_go_error_kind_has_an_exception() -> None:
     from sokr import _native, errors
 
-    go_kinds = _native.error_kinds()  # bindings/python/errors.go's table, "error" last
+    go_kinds = _native.error_kinds()  # pkg/sokr's table (sokr.ErrorKinds), "error" last
     assert go_kinds[-1] == "error" and "already_done" in go_kinds
+    missing = set(go_kinds[:-1]) - set(errors._KINDS)
+    assert not missing, f"sokr.errors has no exception for the core's kinds {sorted(missing)}"
+    stale = set(errors._KINDS) - set(go_kinds)
+    assert not stale, f"sokr.errors maps kinds the core never gives: {sorted(stale)}"
     for kind in go_kinds[:-1]:
         cls = errors._KINDS.get(kind)
         assert cls is not None, f"sokr.errors has no exception for the core's kind {kind!r}"

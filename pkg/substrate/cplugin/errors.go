@@ -1,7 +1,6 @@
 package cplugin
 
 import (
-	"context"
 	"errors"
 	"fmt"
 
@@ -108,38 +107,42 @@ func (s Status) String() string {
 }
 
 // StatusOf returns the sokr_status that stands for err: StatusOK for nil,
-// the matching code for the core's error kinds, StatusInternal otherwise.
+// the code of its kind (sokr.KindOf: a raw context.Canceled is
+// StatusCancelled, context.DeadlineExceeded StatusDeadlineExceeded) for the
+// core's kinds, StatusVersion for a plugin refused for its ABI version,
+// StatusInternal otherwise.
 func StatusOf(err error) Status {
 	if err == nil {
 		return StatusOK
 	}
-	for _, k := range statusKinds {
-		if errors.Is(err, k.err) {
-			return k.status
+	k := sokr.KindOf(err)
+	switch k {
+	case sokr.ErrorKindRegistration, sokr.ErrorKindAlreadyDone, sokr.ErrorKindUnknownFormat, sokr.ErrorKindOther:
+		// A version refusal is also a registration error: the more specific
+		// code wins over the kinds that come after it.
+		if errors.Is(err, ErrVersion) {
+			return StatusVersion
 		}
+	}
+	if st, ok := kindStatus[k]; ok {
+		return st
 	}
 	return StatusInternal
 }
 
-// statusKinds maps the core's sentinels to status codes, most specific
-// first (a deadline is also a cancellation to the context package).
-var statusKinds = []struct {
-	err    error
-	status Status
-}{
-	{sokr.ErrNoCapableSubstrate, StatusNoCapableSubstrate},
-	{sokr.ErrInvalidProgram, StatusInvalidProgram},
-	{sokr.ErrInvalidInput, StatusInvalidInput},
-	{sokr.ErrDeadlineExceeded, StatusDeadlineExceeded},
-	{context.DeadlineExceeded, StatusDeadlineExceeded},
-	{sokr.ErrCancelled, StatusCancelled},
-	{context.Canceled, StatusCancelled},
-	{sokr.ErrSubstrateFault, StatusSubstrateFault},
-	{sokr.ErrClosed, StatusClosed},
-	{ErrVersion, StatusVersion},
-	{sokr.ErrRegistration, StatusRegistration},
-	{sokr.ErrAlreadyDone, StatusAlreadyDone},
-	{sokr.ErrUnknownFormat, StatusUnknownFormat},
+// kindStatus maps the core's error kinds to status codes.
+var kindStatus = map[sokr.ErrorKind]Status{
+	sokr.ErrorKindNoCapableSubstrate: StatusNoCapableSubstrate,
+	sokr.ErrorKindInvalidProgram:     StatusInvalidProgram,
+	sokr.ErrorKindInvalidInput:       StatusInvalidInput,
+	sokr.ErrorKindDeadlineExceeded:   StatusDeadlineExceeded,
+	sokr.ErrorKindCancelled:          StatusCancelled,
+	sokr.ErrorKindSubstrateFault:     StatusSubstrateFault,
+	sokr.ErrorKindClosed:             StatusClosed,
+	sokr.ErrorKindRegistration:       StatusRegistration,
+	sokr.ErrorKindAlreadyDone:        StatusAlreadyDone,
+	sokr.ErrorKindUnknownFormat:      StatusUnknownFormat,
+	sokr.ErrorKindOther:              StatusInternal,
 }
 
 // jobError turns a plugin's failed completion into the core's error of the

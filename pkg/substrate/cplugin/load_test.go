@@ -5,6 +5,7 @@ package cplugin_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -149,6 +150,10 @@ func TestStatus(t *testing.T) {
 	assert.Equal(t, cplugin.StatusOK, cplugin.StatusOf(nil))
 	assert.Equal(t, cplugin.StatusInvalidProgram, cplugin.StatusOf(&sokr.ProgramError{Msg: "x"}))
 	assert.Equal(t, cplugin.StatusDeadlineExceeded, cplugin.StatusOf(context.DeadlineExceeded))
+	assert.Equal(t, cplugin.StatusCancelled, cplugin.StatusOf(context.Canceled))
+	assert.Equal(t, cplugin.StatusCancelled, cplugin.StatusOf(fmt.Errorf("plugin: %w", context.Canceled)))
+	assert.Equal(t, cplugin.StatusVersion, cplugin.StatusOf(fmt.Errorf("x: %w", cplugin.ErrVersion)))
+	assert.Equal(t, cplugin.StatusAlreadyDone, cplugin.StatusOf(sokr.ErrAlreadyDone))
 	assert.Equal(t, cplugin.StatusVersion, cplugin.StatusOf(&cplugin.LoadError{Kind: cplugin.ErrVersion}))
 	assert.Equal(t, cplugin.StatusRegistration, cplugin.StatusOf(&cplugin.LoadError{Kind: cplugin.ErrNullSlot}))
 	assert.Equal(t, cplugin.StatusInternal, cplugin.StatusOf(errors.New("?")))
