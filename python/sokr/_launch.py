@@ -16,12 +16,54 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-from . import _native, errors
-from ._future import Derived
+from . import _future, _native, errors
+from ._future import Future, Result
 
 R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
+
+
+class AsyncResult(Protocol[R_co]):
+    """What a domain API's ``_async`` call returns (``sokr.quantum.sample_async``,
+    ``sokr.neuro.run_async``, ...): a ``concurrent.futures.Future`` of the result that can
+    also be awaited, and read with ``get()`` as CUDA-Q's futures are. Cancelling it, or giving
+    up on an await, cancels the run."""
+
+    def result(self, timeout: float | None = None) -> R_co: ...
+
+    def get(self, timeout: float | None = None) -> R_co: ...
+
+    def exception(self, timeout: float | None = None) -> BaseException | None: ...
+
+    def cancel(self) -> bool: ...
+
+    def cancelled(self) -> bool: ...
+
+    def done(self) -> bool: ...
+
+    def add_done_callback(self, fn: Callable[[Any], object]) -> None: ...
+
+    def __await__(self) -> Generator[Any, None, R_co]: ...
+
+
+class Gets(Generic[R]):
+    """``get()``, CUDA-Q's name for waiting on a future (``cudaq.sample_async(k).get()``)."""
+
+    def get(self, timeout: float | None = None) -> R:
+        """The result, waited for (``timeout`` seconds at most): the same as ``result()``."""
+        res: R = self.result(timeout)  # type: ignore[attr-defined]
+        return res
+
+
+class Derived(Gets[R], _future.Derived[R]):
+    """The future of one dispatch's result converted to a domain result (a SampleResult, a
+    RunResult...): :class:`sokr._future.Derived` with ``get()``."""
+
+    def __init__(self, inner: Future, convert: Callable[[Result], R]) -> None:
+        super().__init__(inner, convert)
+
 
 _local = threading.local()
 
@@ -91,9 +133,7 @@ def timeout_of(options: dict[str, Any]) -> float | None:
     return None
 
 
-def launch(
-    needs_parse: bool, timeout: float | None, start: Callable[[], Derived[R]]
-) -> Derived[R] | Launching[R]:
+def launch(needs_parse: bool, timeout: float | None, start: Callable[[], AsyncResult[R]]) -> AsyncResult[R]:
     """Run ``start()``, which parses, checks and dispatches, returning the dispatch's future:
     on this thread when nothing needs parsing (its errors then come through the future too),
     else on a worker, under ``timeout``, behind a :class:`Launching` future."""
@@ -105,7 +145,7 @@ def launch(
         return Launching(None, None, failed=e)
 
 
-class Launching(concurrent.futures.Future, Generic[R]):  # type: ignore[type-arg]
+class Launching(Gets[R], concurrent.futures.Future):  # type: ignore[type-arg]
     """The future of an ``*_async`` call whose program is being parsed on a worker thread;
     once it is dispatched, the dispatch's future completes this one. It waits, awaits and
     cancels like a dispatch's future: cancelling it during the parse cancels the parse."""
@@ -113,14 +153,14 @@ class Launching(concurrent.futures.Future, Generic[R]):  # type: ignore[type-arg
     def __init__(
         self,
         timeout: float | None,
-        start: Callable[[], concurrent.futures.Future[R]] | None,
+        start: Callable[[], AsyncResult[R]] | None,
         *,
         failed: BaseException | None = None,
     ) -> None:
         super().__init__()
         self._timeout = timeout
         self._started = time.monotonic()
-        self._inner: concurrent.futures.Future[R] | None = None
+        self._inner: AsyncResult[R] | None = None
         self._lock = threading.Lock()
         self._launched = threading.Event()  # set once dispatched, failed or cancelled
         if start is None:  # failed before it could start
@@ -131,7 +171,7 @@ class Launching(concurrent.futures.Future, Generic[R]):  # type: ignore[type-arg
         self._token = _native.new_parse(timeout or 0.0)
         threading.Thread(target=self._run, args=(start,), name="sokr-launch", daemon=True).start()
 
-    def _run(self, start: Callable[[], concurrent.futures.Future[R]]) -> None:
+    def _run(self, start: Callable[[], AsyncResult[R]]) -> None:
         try:
             with bounded(self._timeout, self._token, self._started):
                 inner = start()
@@ -151,7 +191,7 @@ class Launching(concurrent.futures.Future, Generic[R]):  # type: ignore[type-arg
             return
         inner.add_done_callback(self._settle)
 
-    def _settle(self, inner: concurrent.futures.Future[R]) -> None:
+    def _settle(self, inner: AsyncResult[R]) -> None:
         with contextlib.suppress(concurrent.futures.InvalidStateError):
             if inner.cancelled():
                 concurrent.futures.Future.cancel(self)

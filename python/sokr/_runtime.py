@@ -557,10 +557,10 @@ def gather(
     awaited or waited on: ``await sokr.gather(f, g)`` or ``sokr.gather(f, g).result()``.
     Cancelling it (``cancel()``, a cancelled awaiting task, ``asyncio.wait_for`` timing out)
     cancels the futures it gathers, as ``asyncio.gather`` does."""
-    return _Gathered(list(futures), return_exceptions)
+    return Gathered(list(futures), return_exceptions)
 
 
-class _Gathered(concurrent.futures.Future):  # type: ignore[type-arg]
+class Gathered(concurrent.futures.Future):  # type: ignore[type-arg]
     def __init__(self, futs: list[concurrent.futures.Future[Any]], return_exceptions: bool) -> None:
         super().__init__()
         for f in futs:

@@ -76,9 +76,9 @@ from typing import Any
 import numpy as np
 
 from .. import _future, _launch, _native, errors
-from .._future import Derived, Result
+from .._future import Result
 from .._html import ROWS, more
-from .._launch import Launching
+from .._launch import AsyncResult, Derived
 from .._runtime import Program, Runtime, default_runtime
 from ._results import SEMANTICS, RunResult
 
@@ -500,7 +500,7 @@ def run_async(
     initial_state: Any = None,
     time_axis: int = 0,
     **semantics: Any,
-) -> Derived[RunResult] | Launching[RunResult]:
+) -> AsyncResult[RunResult]:
     """Start running ``graph`` on ``inputs`` and return a future (``await`` it, or
     ``.result()``) of a :class:`RunResult`.
 
@@ -575,14 +575,18 @@ class Session:
     Feed chunks one after another: wait for (or ``await``) each result before feeding the
     next; feeding one while the previous is still running raises ``RuntimeError``, since the
     order of the chunks is the order of time. ``close()`` (or leaving the ``with`` block)
-    frees the session's state on the substrate."""
+    frees the session's state on the substrate.
+
+    The first chunk goes where the runtime's policy sends it (or to ``substrate``, when
+    given); the state lives there, so the chunks after it go to the same substrate
+    (:attr:`substrate` names it once the first chunk has run)."""
 
     def __init__(
         self,
         graph: Any,
         *,
         record: Sequence[str] | str | None = None,
-        substrate: str = "snn",
+        substrate: str | None = None,
         runtime: Runtime | None = None,
         initial_state: Any = None,
         time_axis: int = 0,
@@ -603,6 +607,14 @@ class Session:
         self._last: Derived[RunResult] | None = None
         self.steps = 0
 
+    @property
+    def substrate(self) -> str | None:
+        """The substrate that holds the session's state: the one given, else the one the
+        first chunk ran on (None before it has)."""
+        if self._substrate is None and self._last is not None and self._last.done():
+            return self._last.substrate
+        return self._substrate
+
     def run_async(self, inputs: Any) -> Derived[RunResult]:
         """Feed the next chunk ``[T, B, *shape]``; returns a future of its :class:`RunResult`."""
         with self._lock:
@@ -613,6 +625,12 @@ class Session:
                     "sokr.neuro: the session's previous chunk is still running; wait for its result "
                     "before feeding the next (chunks are consecutive in time)"
                 )
+            if self._substrate is None and self._last is not None:
+                # The state is where the first chunk ran (None when it never reached one: the
+                # next chunk is the first again).
+                self._substrate = self._last.substrate
+                if self._substrate is None:
+                    self._fresh = True
             arrays = _inputs(
                 self.graph, inputs, dt=float(self._opts.get("dt", 1e-4)), time_axis=self._time_axis
             )
@@ -641,8 +659,12 @@ class Session:
             if self._closed:
                 return
             self._closed = True
+            last = self._last
+            where = self._substrate or (last.substrate if last is not None else None)
+        if where is None:
+            return  # no chunk ran: no state anywhere
         try:
-            _native.end_session(self._rt._handle, self._substrate, self.id)
+            _native.end_session(self._rt._handle, where, self.id)
         except errors.SokrError:
             pass  # the runtime is already closed: its substrates are gone with it
 
@@ -660,4 +682,4 @@ class Session:
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else f"{self.steps} steps fed"
-        return f"<sokr.neuro.Session {self.id} on {self._substrate}: {state}>"
+        return f"<sokr.neuro.Session {self.id} on {self.substrate or '(not yet chosen)'}: {state}>"

@@ -39,8 +39,8 @@ from typing import Any
 import numpy as np
 
 from .. import _launch, errors
-from .._future import Derived, Future, Result
-from .._launch import Launching
+from .._future import Future, Result
+from .._launch import AsyncResult, Derived
 from .._runtime import Program, Runtime, default_runtime
 from ._builder import DETECTORS, FORMAT, Builder
 from ._perceval import UnsupportedComponentError, from_perceval, is_perceval
@@ -155,7 +155,7 @@ def sample_async(
     substrate: str | None = None,
     runtime: Runtime | None = None,
     **options: Any,
-) -> Derived[Counts] | Launching[Counts]:
+) -> AsyncResult[Counts]:
     """Start drawing ``shots`` samples of ``program``'s output (Clifford & Clifford's exact
     algorithm on the photonic substrate); returns a future (``await`` it, or ``.result()``)
     of :class:`Counts`.
@@ -229,7 +229,7 @@ def probabilities_async(
     substrate: str | None = None,
     runtime: Runtime | None = None,
     **options: Any,
-) -> Derived[Probabilities] | Launching[Probabilities]:
+) -> AsyncResult[Probabilities]:
     """Start computing exact output probabilities; returns a future of
     :class:`Probabilities`. Without ``outputs`` it is the whole distribution (a SLOS-style
     dynamic programme over output states; outcomes of probability exactly zero are left

@@ -39,8 +39,8 @@ from typing import Any
 import numpy as np
 
 from .. import _launch, errors
-from .._future import Derived, Future, Result
-from .._launch import Launching
+from .._future import Future, Result
+from .._launch import AsyncResult, Derived
 from .._runtime import Runtime
 from . import _sample
 from ._builder import Builder
@@ -169,7 +169,7 @@ def sample_async(
     substrate: str | None = None,
     runtime: Runtime | None = None,
     **options: Any,
-) -> Derived[Counts] | Launching[Counts]:
+) -> AsyncResult[Counts]:
     """Start ``n_samples`` samples of the time-bin interferometer; returns a future of
     :class:`sokr.photonic.Counts` (keys are tuples; ``counts.strings("cudaq")`` gives
     CUDA-Q's ``"1010"`` keys). ``ps_angles`` may be left out, as in ``cudaq.orca.sample``

@@ -36,21 +36,24 @@ from __future__ import annotations
 import functools
 import json
 import warnings
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 
-from .. import _future, _launch, _native, errors
-from .._future import Derived, Future, Result
-from .._launch import Launching
+from .. import _future, _launch, _native, _runtime, errors
+from .._future import Result
+from .._launch import AsyncResult, Derived, Gets
 from .._runtime import Program, Runtime, default_runtime
 from . import _cudaq, _draw, _sampled, noise, spin
 from ._results import ObserveResult, Order, Register, SampleResult, State
 from .noise import NoiseModel
 from .spin import SpinOperator
 
+R = TypeVar("R")
+
 __all__ = [
+    "AsyncResult",
     "NoiseModel",
     "ObserveResult",
     "Order",
@@ -214,20 +217,75 @@ def _registers(res: Result) -> list[Register]:
     return list(_parse_registers(res.meta.get("registers") or "[]"))
 
 
+def _explicit(p: Program) -> list[int]:
+    """The classical bit each measurement of ``p`` writes, in execution order, for
+    ``explicit_measurements``: read from the counts of the final classical register, which
+    hold every measurement's result when each measurement runs exactly once per shot (not
+    under an ``if`` or in a loop) and writes a bit no other measurement writes. Other kernels
+    are refused, saying why: the substrates return the final register, not a record of every
+    measurement."""
+    order: list[int] = []
+    seen: set[int] = set()
+
+    def walk(ops: list[dict[str, Any]], under: str | None) -> None:
+        for op in ops:
+            kind = op.get("kind")
+            if kind == "measure":
+                if under is not None:
+                    raise errors.InvalidInputError(
+                        f"explicit_measurements: the kernel measures under {under} (a measurement "
+                        "that runs a varying number of times per shot); SOKR's substrates return "
+                        "the final classical register, not a record of each measurement"
+                    )
+                bit = int(op["clbit"])
+                if bit in seen:
+                    raise errors.InvalidInputError(
+                        f"explicit_measurements: the kernel measures into classical bit {bit} more "
+                        "than once; SOKR's substrates return the final classical register, which "
+                        "keeps only the last of those results"
+                    )
+                seen.add(bit)
+                order.append(bit)
+            for branch in ("then", "else", "body"):
+                if op.get(branch):
+                    walk(op[branch], f"'{kind} ({op.get('cond', '')})'")
+
+    if not p._info["circuit"].get("measured"):
+        raise errors.InvalidInputError(
+            "explicit_measurements: the kernel measures nothing (its qubits are measured whole "
+            "only at the end); add its measurements"
+        )
+    walk(_native.circuit_ops(p._handle, ""), None)
+    return order
+
+
+def _in_execution_order(counts: Mapping[str, int], order: list[int]) -> dict[str, int]:
+    """``counts`` over the classical register (bit 0 rightmost) as counts of the measurements
+    in execution order: measurement i is bit i (rightmost first, as every SampleResult key;
+    ``in_order("cudaq")`` puts the first measurement leftmost, as CUDA-Q does)."""
+    out: dict[str, int] = {}
+    for key, n in counts.items():
+        w = len(key)
+        bits = "".join(key[w - 1 - b] for b in reversed(order))
+        out[bits] = out.get(bits, 0) + n
+    return out
+
+
 def _sample(
     kernel: Any,
-    *args: Any,
-    shots_count: int = 1000,
-    noise_model: NoiseModel | None = None,
-    seed: int | None = None,
-    substrate: str | None = None,
-    runtime: Runtime | None = None,
-    **options: Any,
-) -> tuple[Future, Callable[[Result], SampleResult]]:
+    args: Sequence[Any],
+    shots_count: int,
+    noise_model: NoiseModel | None,
+    seed: int | None,
+    substrate: str | None,
+    runtime: Runtime | None,
+    explicit_measurements: bool,
+    options: dict[str, Any],
+) -> Derived[SampleResult]:
     _no_shots(options)
     if isinstance(shots_count, bool) or not isinstance(shots_count, (int, np.integer)) or shots_count < 1:
         raise errors.InvalidInputError(f"shots_count must be a positive integer, not {shots_count!r}")
-    _, fut = _run(
+    p, fut = _run(
         kernel,
         args,
         "sample",
@@ -236,13 +294,50 @@ def _sample(
         substrate,
         {"shots": int(shots_count), "seed": seed, **options},
     )
+    explicit = _explicit(p) if explicit_measurements else None
 
     def convert(res: Result) -> SampleResult:
-        return SampleResult(
-            res.domain_values["counts"], _registers(res), meta=res.meta, substrate=res.substrate, seed=seed
-        )
+        counts = res.domain_values["counts"]
+        if explicit is not None:
+            return SampleResult(
+                _in_execution_order(counts, explicit),
+                [Register("__global__", 0, len(explicit))],
+                meta=res.meta,
+                substrate=res.substrate,
+                seed=seed,
+            )
+        return SampleResult(counts, _registers(res), meta=res.meta, substrate=res.substrate, seed=seed)
 
-    return fut, convert
+    return Derived(fut, convert)
+
+
+class Broadcast(Gets[list[R]], _runtime.Gathered):
+    """The future of a broadcast call (see :func:`sample_async`): the list of its runs'
+    results, in the order of the argument sets. Cancelling it cancels every run; the first
+    run that fails fails it."""
+
+    def result(self, timeout: float | None = None) -> list[R]:
+        res: list[R] = super().result(timeout)
+        return res
+
+
+def _broadcasting(
+    kernel: Any, args: Sequence[Any], start: Callable[[Sequence[Any]], AsyncResult[R]]
+) -> AsyncResult[list[R]] | None:
+    """For a broadcast call (see _broadcast), a future of the list of results of ``start(a)``
+    for each set of arguments ``a``, all dispatched before any is waited on; else None."""
+    sets = _broadcast(kernel, args)
+    if sets is None:
+        return None
+    futs: list[AsyncResult[R]] = []
+    try:
+        for a in sets:
+            futs.append(start(a))
+    except BaseException:
+        for f in futs:
+            f.cancel()
+        raise
+    return Broadcast(futs, False)  # type: ignore[arg-type]
 
 
 def sample_async(
@@ -250,33 +345,89 @@ def sample_async(
     *args: Any,
     shots_count: int = 1000,
     noise_model: NoiseModel | None = None,
+    explicit_measurements: bool = False,
     seed: int | None = None,
     substrate: str | None = None,
     runtime: Runtime | None = None,
+    timeout: float | None = None,
     **options: Any,
-) -> Derived[SampleResult] | Launching[SampleResult]:
+) -> AsyncResult[SampleResult]:
     """Start sampling ``kernel`` ``shots_count`` times; returns a future (``await`` it, or
-    ``.result()``) of a :class:`SampleResult`. Circuits without mid-circuit measurement are
-    simulated once and sampled; others shot by shot.
+    ``.get()``/``.result()``) of a :class:`SampleResult`. Circuits without mid-circuit
+    measurement are simulated once and sampled; others shot by shot.
+
+    - ``args``: the kernel's arguments, in order (also by name as keywords, ``theta=0.5``).
+    - ``noise_model``: a :class:`NoiseModel` (see :mod:`sokr.quantum.noise`).
+    - ``explicit_measurements``: as CUDA-Q's, the results of every measurement in the order
+      they ran, one bit per measurement (measurement i is bit i: ``in_order("cudaq")`` puts
+      the first leftmost, as CUDA-Q prints them), instead of the final classical register. The
+      kernel's measurements must each run once per shot into a bit of their own; a kernel that
+      measures under a condition or in a loop, or twice into one bit, is refused
+      (InvalidInputError), since the substrates return the final register.
+    - ``seed``: the same seed gives the same counts on the same substrate.
+    - ``substrate`` pins the run; ``runtime`` chooses the runtime (the default one else).
+    - ``timeout``: seconds for the whole call, parsing included.
+    - Other keywords are substrate options (``precision="complex64"``, ``method=``...).
+
+    **Broadcasting**, as CUDA-Q's: with a list of values per argument (``sample_async(k,
+    [0.1, 0.2])`` for ``k(theta)``, or a list of lists for a ``list[float]`` argument) the
+    future is of a list of results, one per set of values; the runs are all dispatched at
+    once and run concurrently.
 
     It returns at once, even when the kernel must be parsed first: parsing then runs in the
-    background, within ``timeout`` (an option), and cancelling the future cancels it. Every
-    failure, a program that does not parse included, comes through the future."""
-    return _launch.launch(
-        _needs_parse(kernel, runtime),
-        _launch.timeout_of(options),
-        lambda: Derived(
-            *_sample(
+    background, within ``timeout``, and cancelling the future cancels it. Every failure, a
+    program that does not parse included, comes through the future."""
+    if timeout is not None:
+        options["timeout"] = timeout
+
+    def start(a: Sequence[Any]) -> AsyncResult[SampleResult]:
+        return _launch.launch(
+            _needs_parse(kernel, runtime),
+            _launch.timeout_of(options),
+            lambda: _sample(
                 kernel,
-                *args,
-                shots_count=shots_count,
-                noise_model=noise_model,
-                seed=seed,
-                substrate=substrate,
-                runtime=runtime,
-                **options,
-            )
-        ),
+                a,
+                shots_count,
+                noise_model,
+                seed,
+                substrate,
+                runtime,
+                explicit_measurements,
+                dict(options),
+            ),
+        )
+
+    many = _broadcasting(kernel, args, start)
+    return many if many is not None else start(args)  # type: ignore[return-value]
+
+
+def sample(
+    kernel: Any,
+    *args: Any,
+    shots_count: int = 1000,
+    noise_model: NoiseModel | None = None,
+    explicit_measurements: bool = False,
+    seed: int | None = None,
+    substrate: str | None = None,
+    runtime: Runtime | None = None,
+    timeout: float | None = None,
+    **options: Any,
+) -> SampleResult:
+    """Sample ``kernel`` and wait: :func:`sample_async`'s result (a list of results when
+    broadcasting). Ctrl-C while it waits cancels the run."""
+    return _future.wait(
+        sample_async(
+            kernel,
+            *args,
+            shots_count=shots_count,
+            noise_model=noise_model,
+            explicit_measurements=explicit_measurements,
+            seed=seed,
+            substrate=substrate,
+            runtime=runtime,
+            timeout=timeout,
+            **options,
+        )
     )
 
 
@@ -318,34 +469,17 @@ def _broadcast(kernel: Any, args: Sequence[Any]) -> list[tuple[Any, ...]] | None
     return list(zip(*[list(a) for a in args], strict=True))
 
 
-def sample(kernel: Any, *args: Any, **kw: Any) -> SampleResult:
-    """Sample ``kernel`` and wait; see :func:`sample_async` for the arguments. Parsing the
-    kernel counts against ``timeout``.
-
-    Broadcasting, as CUDA-Q's: with a list of values per argument (``sample(k, [0.1, 0.2])``
-    for ``k(theta)``, or a list of lists for a ``list[float]`` argument) it returns a list of
-    results, one per set of values; the runs are dispatched together and run concurrently."""
-    sets = _broadcast(kernel, args)
-    if sets is not None:
-        pending = [_sample(kernel, *a, **kw) for a in sets]
-        results = _future.wait_all([fut for fut, _ in pending])
-        return [convert(r) for (_, convert), r in zip(pending, results, strict=True)]  # type: ignore[return-value]
-    with _launch.bounded_if(lambda: _needs_parse(kernel, kw.get("runtime")), _launch.timeout_of(kw)):
-        fut, convert = _sample(kernel, *args, **kw)
-    return convert(_future.wait(fut))
-
-
 def _observe(
     kernel: Any,
     spin_operator: SpinOperator,
-    *args: Any,
-    shots_count: int | None = None,
-    noise_model: NoiseModel | None = None,
-    seed: int | None = None,
-    substrate: str | None = None,
-    runtime: Runtime | None = None,
-    **options: Any,
-) -> tuple[Future, Callable[[Result], ObserveResult]]:
+    args: Sequence[Any],
+    shots_count: int | None,
+    noise_model: NoiseModel | None,
+    seed: int | None,
+    substrate: str | None,
+    runtime: Runtime | None,
+    options: dict[str, Any],
+) -> Derived[ObserveResult]:
     _no_shots(options)
     if _cudaq.is_spin_operator(spin_operator):
         spin_operator = _cudaq.spin_operator(spin_operator)
@@ -376,7 +510,7 @@ def _observe(
             lambda p, o: _run(p, args, "sample", noise_model, rt, substrate, {**o, **options})[1],
         )
         if sampled is not None:
-            return sampled
+            return Derived(*sampled)
     terms = [{"coef": [c.real, c.imag], "paulis": w} for c, w in spin_operator.terms(n)]
     _, fut = _run(
         kernel,
@@ -394,7 +528,7 @@ def _observe(
             op, res["expectations"].tolist(), shots=shots_count, meta=res.meta, substrate=res.substrate
         )
 
-    return fut, convert
+    return Derived(fut, convert)
 
 
 def observe_async(
@@ -406,49 +540,69 @@ def observe_async(
     seed: int | None = None,
     substrate: str | None = None,
     runtime: Runtime | None = None,
+    timeout: float | None = None,
     **options: Any,
-) -> Derived[ObserveResult] | Launching[ObserveResult]:
-    """Start computing ⟨kernel|H|kernel⟩ for the spin operator ``H``; returns a future of an
-    :class:`ObserveResult`. Without noise it is exact unless ``shots_count`` is given (then
-    estimated by sampling, one measurement basis per group of qubit-wise commuting terms;
-    ``ObserveResult.counts(term)`` gives each term's counts).
-    With ``noise_model`` it is exact too on circuits of up to 14 qubits, which the statevec
-    substrate simulates as a density matrix (``method="density_matrix"`` asks for it;
-    ``ObserveResult.meta["method"]`` says which ran); otherwise (more qubits, branching on
-    measurements, ``method="trajectories"``, or ``shots_count``) it is an estimate: the mean
-    over noise trajectories (``trajectories``, an option), or over ``shots_count`` shots.
-    Terminal measurements in the kernel are ignored. Like :func:`sample_async`, it returns at once."""
-    return _launch.launch(
-        _needs_parse(kernel, runtime),
-        _launch.timeout_of(options),
-        lambda: Derived(
-            *_observe(
-                kernel,
-                spin_operator,
-                *args,
-                shots_count=shots_count,
-                noise_model=noise_model,
-                seed=seed,
-                substrate=substrate,
-                runtime=runtime,
-                **options,
-            )
-        ),
+) -> AsyncResult[ObserveResult]:
+    """Start computing ⟨kernel|H|kernel⟩ for the spin operator ``H`` (a
+    :class:`SpinOperator` or a ``cudaq.SpinOperator``); returns a future of an
+    :class:`ObserveResult`.
+
+    - Without noise it is exact unless ``shots_count`` is given: then it is estimated by
+      sampling, one measurement basis per group of qubit-wise commuting terms
+      (``ObserveResult.counts(term)`` gives each term's counts).
+    - With ``noise_model`` it is exact too on circuits of up to 14 qubits, which the statevec
+      substrate simulates as a density matrix (``method="density_matrix"`` asks for it;
+      ``ObserveResult.meta["method"]`` says which ran); otherwise (more qubits, branching on
+      measurements, ``method="trajectories"``, or ``shots_count``) it is an estimate: the mean
+      over noise trajectories (``trajectories``, an option), or over ``shots_count`` shots.
+    - Terminal measurements in the kernel are ignored.
+
+    The other arguments, broadcasting (a list of results) and the future are as for
+    :func:`sample_async`."""
+    if timeout is not None:
+        options["timeout"] = timeout
+
+    def start(a: Sequence[Any]) -> AsyncResult[ObserveResult]:
+        return _launch.launch(
+            _needs_parse(kernel, runtime),
+            _launch.timeout_of(options),
+            lambda: _observe(
+                kernel, spin_operator, a, shots_count, noise_model, seed, substrate, runtime, dict(options)
+            ),
+        )
+
+    many = _broadcasting(kernel, args, start)
+    return many if many is not None else start(args)  # type: ignore[return-value]
+
+
+def observe(
+    kernel: Any,
+    spin_operator: SpinOperator,
+    *args: Any,
+    shots_count: int | None = None,
+    noise_model: NoiseModel | None = None,
+    seed: int | None = None,
+    substrate: str | None = None,
+    runtime: Runtime | None = None,
+    timeout: float | None = None,
+    **options: Any,
+) -> ObserveResult:
+    """Compute an expectation and wait: :func:`observe_async`'s result (a list of results
+    when broadcasting). Ctrl-C while it waits cancels the run."""
+    return _future.wait(
+        observe_async(
+            kernel,
+            spin_operator,
+            *args,
+            shots_count=shots_count,
+            noise_model=noise_model,
+            seed=seed,
+            substrate=substrate,
+            runtime=runtime,
+            timeout=timeout,
+            **options,
+        )
     )
-
-
-def observe(kernel: Any, spin_operator: SpinOperator, *args: Any, **kw: Any) -> ObserveResult:
-    """Compute an expectation and wait; see :func:`observe_async` for the arguments. Parsing
-    the kernel counts against ``timeout``. Broadcasts as :func:`sample` does: a list of
-    values per argument gives a list of results, computed concurrently."""
-    sets = _broadcast(kernel, args)
-    if sets is not None:
-        pending = [_observe(kernel, spin_operator, *a, **kw) for a in sets]
-        results = _future.wait_all([fut for fut, _ in pending])
-        return [convert(r) for (_, convert), r in zip(pending, results, strict=True)]  # type: ignore[return-value]
-    with _launch.bounded_if(lambda: _needs_parse(kernel, kw.get("runtime")), _launch.timeout_of(kw)):
-        fut, convert = _observe(kernel, spin_operator, *args, **kw)
-    return convert(_future.wait(fut))
 
 
 def get_state_async(
@@ -457,23 +611,49 @@ def get_state_async(
     noise_model: NoiseModel | None = None,
     substrate: str | None = None,
     runtime: Runtime | None = None,
+    timeout: float | None = None,
     **options: Any,
-) -> Derived[State] | Launching[State]:
+) -> AsyncResult[State]:
     """Start computing the kernel's final state vector (terminal measurements ignored; the
     kernel must have no mid-circuit measurement); returns a future of a :class:`State`. Like
-    :func:`sample_async`, it returns at once. A ``noise_model`` with channels is refused
-    (InvalidInputError): a noisy state is a density matrix, not a state vector."""
+    :func:`sample_async`, it returns at once and broadcasts. A ``noise_model`` with channels
+    is refused (InvalidInputError): a noisy state is a density matrix, not a state vector."""
+    if timeout is not None:
+        options["timeout"] = timeout
 
-    def start() -> Derived[State]:
-        _, fut = _run(kernel, args, "state", noise_model, runtime, substrate, options)
-        return Derived(fut, lambda res: State(res["state"], res.substrate))
+    def start(a: Sequence[Any]) -> AsyncResult[State]:
+        def go() -> Derived[State]:
+            _, fut = _run(kernel, a, "state", noise_model, runtime, substrate, dict(options))
+            return Derived(fut, lambda res: State(res["state"], res.substrate))
 
-    return _launch.launch(_needs_parse(kernel, runtime), _launch.timeout_of(options), start)
+        return _launch.launch(_needs_parse(kernel, runtime), _launch.timeout_of(options), go)
+
+    many = _broadcasting(kernel, args, start)
+    return many if many is not None else start(args)  # type: ignore[return-value]
 
 
-def get_state(kernel: Any, *args: Any, **kw: Any) -> State:
-    """The kernel's final state vector; see :func:`get_state_async`."""
-    return _future.wait(get_state_async(kernel, *args, **kw))
+def get_state(
+    kernel: Any,
+    *args: Any,
+    noise_model: NoiseModel | None = None,
+    substrate: str | None = None,
+    runtime: Runtime | None = None,
+    timeout: float | None = None,
+    **options: Any,
+) -> State:
+    """The kernel's final state vector, waited for: :func:`get_state_async`'s result. Ctrl-C
+    while it waits cancels the run."""
+    return _future.wait(
+        get_state_async(
+            kernel,
+            *args,
+            noise_model=noise_model,
+            substrate=substrate,
+            runtime=runtime,
+            timeout=timeout,
+            **options,
+        )
+    )
 
 
 def draw(kernel: Any, *args: Any, runtime: Runtime | None = None, **kernel_kw: Any) -> str:
