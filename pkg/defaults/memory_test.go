@@ -3,10 +3,6 @@ package defaults_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sokr-rs/sokr/pkg/defaults"
+	"github.com/sokr-rs/sokr/pkg/internal/ulimit"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
@@ -93,25 +90,11 @@ func TestNewRefusesAMalformedSetting(t *testing.T) {
 // The child is built without the race detector, whose shadow memory does
 // not fit under the limit.
 func TestConcurrentRunsUnderUlimit(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("ulimit -v and /proc/self/statm are Linux's")
-	}
-	gotool, err := exec.LookPath("go")
-	require.NoError(t, err, "the go command builds the child")
-	bin := filepath.Join(t.TempDir(), "admission")
-	build := exec.Command(gotool, "build", "-o", bin, "./testdata/admission")
-	build.Env = append(os.Environ(), "GOFLAGS=")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, string(out))
-
+	bin := ulimit.Build(t, "./testdata/admission")
 	run := func(args ...string) (string, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		defer cancel()
-		argv := append([]string{"-c", `ulimit -v 5000000 && exec "$0" "$@"`, bin, "-qubits", "27", "-runs", "3", "-gates", "h q[0]"}, args...)
-		cmd := exec.CommandContext(ctx, "bash", argv...)
-		cmd.Env = append(os.Environ(), "SOKR_MEMORY=")
-		out, err := cmd.CombinedOutput()
-		return string(out), err
+		return ulimit.Run(ctx, 5_000_000, []string{"SOKR_MEMORY="}, bin, append([]string{"-qubits", "27", "-runs", "3", "-gates", "h q[0]"}, args...)...)
 	}
 
 	out1, err := run()

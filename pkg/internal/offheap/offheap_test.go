@@ -1,10 +1,8 @@
 package offheap_test
 
 import (
+	"context"
 	"errors"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
 	"syscall"
 	"testing"
@@ -13,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sokr-rs/sokr/pkg/internal/offheap"
+	"github.com/sokr-rs/sokr/pkg/internal/ulimit"
 )
 
 func TestMapGivesZeroedWritableMemory(t *testing.T) {
@@ -53,17 +52,8 @@ func TestRefusalIsAnError(t *testing.T) {
 // TestUnmapReturnsTheAddressSpace runs testdata/cycle, which maps and
 // unmaps 1 GiB eight times, under a 3 GiB address-space limit.
 func TestUnmapReturnsTheAddressSpace(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("ulimit -v is Linux's here")
-	}
-	gotool, err := exec.LookPath("go")
-	require.NoError(t, err, "the go command builds the child")
-	bin := filepath.Join(t.TempDir(), "cycle")
-	build := exec.Command(gotool, "build", "-o", bin, "./testdata/cycle")
-	build.Env = append(os.Environ(), "GOFLAGS=")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, string(out))
-	out, err = exec.Command("bash", "-c", `ulimit -v 3000000 && exec "$0"`, bin).CombinedOutput()
-	require.NoError(t, err, string(out))
-	assert.Equal(t, "OK\n", string(out))
+	bin := ulimit.Build(t, "./testdata/cycle")
+	out, err := ulimit.Run(context.Background(), 3_000_000, nil, bin)
+	require.NoError(t, err, out)
+	assert.Equal(t, "OK\n", out)
 }
