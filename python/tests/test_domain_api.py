@@ -41,6 +41,21 @@ def test_the_sync_calls_have_explicit_keywords() -> None:
             assert params[n].default == async_params[n].default, (fn.__name__, n)
 
 
+def test_every_sync_domain_call_takes_its_async_forms_keywords() -> None:
+    from sokr.photonic import orca
+
+    for sync, asynchronous in (
+        (neuro.run, neuro.run_async),
+        (photonic.sample, photonic.sample_async),
+        (photonic.probabilities, photonic.probabilities_async),
+        (orca.sample, orca.sample_async),
+    ):
+        a, b = inspect.signature(sync).parameters, inspect.signature(asynchronous).parameters
+        assert list(a) == list(b), sync.__qualname__
+        for n in a:
+            assert (a[n].kind, a[n].default) == (b[n].kind, b[n].default), (sync.__qualname__, n)
+
+
 def test_sync_and_async_give_the_same_results() -> None:
     a = quantum.sample(BELL, shots_count=300, seed=5)
     b = quantum.sample_async(BELL, shots_count=300, seed=5).get()

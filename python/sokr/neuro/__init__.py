@@ -556,9 +556,32 @@ def run_async(
     return _launch.launch(not isinstance(graph, (Graph, Program)), _launch.timeout_of(opts), start)
 
 
-def run(graph: Any, inputs: Any, **kw: Any) -> RunResult:
-    """Run and wait; see :func:`run_async` for the arguments."""
-    return _future.wait(run_async(graph, inputs, **kw))
+def run(
+    graph: Any,
+    inputs: Any,
+    *,
+    record: Sequence[str] | str | None = None,
+    substrate: str | None = None,
+    runtime: Runtime | None = None,
+    timeout: float | None = None,
+    initial_state: Any = None,
+    time_axis: int = 0,
+    **semantics: Any,
+) -> RunResult:
+    """Run and wait: :func:`run_async`'s result. Ctrl-C while it waits cancels the run."""
+    return _future.wait(
+        run_async(
+            graph,
+            inputs,
+            record=record,
+            substrate=substrate,
+            runtime=runtime,
+            timeout=timeout,
+            initial_state=initial_state,
+            time_axis=time_axis,
+            **semantics,
+        )
+    )
 
 
 class Session:

@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _launch, errors
+from .. import _future, _launch, errors
 from .._future import Future, Result
 from .._launch import AsyncResult, Derived
 from .._runtime import Program, Runtime, default_runtime
@@ -180,11 +180,29 @@ def sample_async(
     )
 
 
-def sample(program: Any, **kw: Any) -> Counts:
-    """Sample ``program`` and wait; see :func:`sample_async` for the arguments."""
-    with _launch.bounded_if(lambda: _needs_parse(program), _launch.timeout_of(kw)):
-        fut, convert = _sample(program, **kw)
-    return convert(fut.result())
+def sample(
+    program: Any,
+    *,
+    shots: int = 1000,
+    seed: int | None = None,
+    input_state: Any = None,
+    substrate: str | None = None,
+    runtime: Runtime | None = None,
+    **options: Any,
+) -> Counts:
+    """Sample ``program`` and wait: :func:`sample_async`'s result. Ctrl-C while it waits
+    cancels the run."""
+    return _future.wait(
+        sample_async(
+            program,
+            shots=shots,
+            seed=seed,
+            input_state=input_state,
+            substrate=substrate,
+            runtime=runtime,
+            **options,
+        )
+    )
 
 
 def _outputs(outputs: Iterable[Any]) -> list[list[int]]:
@@ -252,11 +270,22 @@ def probabilities_async(
     )
 
 
-def probabilities(program: Any, outputs: Iterable[Any] | None = None, **kw: Any) -> Probabilities:
-    """Compute exact output probabilities and wait; see :func:`probabilities_async`."""
-    with _launch.bounded_if(lambda: _needs_parse(program), _launch.timeout_of(kw)):
-        fut, convert = _probabilities(program, outputs, **kw)
-    return convert(fut.result())
+def probabilities(
+    program: Any,
+    outputs: Iterable[Any] | None = None,
+    *,
+    input_state: Any = None,
+    substrate: str | None = None,
+    runtime: Runtime | None = None,
+    **options: Any,
+) -> Probabilities:
+    """Compute exact output probabilities and wait: :func:`probabilities_async`'s result.
+    Ctrl-C while it waits cancels the run."""
+    return _future.wait(
+        probabilities_async(
+            program, outputs, input_state=input_state, substrate=substrate, runtime=runtime, **options
+        )
+    )
 
 
 from . import orca  # noqa: E402  (orca uses _sample above)

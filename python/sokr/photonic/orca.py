@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _launch, errors
+from .. import _future, _launch, errors
 from .._future import Future, Result
 from .._launch import AsyncResult, Derived
 from .._runtime import Runtime
@@ -188,9 +188,24 @@ def sample(
     bs_angles: Sequence[float],
     ps_angles: Sequence[float] | int | None = None,
     n_samples: int = DEFAULT_SAMPLES,
-    **kw: Any,
+    *,
+    seed: int | None = None,
+    substrate: str | None = None,
+    runtime: Runtime | None = None,
+    **options: Any,
 ) -> Counts:
-    """Sample the time-bin interferometer and wait; see :func:`sample_async`."""
-    with _launch.bounded_if(True, _launch.timeout_of(kw)):
-        fut, convert = _start(input_state, loop_lengths, bs_angles, ps_angles, n_samples, kw)
-    return convert(fut.result())
+    """Sample the time-bin interferometer and wait: :func:`sample_async`'s result. Ctrl-C
+    while it waits cancels the run."""
+    return _future.wait(
+        sample_async(
+            input_state,
+            loop_lengths,
+            bs_angles,
+            ps_angles,
+            n_samples,
+            seed=seed,
+            substrate=substrate,
+            runtime=runtime,
+            **options,
+        )
+    )
