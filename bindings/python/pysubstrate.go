@@ -1,12 +1,9 @@
 package facade
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -24,104 +21,6 @@ import (
 
 // pyCapabilityTimeout bounds the wait for a Python substrate's capability.
 var pyCapabilityTimeout = 30 * time.Second
-
-// pyProgram is a program of a Python IR: its bytes, opaque to Go.
-type pyProgram struct {
-	format string
-	src    []byte
-}
-
-func (p *pyProgram) Format() string                  { return p.format }
-func (p *pyProgram) Requirements() sokr.Requirements { return sokr.Requirements{} }
-
-// ProgramSource returns the bytes: they are the source.
-func (p *pyProgram) ProgramSource() (sokr.Source, bool) {
-	return sokr.Source{Format: p.format, Bytes: p.src}, true
-}
-
-// pyIR is a Python IR plugin's format: Parse keeps the bytes.
-type pyIR struct{ format string }
-
-func (ir pyIR) Format() string { return ir.format }
-func (ir pyIR) Parse(_ context.Context, src []byte) (sokr.Program, error) {
-	return &pyProgram{format: ir.format, src: bytes.Clone(src)}, nil
-}
-
-// RegisterPyIR registers format, a Python IR plugin's, in runtime rt (0:
-// the default runtime): programs of it are held as bytes, for substrates
-// written in Python.
-func RegisterPyIR(rt int64, format string) error {
-	r, err := runtimeFor(rt)
-	if err != nil {
-		return fail(err)
-	}
-	if err := r.RegisterIR(pyIR{format: format}); err != nil {
-		return fail(err)
-	}
-	return nil
-}
-
-// UnregisterPyIR removes a format RegisterPyIR added; it reports whether
-// there was one (a built-in IR of that name is left alone).
-func UnregisterPyIR(rt int64, format string) bool {
-	r, err := runtimeFor(rt)
-	if err != nil {
-		return false
-	}
-	if ir, ok := r.IR(format); !ok || ir != (pyIR{format: format}) {
-		return false
-	}
-	return r.UnregisterIR(format)
-}
-
-// sourceOf returns a program's source, if its IR keeps one (sokr.Sourcer):
-// a substrate that sends programs elsewhere (a Dask cluster) re-parses them
-// there.
-func sourceOf(p sokr.Program) (sokr.Source, bool) {
-	if s, ok := p.(sokr.Sourcer); ok {
-		return s.ProgramSource()
-	}
-	return sokr.Source{}, false
-}
-
-// ProgramSourceLen is the length of the source a program was parsed from
-// (-1 when unknown: a program built in Go).
-func ProgramSourceLen(prog int64) int64 {
-	p, ok := programs.get(prog)
-	if !ok {
-		return -1
-	}
-	if s, ok := sourceOf(p); ok {
-		return int64(len(s.Bytes))
-	}
-	return -1
-}
-
-// ProgramSourceFormat is the IR format a program's source is in (for
-// OpenQASM, "openqasm/2" or "openqasm/3", where the program's own format is
-// "sokr.circuit/1"); "" when unknown.
-func ProgramSourceFormat(prog int64) string {
-	p, ok := programs.get(prog)
-	if !ok {
-		return ""
-	}
-	s, _ := sourceOf(p)
-	return s.Format
-}
-
-// CopyProgramSource copies a program's source into the n bytes at addr.
-func CopyProgramSource(prog int64, addr uintptr, n int64) error {
-	p, ok := programs.get(prog)
-	var s sokr.Source
-	if ok {
-		s, ok = sourceOf(p)
-	}
-	if !ok || int64(len(s.Bytes)) != n {
-		return fail(&sokr.ProgramError{Msg: fmt.Sprintf("program %d has no %d bytes of source", prog, n)})
-	}
-	copy(bytesAt(addr, n), s.Bytes)
-	return nil
-}
 
 // pyRequest is one question for the Python side.
 type pyRequest struct {
@@ -312,95 +211,4 @@ func (s *pySubstrate) Dispatch(ctx context.Context, j *sokr.Job) {
 		}
 	}()
 	pyPost(req)
-}
-
-func takeJob(id int64, remove bool) (*pyJob, error) {
-	pyBridge.mu.Lock()
-	defer pyBridge.mu.Unlock()
-	pj := pyBridge.jobs[id]
-	if pj == nil {
-		return nil, fail(fmt.Errorf("sokr: no Python job %d (completed already?)", id))
-	}
-	if remove {
-		delete(pyBridge.jobs, id)
-	}
-	return pj, nil
-}
-
-// CopyJobInput copies input index of job id into the n bytes at addr.
-func CopyJobInput(id, index int64, addr uintptr, n int64) error {
-	pj, err := takeJob(id, false)
-	if err != nil {
-		return err
-	}
-	if index < 0 || index >= int64(len(pj.job.Inputs)) || int64(len(pj.job.Inputs[index].Data)) != n {
-		return fail(fmt.Errorf("sokr: job %d has no input %d of %d bytes", id, index, n))
-	}
-	copy(bytesAt(addr, n), pj.job.Inputs[index].Data)
-	return nil
-}
-
-// CompleteJob completes job id with outputs: spec describes numpy arrays in
-// the input-spec format, names their names (comma-separated), meta a JSON
-// object of strings, values a JSON object of domain values (counts, ...)
-// that follow the arrays as outputs with Value set. The arrays are copied.
-func CompleteJob(id int64, spec, names, meta, values string) error {
-	pj, err := takeJob(id, true)
-	if err != nil {
-		return err
-	}
-	ts, err := parseInputs(spec)
-	if err == nil && len(ts) != len(strings.Split(names, ",")) && !(len(ts) == 0 && names == "") {
-		err = fmt.Errorf("%d outputs but %d names", len(ts), len(strings.Split(names, ",")))
-	}
-	var m map[string]string
-	if err == nil && meta != "" {
-		err = json.Unmarshal([]byte(meta), &m)
-	}
-	var vals []struct {
-		Name  string `json:"name"`
-		Value any    `json:"value"`
-	}
-	if err == nil && values != "" {
-		err = json.Unmarshal([]byte(values), &vals)
-	}
-	if err != nil {
-		pj.job.Fail(&sokr.FaultError{Substrate: pj.name, Msg: "bad result from Python: " + err.Error()})
-		return nil
-	}
-	outs := make([]sokr.Output, len(ts), len(ts)+len(vals))
-	nameList := strings.Split(names, ",")
-	for i, t := range ts {
-		t.Data = bytes.Clone(t.Data)
-		outs[i] = sokr.Output{Name: nameList[i], Tensor: t}
-	}
-	for _, v := range vals {
-		outs = append(outs, sokr.Output{Name: v.Name, Value: v.Value})
-	}
-	pj.job.Complete(sokr.Result{Outputs: outs, Meta: m}, nil)
-	return nil
-}
-
-// FailJob fails job id: kind "input" for bad inputs (an InputError for the
-// input at index, named name; index -1 when the fault is not one input's),
-// "cancelled" for a cancelled run (ErrCancelled, msg its cause), anything
-// else a SubstrateFault carrying the Python traceback.
-func FailJob(id int64, kind, msg, traceback string, index int64, name string) error {
-	pj, err := takeJob(id, true)
-	if err != nil {
-		return err
-	}
-	switch kind {
-	case "input":
-		pj.job.Fail(&sokr.InputError{Index: int(max(index, -1)), Name: name, Msg: msg})
-	case "cancelled":
-		// As a cancelled context gives it: ErrCancelled, still matching
-		// context.Canceled, which alone Python would see as a bare error.
-		ctx, cancel := context.WithCancelCause(context.Background())
-		cancel(errors.New(msg))
-		pj.job.Fail(sokr.ContextError(ctx))
-	default:
-		pj.job.Fail(&sokr.FaultError{Substrate: pj.name, Msg: msg, Stack: traceback})
-	}
-	return nil
 }
