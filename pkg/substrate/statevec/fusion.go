@@ -183,7 +183,11 @@ func leftMultiply(m []complex128, g *gate, on []int) {
 // chain, and blocks of disjoint chains share one pass. Controls count as
 // qubits of the block. A gate on more than maxFused qubits is a block of
 // its own.
-func fuse(gates []gate, maxFused int) [][]int {
+func fuse(gates []gate, maxFused int) [][]int { return fuseFrom(gates, maxFused, nil) }
+
+// fuseFrom is fuse with the qubits of seed counted in every block from
+// its start (cache blocking keeps the lowest qubits in every stage).
+func fuseFrom(gates []gate, maxFused int, seed []int) [][]int {
 	nq := 0
 	for _, g := range gates {
 		for _, q := range g.qubits {
@@ -227,9 +231,17 @@ func fuse(gates []gate, maxFused int) [][]int {
 		place(next)
 		clear(in)
 		size := 0
+		for _, q := range seed {
+			if q < nq && !in[q] {
+				in[q] = true
+				size++
+			}
+		}
 		for _, q := range gates[next].qubits {
-			in[q] = true
-			size++
+			if !in[q] {
+				in[q] = true
+				size++
+			}
 		}
 		if size > maxFused {
 			blocks = append(blocks, blk)

@@ -308,17 +308,125 @@ DEFINE_DENSEV(float, v8f, 8, densev8_c64)
 DEFINE_KERNELS(double, c128)
 DEFINE_KERNELS(float, c64)
 
+// Kernels across lanes (qsim's layout). When no fixed bit of a pass is
+// among the lowest w qubits, the amplitudes come in groups of W = 2^w
+// consecutive ones (64 bytes: 8 complex64 or 4 complex128) that the pass
+// treats alike: each is one vector, and the pass runs over these vectors
+// as if they were amplitudes (desc's positions and offsets are in vectors,
+// see pass.lanes). A complex matrix element c times a vector x of
+// interleaved (re, im) pairs is re(c)*x + im(c)*(i*x), with i*x one lane
+// swap and a sign: two fused multiply-adds per element and vector, every
+// lane busy, for any number of targets and for targets on any qubit.
+#define DEFINE_LANES(T, VT, NF, SUF)                                                          \
+	INLINE void ldense_##SUF(const int D, T *restrict a, const T *restrict m,              \
+		const int64_t *pos, int64_t npos, int64_t ctrl, const int64_t *off,                 \
+		int64_t lo, int64_t hi) {                                                           \
+		const T *mr = m, *mi = m + D * D;                                                   \
+		VT sign;                                                                            \
+		for (int l = 0; l < NF; l++) sign[l] = (l & 1) ? 1 : -1;                            \
+		for (int64_t b = lo; b < hi; b++) {                                                 \
+			int64_t idx = expand(b, pos, npos) | ctrl;                                      \
+			VT x[SV_D], ix[SV_D];                                                           \
+			for (int j = 0; j < D; j++) {                                                   \
+				__builtin_memcpy(&x[j], a + NF * (idx + off[j]), sizeof x[j]);                                \
+				ix[j] = SHUFFLE(x[j], x[j], LSWAP) * sign;                                                \
+			}                                                                               \
+			for (int i = 0; i < D; i++) {                                                   \
+				VT y = x[0] * mr[i] + ix[0] * mi[i];                                        \
+				for (int j = 1; j < D; j++) {                                               \
+					y += x[j] * mr[j * D + i] + ix[j] * mi[j * D + i];                      \
+				}                                                                           \
+				__builtin_memcpy(a + NF * (idx + off[i]), &y, sizeof y);                                   \
+			}                                                                               \
+		}                                                                                   \
+	}                                                                                       \
+	INLINE void ldiag_##SUF(const int D, T *restrict a, const T *restrict m,               \
+		const int64_t *pos, int64_t npos, int64_t ctrl, const int64_t *off,                 \
+		const int64_t *rows, int64_t nrows, int64_t lo, int64_t hi) {                       \
+		const T *dr = m, *di = m + D;                                                       \
+		VT sign;                                                                            \
+		for (int l = 0; l < NF; l++) sign[l] = (l & 1) ? 1 : -1;                            \
+		for (int64_t b = lo; b < hi; b++) {                                                 \
+			int64_t idx = expand(b, pos, npos) | ctrl;                                      \
+			for (int64_t t = 0; t < nrows; t++) {                                           \
+				int64_t r = rows[t];                                                        \
+				T *p = a + NF * (idx + off[r]);                                             \
+				VT x, y;                                                                    \
+				__builtin_memcpy(&x, p, sizeof x);                                          \
+				y = x * dr[r] + SHUFFLE(x, x, LSWAP) * sign * di[r];                        \
+				__builtin_memcpy(p, &y, sizeof y);                                          \
+			}                                                                               \
+		}                                                                                   \
+	}                                                                                       \
+	INLINE void lperm_##SUF(const int D, T *restrict a, const T *restrict m,               \
+		const int64_t *pos, int64_t npos, int64_t ctrl, const int64_t *off,                 \
+		const int64_t *rows, int64_t nrows, const int64_t *src, int64_t lo, int64_t hi) {   \
+		const T *dr = m, *di = m + D;                                                       \
+		VT sign;                                                                            \
+		for (int l = 0; l < NF; l++) sign[l] = (l & 1) ? 1 : -1;                            \
+		for (int64_t b = lo; b < hi; b++) {                                                 \
+			int64_t idx = expand(b, pos, npos) | ctrl;                                      \
+			VT y[SV_D];                                                                     \
+			for (int64_t t = 0; t < nrows; t++) {                                           \
+				int64_t r = rows[t];                                                        \
+				VT x;                                                                       \
+				__builtin_memcpy(&x, a + NF * (idx + off[src[r]]), sizeof x);               \
+				y[t] = x * dr[r] + SHUFFLE(x, x, LSWAP) * sign * di[r];                     \
+			}                                                                               \
+			for (int64_t t = 0; t < nrows; t++) {                                           \
+				__builtin_memcpy(a + NF * (idx + off[rows[t]]), &y[t], sizeof y[t]);        \
+			}                                                                               \
+		}                                                                                   \
+	}                                                                                       \
+	INLINE void lrun_##SUF(const int64_t *desc, const T *m, T *a, int64_t lo, int64_t hi) { \
+		const int64_t kind = desc[0], k = desc[1], npos = desc[2], nrows = desc[3];         \
+		const int64_t ctrl = desc[4];                                                       \
+		const int64_t *pos = desc + 5, *off = pos + npos, *rows = off + (1 << k);           \
+		const int64_t *src = rows + nrows;                                                  \
+		switch (kind) {                                                                     \
+		case SV_DENSE:                                                                      \
+			switch (k) {                                                                    \
+			case 0: ldense_##SUF(1, a, m, pos, npos, ctrl, off, lo, hi); return;            \
+			case 1: ldense_##SUF(2, a, m, pos, npos, ctrl, off, lo, hi); return;            \
+			case 2: ldense_##SUF(4, a, m, pos, npos, ctrl, off, lo, hi); return;            \
+			case 3: ldense_##SUF(8, a, m, pos, npos, ctrl, off, lo, hi); return;            \
+			case 4: ldense_##SUF(16, a, m, pos, npos, ctrl, off, lo, hi); return;           \
+			case 5: ldense_##SUF(32, a, m, pos, npos, ctrl, off, lo, hi); return;           \
+			}                                                                               \
+			return;                                                                         \
+		case SV_DIAG:                                                                       \
+			ldiag_##SUF(1 << k, a, m, pos, npos, ctrl, off, rows, nrows, lo, hi);           \
+			return;                                                                         \
+		case SV_PERM:                                                                       \
+			lperm_##SUF(1 << k, a, m, pos, npos, ctrl, off, rows, nrows, src, lo, hi);      \
+			return;                                                                         \
+		}                                                                                   \
+	}
+
+#define LSWAP v8i, 1, 0, 3, 2, 5, 4, 7, 6
+DEFINE_LANES(double, v8d, 8, c128)
+#undef LSWAP
+#define LSWAP v16i, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14
+DEFINE_LANES(float, v16f, 16, c64)
+#undef LSWAP
+
 #define ARGS128 const int64_t *desc, const double *m, double *a, int64_t lo, int64_t hi
 #define ARGS64 const int64_t *desc, const float *m, float *a, int64_t lo, int64_t hi
 
 static void c128_baseline(ARGS128) { run_c128(desc, m, a, lo, hi); }
 static void c64_baseline(ARGS64) { run_c64(desc, m, a, lo, hi); }
+static void l128_baseline(ARGS128) { lrun_c128(desc, m, a, lo, hi); }
+static void l64_baseline(ARGS64) { lrun_c64(desc, m, a, lo, hi); }
 
 #if SV_X86_VARIANTS
 __attribute__((target("avx2,fma"))) static void c128_avx2(ARGS128) { run_c128(desc, m, a, lo, hi); }
 __attribute__((target("avx2,fma"))) static void c64_avx2(ARGS64) { run_c64(desc, m, a, lo, hi); }
 __attribute__((target("arch=x86-64-v4"))) static void c128_v4(ARGS128) { run_c128(desc, m, a, lo, hi); }
 __attribute__((target("arch=x86-64-v4"))) static void c64_v4(ARGS64) { run_c64(desc, m, a, lo, hi); }
+__attribute__((target("avx2,fma"))) static void l128_avx2(ARGS128) { lrun_c128(desc, m, a, lo, hi); }
+__attribute__((target("avx2,fma"))) static void l64_avx2(ARGS64) { lrun_c64(desc, m, a, lo, hi); }
+__attribute__((target("arch=x86-64-v4"))) static void l128_v4(ARGS128) { lrun_c128(desc, m, a, lo, hi); }
+__attribute__((target("arch=x86-64-v4"))) static void l64_v4(ARGS64) { lrun_c64(desc, m, a, lo, hi); }
 #endif
 
 int32_t sv_best_isa(void) {
@@ -381,6 +489,87 @@ int32_t sv_apply_c64(int32_t isa, const int64_t *desc, const float *m, float *am
 #endif
 	}
 	return 0;
+}
+
+int32_t sv_lanes_c128(int32_t isa, const int64_t *desc, const double *m, double *amp, int64_t lo, int64_t hi) {
+	switch (resolve(isa)) {
+	case SV_ISA_BASELINE:
+		l128_baseline(desc, m, amp, lo, hi);
+		return 1;
+#if SV_X86_VARIANTS
+	case SV_ISA_AVX2:
+		l128_avx2(desc, m, amp, lo, hi);
+		return 1;
+	case SV_ISA_X86_64_V4:
+		l128_v4(desc, m, amp, lo, hi);
+		return 1;
+#endif
+	}
+	return 0;
+}
+
+int32_t sv_lanes_c64(int32_t isa, const int64_t *desc, const float *m, float *amp, int64_t lo, int64_t hi) {
+	switch (resolve(isa)) {
+	case SV_ISA_BASELINE:
+		l64_baseline(desc, m, amp, lo, hi);
+		return 1;
+#if SV_X86_VARIANTS
+	case SV_ISA_AVX2:
+		l64_avx2(desc, m, amp, lo, hi);
+		return 1;
+	case SV_ISA_X86_64_V4:
+		l64_v4(desc, m, amp, lo, hi);
+		return 1;
+#endif
+	}
+	return 0;
+}
+
+// sv_gather copies a chunk between the state and a buffer (back when
+// scatter is set): run j of the chunk is rlen elements of esz bytes at
+// base + offs[j]. With lane == NULL a run lands contiguously at j*rlen;
+// otherwise the chunk has W lanes, lane l's run at base + offs[j] +
+// lane[l], and element t of it is buffer element (j*rlen + t)*W + l.
+#define GATHER_LOOP(E)                                                                      \
+	do {                                                                                    \
+		E *A = (E *)a;                                                                      \
+		E *B = (E *)buf;                                                                    \
+		for (int64_t j = 0; j < nruns; j++) {                                               \
+			for (int64_t l = 0; l < W; l++) {                                               \
+				E *p = A + base + offs[j] + lane[l];                                        \
+				E *q = B + j * rlen * W + l;                                                \
+				if (scatter) {                                                              \
+					for (int64_t t = 0; t < rlen; t++) p[t] = q[t * W];                     \
+				} else {                                                                    \
+					for (int64_t t = 0; t < rlen; t++) q[t * W] = p[t];                     \
+				}                                                                           \
+			}                                                                               \
+		}                                                                                   \
+	} while (0)
+
+typedef struct {
+	uint64_t lo, hi;
+} sv_u128;
+
+void sv_gather(int64_t esz, void *a, void *buf, int64_t base, const int64_t *offs, int64_t nruns,
+	int64_t rlen, const int64_t *lane, int64_t W, int32_t scatter) {
+	if (lane == NULL) {
+		char *A = (char *)a, *B = (char *)buf;
+		for (int64_t j = 0; j < nruns; j++) {
+			char *p = A + esz * (base + offs[j]), *q = B + esz * j * rlen;
+			if (scatter) {
+				__builtin_memcpy(p, q, esz * rlen);
+			} else {
+				__builtin_memcpy(q, p, esz * rlen);
+			}
+		}
+		return;
+	}
+	if (esz == 8) {
+		GATHER_LOOP(uint64_t);
+	} else {
+		GATHER_LOOP(sv_u128);
+	}
 }
 
 void sv_scale(double *restrict x, int64_t n, double s) {

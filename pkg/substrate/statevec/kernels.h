@@ -51,6 +51,18 @@ enum {
 int32_t sv_apply_c128(int32_t isa, const int64_t *desc, const double *m, double *amp, int64_t lo, int64_t hi);
 int32_t sv_apply_c64(int32_t isa, const int64_t *desc, const float *m, float *amp, int64_t lo, int64_t hi);
 
+// sv_lanes_c128 and sv_lanes_c64 apply a pass none of whose fixed bits is
+// among the lowest w qubits (w = 2 for complex128, 3 for complex64): desc
+// describes it on vectors of W = 2^w amplitudes (64 bytes), positions and
+// offsets shifted down by w, and lo, hi count bases of vectors.
+int32_t sv_lanes_c128(int32_t isa, const int64_t *desc, const double *m, double *amp, int64_t lo, int64_t hi);
+int32_t sv_lanes_c64(int32_t isa, const int64_t *desc, const float *m, float *amp, int64_t lo, int64_t hi);
+
+// sv_gather copies a chunk of a cache-blocked stage between the state and
+// a buffer (see kernels.c).
+void sv_gather(int64_t esz, void *a, void *buf, int64_t base, const int64_t *offs, int64_t nruns,
+	int64_t rlen, const int64_t *lane, int64_t W, int32_t scatter);
+
 // sv_best_isa is the best variant this CPU runs.
 int32_t sv_best_isa(void);
 

@@ -39,9 +39,62 @@ func isaName() string {
 	return "c/baseline"
 }
 
-// runPass applies p to the bases [lo, hi) of a with the best C kernel.
+// runPass applies p to the bases [lo, hi) of a with the best C kernel:
+// the kernel across lanes when p allows and lo and hi are whole vectors.
 func runPass[T amp](p *pass, a []T, lo, hi int) {
+	if w := laneBits[T](); lanesFor[T](p) != nil && lo&(1<<w-1) == 0 && hi&(1<<w-1) == 0 {
+		runLanesISA(p, a, lo, hi, cBestISA)
+		return
+	}
 	runPassISA(p, a, lo, hi, cBestISA)
+}
+
+// runLanesISA applies p, which must have a lanes descriptor, to the bases
+// [lo, hi) of a (multiples of the lanes) with the given variant of the
+// kernels across lanes; it reports false, having done nothing, when the
+// CPU lacks it.
+func runLanesISA[T amp](p *pass, a []T, lo, hi int, isa int) bool {
+	if isa > cBestISA {
+		return false
+	}
+	if hi <= lo {
+		return true
+	}
+	w := laneBits[T]()
+	desc := lanesFor[T](p)
+	if desc == nil || lo&(1<<w-1) != 0 || hi&(1<<w-1) != 0 {
+		panic("statevec: pass not across lanes")
+	}
+	if p.index(hi-1)+p.off[len(p.off)-1] >= len(a) || lo < 0 {
+		panic("statevec: pass out of range")
+	}
+	d := (*C.int64_t)(unsafe.Pointer(unsafe.SliceData(desc)))
+	switch s := any(a).(type) {
+	case []complex128:
+		C.sv_lanes_c128(C.int32_t(isa), d, (*C.double)(unsafe.Pointer(unsafe.SliceData(p.m128))),
+			(*C.double)(unsafe.Pointer(unsafe.SliceData(s))), C.int64_t(lo>>w), C.int64_t(hi>>w))
+	case []complex64:
+		C.sv_lanes_c64(C.int32_t(isa), d, (*C.float)(unsafe.Pointer(unsafe.SliceData(p.m64))),
+			(*C.float)(unsafe.Pointer(unsafe.SliceData(s))), C.int64_t(lo>>w), C.int64_t(hi>>w))
+	}
+	return true
+}
+
+// gatherChunk copies a chunk of st from a (base: its first amplitude) into
+// buf, or back with scatter (see kernels.c sv_gather).
+func gatherChunk[T amp](st *stage, a, buf []T, base int, scatter bool) {
+	var z T
+	var lane *C.int64_t
+	if st.lane != nil {
+		lane = (*C.int64_t)(unsafe.Pointer(unsafe.SliceData(st.lane)))
+	}
+	sc := C.int32_t(0)
+	if scatter {
+		sc = 1
+	}
+	C.sv_gather(C.int64_t(unsafe.Sizeof(z)), unsafe.Pointer(unsafe.SliceData(a)), unsafe.Pointer(unsafe.SliceData(buf)),
+		C.int64_t(base), (*C.int64_t)(unsafe.Pointer(unsafe.SliceData(st.offs))), C.int64_t(len(st.offs)),
+		C.int64_t(st.rlen), lane, C.int64_t(len(st.lane)), sc)
 }
 
 // runPassISA applies p with the given variant of the C kernels; it reports

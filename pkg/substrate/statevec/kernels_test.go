@@ -73,6 +73,9 @@ func randomPasses(rng *rand.Rand, n int) []passCase {
 			diag := make([]complex128, d*d)
 			perm := make([]complex128, d*d)
 			sigma := rng.Perm(d)
+			if sigma[0] == 0 && sigma[1] == 1 { // not the identity, which would be diagonal
+				sigma[0], sigma[1] = 1, 0
+			}
 			for r := range d {
 				diag[r*d+r] = cmplx.Exp(complex(0, rng.Float64()*6))
 				perm[r*d+sigma[r]] = cmplx.Exp(complex(0, rng.Float64()*6))

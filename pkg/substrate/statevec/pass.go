@@ -14,6 +14,7 @@ const (
 	passDense = 1 // a dense 2^k x 2^k matrix
 	passDiag  = 2 // a diagonal matrix
 	passPerm  = 3 // one non-zero per row: a permutation with phases
+	passStage = 4 // a cache-blocked stage of passes (block.go); never handed to the kernels
 )
 
 // maxTargets is the most target qubits a pass may have (kernels.h
@@ -25,14 +26,15 @@ const maxTargets = 5
 // read by any number of goroutines.
 type pass struct {
 	kind  int
-	k     int   // target qubits; D = 1 << k rows
-	pos   []int // fixed bit positions (targets and controls), ascending
-	ctrl  int   // bits of the controls that must be 1
-	off   []int // amplitude offset of each row from the base index
-	rows  []int // diagonal and permutation: the rows that change
-	src   []int // permutation: row r takes the amplitude of row src[r]
-	gates int   // circuit gates the pass stands for
-	noop  bool  // the matrix is the identity
+	k     int    // target qubits; D = 1 << k rows
+	pos   []int  // fixed bit positions (targets and controls), ascending
+	ctrl  int    // bits of the controls that must be 1
+	off   []int  // amplitude offset of each row from the base index
+	rows  []int  // diagonal and permutation: the rows that change
+	src   []int  // permutation: row r takes the amplitude of row src[r]
+	gates int    // circuit gates the pass stands for
+	noop  bool   // the matrix is the identity
+	stage *stage // passStage: the stage
 
 	// The matrix, for the Go kernels: row-major D x D (dense) or the D
 	// row factors (diagonal, permutation).
@@ -43,6 +45,46 @@ type pass struct {
 	desc []int64
 	m128 []float64
 	m64  []float32
+	// The descriptors for the kernels across lanes (kernels.h sv_lanes_*),
+	// for complex128 (lanes of 4 amplitudes) and complex64 (8); nil when a
+	// fixed bit is among the lane qubits.
+	lanes128, lanes64 []int64
+}
+
+// laneBits is the number of lane qubits w of the amplitude type: a vector
+// of 2^w amplitudes is 64 bytes.
+func laneBits[T amp]() int {
+	var z T
+	if _, ok := any(z).(complex64); ok {
+		return 3
+	}
+	return 2
+}
+
+// lanesDesc returns p's descriptor for the kernels across 2^w lanes, or
+// nil when one of p's fixed bits is a lane qubit.
+func (p *pass) lanesDesc(w int) []int64 {
+	if len(p.pos) > 0 && p.pos[0] < w {
+		return nil
+	}
+	d := slices.Clone(p.desc)
+	d[4] >>= w // ctrl
+	npos := len(p.pos)
+	for i := range npos {
+		d[5+i] -= int64(w)
+	}
+	for i := range p.off {
+		d[5+npos+i] >>= w
+	}
+	return d
+}
+
+// lanesFor returns p's lanes descriptor for the amplitude type.
+func lanesFor[T amp](p *pass) []int64 {
+	if laneBits[T]() == 3 {
+		return p.lanes64
+	}
+	return p.lanes128
 }
 
 // newPass returns the pass that applies mat, a row-major matrix on targets
@@ -179,6 +221,7 @@ func (p *pass) build() {
 			p.desc = append(p.desc, int64(v))
 		}
 	}
+	p.lanes128, p.lanes64 = p.lanesDesc(2), p.lanesDesc(3)
 }
 
 // index returns the amplitude index of base b: b with a zero inserted at

@@ -13,6 +13,7 @@ import (
 type plan struct {
 	prog   *circuit.Program
 	fusion int
+	blk    blocking
 	// static: the program is a unitary circuit followed by measurements, so
 	// that it is simulated once and sampled. prefix then holds all of its
 	// passes and measures the (qubit, clbit) pairs in program order.
@@ -24,6 +25,7 @@ type plan struct {
 	rest     []step
 	gates    int // gate ops compiled
 	fused    int // passes they became
+	sweeps   int // passes over the whole state: a cache-blocked stage is one
 }
 
 type measurement struct{ qubit, clbit int }
@@ -56,8 +58,11 @@ type step struct {
 // compile builds the plan of p for the runtime parameter values params.
 // With unitaryOnly (observe and state modes), trailing measurements are
 // dropped and any other measurement of a static program is ignored.
-func compile(p *circuit.Program, params []float64, fusion int, unitaryOnly bool) (*plan, error) {
-	pl := &plan{prog: p, fusion: fusion}
+//
+// blk groups the gates into cache-blocked stages (see block.go); the zero
+// value does not.
+func compile(p *circuit.Program, params []float64, fusion int, unitaryOnly bool, blk blocking) (*plan, error) {
+	pl := &plan{prog: p, fusion: fusion, blk: blk}
 	ops := trimOps(p, unitaryOnly)
 	pl.static = isStatic(ops, p.Qubits)
 	if pl.static {
@@ -70,8 +75,9 @@ func compile(p *circuit.Program, params []float64, fusion int, unitaryOnly bool)
 				pl.measures = append(pl.measures, measurement{o.Qubits[0], o.Clbit})
 			}
 		}
-		pl.prefix = passes(gates, fusion)
-		pl.gates, pl.fused = len(gates), len(pl.prefix)
+		pl.prefix = pl.passes(gates)
+		pl.gates = len(gates)
+		pl.fused, pl.sweeps = countPasses(pl.prefix)
 		return pl, nil
 	}
 	n := 0
@@ -84,8 +90,9 @@ func compile(p *circuit.Program, params []float64, fusion int, unitaryOnly bool)
 			gates = append(gates, evalGate(&ops[i], params))
 		}
 	}
-	pl.prefix = passes(gates, fusion)
-	pl.gates, pl.fused = len(gates), len(pl.prefix)
+	pl.prefix = pl.passes(gates)
+	pl.gates = len(gates)
+	pl.fused, pl.sweeps = countPasses(pl.prefix)
 	var err error
 	pl.rest, err = pl.steps(ops[n:], params)
 	return pl, err
@@ -146,12 +153,31 @@ func isStatic(ops []circuit.Op, qubits int) bool {
 	return true
 }
 
+// passes fuses gates into passes, in cache-blocked stages if the plan's
+// blocking says so.
+func (pl *plan) passes(gates []gate) []*pass {
+	return blockedPasses(gates, pl.prog.Qubits, pl.fusion, pl.blk)
+}
+
+// countPasses returns the passes of ps, those inside stages counted one by
+// one, and the passes over the whole state.
+func countPasses(ps []*pass) (fused, sweeps int) {
+	for _, p := range ps {
+		if p.stage != nil {
+			fused += p.stage.passes
+		} else {
+			fused++
+		}
+	}
+	return fused, len(ps)
+}
+
 // steps compiles ops into per-shot steps, fusing each run of gates.
 func (pl *plan) steps(ops []circuit.Op, params []float64) ([]step, error) {
 	var out []step
 	var run []gate
 	flush := func() {
-		for _, ps := range passes(run, pl.fusion) {
+		for _, ps := range pl.passes(run) {
 			out = append(out, step{kind: stepPass, pass: ps})
 		}
 		run = run[:0]

@@ -56,7 +56,7 @@ func TestFusedBlocksStayWithinLimit(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 3))
 	p := circuittest.Random(rng, 10, 20)
 	for _, fusion := range []int{2, 3, 4, 5} {
-		pl, err := compile(p, nil, fusion, true)
+		pl, err := compile(p, nil, fusion, true, blocking{})
 		require.NoError(t, err)
 		for _, ps := range pl.prefix {
 			require.LessOrEqual(t, ps.k, max(fusion, 3), "fusion %d", fusion) // a lone Toffoli keeps its 3 qubits

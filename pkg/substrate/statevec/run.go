@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"sync"
+	"unsafe"
 
 	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/sokr"
@@ -43,7 +44,8 @@ func execute[T amp](s *Substrate, j *sokr.Job, p *circuit.Program, params []floa
 		defer r.free()
 		return r.density(params)
 	}
-	pl, err := compile(p, params, o.fusion, o.mode != ModeSample)
+	var z T
+	pl, err := compile(p, params, o.fusion, o.mode != ModeSample, blockingFor(p.Qubits, int(unsafe.Sizeof(z)), o.fusion, s.blockBytes))
 	if err != nil {
 		return sokr.Result{}, err
 	}
@@ -51,6 +53,7 @@ func execute[T amp](s *Substrate, j *sokr.Job, p *circuit.Program, params []floa
 		"precision":   string(o.precision),
 		"gates":       strconv.Itoa(pl.gates),
 		"fused_gates": strconv.Itoa(pl.fused),
+		"sweeps":      strconv.Itoa(pl.sweeps),
 		"fusion":      strconv.Itoa(o.fusion),
 		"kernels":     isaName(),
 		"mode":        string(o.mode),

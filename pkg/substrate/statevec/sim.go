@@ -90,6 +90,10 @@ func (x *sim[T]) copyFrom(src *sim[T]) {
 
 // apply runs one pass over the state.
 func (x *sim[T]) apply(p *pass) {
+	if p.stage != nil {
+		x.applyStage(p.stage)
+		return
+	}
 	nb := len(x.a) >> len(p.pos)
 	x.parallel(nb, x.minParallel>>len(p.pos), func(lo, hi int) { runPass(p, x.a, lo, hi) })
 }

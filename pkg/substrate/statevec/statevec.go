@@ -33,6 +33,11 @@ type Config struct {
 	// than handing work to another core). Tests set 1 to exercise the
 	// parallel paths on small states.
 	MinParallel int
+	// BlockBytes is the size of the chunks that cache blocking applies a
+	// stage of gates to (default 512 KiB, half an L2 cache; see block.go);
+	// negative turns blocking off. States of fewer than four chunks are
+	// never blocked.
+	BlockBytes int
 }
 
 // Substrate simulates circuit programs on a state vector held in memory.
@@ -42,13 +47,14 @@ type Substrate struct {
 	workers     int
 	budget      int64
 	minParallel int
+	blockBytes  int
 }
 
 var _ sokr.Substrate = (*Substrate)(nil)
 
 // New returns a state-vector substrate configured by cfg.
 func New(cfg Config) *Substrate {
-	s := &Substrate{name: cfg.Name, workers: cfg.Workers, budget: cfg.MemoryBudget, minParallel: cfg.MinParallel}
+	s := &Substrate{name: cfg.Name, workers: cfg.Workers, budget: cfg.MemoryBudget, minParallel: cfg.MinParallel, blockBytes: cfg.BlockBytes}
 	if s.name == "" {
 		s.name = Name
 	}
@@ -60,6 +66,9 @@ func New(cfg Config) *Substrate {
 	}
 	if s.minParallel <= 0 {
 		s.minParallel = 1 << 14
+	}
+	if s.blockBytes == 0 {
+		s.blockBytes = blockBytes
 	}
 	return s
 }

@@ -1,0 +1,133 @@
+package statevec
+
+import (
+	"fmt"
+	"math/cmplx"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sokr-rs/sokr/pkg/ir/circuit"
+	"github.com/sokr-rs/sokr/pkg/ir/circuit/circuittest"
+)
+
+// Cache-blocked runs (chunks made small so that small states split into
+// many) give the states of unblocked runs and of the reference, on random
+// circuits over the whole gate table (controlled gates, negative controls,
+// gates on the highest and lowest qubits), in both precisions, at odd and
+// even qubit counts, with one worker and several.
+func TestBlockedMatchesUnblocked(t *testing.T) {
+	for _, n := range []int{11, 12, 13} { // chunks of 8 or 9 qubits (c128), 8 to 10 (c64)
+		rng := rand.New(rand.NewPCG(uint64(n), 99))
+		p := circuittest.Random(rng, n, 8)
+		want, err := circuittest.State(p, nil)
+		require.NoError(t, err)
+		for _, workers := range []int{1, 3} {
+			for _, blockBytes := range []int{2048, 4096, 8192} {
+				blocked := New(Config{Workers: workers, MinParallel: 1, BlockBytes: blockBytes})
+				plain := New(Config{Workers: workers, MinParallel: 1, BlockBytes: -1})
+				for _, fusion := range []int{0, 2, 4, 5} {
+					for _, prec := range []string{"complex128", "complex64"} {
+						tol := 1e-10
+						if prec == "complex64" {
+							tol = 1e-4
+						}
+						msg := fmt.Sprintf("n=%d workers=%d block=%d fusion=%d %s", n, workers, blockBytes, fusion, prec)
+						params := map[string]any{"fusion": fusion, "precision": prec}
+						res := mustRun(t, blocked, p, map[string]any{"fusion": fusion, "precision": prec, "mode": "state"})
+						if blockingFor(n, map[string]int{"complex128": 16, "complex64": 8}[prec], fusion, blockBytes).qubits > 0 {
+							require.NotEqual(t, res.Meta["sweeps"], res.Meta["fused_gates"], "%s: not blocked", msg)
+						}
+						got := stateOf(t, blocked, p, params)
+						requireStatesClose(t, want, got, tol, msg)
+						requireStatesClose(t, stateOf(t, plain, p, params), got, tol, msg+" (against unblocked)")
+					}
+				}
+			}
+		}
+	}
+}
+
+// A circuit of layers of one-qubit gates and a brickwork of cz, the
+// benchmark's shape, blocked into several stages, some of whose lanes are
+// not the lowest qubits (gathered with a transpose).
+func TestBlockedBrickwork(t *testing.T) {
+	const n = 14
+	b := newCircuit(n, 0)
+	rng := rand.New(rand.NewPCG(5, 5))
+	for layer := range 10 {
+		for q := range n {
+			b.gate(circuit.U3, 0, []int{q}, rng.Float64()*3, rng.Float64()*3, rng.Float64()*3)
+		}
+		for q := layer % 2; q+1 < n; q += 2 {
+			b.gate(circuit.Z, 1, []int{q, q + 1})
+		}
+	}
+	b.gate(circuit.X, 3, []int{n - 1, 0, 5, 7}) // controls on the highest and lowest qubits
+	b.gate(circuit.GPhase, 0, []int{}, 0.7)
+	p := b.build(t)
+	want, err := circuittest.State(p, nil)
+	require.NoError(t, err)
+	for _, prec := range []string{"complex128", "complex64"} {
+		tol := 1e-10
+		if prec == "complex64" {
+			tol = 1e-4
+		}
+		s := New(Config{Workers: 2, MinParallel: 1, BlockBytes: 4096})
+		pl, err := compile(p, nil, 5, true, blockingFor(n, map[string]int{"complex128": 16, "complex64": 8}[prec], 5, 4096))
+		require.NoError(t, err)
+		transposed := 0
+		for _, ps := range pl.prefix {
+			if ps.stage != nil && ps.stage.lane != nil {
+				transposed++
+			}
+		}
+		require.Greater(t, pl.sweeps, 2, prec)
+		require.Positive(t, transposed, "%s: no stage gathers with a transpose", prec)
+		requireStatesClose(t, want, stateOf(t, s, p, map[string]any{"precision": prec}), tol, prec)
+	}
+}
+
+// The kernels across lanes compute what the Go kernels compute, for passes
+// of every kind and size on qubits above the lanes.
+func TestLaneKernelsMatchGo(t *testing.T) {
+	if !haveNative {
+		t.Skip("built without cgo: the Go kernels are the only ones")
+	}
+	rng := rand.New(rand.NewPCG(13, 14))
+	const n = 10
+	tested := 0
+	for range 4 {
+		for _, tc := range randomPasses(rng, n) {
+			for isa := isaBaseline; isa <= isaV4; isa++ {
+				if isa > bestISA() {
+					continue
+				}
+				state := randomState(rng, n)
+				nb := len(state) >> len(tc.p.pos)
+				if tc.p.lanes128 != nil {
+					want := append([]complex128(nil), state...)
+					got := append([]complex128(nil), state...)
+					runPassGo(tc.p, want, 0, nb)
+					require.True(t, runLanesISA(tc.p, got, 0, nb/2, isa))
+					require.True(t, runLanesISA(tc.p, got, nb/2, nb, isa))
+					for i := range want {
+						require.LessOrEqual(t, cmplx.Abs(want[i]-got[i]), 1e-15, "%s isa=%d complex128 amplitude %d", tc.name, isa, i)
+					}
+					tested++
+				}
+				if tc.p.lanes64 != nil {
+					want, got := toC64(state), toC64(state)
+					runPassGo(tc.p, want, 0, nb)
+					require.True(t, runLanesISA(tc.p, got, 0, nb, isa))
+					for i := range want {
+						require.LessOrEqual(t, cmplx.Abs(complex128(want[i]-got[i])), 1e-6, "%s isa=%d complex64 amplitude %d", tc.name, isa, i)
+					}
+					tested++
+				}
+			}
+		}
+	}
+	require.Greater(t, tested, 50)
+}
