@@ -26,14 +26,15 @@
 //   - errors.go: errors as JSON, by the core's kinds (sokr.KindOf);
 //   - pyir.go, pysubstrate.go, pyjobs.go: IRs and substrates written in
 //     Python;
-//   - quantum.go, basis.go, draw.go, neuro.go, photonic.go: the domain
-//     front-ends' needs;
+//   - quantum.go, basis.go, draw.go, neuro.go: the domain front-ends'
+//     needs;
 //   - plugins.go: C plugins.
 //
 // Nothing here switches on an IR's program types: what the facade shows of
 // a program (signature, source, description) comes from the optional
 // abilities of pkg/sokr (sokr.Signaturer, sokr.Sourcer, sokr.Describer),
-// so that a new IR needs no change here.
+// and a domain value crosses in its columnar form when it has one
+// (sokr.Tabular: photonic counts), so that a new IR needs no change here.
 package facade
 
 import (

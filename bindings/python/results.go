@@ -163,3 +163,16 @@ func Outcomes(ticketList string) string {
 	b.WriteByte(']')
 	return b.String()
 }
+
+// pythonValue is the form of a domain value in an outcome's JSON: its
+// columnar table when it has one (sokr.Tabular: photonic counts and
+// probabilities, which python/sokr/photonic/_results.py reads with
+// from_table), the value itself otherwise.
+func pythonValue(v any) any {
+	if t, ok := v.(sokr.Tabular); ok {
+		if tab := t.Table(); tab != nil {
+			return tab
+		}
+	}
+	return v
+}

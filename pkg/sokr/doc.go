@@ -43,8 +43,8 @@
 // them. Front-ends that handle programs of formats they do not know (the
 // Python package, libsokr, C plugins) find the optional program abilities
 // [Signaturer], [Sourcer] and [Describer], and the substrate abilities
-// [SessionEnder] and [Diagnoser], by type assertion, never by switching on
-// concrete types.
+// [SessionEnder] and [Diagnoser], and the domain-value ability [Tabular],
+// by type assertion, never by switching on concrete types.
 //
 // Numeric inputs and outputs are [Tensor] values: a [DType], a [Shape] and
 // row-major data. [FromSlice] and [View] convert between Go slices and

@@ -1,4 +1,4 @@
-package facade
+package photonic
 
 import (
 	"cmp"
@@ -7,24 +7,29 @@ import (
 	"math/bits"
 	"slices"
 
-	ir "github.com/sokr-rs/sokr/pkg/ir/photonic"
+	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
-// fockTable is how a photonic result (ir.Counts or ir.Probabilities)
-// crosses to Python: the output states as one array of occupations (uint8 or
-// uint16) and the values as another, both little-endian bytes (base64 in the outcome's
-// JSON), rows in ir's state order (mode 0's occupation first, larger
-// first). A full distribution has C(m+n-1, n) rows (490,314 for 8 photons
+var (
+	_ sokr.Tabular = Counts(nil)
+	_ sokr.Tabular = Probabilities(nil)
+)
+
+// Table is the columnar form of a photonic result (Counts or
+// Probabilities), as it crosses to Python: the output states as one array
+// of occupations (uint8 or uint16) and the values as another, both
+// little-endian bytes (base64 in JSON), rows in the order of Counts.States
+// (mode 0's occupation first, larger first). A full distribution has C(m+n-1, n) rows (490,314 for 8 photons
 // in 16 modes): as a JSON object keyed by "|1,0,...>" it took seconds to
 // encode, sort and decode, ten times the SLOS run itself; as two arrays it
 // is a copy. python/sokr/photonic/_results.py (from_table) reads it.
-type fockTable struct {
+type Table struct {
 	// Kind is "counts" (int64 values) or "probabilities" (float64 values).
 	Kind  string `json:"fock_table"`
 	Modes int    `json:"modes"`
 	Rows  int    `json:"rows"`
 	// Width is the bytes of one occupation: 1 when none is above 255, else
-	// 2 (ir.MaxPhotons, 1024, fits).
+	// 2 (MaxPhotons, 1024, fits).
 	Width int `json:"width"`
 	// States holds Rows*Modes occupations, row-major.
 	States []byte `json:"states"`
@@ -32,35 +37,38 @@ type fockTable struct {
 	Values []byte `json:"values"`
 }
 
-// pythonValue is the form of a domain value in an outcome's JSON: a fockTable
-// for photonic results, the value itself otherwise.
-func pythonValue(v any) any {
-	var t *fockTable
-	switch x := v.(type) {
-	case ir.Counts:
-		t = newFockTable("counts", x, func(n int64) uint64 { return uint64(n) })
-	case ir.Probabilities:
-		t = newFockTable("probabilities", x, math.Float64bits)
+// Table returns the counts as a *Table (kind "counts"), or nil when the
+// states have different numbers of modes. It implements sokr.Tabular: the
+// Python package receives photonic counts this way.
+func (c Counts) Table() any {
+	if t := newTable("counts", c, func(n int64) uint64 { return uint64(n) }); t != nil {
+		return t
 	}
-	if t == nil {
-		return v
-	}
-	return t
+	return nil
 }
 
-// newFockTable lays out m's entries in ir's state order (as ir.Counts.States
+// Table returns the probabilities as a *Table (kind "probabilities"), or
+// nil when the states have different numbers of modes (see Counts.Table).
+func (p Probabilities) Table() any {
+	if t := newTable("probabilities", p, math.Float64bits); t != nil {
+		return t
+	}
+	return nil
+}
+
+// newTable lays out m's entries in the order of Counts.States (as Counts.States
 // sorts them: larger occupations of mode 0 first, then mode 1, ...). Keys
 // that are not Fock states (none, in maps that substrates make) are left
 // out, as States leaves them out. States of different numbers of modes
 // make no table (nil): the map then crosses as it is.
-func newFockTable[V any](kind string, m map[string]V, bits func(V) uint64) *fockTable {
-	t := &fockTable{Kind: kind}
+func newTable[V any](kind string, m map[string]V, bits func(V) uint64) *Table {
+	t := &Table{Kind: kind}
 	var occ []uint16 // row-major occupations
 	vals := make([]uint64, 0, len(m))
 	most := uint16(0)
 	for k, v := range m {
 		if t.Modes == 0 {
-			s, err := ir.ParseFockState(k)
+			s, err := ParseFockState(k)
 			if err != nil {
 				continue
 			}
@@ -72,7 +80,7 @@ func newFockTable[V any](kind string, m map[string]V, bits func(V) uint64) *fock
 		if occ, ok = appendFock(occ, k, t.Modes); ok {
 			vals = append(vals, bits(v))
 			most = max(most, slices.Max(occ[n:]))
-		} else if s, err := ir.ParseFockState(k); err == nil && len(s) != t.Modes {
+		} else if s, err := ParseFockState(k); err == nil && len(s) != t.Modes {
 			return nil
 		}
 	}
@@ -103,7 +111,7 @@ func newFockTable[V any](kind string, m map[string]V, bits func(V) uint64) *fock
 }
 
 // stateOrder returns the rows of occ (rows states of modes occupations,
-// none above most) in ir's state order. A state written as fixed-width
+// none above most) in the order of Counts.States. A state written as fixed-width
 // fields, mode 0 most significant, is a number whose order is the states'
 // order; when it fits in 128 bits the rows are sorted by that number,
 // descending, several times faster than comparing slices (which took most
@@ -147,8 +155,8 @@ func stateOrder(occ []uint16, modes, rows int, most uint16) []int32 {
 
 // appendFock appends the occupations of key, a Fock state of modes modes in
 // the canonical form FockState.String writes ("|1,0,1>"), to occ; that form
-// is read here because ir.ParseFockState's allocations were most of the
-// cost of a large table. Any other key goes through ir.ParseFockState; one
+// is read here because ParseFockState's allocations were most of the
+// cost of a large table. Any other key goes through ParseFockState; one
 // that is not a Fock state of modes modes is not appended (ok false, occ
 // unchanged).
 func appendFock(occ []uint16, key string, modes int) ([]uint16, bool) {
@@ -179,7 +187,7 @@ func appendFock(occ []uint16, key string, modes int) ([]uint16, bool) {
 			switch {
 			case c >= '0' && c <= '9' && digits < 5:
 				v, digits = 10*v+int(c-'0'), digits+1
-			case (c == ',' || c == '>') && digits > 0 && v <= ir.MaxPhotons:
+			case (c == ',' || c == '>') && digits > 0 && v <= MaxPhotons:
 				occ = append(occ, uint16(v))
 				v, digits = 0, 0
 			default:
@@ -192,7 +200,7 @@ func appendFock(occ []uint16, key string, modes int) ([]uint16, bool) {
 		}
 		occ = occ[:n]
 	}
-	s, err := ir.ParseFockState(key)
+	s, err := ParseFockState(key)
 	if err != nil || len(s) != modes {
 		return occ, false
 	}
