@@ -102,7 +102,7 @@ class Result(Mapping[str, "np.ndarray[Any, Any]"]):
 # Outputs up to this size (in all) are preallocated before knowing whether the run succeeded,
 # to read them in one call; larger ones are allocated once success is known.
 FAST_OUTPUT_BYTES = 1 << 20
-# Results up to this size come back inline from Finish (bindings/python/facade.go inlineLimit).
+# Results up to this size come back inline from Finish (bindings/python/finish.go inlineLimit).
 INLINE_OUTPUT_BYTES = 4096
 
 # Every dispatched, unresolved future by ticket. Holding the future holds its inputs.

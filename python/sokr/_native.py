@@ -1,7 +1,7 @@
 """The one module that imports the gopy-generated extension.
 
 Everything here is private: it turns the facade's simple-typed functions (see
-bindings/python/facade.go) into Python values and SokrError exceptions, and runs the
+bindings/python, whose facade.go lists its files) into Python values and SokrError exceptions, and runs the
 completion pump.
 """
 
@@ -91,7 +91,8 @@ pending: Callable[[], int] = _f.Pending
 
 
 def error_kinds() -> list[str]:
-    """Every error kind the facade reports (bindings/python/errors.go), "error" last."""
+    """Every error kind the facade reports (pkg/sokr's one table, sokr.ErrorKinds), "error"
+    last."""
     return loads(_f.ErrorKinds())  # type: ignore[no-any-return]
 
 
@@ -189,7 +190,7 @@ def load_plugin(rt: int, path: str) -> str:
     return str(call(_f.LoadPlugin, rt, path))
 
 
-# -- Python plugins (bindings/python/pyplugins.go) --------------------------------------------
+# -- Python plugins (bindings/python/pyir.go, pysubstrate.go, pyjobs.go) ----------------------
 
 
 def register_py_ir(rt: int, fmt: str) -> None:
