@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 	"unsafe"
@@ -166,4 +168,62 @@ func BenchmarkOnePass(b *testing.B) {
 			})
 		}
 	}
+}
+
+// brickwork is bench/quantum_vs_peers.py's circuit: depth layers of rz, ry,
+// rz on every qubit and a brickwork of cz.
+func brickwork(tb testing.TB, n, depth int) *circuit.Program {
+	b := newCircuit(n, 0)
+	rng := rand.New(rand.NewPCG(uint64(n), 1))
+	for layer := range depth {
+		for q := range n {
+			b.gate(circuit.RZ, 0, []int{q}, rng.Float64()*6-3)
+			b.gate(circuit.RY, 0, []int{q}, rng.Float64()*6-3)
+			b.gate(circuit.RZ, 0, []int{q}, rng.Float64()*6-3)
+		}
+		for q := layer % 2; q+1 < n; q += 2 {
+			b.gate(circuit.Z, 1, []int{q, q + 1})
+		}
+	}
+	return b.build(tb)
+}
+
+// BenchmarkBrickwork runs the peers script's circuit (depth 20) to the
+// state, cache-blocked (the default) and not (block=-1), reporting the
+// passes over the state ("sweeps") and the fused passes.
+//
+//	go test -run '^$' -bench Brickwork -benchtime 2x ./pkg/substrate/statevec
+func BenchmarkBrickwork(b *testing.B) {
+	for _, n := range []int{20, 24, 26} {
+		p := brickwork(b, n, 20)
+		for _, prec := range []string{"complex64", "complex128"} {
+			for _, block := range []int{0, -1} {
+				b.Run(fmt.Sprintf("n=%d/%s/block=%d", n, prec, block), func(b *testing.B) {
+					s := New(Config{BlockBytes: block})
+					params := map[string]any{"mode": "state", "precision": prec}
+					var res sokr.Result
+					cpu0 := cpuSeconds()
+					for b.Loop() {
+						res = mustRun(b, s, p, params)
+					}
+					// On a shared machine the process's CPU time moves less than the wall time.
+					b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/circuit")
+					sweeps, _ := strconv.Atoi(res.Meta["sweeps"])
+					fused, _ := strconv.Atoi(res.Meta["fused_gates"])
+					b.ReportMetric(float64(sweeps), "sweeps")
+					b.ReportMetric(float64(fused), "passes")
+					b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/circuit")
+				})
+			}
+		}
+	}
+}
+
+// cpuSeconds is the user and system CPU time of the process so far.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }

@@ -32,8 +32,10 @@ const blockBytes = 512 << 10
 // blockFusion is the most qubits of a pass inside a chunk. The chunk is in
 // cache, so passes cost their multiply-adds, not their memory traffic, and
 // a dense pass on k qubits costs 2^k multiply-adds per amplitude: small
-// blocks do less arithmetic for the same gates (docs/benchmarks.md).
-const blockFusion = 4
+// blocks do less arithmetic for the same gates. 3 measured best on the
+// peers' random circuits at 24 qubits (CPU time per circuit, complex64:
+// 1.58-1.70 s at 3, 1.65-1.77 s at 2, 1.86-2.00 s at 4; docs/benchmarks.md).
+const blockFusion = 3
 
 // blocking is how a plan groups gates into cache-blocked stages.
 type blocking struct {
