@@ -16,8 +16,9 @@ func Parse(rt int64, format string, addr uintptr, n int64) (int64, error) {
 	if err != nil {
 		return 0, fail(err)
 	}
-	// The parsers keep no reference to src past Parse, but copy anyway:
-	// the Python bytes object may move or go.
+	// The built-in IRs copy what they keep (their source, for
+	// sokr.Sourcer), but an IR need not: copy, as the Python bytes object
+	// may move or go.
 	src := append([]byte(nil), bytesAt(addr, n)...)
 	p, err := parseSource(context.Background(), r, format, src)
 	if err != nil {

@@ -92,7 +92,7 @@ func FailJob(id int64, kind, msg, traceback string, index int64, name string) er
 		pj.job.Fail(&sokr.InputError{Index: int(max(index, -1)), Name: name, Msg: msg})
 	case "cancelled":
 		// As a cancelled context gives it: ErrCancelled, still matching
-		// context.Canceled, which alone Python would see as a bare error.
+		// context.Canceled, with Python's message as its cause.
 		ctx, cancel := context.WithCancelCause(context.Background())
 		cancel(errors.New(msg))
 		pj.job.Fail(sokr.ContextError(ctx))
