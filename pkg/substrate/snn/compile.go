@@ -3,6 +3,8 @@ package snn
 import (
 	"fmt"
 	"math"
+
+	"github.com/sokr-rs/sokr/pkg/internal/parallel"
 )
 
 // compiled is a network ready to run with given semantics, in precision F:
@@ -21,10 +23,17 @@ type compiled[F float] struct {
 
 // unitCode is what a unit needs at run time, in F.
 type unitCode[F float] struct {
-	neuron    *neuronKernel[F]
-	w         []F // opAffine: the weight, [out, in] (dense propagation)
-	wp        []F // opAffine: the weight packed for event-driven propagation
-	wt        []F // opAffine: the weight transposed, made when the Go matrix kernel needs it
+	neuron *neuronKernel[F]
+	// opAffine: the weight as read, [out, in], and its layouts in F, each
+	// made at its first use (denseWeight, packedWeight), since a run at
+	// low activity never needs the dense one and a run at high activity
+	// never needs the packed one (their conversion is the largest part of
+	// compiling a big layer).
+	src       []float64
+	nin, nout int
+	w         []F // the weight, [out, in] (dense propagation through the BLAS)
+	wp        []F // the weight packed for event-driven propagation (packWeight)
+	wt        []F // the weight transposed, made when the Go matrix kernel needs it
 	bias      []F // opAffine, opConv: [out] or nil
 	scale     []F
 	threshold []F
@@ -99,7 +108,7 @@ func compile[F float](net *network, sem semantics) (*compiled[F], error) {
 				c.warnings = append(c.warnings, w)
 			}
 		case opAffine:
-			uc.w, uc.wp = convert[F](u.weight), packWeight[F](u.weight, u.inSize(), u.outSize())
+			uc.src, uc.nin, uc.nout = u.weight, u.inSize(), u.outSize()
 			uc.bias = convert[F](u.bias)
 		case opScale:
 			uc.scale = convert[F](u.scale)
@@ -147,6 +156,34 @@ func maxDelaySteps(u *unit, dt float64) (int, error) {
 // far beyond any network's delays, and small enough that the count of
 // steps is exact in float64 and in an int on every platform.
 const maxDelay = 1 << 24
+
+// convertGrain is the fewest weights worth a goroutine when converting or
+// packing a layer's weight.
+const convertGrain = 1 << 16
+
+// denseWeight returns the weight in F, [out, in], converting it at the
+// first call, on workers goroutines. The runner calls it from one
+// goroutine, so it needs no lock.
+func (uc *unitCode[F]) denseWeight(workers int) []F {
+	if uc.w == nil {
+		uc.w = make([]F, len(uc.src))
+		parallel.For(workers, len(uc.src), convertGrain, func(_, lo, hi int) {
+			for i, v := range uc.src[lo:hi] {
+				uc.w[lo+i] = F(v)
+			}
+		})
+	}
+	return uc.w
+}
+
+// packedWeight returns the weight packed for event-driven propagation
+// (packWeight), packing it at the first call, on workers goroutines.
+func (uc *unitCode[F]) packedWeight(workers int) []F {
+	if uc.wp == nil {
+		uc.wp = packWeightOn[F](uc.src, uc.nin, uc.nout, workers)
+	}
+	return uc.wp
+}
 
 // convert rounds a parameter array to F (nil stays nil).
 func convert[F float](x []float64) []F {

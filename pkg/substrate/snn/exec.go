@@ -128,6 +128,11 @@ type runner[F float] struct {
 	spikes, counts []int64
 	// ws keeps the Go matrix kernel's packing buffers for the whole run.
 	ws kernels.Workspace
+	// direct maps a unit to the graph output (index into outputs) that
+	// is its output unchanged: the unit computes its chunk straight into
+	// that output rather than into own and a copy.
+	direct  map[int]int
+	outputs [][]F
 }
 
 // chunkSteps is how many steps a chunk holds: as many as fit chunkBytes,
@@ -260,6 +265,19 @@ func describeUnit(u *unit) string {
 // run simulates steps steps of the inputs (each [steps, batch, ...] in F)
 // and writes the outputs (each [steps, batch, ...]).
 func (r *runner[F]) run(ctx context.Context, inputs [][]F, outputs [][]F, steps int) error {
+	r.outputs, r.direct = outputs, map[int]int{}
+	for k, ui := range r.c.net.outputs {
+		// An Output with one (non-recurrent) source passes that source's
+		// output through: the source may write into the graph output.
+		ou := r.c.net.units[ui]
+		if r.sum[ui] != nil || len(ou.inputs) != 1 {
+			continue
+		}
+		src := ou.inputs[0].unit
+		if _, taken := r.direct[src]; !taken && r.own[src] != nil {
+			r.direct[src] = k
+		}
+	}
 	for t0 := 0; t0 < steps; t0 += r.chunk {
 		if err := ctx.Err(); err != nil {
 			return sokr.ContextError(ctx)
@@ -273,7 +291,10 @@ func (r *runner[F]) run(ctx context.Context, inputs [][]F, outputs [][]F, steps 
 		}
 		for k, ui := range r.c.net.outputs {
 			size := r.batch * r.c.net.units[ui].outSize()
-			copy(outputs[k][t0*size:(t0+tc)*size], r.out[ui][:tc*size])
+			dst, src := outputs[k][t0*size:(t0+tc)*size], r.out[ui][:tc*size]
+			if len(dst) > 0 && &dst[0] != &src[0] { // not written in place
+				copy(dst, src)
+			}
 		}
 		r.pushRecurrent(tc)
 		r.st.steps += tc
@@ -347,6 +368,10 @@ func (r *runner[F]) unit(i, t0, tc int, inputs [][]F) error {
 		return nil
 	}
 	y := r.own[i][:rows*u.outSize()]
+	if k, ok := r.direct[i]; ok {
+		size := r.batch * u.outSize()
+		y = r.outputs[k][t0*size : (t0+tc)*size]
+	}
 	r.out[i] = y
 	switch u.op {
 	case opNeuron:
@@ -452,10 +477,11 @@ func (r *runner[F]) affine(uc *unitCode[F], rows, nin, nout int, x, y []F) error
 	}
 	if mode == PropagationEvent {
 		r.cnt.event = true
+		wp := uc.packedWeight(r.workers)
 		counts := r.counts
 		clear(counts)
 		parallel.For(r.workers, rows, 1, func(w, lo, hi int) {
-			counts[w] = spmm(hi-lo, nin, nout, x[lo*nin:hi*nin], uc.wp, uc.bias, y[lo*nout:hi*nout], &r.scratch[w])
+			counts[w] = spmm(hi-lo, nin, nout, x[lo*nin:hi*nin], wp, uc.bias, y[lo*nout:hi*nout], &r.scratch[w])
 		})
 		nnz = 0
 		for _, c := range counts {
@@ -469,13 +495,13 @@ func (r *runner[F]) affine(uc *unitCode[F], rows, nin, nout int, x, y []F) error
 		nnz = countNonzero(x)
 	}
 	r.cnt.events += nnz * int64(nout)
-	return gemm(r.blas, &r.ws, rows, nin, nout, x, uc, y)
+	return gemm(r.blas, &r.ws, r.workers, rows, nin, nout, x, uc, y)
 }
 
 // gemm computes y = x·wᵀ + bias (x rows×nin, w nout×nin) through the
 // BLAS when one is loaded, and the Go kernel otherwise (its packing
 // buffers kept in ws).
-func gemm[F float](lib *blas.Lib, ws *kernels.Workspace, rows, nin, nout int, x []F, uc *unitCode[F], y []F) error {
+func gemm[F float](lib *blas.Lib, ws *kernels.Workspace, workers, rows, nin, nout int, x []F, uc *unitCode[F], y []F) error {
 	if rows == 0 || nout == 0 {
 		return nil
 	}
@@ -492,9 +518,9 @@ func gemm[F float](lib *blas.Lib, ws *kernels.Workspace, rows, nin, nout int, x 
 		var err error
 		switch xs := any(x).(type) {
 		case []float32:
-			err = lib.Sgemm(false, true, rows, nout, nin, 1, xs, nin, any(uc.w).([]float32), nin, float32(beta), any(y).([]float32), nout)
+			err = lib.Sgemm(false, true, rows, nout, nin, 1, xs, nin, any(uc.denseWeight(workers)).([]float32), nin, float32(beta), any(y).([]float32), nout)
 		case []float64:
-			err = lib.Dgemm(false, true, rows, nout, nin, 1, xs, nin, any(uc.w).([]float64), nin, float64(beta), any(y).([]float64), nout)
+			err = lib.Dgemm(false, true, rows, nout, nin, 1, xs, nin, any(uc.denseWeight(workers)).([]float64), nin, float64(beta), any(y).([]float64), nout)
 		}
 		if err != nil {
 			return &sokr.FaultError{Substrate: Name, Msg: "matrix product through " + lib.Name() + " failed", Err: err}
@@ -505,7 +531,7 @@ func gemm[F float](lib *blas.Lib, ws *kernels.Workspace, rows, nin, nout int, x 
 		uc.wt = make([]F, nin*nout)
 		for o := range nout {
 			for j := range nin {
-				uc.wt[j*nout+o] = uc.w[o*nin+j]
+				uc.wt[j*nout+o] = F(uc.src[o*nin+j])
 			}
 		}
 	}

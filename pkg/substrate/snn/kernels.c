@@ -125,24 +125,14 @@ NEURON_SEG(double, f64)
 // so that four independent loads and adds are in flight; the remainder
 // goes to the first), and stores bias + ((s0 + s1) + (s2 + s3)). Each block
 // is read from memory once per call. goSpmm computes the same sums in the
-// same order.
+// same order. When every nonzero input is 1 (spikes of amplitude 1, the
+// usual case), the products are left out: 1 * w is w exactly, so the sums
+// are the same, with half the arithmetic and no loads of the values.
 #define SPMM(T, VT, SUF, CB)                                                                      \
-	INLINE int64_t spmm_##SUF(int64_t rows, int64_t nin, int64_t nout, const T *x, const T *wp,   \
-	                          const T *bias, T *y, int32_t *idx, T *val, int64_t *start) {        \
+	INLINE void spmm_blocks_##SUF(int64_t rows, int64_t nin, int64_t nout, const T *wp,           \
+	                              const T *bias, T *y, const int32_t *idx, const T *val,          \
+	                              const int64_t *start, const int ones) {                         \
 		enum { L = sizeof(VT) / sizeof(T), NV = CB / L };                                         \
-		int64_t m = 0;                                                                            \
-		for (int64_t r = 0; r < rows; r++) {                                                      \
-			start[r] = m;                                                                         \
-			const T *xr = x + r * nin;                                                            \
-			for (int64_t j = 0; j < nin; j++) {                                                   \
-				if (xr[j] != 0) {                                                                 \
-					idx[m] = (int32_t)j;                                                          \
-					val[m] = xr[j];                                                               \
-					m++;                                                                          \
-				}                                                                                 \
-			}                                                                                     \
-		}                                                                                         \
-		start[rows] = m;                                                                          \
 		for (int64_t cb = 0; cb < nout; cb += CB) {                                               \
 			const T *restrict blk = wp + cb * nin; /* block cb/CB: nin rows of CB */              \
 			const int64_t wd = nout - cb < CB ? nout - cb : CB;                                   \
@@ -162,10 +152,17 @@ NEURON_SEG(double, f64)
 						__builtin_memcpy(&t1, w1 + v * L, sizeof t1);                             \
 						__builtin_memcpy(&t2, w2 + v * L, sizeof t2);                             \
 						__builtin_memcpy(&t3, w3 + v * L, sizeof t3);                             \
-						s0[v] += val[q] * t0;                                                     \
-						s1[v] += val[q + 1] * t1;                                                 \
-						s2[v] += val[q + 2] * t2;                                                 \
-						s3[v] += val[q + 3] * t3;                                                 \
+						if (ones) { /* 1 * t == t exactly: the same sums without the products */ \
+							s0[v] += t0;                                                          \
+							s1[v] += t1;                                                          \
+							s2[v] += t2;                                                          \
+							s3[v] += t3;                                                          \
+						} else {                                                                  \
+							s0[v] += val[q] * t0;                                                 \
+							s1[v] += val[q + 1] * t1;                                             \
+							s2[v] += val[q + 2] * t2;                                             \
+							s3[v] += val[q + 3] * t3;                                             \
+						}                                                                         \
 					}                                                                             \
 				}                                                                                 \
 				for (; q < e; q++) {                                                              \
@@ -173,7 +170,11 @@ NEURON_SEG(double, f64)
 					for (int v = 0; v < NV; v++) {                                                \
 						VT t0;                                                                    \
 						__builtin_memcpy(&t0, w0 + v * L, sizeof t0);                             \
-						s0[v] += val[q] * t0;                                                     \
+						if (ones) {                                                               \
+							s0[v] += t0;                                                          \
+						} else {                                                                  \
+							s0[v] += val[q] * t0;                                                 \
+						}                                                                         \
 					}                                                                             \
 				}                                                                                 \
 				T out[CB];                                                                        \
@@ -186,6 +187,30 @@ NEURON_SEG(double, f64)
 					yr[c] = bias ? bias[cb + c] + out[c] : out[c];                                \
 				}                                                                                 \
 			}                                                                                     \
+		}                                                                                         \
+	}                                                                                             \
+                                                                                                  \
+	INLINE int64_t spmm_##SUF(int64_t rows, int64_t nin, int64_t nout, const T *x, const T *wp,   \
+	                          const T *bias, T *y, int32_t *idx, T *val, int64_t *start) {        \
+		int64_t m = 0;                                                                            \
+		int ones = 1;                                                                             \
+		for (int64_t r = 0; r < rows; r++) {                                                      \
+			start[r] = m;                                                                         \
+			const T *xr = x + r * nin;                                                            \
+			for (int64_t j = 0; j < nin; j++) {                                                   \
+				if (xr[j] != 0) {                                                                 \
+					idx[m] = (int32_t)j;                                                          \
+					val[m] = xr[j];                                                               \
+					ones &= xr[j] == 1;                                                           \
+					m++;                                                                          \
+				}                                                                                 \
+			}                                                                                     \
+		}                                                                                         \
+		start[rows] = m;                                                                          \
+		if (ones) {                                                                               \
+			spmm_blocks_##SUF(rows, nin, nout, wp, bias, y, idx, val, start, 1);                  \
+		} else {                                                                                  \
+			spmm_blocks_##SUF(rows, nin, nout, wp, bias, y, idx, val, start, 0);                  \
 		}                                                                                         \
 		return m;                                                                                 \
 	}

@@ -77,15 +77,32 @@ func TestNeuronKernelsF64(t *testing.T) { testNeuronKernels[float64](t) }
 
 // testSpmm checks the C event-driven propagation against goSpmm, bit for
 // bit, with and without bias, over more rows than one gather group and
-// output widths that leave a narrow last block.
+// output widths that leave a narrow last block, with inputs of any value
+// and with spikes of amplitude 1 (the C kernel's path without products).
 func testSpmm[F float](t *testing.T) {
 	if !haveC {
 		t.Skip("built without cgo: only the Go kernels exist")
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, dims := range [][3]int{{1, 1, 1}, {71, 50, 70}, {9, 4096, 40}, {3, 129, 130}, {2, 5, 0}, {4, 0, 3}} {
+	for _, c := range []struct {
+		dims   [3]int
+		spikes bool
+	}{
+		{[3]int{1, 1, 1}, false}, {[3]int{71, 50, 70}, false}, {[3]int{9, 4096, 40}, false}, {[3]int{3, 129, 130}, false},
+		{[3]int{2, 5, 0}, false}, {[3]int{4, 0, 3}, false},
+		{[3]int{1, 1, 1}, true}, {[3]int{71, 50, 70}, true}, {[3]int{9, 4096, 40}, true}, {[3]int{33, 300, 97}, true},
+	} {
+		dims := c.dims
 		rows, nin, nout := dims[0], dims[1], dims[2]
 		x, bias := randomFloats[F](rng, rows*nin), randomFloats[F](rng, nout)
+		if c.spikes {
+			for i := range x {
+				x[i] = 0
+				if rng.IntN(5) == 0 {
+					x[i] = 1
+				}
+			}
+		}
 		w := f64s(randomFloats[F](rng, nout*nin))
 		wp := packWeight[F](w, nin, nout)
 		for _, b := range [][]F{nil, bias} {
@@ -97,8 +114,8 @@ func testSpmm[F float](t *testing.T) {
 				got := make([]F, rows*nout)
 				var sc spmmScratch[F]
 				nnz := spmmISA(isa, rows, nin, nout, x, wp, b, got, &sc)
-				require.Equal(t, wantNNZ, nnz, "dims %v isa %d", dims, isa)
-				require.Equal(t, want, got, "dims %v isa %d", dims, isa)
+				require.Equal(t, wantNNZ, nnz, "dims %v spikes %v isa %d", dims, c.spikes, isa)
+				require.Equal(t, want, got, "dims %v spikes %v isa %d", dims, c.spikes, isa)
 			}
 		}
 	}
@@ -106,3 +123,30 @@ func testSpmm[F float](t *testing.T) {
 
 func TestSpmmF32(t *testing.T) { testSpmm[float32](t) }
 func TestSpmmF64(t *testing.T) { testSpmm[float64](t) }
+
+// TestPackWeightWorkers checks the packed weight against its definition,
+// wp[b][j][c] = w[b·cols+c, j] with zeros past nout, on one worker and on
+// several (whole blocks each), for widths that leave a narrow last block.
+func TestPackWeightWorkers(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, dims := range [][2]int{{1, 1}, {7, 33}, {50, 70}, {129, 200}, {3, 0}, {0, 5}} {
+		nin, nout := dims[0], dims[1]
+		w := randSlice(rng, nin*nout, -1, 1)
+		cols := spmmCols[float32]()
+		nb := (nout + cols - 1) / cols
+		want := make([]float32, nb*nin*cols)
+		for b := range nb {
+			for j := range nin {
+				for c := range cols {
+					if o := b*cols + c; o < nout {
+						want[(b*nin+j)*cols+c] = float32(w[o*nin+j])
+					}
+				}
+			}
+		}
+		for _, workers := range []int{1, 2, 3, 8} {
+			require.Equal(t, want, packWeightOn[float32](w, nin, nout, workers), "dims %v workers %d", dims, workers)
+		}
+		require.Equal(t, want, packWeight[float32](w, nin, nout), "dims %v", dims)
+	}
+}

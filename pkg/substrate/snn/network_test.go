@@ -164,3 +164,41 @@ func TestProbeErrors(t *testing.T) {
 		assert.ErrorContains(t, r.addProbes(sem.record, 1), msg)
 	}
 }
+
+// TestOutputsInPlace checks the outputs a neuron population computes
+// straight into a graph output: with two Outputs on one population (the
+// first written in place, the second copied) and a probe of its spikes,
+// all equal the single-output run; and in a recurrent network, whose
+// chunks are recurrent_delay steps, so that every chunk but the first
+// writes at an offset.
+func TestOutputsInPlace(t *testing.T) {
+	withSecond := func(net *network, src string) *network {
+		units := append([]*unit(nil), net.units...)
+		n := net.units[net.unitNamed(src)].outShape
+		units = append(units, &unit{name: "output2", op: opOutput, inShape: n, outShape: n, inputs: []source{{unit: net.unitNamed(src)}}})
+		two, err := order(units)
+		require.NoError(t, err)
+		two.inputs, two.outputs = []int{two.unitNamed("input")}, []int{two.unitNamed("output"), two.unitNamed("output2")}
+		return two
+	}
+	const n, batch, steps = 40, 3, 70
+	net, x := workload(n, batch, steps, 0.3)
+	opts := map[string]any{"dt": 1e-3, "record": []string{"lif.spikes"}}
+	want, _ := runNet(t, net, opts, x)
+	got, cnt := runNet(t, withSecond(net, "lif"), opts, x)
+	require.Len(t, got, 3)
+	assert.Positive(t, cnt.spikes)
+	assert.Equal(t, want[0].Tensor, got[0].Tensor)
+	assert.Equal(t, want[0].Tensor, got[1].Tensor)
+	assert.Equal(t, want[0].Tensor, got[2].Tensor, "the probe records what the output holds")
+
+	rng := rand.New(rand.NewPCG(10, 10))
+	rec := recurrentNet(t, 6, randSlice(rng, 36, -0.5, 0.8))
+	xr := sokr.FromSlice(randSlice(rng, 50*2*6, 0, 3), 50, 2, 6)
+	ropts := map[string]any{"dt": 1e-3, "precision": "f64", "recurrent_delay": 3}
+	want, _ = runNet(t, rec, ropts, xr)
+	got, cnt = runNet(t, withSecond(rec, "lif"), ropts, xr)
+	assert.Positive(t, cnt.spikes)
+	assert.Equal(t, want[0].Tensor, got[0].Tensor)
+	assert.Equal(t, want[0].Tensor, got[1].Tensor)
+}

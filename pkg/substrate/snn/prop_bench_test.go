@@ -38,7 +38,7 @@ func BenchmarkPropagation(b *testing.B) {
 		b.Run(fmt.Sprintf("density=%g/dense", density), func(b *testing.B) {
 			var ws kernels.Workspace
 			for b.Loop() {
-				if err := gemm(lib, &ws, rows, n, n, x, uc, y); err != nil {
+				if err := gemm(lib, &ws, 1, rows, n, n, x, uc, y); err != nil {
 					b.Fatal(err)
 				}
 			}
