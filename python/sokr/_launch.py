@@ -225,8 +225,11 @@ class Launching(Gets[R], concurrent.futures.Future):  # type: ignore[type-arg]
         """Wait for the launch, then for the dispatch (in Go, with the GIL released); raise
         TimeoutError when ``timeout`` passes first."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        if not self._launched.wait(timeout):
-            raise concurrent.futures.TimeoutError()
+        # In 0.1 s slices, so that Ctrl-C is seen (an interrupt that is not a real signal,
+        # such as IPython's, does not wake an Event's wait).
+        while not self._launched.wait(0.1 if deadline is None else min(0.1, deadline - time.monotonic())):
+            if deadline is not None and time.monotonic() >= deadline:
+                raise concurrent.futures.TimeoutError()
         inner = self._inner
         if inner is not None and not self.done():
             rest = None if deadline is None else max(0.0, deadline - time.monotonic())

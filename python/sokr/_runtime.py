@@ -560,6 +560,11 @@ def gather(
     return Gathered(list(futures), return_exceptions)
 
 
+# The longest a wait sleeps before it looks again for Ctrl-C (an interrupt that is not a real
+# signal, such as _thread.interrupt_main or IPython's, does not wake a lock's wait).
+_SLICE = 0.1
+
+
 class Gathered(concurrent.futures.Future):  # type: ignore[type-arg]
     def __init__(self, futs: list[concurrent.futures.Future[Any]], return_exceptions: bool) -> None:
         super().__init__()
@@ -608,8 +613,13 @@ class Gathered(concurrent.futures.Future):  # type: ignore[type-arg]
         for f in self._futs:  # wait on the sokr futures, which wait with the GIL released
             if isinstance(f, Future):
                 f._wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
-        left = None if deadline is None else max(0.0, deadline - time.monotonic())
-        return super().result(left)  # type: ignore[no-any-return]
+        while True:  # in slices, so that Ctrl-C is seen (as sokr futures wait in Go)
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                return super().result(_SLICE if left is None else min(_SLICE, left))  # type: ignore[no-any-return]
+            except concurrent.futures.TimeoutError:
+                if left is not None and left <= _SLICE:
+                    raise
 
     def cancel(self) -> bool:
         """Cancel this and every future it gathers; False when it had already completed."""

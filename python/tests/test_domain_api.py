@@ -4,9 +4,11 @@ broadcasting for the _async forms and explicit_measurements for sample."""
 
 from __future__ import annotations
 
+import _thread
 import asyncio
 import inspect
 import math
+import threading
 from typing import Any
 
 import numpy as np
@@ -125,6 +127,33 @@ async def test_cancelling_a_broadcast_cancels_every_run() -> None:
         await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(fut)), 0.2)  # type: ignore[arg-type]
     assert fut.cancel()
     for run in fut._futs:  # type: ignore[attr-defined]
+        with pytest.raises(sokr.CancelledError):
+            run.result(30)
+
+
+def test_ctrl_c_during_a_broadcast_sample_cancels_every_run() -> None:
+    from sokr import _future
+
+    p = sokr.program(LONG)
+    waited: list[Any] = []
+    wait = _future.wait
+
+    def spy(fut: Any, timeout: float | None = None) -> Any:
+        waited.append(fut)
+        return wait(fut, timeout)
+
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    timer.start()
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(_future, "wait", spy)
+            with pytest.raises(KeyboardInterrupt):
+                quantum.sample(p, [0.1, 0.2], shots_count=1)
+    finally:
+        timer.cancel()
+    (fut,) = waited
+    assert fut.cancelled() and len(fut._futs) == 2
+    for run in fut._futs:
         with pytest.raises(sokr.CancelledError):
             run.result(30)
 
