@@ -226,7 +226,7 @@ class Launching(Gets[R], concurrent.futures.Future):  # type: ignore[type-arg]
         TimeoutError when ``timeout`` passes first."""
         deadline = None if timeout is None else time.monotonic() + timeout
         # In 0.1 s slices, so that Ctrl-C is seen (an interrupt that is not a real signal,
-        # such as IPython's, does not wake an Event's wait).
+        # such as _thread.interrupt_main's, does not wake an Event's wait).
         while not self._launched.wait(0.1 if deadline is None else min(0.1, deadline - time.monotonic())):
             if deadline is not None and time.monotonic() >= deadline:
                 raise concurrent.futures.TimeoutError()

@@ -561,7 +561,7 @@ def gather(
 
 
 # The longest a wait sleeps before it looks again for Ctrl-C (an interrupt that is not a real
-# signal, such as _thread.interrupt_main or IPython's, does not wake a lock's wait).
+# signal, such as _thread.interrupt_main's, does not wake a lock's wait).
 _SLICE = 0.1
 
 
