@@ -227,3 +227,49 @@ func cpuSeconds() float64 {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
+
+// BenchmarkStageSweep times one cache-blocked stage with a single cheap
+// gate (a phase on one qubit), so that the time is the stage's sweep over
+// memory: each chunk gathered, the pass, written back. "plain" stages keep
+// the lowest qubits as lanes and copy runs (in place when the stage's
+// qubits are the lowest); "transposed" ones have a gate on qubit 0, so the
+// lanes are other qubits and gathering transposes. GB/s counts one read
+// and one write of the state; of_scale compares it with an in-place scale
+// of the same memory timed alternately (as BenchmarkOnePass).
+//
+//	go test -run '^$' -bench StageSweep -benchtime 10x ./pkg/substrate/statevec
+func BenchmarkStageSweep(b *testing.B) {
+	for _, n := range []int{24, 26} {
+		x := newSim[complex64](n, runtime.GOMAXPROCS(0), 1<<14)
+		x.reset()
+		bytes := int64(2 * 8 << n)
+		fs := unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(x.a))), len(x.a))
+		scale := func() {
+			x.parallel(len(fs), x.minParallel, func(lo, hi int) { scaleC(fs[lo:hi], 0.999) })
+		}
+		blk := blockingFor(n, 8, 5, blockBytes)
+		phase := []complex128{1, 0, 0, 1i}
+		for _, tc := range []struct {
+			name string
+			q    int
+		}{{"local", 5}, {"plain", n - 1}, {"transposed", 0}} {
+			g := gate{qubits: []int{tc.q}, mat: phase}
+			p := newStage([]gate{g}, []int{tc.q}, n, blk)
+			b.Run(fmt.Sprintf("n=%d/%s", n, tc.name), func(b *testing.B) {
+				b.SetBytes(bytes)
+				var tPass, tScale float64
+				for b.Loop() {
+					t0 := time.Now()
+					x.apply(p)
+					tPass += time.Since(t0).Seconds()
+					b.StopTimer()
+					t0 = time.Now()
+					scale()
+					tScale += time.Since(t0).Seconds()
+					b.StartTimer()
+				}
+				b.ReportMetric(tScale/tPass, "of_scale")
+			})
+		}
+	}
+}

@@ -127,22 +127,35 @@ func newStage(gs []gate, on []int, n int, b blocking) *pass {
 	for _, q := range on {
 		in[q] = true
 	}
-	// The lanes: the lowest qubits the gates leave alone.
+	// The lanes are qubits the gates leave alone: 0 ... w-1 when they are,
+	// so that chunks keep the state's layout. Otherwise the lowest qubits
+	// pad S first, making the contiguous runs long, and the lanes are the
+	// lowest qubits left above them.
+	lowFree := true
+	for q := range w {
+		lowFree = lowFree && !in[q]
+	}
 	var lanes []int
-	for q := 0; len(lanes) < w; q++ {
-		if !in[q] {
-			lanes = append(lanes, q)
-			in[q] = true
+	pickLanes := func() {
+		for q := 0; len(lanes) < w; q++ {
+			if !in[q] {
+				lanes = append(lanes, q)
+				in[q] = true
+			}
 		}
 	}
-	// The rest of S: the gates' qubits, then the lowest others up to L,
-	// which lengthens the contiguous runs.
-	size := len(on) + w
-	for q := 0; q < n && size < b.qubits; q++ {
+	if lowFree {
+		pickLanes()
+	}
+	size := len(on) + len(lanes)
+	for q := 0; q < n && size < b.qubits-w+len(lanes); q++ {
 		if !in[q] {
 			in[q] = true
 			size++
 		}
+	}
+	if !lowFree {
+		pickLanes()
 	}
 	st := &stage{qubits: slices.Clone(lanes)}
 	isLane := make([]bool, n)
