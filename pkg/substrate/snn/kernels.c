@@ -118,99 +118,92 @@ NEURON_SEG(float, f32)
 NEURON_SEG(double, f64)
 
 // SPMM defines spmm_SUF. The nonzero inputs of all rows are gathered first
-// into (idx, val) lists, start[r] marking where row r's begin. Then, for
-// each block of CB output columns (nin x CB weights, contiguous, sized to
-// stay in L2 for nin up to 4096), every row sums the block's weight rows of
-// its nonzero inputs into four partial sums (inputs taken four at a time,
-// so that four independent loads and adds are in flight; the remainder
-// goes to the first), and stores bias + ((s0 + s1) + (s2 + s3)). Each block
-// is read from memory once per call. goSpmm computes the same sums in the
-// same order. When every nonzero input is 1 (spikes of amplitude 1, the
-// usual case), the products are left out: 1 * w is w exactly, so the sums
-// are the same, with half the arithmetic and no loads of the values.
+// into (idx, val) lists, row by row and, within a row, by tile of
+// SNN_TILE inputs: toff[t * rows + r] is where row r's nonzero inputs of
+// tile t begin (toff[nt * rows + r] where the row's end). Then, for each
+// block of CB output columns (nin x CB weights, contiguous), tile by tile
+// (SNN_TILE x CB weights, 32 KiB, so that the tile stays in L1 while every
+// row reads it), each row adds the tile's weight rows of its nonzero
+// inputs to its running sums (acc, CB per row, kept between tiles), in
+// ascending input order, one sum per column; after the last tile, y = bias
+// + sum. goSpmm computes the same sums in the same order. When every
+// nonzero input is 1 (spikes of amplitude 1, the usual case), the products
+// are left out: 1 * w is w exactly, so the sums are the same, with half the
+// arithmetic and no loads of the values.
 #define SPMM(T, VT, SUF, CB)                                                                      \
 	INLINE void spmm_blocks_##SUF(int64_t rows, int64_t nin, int64_t nout, const T *wp,           \
 	                              const T *bias, T *y, const int32_t *idx, const T *val,          \
-	                              const int64_t *start, const int ones) {                         \
+	                              const int64_t *toff, T *acc, const int ones) {                  \
 		enum { L = sizeof(VT) / sizeof(T), NV = CB / L };                                         \
+		const int64_t nt = (nin + SNN_TILE - 1) / SNN_TILE;                                       \
 		for (int64_t cb = 0; cb < nout; cb += CB) {                                               \
 			const T *restrict blk = wp + cb * nin; /* block cb/CB: nin rows of CB */              \
 			const int64_t wd = nout - cb < CB ? nout - cb : CB;                                   \
+			for (int64_t kt = 0; kt < nt; kt++) {                                                 \
+				const int64_t *restrict ta = toff + kt * rows, *restrict tb = ta + rows;          \
+				for (int64_t r = 0; r < rows; r++) {                                              \
+					T *restrict ar = acc + r * CB;                                                \
+					VT s[NV];                                                                     \
+					for (int v = 0; v < NV; v++) {                                                \
+						if (kt == 0) {                                                            \
+							s[v] = (VT){0};                                                       \
+						} else {                                                                  \
+							__builtin_memcpy(&s[v], ar + v * L, sizeof s[v]);                     \
+						}                                                                         \
+					}                                                                             \
+					const int64_t e = tb[r];                                                      \
+					for (int64_t q = ta[r]; q < e; q++) {                                         \
+						const T *w = blk + (int64_t)idx[q] * CB;                                  \
+						for (int v = 0; v < NV; v++) {                                            \
+							VT t;                                                                 \
+							__builtin_memcpy(&t, w + v * L, sizeof t);                            \
+							if (ones) {                                                           \
+								s[v] += t;                                                        \
+							} else {                                                              \
+								s[v] += val[q] * t;                                               \
+							}                                                                     \
+						}                                                                         \
+					}                                                                             \
+					for (int v = 0; v < NV; v++) {                                                \
+						__builtin_memcpy(ar + v * L, &s[v], sizeof s[v]);                         \
+					}                                                                             \
+				}                                                                                 \
+			}                                                                                     \
 			for (int64_t r = 0; r < rows; r++) {                                                  \
-				VT s0[NV], s1[NV], s2[NV], s3[NV];                                                \
-				for (int v = 0; v < NV; v++) {                                                    \
-					s0[v] = s1[v] = s2[v] = s3[v] = (VT){0};                                      \
-				}                                                                                 \
-				int64_t q = start[r];                                                             \
-				const int64_t e = start[r + 1], e4 = q + ((e - q) & ~(int64_t)3);                 \
-				for (; q < e4; q += 4) {                                                          \
-					const T *w0 = blk + (int64_t)idx[q] * CB, *w1 = blk + (int64_t)idx[q + 1] * CB; \
-					const T *w2 = blk + (int64_t)idx[q + 2] * CB, *w3 = blk + (int64_t)idx[q + 3] * CB; \
-					for (int v = 0; v < NV; v++) {                                                \
-						VT t0, t1, t2, t3;                                                        \
-						__builtin_memcpy(&t0, w0 + v * L, sizeof t0);                             \
-						__builtin_memcpy(&t1, w1 + v * L, sizeof t1);                             \
-						__builtin_memcpy(&t2, w2 + v * L, sizeof t2);                             \
-						__builtin_memcpy(&t3, w3 + v * L, sizeof t3);                             \
-						if (ones) { /* 1 * t == t exactly: the same sums without the products */ \
-							s0[v] += t0;                                                          \
-							s1[v] += t1;                                                          \
-							s2[v] += t2;                                                          \
-							s3[v] += t3;                                                          \
-						} else {                                                                  \
-							s0[v] += val[q] * t0;                                                 \
-							s1[v] += val[q + 1] * t1;                                             \
-							s2[v] += val[q + 2] * t2;                                             \
-							s3[v] += val[q + 3] * t3;                                             \
-						}                                                                         \
-					}                                                                             \
-				}                                                                                 \
-				for (; q < e; q++) {                                                              \
-					const T *w0 = blk + (int64_t)idx[q] * CB;                                     \
-					for (int v = 0; v < NV; v++) {                                                \
-						VT t0;                                                                    \
-						__builtin_memcpy(&t0, w0 + v * L, sizeof t0);                             \
-						if (ones) {                                                               \
-							s0[v] += t0;                                                          \
-						} else {                                                                  \
-							s0[v] += val[q] * t0;                                                 \
-						}                                                                         \
-					}                                                                             \
-				}                                                                                 \
-				T out[CB];                                                                        \
-				for (int v = 0; v < NV; v++) {                                                    \
-					const VT sum = (s0[v] + s1[v]) + (s2[v] + s3[v]);                             \
-					__builtin_memcpy(out + v * L, &sum, sizeof sum);                              \
-				}                                                                                 \
 				T *restrict yr = y + r * nout + cb;                                               \
+				const T *restrict ar = acc + r * CB;                                              \
 				for (int64_t c = 0; c < wd; c++) {                                                \
-					yr[c] = bias ? bias[cb + c] + out[c] : out[c];                                \
+					yr[c] = bias ? bias[cb + c] + ar[c] : ar[c];                                  \
 				}                                                                                 \
 			}                                                                                     \
 		}                                                                                         \
 	}                                                                                             \
                                                                                                   \
 	INLINE int64_t spmm_##SUF(int64_t rows, int64_t nin, int64_t nout, const T *x, const T *wp,   \
-	                          const T *bias, T *y, int32_t *idx, T *val, int64_t *start) {        \
+	                          const T *bias, T *y, int32_t *idx, T *val, int64_t *toff, T *acc) { \
+		const int64_t nt = (nin + SNN_TILE - 1) / SNN_TILE;                                       \
 		int64_t m = 0;                                                                            \
 		int ones = 1;                                                                             \
 		for (int64_t r = 0; r < rows; r++) {                                                      \
-			start[r] = m;                                                                         \
 			const T *xr = x + r * nin;                                                            \
-			for (int64_t j = 0; j < nin; j++) {                                                   \
-				if (xr[j] != 0) {                                                                 \
-					idx[m] = (int32_t)j;                                                          \
-					val[m] = xr[j];                                                               \
-					ones &= xr[j] == 1;                                                           \
-					m++;                                                                          \
+			for (int64_t kt = 0; kt < nt; kt++) {                                                 \
+				toff[kt * rows + r] = m;                                                          \
+				const int64_t j1 = (kt + 1) * SNN_TILE < nin ? (kt + 1) * SNN_TILE : nin;         \
+				for (int64_t j = kt * SNN_TILE; j < j1; j++) {                                    \
+					if (xr[j] != 0) {                                                             \
+						idx[m] = (int32_t)j;                                                      \
+						val[m] = xr[j];                                                           \
+						ones &= xr[j] == 1;                                                       \
+						m++;                                                                      \
+					}                                                                             \
 				}                                                                                 \
 			}                                                                                     \
+			toff[nt * rows + r] = m;                                                              \
 		}                                                                                         \
-		start[rows] = m;                                                                          \
 		if (ones) {                                                                               \
-			spmm_blocks_##SUF(rows, nin, nout, wp, bias, y, idx, val, start, 1);                  \
+			spmm_blocks_##SUF(rows, nin, nout, wp, bias, y, idx, val, toff, acc, 1);              \
 		} else {                                                                                  \
-			spmm_blocks_##SUF(rows, nin, nout, wp, bias, y, idx, val, start, 0);                  \
+			spmm_blocks_##SUF(rows, nin, nout, wp, bias, y, idx, val, toff, acc, 0);              \
 		}                                                                                         \
 		return m;                                                                                 \
 	}
@@ -220,8 +213,8 @@ NEURON_SEG(double, f64)
 typedef float snn_v16f __attribute__((vector_size(64)));
 typedef double snn_v8d __attribute__((vector_size(64)));
 
-// 32 floats or 16 doubles: two 64-byte vectors per partial sum, a 512 KiB
-// block for 4096 inputs.
+// 32 floats or 16 doubles: two 64-byte vectors per row's sums, a 32 KiB tile
+// of SNN_TILE inputs.
 SPMM(float, snn_v16f, f32, SNN_COLS_F32)
 SPMM(double, snn_v8d, f64, SNN_COLS_F64)
 
@@ -253,13 +246,13 @@ int64_t snn_count_nonzero_f64(const double *x, int64_t n) {
 	}                                                                                              \
 	ATTR static int64_t spmm_f32_##ISA(int64_t rows, int64_t nin, int64_t nout, const float *x,    \
 	                                   const float *wp, const float *bias, float *y, int32_t *idx, \
-	                                   float *val, int64_t *start) {                               \
-		return spmm_f32(rows, nin, nout, x, wp, bias, y, idx, val, start);                         \
+	                                   float *val, int64_t *toff, float *acc) {                    \
+		return spmm_f32(rows, nin, nout, x, wp, bias, y, idx, val, toff, acc);                     \
 	}                                                                                              \
 	ATTR static int64_t spmm_f64_##ISA(int64_t rows, int64_t nin, int64_t nout, const double *x,   \
 	                                   const double *wp, const double *bias, double *y,            \
-	                                   int32_t *idx, double *val, int64_t *start) {                \
-		return spmm_f64(rows, nin, nout, x, wp, bias, y, idx, val, start);                         \
+	                                   int32_t *idx, double *val, int64_t *toff, double *acc) {    \
+		return spmm_f64(rows, nin, nout, x, wp, bias, y, idx, val, toff, acc);                     \
 	}
 
 VARIANT(base, )
@@ -318,12 +311,12 @@ int64_t snn_neuron_step_f64(int32_t isa, const snn_neuron *p, const double *coef
 
 int64_t snn_spmm_f32(int32_t isa, int64_t rows, int64_t nin, int64_t nout, const float *x,
                      const float *wp, const float *bias, float *y, int32_t *idx, float *val,
-                     int64_t *start) {
-	PICK(spmm_f32, rows, nin, nout, x, wp, bias, y, idx, val, start)
+                     int64_t *toff, float *acc) {
+	PICK(spmm_f32, rows, nin, nout, x, wp, bias, y, idx, val, toff, acc)
 }
 
 int64_t snn_spmm_f64(int32_t isa, int64_t rows, int64_t nin, int64_t nout, const double *x,
                      const double *wp, const double *bias, double *y, int32_t *idx, double *val,
-                     int64_t *start) {
-	PICK(spmm_f64, rows, nin, nout, x, wp, bias, y, idx, val, start)
+                     int64_t *toff, double *acc) {
+	PICK(spmm_f64, rows, nin, nout, x, wp, bias, y, idx, val, toff, acc)
 }

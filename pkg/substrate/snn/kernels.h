@@ -61,23 +61,25 @@ int64_t snn_neuron_step_f64(int32_t isa, const snn_neuron *p, const double *coef
 
 // snn_spmm_* computes y[r,c] = bias[c] + sum_j x[r,j]*w[c,j] for the rows
 // r in [0, rows), visiting only the nonzero x[r,j] (event-driven synaptic
-// propagation): the nonzero inputs of a row, in ascending j, are summed
-// into four partial sums (the q-th into sum q mod 4, the last (count mod 4)
-// into sum 0), and y = bias + ((s0 + s1) + (s2 + s3)). x is rows x nin, y
-// is rows x nout, bias has nout elements or is NULL. The weight is packed
-// in blocks of SNN_COLS_* output columns: wp[b][j][c] = w[b*SNN_COLS + c,
-// j], the last block padded with zeros, so that the weights one input
-// reaches in a block are contiguous. idx and val are scratch for the
-// nonzero inputs of all rows (as many elements as there are), start for
-// rows + 1 offsets. It returns the number of nonzero inputs.
+// propagation): one sum per (r, c), starting at 0, to which the terms
+// x[r,j]*w[c,j] of the nonzero inputs are added in ascending j; then y =
+// bias + sum (y = sum without a bias). x is rows x nin, y is rows x nout,
+// bias has nout elements or is NULL. The weight is packed in blocks of
+// SNN_COLS_* output columns: wp[b][j][c] = w[b*SNN_COLS + c, j], the last
+// block padded with zeros, so that the weights one input reaches in a block
+// are contiguous. Scratch: idx and val for the nonzero inputs of all rows
+// (as many elements as there are), toff for (ceil(nin / SNN_TILE) + 1) *
+// rows offsets, acc for rows * SNN_COLS_* sums. It returns the number of
+// nonzero inputs.
 #define SNN_COLS_F32 32
 #define SNN_COLS_F64 16
+#define SNN_TILE 256
 int64_t snn_spmm_f32(int32_t isa, int64_t rows, int64_t nin, int64_t nout, const float *x,
                      const float *wp, const float *bias, float *y, int32_t *idx, float *val,
-                     int64_t *start);
+                     int64_t *toff, float *acc);
 int64_t snn_spmm_f64(int32_t isa, int64_t rows, int64_t nin, int64_t nout, const double *x,
                      const double *wp, const double *bias, double *y, int32_t *idx, double *val,
-                     int64_t *start);
+                     int64_t *toff, double *acc);
 
 // snn_count_nonzero_* returns how many of x[0:n] are not zero.
 int64_t snn_count_nonzero_f32(const float *x, int64_t n);

@@ -85,22 +85,40 @@ func neuronStepISA[F float](isa int, p *neuronKernel[F], v, cur, x, out []F, lo,
 }
 
 // spmmScratch is the scratch of spmm calls: the nonzero inputs' indices
-// and values, and each row's first.
+// and values, where each row's begin in each tile of spmmTile inputs, and
+// the rows' running sums of one column block.
 type spmmScratch[F float] struct {
-	idx   []int32
-	val   []F
-	start []int64
+	idx  []int32
+	val  []F
+	toff []int64
+	acc  []F
 }
+
+// spmmTile is the inputs of one tile of the C kernel (SNN_TILE): a tile of
+// spmmCols columns is 32 KiB, L1's size on Zen 4, in f32 and in f64.
+const spmmTile = C.SNN_TILE
 
 // spmmScratchBytes bounds the scratch of one worker's spmm calls over a
 // run, rows rows of nin inputs at most per call: the nonzero inputs'
-// indices and values and the rows' starts, each at most doubling as it
-// grows (so that all it ever allocated is under twice the last size).
+// indices and values, the rows' offsets per tile and their sums, each at
+// most doubling as it grows (so that all it ever allocated is under twice
+// the last size).
 func spmmScratchBytes(rows, nin, size int64) int64 {
+	tiles := (nin+spmmTile-1)/spmmTile + 1
 	return footprint.Add(
 		footprint.Mul(2, footprint.Object(footprint.Mul(rows, nin, 4))),
 		footprint.Mul(2, footprint.Object(footprint.Mul(rows, nin, size))),
-		footprint.Mul(2, footprint.Object(footprint.Mul(rows+1, 8))))
+		footprint.Mul(2, footprint.Object(footprint.Mul(rows, tiles, 8))),
+		footprint.Mul(2, footprint.Object(footprint.Mul(rows, int64(spmmColsOf(int(size))), size))))
+}
+
+// grow returns s if it holds n elements, else a new slice of at least n and
+// at least twice len(s), but no more than most.
+func grow[T any](s []T, n, most int) []T {
+	if len(s) >= n {
+		return s
+	}
+	return make([]T, min(max(n, 2*len(s)), max(most, n)))
 }
 
 // spmm is goSpmm in C; sc is grown as needed.
@@ -128,21 +146,23 @@ func spmmISA[F float](isa, rows, nin, nout int, x, wp, bias, y []F, sc *spmmScra
 	// The scratch at least doubles when it grows, so that a run whose
 	// density creeps up chunk by chunk allocates it a few times, not once
 	// per chunk (see spmmScratchBytes), and never past the worst case.
-	if need := int(countNonzero(x[:rows*nin])); len(sc.idx) < max(need, 1) {
-		n := min(max(need, 1, 2*len(sc.idx)), max(rows*nin, 1))
-		sc.idx, sc.val = make([]int32, n), make([]F, n)
+	if need := max(int(countNonzero(x[:rows*nin])), 1); len(sc.idx) < need {
+		sc.idx = grow(sc.idx, need, rows*nin)
+		sc.val = make([]F, len(sc.idx))
 	}
-	if len(sc.start) < rows+1 {
-		sc.start = make([]int64, max(rows+1, 2*len(sc.start)))
-	}
+	tiles := (nin+spmmTile-1)/spmmTile + 1
+	sc.toff = grow(sc.toff, tiles*rows, tiles*rows)
+	sc.acc = grow(sc.acc, cols*rows, cols*rows)
 	var n C.int64_t
 	switch any(x).(type) {
 	case []float32:
 		n = C.snn_spmm_f32(C.int32_t(isa), C.int64_t(rows), C.int64_t(nin), C.int64_t(nout), (*C.float)(ptr(x)),
-			(*C.float)(ptr(wp)), (*C.float)(ptr(bias)), (*C.float)(ptr(y)), (*C.int32_t)(ptr(sc.idx)), (*C.float)(ptr(sc.val)), (*C.int64_t)(ptr(sc.start)))
+			(*C.float)(ptr(wp)), (*C.float)(ptr(bias)), (*C.float)(ptr(y)), (*C.int32_t)(ptr(sc.idx)), (*C.float)(ptr(sc.val)),
+			(*C.int64_t)(ptr(sc.toff)), (*C.float)(ptr(sc.acc)))
 	case []float64:
 		n = C.snn_spmm_f64(C.int32_t(isa), C.int64_t(rows), C.int64_t(nin), C.int64_t(nout), (*C.double)(ptr(x)),
-			(*C.double)(ptr(wp)), (*C.double)(ptr(bias)), (*C.double)(ptr(y)), (*C.int32_t)(ptr(sc.idx)), (*C.double)(ptr(sc.val)), (*C.int64_t)(ptr(sc.start)))
+			(*C.double)(ptr(wp)), (*C.double)(ptr(bias)), (*C.double)(ptr(y)), (*C.int32_t)(ptr(sc.idx)), (*C.double)(ptr(sc.val)),
+			(*C.int64_t)(ptr(sc.toff)), (*C.double)(ptr(sc.acc)))
 	}
 	return int64(n)
 }

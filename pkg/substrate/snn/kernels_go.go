@@ -142,9 +142,8 @@ func packWeightOn[F float](w []float64, nin, nout, workers int) []F {
 
 // goSpmm computes y[r,c] = bias[c] + Σ_j x[r,j]·w[c,j] over the nonzero
 // x[r,j], from the packed weight wp, in the order of the C kernel
-// (kernels.h): the q-th nonzero input of a row, in ascending j, goes to
-// partial sum q mod 4, the last (count mod 4) to sum 0, and y = bias +
-// ((s0 + s1) + (s2 + s3)). It returns the number of nonzero inputs.
+// (kernels.h): one sum per (r, c), from 0, adding the terms in ascending j,
+// then y = bias + sum. It returns the number of nonzero inputs.
 func goSpmm[F float](rows, nin, nout int, x, wp, bias, y []F) int64 {
 	cols := spmmCols[F]()
 	var nnz int64
@@ -158,22 +157,17 @@ func goSpmm[F float](rows, nin, nout int, x, wp, bias, y []F) int64 {
 			}
 		}
 		nnz += int64(len(idx))
-		m4 := len(idx) &^ 3
 		yr := y[r*nout : (r+1)*nout]
 		for c := range nout {
 			blk, cc := wp[c/cols*cols*nin:], c%cols
-			var s [4]F
-			for q := range m4 {
-				s[q&3] += val[q] * blk[idx[q]*cols+cc]
+			var s F
+			for q, j := range idx {
+				s += val[q] * blk[j*cols+cc]
 			}
-			for q := m4; q < len(idx); q++ {
-				s[0] += val[q] * blk[idx[q]*cols+cc]
-			}
-			v := (s[0] + s[1]) + (s[2] + s[3])
 			if bias != nil {
-				v = bias[c] + v
+				s = bias[c] + s
 			}
-			yr[c] = v
+			yr[c] = s
 		}
 	}
 	return nnz
