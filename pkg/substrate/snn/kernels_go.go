@@ -116,9 +116,10 @@ func packWeight[F float](w []float64, nin, nout int) []F {
 }
 
 // packWeightOn is packWeight on workers goroutines, each packing whole
-// blocks. Within a block it writes wp in order and reads the block's cols
-// rows of w a column at a time: the cols cache lines it reads stay in L1
-// for the 8 (float64) columns each holds.
+// blocks. It reads w a row at a time and writes the row's column of the
+// block (a 128-byte stride within a block that L2 holds): reading the
+// block's rows a column at a time instead is slower, their stride being a
+// multiple of 4 KiB, which maps them all to one set of L1.
 func packWeightOn[F float](w []float64, nin, nout, workers int) []F {
 	cols := spmmCols[F]()
 	nb := (nout + cols - 1) / cols
@@ -127,12 +128,10 @@ func packWeightOn[F float](w []float64, nin, nout, workers int) []F {
 	parallel.For(workers, nb, grain, func(_, lo, hi int) {
 		for b := lo; b < hi; b++ {
 			blk := wp[b*nin*cols : (b+1)*nin*cols]
-			wd := min(cols, nout-b*cols)
-			rows := w[b*cols*nin : (b*cols+wd)*nin]
-			for j := range nin {
-				out := blk[j*cols : j*cols+wd]
-				for c := range out {
-					out[c] = F(rows[c*nin+j])
+			for c := range min(cols, nout-b*cols) {
+				row := w[(b*cols+c)*nin : (b*cols+c+1)*nin]
+				for j, v := range row {
+					blk[j*cols+c] = F(v)
 				}
 			}
 		}
