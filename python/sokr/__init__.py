@@ -26,29 +26,59 @@ array([-1., -2., -3.], dtype=float32)
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import _native
-from ._arrays import TensorSpec
-from ._future import Future, Result, Timings
-from ._runtime import Policy, Program, Runtime, Substrate, as_completed, default_runtime, gather
-from .errors import (
-    AlreadyDoneError,
-    CancelledError,
-    ClosedError,
-    DeadlineExceededError,
-    InvalidInputError,
-    InvalidProgramError,
-    NoCapableSubstrateError,
-    Offer,
-    RegistrationError,
-    SokrError,
-    SubstrateFaultError,
-    UnknownFormatError,
-)
-from .plugins import register_ir, register_substrate, unregister_ir, unregister_substrate
+# `import sokr` loads nothing but this file: the extension (whose load starts the Go runtime
+# and checks the package version), the runtime and futures, and their imports (json,
+# concurrent.futures, dataclasses, importlib.metadata...) load on first use, through
+# __getattr__ below (PEP 562). A script that imports sokr and numpy and never uses sokr, or
+# uses it late, pays nothing up front; test_imports.py checks what `import sokr` loads.
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
-__version__ = _native.version()
+    from ._arrays import TensorSpec
+    from ._future import Future, Result, Timings
+    from ._runtime import Policy, Program, Runtime, Substrate, as_completed, gather
+    from .errors import (
+        AlreadyDoneError,
+        CancelledError,
+        ClosedError,
+        DeadlineExceededError,
+        InvalidInputError,
+        InvalidProgramError,
+        NoCapableSubstrateError,
+        Offer,
+        RegistrationError,
+        SokrError,
+        SubstrateFaultError,
+        UnknownFormatError,
+    )
+    from .plugins import register_ir, register_substrate, unregister_ir, unregister_substrate
+
+    __version__: str
+
+# The names loaded on first use, by the module that defines them.
+_FROM = {
+    "_arrays": ("TensorSpec",),
+    "_future": ("Future", "Result", "Timings"),
+    "_runtime": ("Policy", "Program", "Runtime", "Substrate", "as_completed", "gather"),
+    "errors": (
+        "AlreadyDoneError",
+        "CancelledError",
+        "ClosedError",
+        "DeadlineExceededError",
+        "InvalidInputError",
+        "InvalidProgramError",
+        "NoCapableSubstrateError",
+        "Offer",
+        "RegistrationError",
+        "SokrError",
+        "SubstrateFaultError",
+        "UnknownFormatError",
+    ),
+    "plugins": ("register_ir", "register_substrate", "unregister_ir", "unregister_substrate"),
+}
+_LAZY = {name: module for module, names in _FROM.items() for name in names}
 
 __all__ = [
     "AlreadyDoneError",
@@ -90,6 +120,21 @@ __all__ = [
 ]
 
 
+def _first_default_runtime() -> Runtime:
+    """The runtime the module-level functions use: every built-in substrate, first capable.
+
+    The first call loads the runtime and puts ``sokr._runtime.default_runtime`` in
+    ``default_runtime``'s place, so the functions below call it directly from then on."""
+    global default_runtime
+    from . import _runtime
+
+    default_runtime = _runtime.default_runtime
+    return default_runtime()
+
+
+default_runtime: Callable[[], Runtime] = _first_default_runtime
+
+
 def substrates() -> list[Substrate]:
     """The substrates of the default runtime, sorted by name."""
     return default_runtime().substrates()
@@ -107,10 +152,14 @@ def load_plugin(path: str | os.PathLike[str], runtime: Runtime | None = None) ->
     p = os.fspath(path)
     if not os.path.isfile(p):
         raise FileNotFoundError(f"sokr.load_plugin: no file at {p!r}")
+    from . import _native
+
     name = _native.load_plugin(rt._handle, os.path.abspath(p))
     for s in rt.substrates():
         if s.name == name:
             return s
+    from .errors import RegistrationError
+
     raise RegistrationError(f"plugin {p} registered {name!r}, which the runtime no longer lists")
 
 
@@ -161,13 +210,43 @@ def dispatch_many(prog: Any, inputs: Any, **kw: Any) -> list[Future]:
     return default_runtime().dispatch_many(prog, inputs, **kw)
 
 
-# Domain packages load on first use, keeping `import sokr` fast.
-_SUBMODULES = ("quantum", "native", "neuro", "photonic")
+# Submodules found as attributes of sokr without an import of their own: the domain packages,
+# and the modules `import sokr` loaded before it loaded them lazily.
+_SUBMODULES = frozenset(
+    (
+        "quantum",
+        "native",
+        "neuro",
+        "photonic",
+        "errors",
+        "plugins",
+        "_native",
+        "_arrays",
+        "_html",
+        "_future",
+        "_program",
+        "_frontends",
+        "_launch",
+        "_service",
+        "_runtime",
+    )
+)
 
 
 def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        import importlib
+    import importlib
 
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    elif name == "__version__":
+        value = importlib.import_module(f"{__name__}._native").version()
+    elif name in _SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module 'sokr' has no attribute {name!r}")
+    else:
+        raise AttributeError(f"module 'sokr' has no attribute {name!r}")
+    globals()[name] = value  # found in the module's dict from now on
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
