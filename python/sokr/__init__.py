@@ -26,15 +26,18 @@ array([-1., -2., -3.], dtype=float32)
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
 
 # `import sokr` loads nothing but this file: the extension (whose load starts the Go runtime
 # and checks the package version), the runtime and futures, and their imports (json,
 # concurrent.futures, dataclasses, importlib.metadata...) load on first use, through
 # __getattr__ below (PEP 562). A script that imports sokr and numpy and never uses sokr, or
-# uses it late, pays nothing up front; test_imports.py checks what `import sokr` loads.
+# uses it late, pays nothing up front; test_imports.py checks what `import sokr` loads. Not
+# even typing (5-10 ms alone, when numpy has not loaded it): type checkers read this constant
+# as true.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from typing import Any
 
     from ._arrays import TensorSpec
     from ._future import Future, Result, Timings

@@ -13,7 +13,8 @@ import sokr
 
 # Modules `import sokr` must leave unloaded: every module of the package but its __init__, the
 # extension, and the standard library's heavier imports (asyncio alone, with ssl, socket and
-# subprocess, is most of what `import sokr` cost when plugins.py imported it).
+# subprocess, is most of what `import sokr` cost when plugins.py imported it). typing too: numpy
+# loads it anyway, but a script that imports sokr alone need not.
 HEAVY = (
     "numpy",
     "asyncio",
@@ -30,6 +31,7 @@ HEAVY = (
     "html",
     "inspect",
     "ctypes",
+    "typing",
 )
 
 LOADED_BY_IMPORT = """
