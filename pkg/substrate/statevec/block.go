@@ -69,7 +69,8 @@ func blockingFor(n, ampBytes, fusion int, chunkBytes int) blocking {
 type stage struct {
 	qubits []int   // S in the chunk's order: qubit qubits[i] is bit i of a chunk
 	outer  uint64  // the qubits outside S
-	offs   []int64 // the state offset of run j of a chunk, from the chunk's base
+	high   uint64  // S's qubits above the runs, lanes aside: run j's offset from the chunk's base is the j-th subset of high
+	nruns  int     // the runs of a chunk
 	rlen   int     // the amplitudes of a run
 	lane   []int64 // the state offset of each lane, or nil: runs are copied as they are
 	local  bool    // S is the lowest qubits: chunks are contiguous, worked on in place
@@ -183,10 +184,9 @@ func newStage(gs []gate, on []int, n int, b blocking) *pass {
 		r++
 	}
 	st.rlen = 1 << r
-	var high uint64 // S's qubits above the runs, lanes aside
 	for _, q := range st.qubits[w:] {
 		if q >= r {
-			high |= 1 << q
+			st.high |= 1 << q
 		}
 	}
 	if !plain {
@@ -197,12 +197,7 @@ func newStage(gs []gate, on []int, n int, b blocking) *pass {
 			}
 		}
 	}
-	st.offs = make([]int64, 1<<bits.OnesCount64(high))
-	off := uint64(0)
-	for j := range st.offs {
-		st.offs[j] = int64(off)
-		off = (off - high) & high // the next subset of high, in increasing order
-	}
+	st.nruns = 1 << bits.OnesCount64(st.high)
 	st.local = plain && st.outer>>b.qubits<<b.qubits == st.outer
 	lg := make([]gate, len(gs))
 	for i, g := range gs {
@@ -280,8 +275,10 @@ func (x *sim[T]) applyStage(st *stage) {
 // tests compare it with the C one.
 func gatherChunkGo[T amp](st *stage, a, buf []T, base int, scatter bool) {
 	w := len(st.lane)
-	for j, o := range st.offs {
+	o := uint64(0)
+	for j := range st.nruns {
 		src := a[base+int(o):]
+		o = (o - st.high) & st.high // the next subset of high, in increasing order
 		if w == 0 {
 			dst := buf[j*st.rlen : (j+1)*st.rlen]
 			if scatter {

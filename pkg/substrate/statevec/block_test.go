@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/cmplx"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -130,4 +131,51 @@ func TestLaneKernelsMatchGo(t *testing.T) {
 		}
 	}
 	require.Greater(t, tested, 50)
+}
+
+// The C gather and scatter (sv_gather) move the amplitudes the Go ones
+// move, for stages copied in runs and stages transposed into lanes.
+func TestGatherMatchesGo(t *testing.T) {
+	const n = 12
+	rng := rand.New(rand.NewPCG(21, 22))
+	state := randomState(rng, n)
+	for _, ampBytes := range []int{16, 8} {
+		blk := blockingFor(n, ampBytes, 3, 1<<9*ampBytes) // 9-qubit chunks
+		require.Equal(t, 9, blk.qubits)
+		for _, on := range [][]int{{5}, {n - 1}, {0}, {1, 7}, {2, n - 2}} {
+			st := newStage([]gate{{qubits: on, mat: identity(1 << len(on))}}, on, n, blk).stage
+			for c := range 1 << (n - 9) {
+				base := deposit(c, st.outer)
+				if ampBytes == 16 {
+					checkGather(t, st, state, base, fmt.Sprint(on))
+				} else {
+					checkGather(t, st, toC64(state), base, fmt.Sprint(on))
+				}
+			}
+		}
+	}
+}
+
+func checkGather[T amp](t *testing.T, st *stage, state []T, base int, msg string) {
+	t.Helper()
+	size := 1 << len(st.qubits)
+	want, got := make([]T, size), make([]T, size)
+	gatherChunkGo(st, state, want, base, false)
+	gatherChunk(st, state, got, base, false)
+	require.Equal(t, want, got, msg)
+	// Chunk bit i is qubit st.qubits[i].
+	for i, v := range want {
+		idx := base
+		for b, q := range st.qubits {
+			idx |= (i >> b & 1) << q
+		}
+		require.Equal(t, state[idx], v, "%s: chunk element %d", msg, i)
+	}
+	back, backGo := slices.Clone(state), slices.Clone(state)
+	for i := range got {
+		got[i] *= 2
+	}
+	gatherChunk(st, back, got, base, true)
+	gatherChunkGo(st, backGo, got, base, true)
+	require.Equal(t, backGo, back, msg)
 }

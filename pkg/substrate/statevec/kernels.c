@@ -527,16 +527,18 @@ int32_t sv_lanes_c64(int32_t isa, const int64_t *desc, const float *m, float *am
 
 // sv_gather copies a chunk between the state and a buffer (back when
 // scatter is set): run j of the chunk is rlen elements of esz bytes at
-// base + offs[j]. With lane == NULL a run lands contiguously at j*rlen;
-// otherwise the chunk has W lanes, lane l's run at base + offs[j] +
-// lane[l], and element t of it is buffer element (j*rlen + t)*W + l.
+// base + the j-th subset of the bits of high (in increasing order). With
+// lane == NULL a run lands contiguously at j*rlen; otherwise the chunk has
+// W lanes, lane l's run j at that offset plus lane[l], and element t of it
+// is buffer element (j*rlen + t)*W + l.
 #define GATHER_LOOP(E)                                                                      \
 	do {                                                                                    \
 		E *A = (E *)a;                                                                      \
 		E *B = (E *)buf;                                                                    \
-		for (int64_t j = 0; j < nruns; j++) {                                               \
+		uint64_t o = 0;                                                                     \
+		for (int64_t j = 0; j < nruns; j++, o = (o - high) & high) {                        \
 			for (int64_t l = 0; l < W; l++) {                                               \
-				E *p = A + base + offs[j] + lane[l];                                        \
+				E *p = A + base + o + lane[l];                                              \
 				E *q = B + j * rlen * W + l;                                                \
 				if (scatter) {                                                              \
 					for (int64_t t = 0; t < rlen; t++) p[t] = q[t * W];                     \
@@ -551,12 +553,13 @@ typedef struct {
 	uint64_t lo, hi;
 } sv_u128;
 
-void sv_gather(int64_t esz, void *a, void *buf, int64_t base, const int64_t *offs, int64_t nruns,
+void sv_gather(int64_t esz, void *a, void *buf, int64_t base, uint64_t high, int64_t nruns,
 	int64_t rlen, const int64_t *lane, int64_t W, int32_t scatter) {
 	if (lane == NULL) {
 		char *A = (char *)a, *B = (char *)buf;
-		for (int64_t j = 0; j < nruns; j++) {
-			char *p = A + esz * (base + offs[j]), *q = B + esz * j * rlen;
+		uint64_t o = 0;
+		for (int64_t j = 0; j < nruns; j++, o = (o - high) & high) {
+			char *p = A + esz * (base + o), *q = B + esz * j * rlen;
 			if (scatter) {
 				__builtin_memcpy(p, q, esz * rlen);
 			} else {

@@ -60,7 +60,7 @@ int32_t sv_lanes_c64(int32_t isa, const int64_t *desc, const float *m, float *am
 
 // sv_gather copies a chunk of a cache-blocked stage between the state and
 // a buffer (see kernels.c).
-void sv_gather(int64_t esz, void *a, void *buf, int64_t base, const int64_t *offs, int64_t nruns,
+void sv_gather(int64_t esz, void *a, void *buf, int64_t base, uint64_t high, int64_t nruns,
 	int64_t rlen, const int64_t *lane, int64_t W, int32_t scatter);
 
 // sv_best_isa is the best variant this CPU runs.

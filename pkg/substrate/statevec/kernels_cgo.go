@@ -93,7 +93,7 @@ func gatherChunk[T amp](st *stage, a, buf []T, base int, scatter bool) {
 		sc = 1
 	}
 	C.sv_gather(C.int64_t(unsafe.Sizeof(z)), unsafe.Pointer(unsafe.SliceData(a)), unsafe.Pointer(unsafe.SliceData(buf)),
-		C.int64_t(base), (*C.int64_t)(unsafe.Pointer(unsafe.SliceData(st.offs))), C.int64_t(len(st.offs)),
+		C.int64_t(base), C.uint64_t(st.high), C.int64_t(st.nruns),
 		C.int64_t(st.rlen), lane, C.int64_t(len(st.lane)), sc)
 }
 

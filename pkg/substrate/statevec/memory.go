@@ -86,7 +86,7 @@ func (s *Substrate) runUsage(p *circuit.Program, o *options) usage {
 		states.Add(footprint.Mul(lanes, per, footprint.Object(state)))
 	}
 	u.states = states.Bytes()
-	u.plan = planBytes(p, o)
+	u.plan = planBytes(p, o, s.blocked(p, o))
 
 	var res, scratch footprint.Tally
 	scratch.Add(runOverhead)
@@ -132,6 +132,10 @@ func (s *Substrate) runUsage(p *circuit.Program, o *options) usage {
 		scratch.Add(footprint.Mul(lanes, 4<<10))
 	}
 	scratch.Add(footprint.Mul(int64(s.workers), 1<<10))
+	// Cache blocking: a chunk buffer per worker.
+	if s.blocked(p, o) {
+		scratch.Add(footprint.Mul(int64(s.workers), footprint.Object(int64(s.blockBytes))))
+	}
 	u.results, u.scratch = res.Bytes(), scratch.Bytes()
 	return u
 }
@@ -175,7 +179,7 @@ func sampleScratch(amps int64) int64 {
 // planBytes bounds what compiling p allocates (compile): the ops kept,
 // every gate evaluated, and the passes, fused or not; a noise channel's
 // operators.
-func planBytes(p *circuit.Program, o *options) int64 {
+func planBytes(p *circuit.Program, o *options, blocked bool) int64 {
 	var t footprint.Tally
 	gmax := 1
 	circuit.Walk(p.Ops, func(op *circuit.Op) {
@@ -194,6 +198,9 @@ func planBytes(p *circuit.Program, o *options) int64 {
 			t.Add(footprint.Object(int64(8 * len(op.Params))))
 			t.Add(footprint.Object(16 << (2 * tq)))
 			t.Add(int64(unsafe.Sizeof(gate{})))
+			if blocked { // its copy on a cache-blocked stage's qubits, and the stage
+				t.Add(int64(unsafe.Sizeof(gate{})) + footprint.Object(int64(8*len(op.Qubits))) + stageBytes)
+			}
 			if o.fusion >= 2 && len(op.Qubits) <= o.fusion {
 				t.Add(perFused)
 			} else {
@@ -214,15 +221,31 @@ func planBytes(p *circuit.Program, o *options) int64 {
 	return t.Bytes()
 }
 
+// blocked reports whether a run of p with o is cache-blocked (block.go).
+func (s *Substrate) blocked(p *circuit.Program, o *options) bool {
+	amp := 16
+	if o.precision == Complex64 {
+		amp = 8
+	}
+	return blockingFor(p.Qubits, amp, o.fusion, s.blockBytes).qubits > 0
+}
+
+// stageBytes bounds a cache-blocked stage's own allocations (newStage):
+// its tables over the state's qubits (at most 64), its pass, the lists of
+// its gates. A stage holds at least one gate.
+const stageBytes = 6*8*64 + int64(unsafe.Sizeof(pass{})+unsafe.Sizeof(stage{})) + 512
+
 // passBytes bounds what making one pass on k targets allocates (newPass):
 // the matrix reordered, classified (row factors), and converted for the
 // kernels (complex64, and split real and imaginary parts in float64 and
-// float32), and the offset and row tables.
+// float32), the offset and row tables, and the three descriptors (the
+// kernels', and those across lanes of each precision).
 func passBytes(k int) int64 {
 	d := int64(1) << k
 	m := d * d
 	return footprint.Object(16*m)*2 + footprint.Object(8*m)*2 + footprint.Object(16*m) +
-		footprint.Object(16*d)*2 + footprint.Object(8*d)*6 + int64(unsafe.Sizeof(pass{})) + 512
+		footprint.Object(16*d)*2 + footprint.Object(8*d)*6 + 2*footprint.Object(8*(3*d+16)) +
+		int64(unsafe.Sizeof(pass{})) + 512
 }
 
 // perGateBytes bounds the share of one gate in the fused passes of a
