@@ -93,7 +93,13 @@ def test_default_runtime_is_the_runtimes_after_first_call() -> None:
     assert sokr.default_runtime is sokr._runtime.default_runtime
 
 
+def test_lazy_names_are_public() -> None:
+    assert set(sokr._LAZY) <= set(sokr.__all__)
+
+
 def test_submodules_are_attributes_and_unknown_names_are_not() -> None:
+    for name in sokr._SUBMODULES:
+        assert getattr(sokr, name).__name__ == f"sokr.{name}"
     assert sokr.errors.SokrError is sokr.SokrError
     assert sokr.plugins.register_ir is sokr.register_ir
     with pytest.raises(AttributeError, match="has no attribute 'no_such_name'"):
