@@ -123,7 +123,8 @@
 //
 // Result.Meta records "mode", "method" ("sampled", "trajectories",
 // "exact" or "density_matrix"), "precision", "shots", "gates" (gate ops compiled),
-// "fused_gates" (the passes they became), "fusion", "kernels" (the
+// "fused_gates" (the passes they became), "sweeps" (the passes over the
+// whole state: a cache-blocked stage is one), "fusion", "kernels" (the
 // instruction set of the kernels), "seed" when given, "registers" for
 // sample (a JSON list of {"name", "start", "size"}: the classical
 // registers, or {"name": "m", "start": 0, "size": n} when nothing is
@@ -161,6 +162,22 @@
 // one pass. A block or gate whose matrix is diagonal, or a permutation
 // with phases (X, CX, Toffoli, Swap), takes a kernel that touches only
 // the amplitudes that change, with no multiply-adds for the rest.
+//
+// Cache blocking: on states of at least four 512 KiB chunks (Config.
+// BlockBytes), the gates are instead grouped, greedily in the same way, into
+// stages that act on at most 16 qubits (complex64; 15 for complex128)
+// counting controls. A stage splits the state into chunks of 512 KiB, one
+// per value of the qubits it leaves alone; each chunk is gathered into a
+// buffer that stays in the core's L2 cache, all of the stage's gates are
+// applied to it there (fused into blocks of up to 3 qubits, which cost
+// fewer multiply-adds than 5-qubit ones once memory is not the limit), and
+// it is written back. A random circuit of 24 qubits and depth 20 then
+// makes 6 passes over memory instead of 41. The lowest 3 qubits of a chunk
+// (2 for complex128) are ones the stage's gates leave alone, so that every
+// pass in it works on 64-byte vectors of amplitudes that it treats alike,
+// qsim's layout: two fused multiply-adds per matrix element and vector,
+// every lane busy, whatever the targets. Unblocked passes whose qubits
+// are all above those take the same kernels.
 //
 // Passes split their index space over the workers (GOMAXPROCS by default),
 // in pieces taken as workers free up; states under 2^14 amplitudes run on
