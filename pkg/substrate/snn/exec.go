@@ -22,8 +22,15 @@ import (
 const eventMaxDensity = 0.25
 
 // chunkBytes bounds the memory of the per-chunk activations: a run is
-// simulated this many steps at a time (layer by layer within a chunk).
-const chunkBytes = 32 << 20
+// simulated this many steps at a time (layer by layer within a chunk). The
+// bound counts two buffers per unit (chunkSteps), about four times what a
+// feed-forward network allocates. Larger chunks make fewer, taller matrix
+// products and fewer passes over a packed weight: for Linear(4096, 4096) +
+// LIF at batch 16 on one Zen 4 core, 32 MiB (16 steps, 256 rows per
+// product) took 2.95 s at 100% activity and 0.78 s at 10%, 128 MiB (64
+// steps, 1024 rows) 2.65 s and 0.66 s, 256 MiB 2.63 s and 0.68 s (the
+// event-driven scratch outgrows L2). See docs/benchmarks.md, "snn".
+const chunkBytes = 128 << 20
 
 // neuronGrain is the fewest neuron elements worth a goroutine.
 const neuronGrain = 1 << 13
