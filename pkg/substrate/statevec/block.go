@@ -246,22 +246,23 @@ func putChunkBuf[T amp](b *[]T) {
 }
 
 // applyStage runs a stage: chunks are spread over the workers, each
-// gathered, put through the stage's passes and written back.
-func (x *sim[T]) applyStage(st *stage) {
+// gathered, put through the stage's passes and written back. Once stop
+// (when not nil) reports true, the chunks left are skipped.
+func (x *sim[T]) applyStage(st *stage, stop func() bool) {
 	l := len(st.qubits)
 	n := bits.Len(uint(len(x.a))) - 1
 	chunks := 1 << (n - l)
 	size := 1 << l
 	x.parallel(chunks, 1, func(lo, hi int) {
 		if st.local {
-			for c := lo; c < hi; c++ {
+			for c := lo; c < hi && (stop == nil || !stop()); c++ {
 				runInner(st, x.a[c<<l:(c+1)<<l])
 			}
 			return
 		}
 		bp := chunkBuf[T](size)
 		buf := (*bp)[:size]
-		for c := lo; c < hi; c++ {
+		for c := lo; c < hi && (stop == nil || !stop()); c++ {
 			base := deposit(c, st.outer)
 			gatherChunk(st, x.a, buf, base, false)
 			runInner(st, buf)

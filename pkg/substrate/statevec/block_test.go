@@ -179,3 +179,34 @@ func checkGather[T amp](t *testing.T, st *stage, state []T, base int, msg string
 	gatherChunkGo(st, backGo, got, base, true)
 	require.Equal(t, backGo, back, msg)
 }
+
+// A stage stops taking chunks once its stop function says so (a cancelled
+// run), rather than finishing a sweep that takes seconds on large states.
+func TestStageStops(t *testing.T) {
+	const n = 12
+	x := newSim[complex128](n, 1, 1)
+	x.reset()
+	blk := blockingFor(n, 16, 3, 4096) // 8-qubit chunks: 16 of them
+	p := newStage([]gate{{qubits: []int{n - 1}, mat: []complex128{0, 1, 1, 0}}}, []int{n - 1}, n, blk)
+	calls := 0
+	x.applyStop(p, func() bool { calls++; return calls > 2 })
+	// Two chunks ran: the one holding |0...0> moved it to |10...0>.
+	require.Equal(t, complex128(0), x.a[0])
+	require.Equal(t, complex128(1), x.a[1<<(n-1)])
+	require.Equal(t, 3, calls)
+}
+
+// Unblocked passes across lanes give bit-identical states whatever the
+// number of workers: each amplitude goes through the same kernel.
+func TestLanesIndependentOfWorkers(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	p := circuittest.Random(rng, 12, 10)
+	for _, prec := range []string{"complex128", "complex64"} {
+		params := map[string]any{"precision": prec, "fusion": 3}
+		one := stateOf(t, New(Config{Workers: 1, BlockBytes: -1}), p, params)
+		for _, w := range []int{2, 3, 5} {
+			got := stateOf(t, New(Config{Workers: w, MinParallel: 1, BlockBytes: -1}), p, params)
+			require.Equal(t, one, got, "%s, %d workers", prec, w)
+		}
+	}
+}

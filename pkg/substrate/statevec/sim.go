@@ -89,13 +89,34 @@ func (x *sim[T]) copyFrom(src *sim[T]) {
 }
 
 // apply runs one pass over the state.
-func (x *sim[T]) apply(p *pass) {
+func (x *sim[T]) apply(p *pass) { x.applyStop(p, nil) }
+
+// applyStop runs one pass over the state. A cache-blocked stage asks stop
+// (when not nil) between chunks and skips the rest once it reports true:
+// a stage on a large state takes seconds. The state is then unusable.
+func (x *sim[T]) applyStop(p *pass, stop func() bool) {
 	if p.stage != nil {
-		x.applyStage(p.stage)
+		x.applyStage(p.stage, stop)
 		return
 	}
 	nb := len(x.a) >> len(p.pos)
+	if w := laneBits[T](); lanesFor[T](p) != nil {
+		// Pieces of whole vectors, so that every amplitude goes through the
+		// kernels across lanes whatever the number of workers.
+		x.parallel(nb>>w, x.minParallel>>len(p.pos)>>w, func(lo, hi int) { runPass(p, x.a, lo<<w, hi<<w) })
+		return
+	}
 	x.parallel(nb, x.minParallel>>len(p.pos), func(lo, hi int) { runPass(p, x.a, lo, hi) })
+}
+
+// applyJob runs one pass, a stage stopping early when j is done.
+func (x *sim[T]) applyJob(j *sokr.Job, p *pass) error {
+	if p.stage == nil {
+		x.apply(p)
+		return nil
+	}
+	x.applyStop(p, func() bool { return j.Err() != nil })
+	return j.Err()
 }
 
 // applyAll runs the passes, stopping early when ctx is done.
@@ -104,7 +125,9 @@ func (x *sim[T]) applyAll(j *sokr.Job, ps []*pass) error {
 		if err := j.Err(); err != nil {
 			return err
 		}
-		x.apply(p)
+		if err := x.applyJob(j, p); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -259,7 +282,9 @@ func (x *sim[T]) run(j *sokr.Job, steps []step, bits []bool, rng *rand.Rand) err
 		st := &steps[i]
 		switch st.kind {
 		case stepPass:
-			x.apply(st.pass)
+			if err := x.applyJob(j, st.pass); err != nil {
+				return err
+			}
 		case stepMeasure:
 			bits[st.clbit] = x.measure(st.qubit, rng) == 1
 		case stepReset:
