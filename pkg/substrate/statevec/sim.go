@@ -100,7 +100,7 @@ func (x *sim[T]) applyStop(p *pass, stop func() bool) {
 		return
 	}
 	nb := len(x.a) >> len(p.pos)
-	if w := laneBits[T](); lanesFor[T](p) != nil {
+	if w := laneBits[T](); lanesFor[T](p) != nil && nb>>w > 0 {
 		// Pieces of whole vectors, so that every amplitude goes through the
 		// kernels across lanes whatever the number of workers.
 		x.parallel(nb>>w, x.minParallel>>len(p.pos)>>w, func(lo, hi int) { runPass(p, x.a, lo<<w, hi<<w) })
