@@ -531,19 +531,27 @@ int32_t sv_lanes_c64(int32_t isa, const int64_t *desc, const float *m, float *am
 // lane == NULL a run lands contiguously at j*rlen; otherwise the chunk has
 // W lanes, lane l's run j at that offset plus lane[l], and element t of it
 // is buffer element (j*rlen + t)*W + l.
-#define GATHER_LOOP(E)                                                                      \
+// The transposing copy goes along the runs with the W lanes inner, so that
+// the buffer is written (or read) contiguously while W streams of the
+// state are read (written) in step.
+#define GATHER_LOOP(E, WW)                                                                  \
 	do {                                                                                    \
 		E *A = (E *)a;                                                                      \
 		E *B = (E *)buf;                                                                    \
 		uint64_t o = 0;                                                                     \
 		for (int64_t j = 0; j < nruns; j++, o = (o - high) & high) {                        \
-			for (int64_t l = 0; l < W; l++) {                                               \
-				E *p = A + base + o + lane[l];                                              \
-				E *q = B + j * rlen * W + l;                                                \
-				if (scatter) {                                                              \
-					for (int64_t t = 0; t < rlen; t++) p[t] = q[t * W];                     \
-				} else {                                                                    \
-					for (int64_t t = 0; t < rlen; t++) q[t * W] = p[t];                     \
+			E *p[8]; /* W <= 8: 64-byte vectors of 8-byte amplitudes at most */              \
+			for (int l = 0; l < WW; l++) {                                                  \
+				p[l] = A + base + o + lane[l];                                              \
+			}                                                                               \
+			E *q = B + j * rlen * WW;                                                       \
+			if (scatter) {                                                                  \
+				for (int64_t t = 0; t < rlen; t++) {                                        \
+					for (int l = 0; l < WW; l++) p[l][t] = q[t * WW + l];                   \
+				}                                                                           \
+			} else {                                                                        \
+				for (int64_t t = 0; t < rlen; t++) {                                        \
+					for (int l = 0; l < WW; l++) q[t * WW + l] = p[l][t];                   \
 				}                                                                           \
 			}                                                                               \
 		}                                                                                   \
@@ -568,10 +576,14 @@ void sv_gather(int64_t esz, void *a, void *buf, int64_t base, uint64_t high, int
 		}
 		return;
 	}
-	if (esz == 8) {
-		GATHER_LOOP(uint64_t);
+	if (esz == 8 && W == 8) {
+		GATHER_LOOP(uint64_t, 8);
+	} else if (esz == 16 && W == 4) {
+		GATHER_LOOP(sv_u128, 4);
+	} else if (esz == 8) {
+		GATHER_LOOP(uint64_t, W);
 	} else {
-		GATHER_LOOP(sv_u128);
+		GATHER_LOOP(sv_u128, W);
 	}
 }
 
