@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -12,30 +11,49 @@ import (
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
-// completions is the queue of completed tickets drained by Completed.
+// completions is the queue drained by Completed: tickets whose dispatch
+// completed, and tickets of released runs whose substrate has since let go
+// of the inputs (see Read).
 var completions struct {
-	mu    sync.Mutex
-	ready []int64
-	wake  chan struct{} // holds a token while ready is non-empty
+	mu      sync.Mutex
+	done    []int64
+	settled []int64
+	wake    chan struct{} // holds a token while done or settled is non-empty
 }
 
 func init() { completions.wake = make(chan struct{}, 1) }
 
 func notify(ticket int64) {
 	completions.mu.Lock()
-	completions.ready = append(completions.ready, ticket)
+	completions.done = append(completions.done, ticket)
 	completions.mu.Unlock()
+	wake()
+}
+
+func notifySettled(ticket int64) {
+	completions.mu.Lock()
+	completions.settled = append(completions.settled, ticket)
+	completions.mu.Unlock()
+	wake()
+}
+
+func wake() {
 	select {
 	case completions.wake <- struct{}{}:
 	default:
 	}
 }
 
+// drained is Completed's answer.
+type drained struct {
+	Done    []int64 `json:"done,omitempty"`
+	Settled []int64 `json:"settled,omitempty"`
+}
+
 // Completed waits up to timeout seconds for dispatches to complete and
-// returns the tickets that did, comma-separated ("" when none did), with
-// the negated tickets of released jobs whose substrate has now handed them
-// back (see Release). One thread drains the queue; every ticket appears
-// exactly once.
+// returns, as JSON, the tickets that did ("done") and the released tickets
+// whose substrate has now let go of the inputs ("settled"); "" when none.
+// One thread drains the queue; every ticket appears exactly once in each.
 func Completed(timeout float64) string {
 	select {
 	case <-completions.wake:
@@ -49,16 +67,13 @@ func Completed(timeout float64) string {
 		}
 	}
 	completions.mu.Lock()
-	ready := completions.ready
-	completions.ready = nil
+	d := drained{Done: completions.done, Settled: completions.settled}
+	completions.done, completions.settled = nil, nil
 	completions.mu.Unlock()
-	b := make([]byte, 0, len(ready)*8)
-	for i, t := range ready {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, t, 10)
+	if d.Done == nil && d.Settled == nil {
+		return ""
 	}
+	b, _ := json.Marshal(d) // lists of integers always marshal
 	return string(b)
 }
 
@@ -120,6 +135,7 @@ func DispatchMany(rt, prog int64, specs, substrate, policy, options string) (int
 	first := tickets.next + 1
 	ds := make([]dispatch, len(all))
 	for i := range ds {
+		ds[i].prog = p
 		tickets.m[first+int64(i)] = &ds[i]
 	}
 	tickets.next += int64(len(all))
@@ -132,7 +148,7 @@ func DispatchMany(rt, prog int64, specs, substrate, policy, options string) (int
 }
 
 func start(r *sokr.Runtime, p sokr.Program, inputs []sokr.Tensor, opts []sokr.DispatchOption) int64 {
-	d := &dispatch{}
+	d := &dispatch{prog: p}
 	ticket := tickets.put(d)
 	d.fut = r.Dispatch(context.Background(), p, inputs, opts...)
 	watch(ticket, d.fut)

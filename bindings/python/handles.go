@@ -53,7 +53,8 @@ var (
 
 // dispatch is one in-flight or completed dispatch.
 type dispatch struct {
-	fut *sokr.Future
+	fut  *sokr.Future
+	prog sokr.Program // for its declared outputs (see Read)
 }
 
 // runtimeFor returns the runtime with handle id; 0 is the default runtime,

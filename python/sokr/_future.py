@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 import numpy as np
 
 from . import _native, errors
-from ._arrays import NUMPY, spec
+from ._arrays import NUMPY, TensorSpec
 from ._html import ROWS, more
 
 if TYPE_CHECKING:
@@ -99,18 +99,24 @@ class Result(Mapping[str, "np.ndarray[Any, Any]"]):
         )
 
 
-# Outputs up to this size (in all) are preallocated before knowing whether the run succeeded,
-# to read them in one call; larger ones are allocated once success is known.
+# Outputs up to this size (in all) get room in the read buffer before it is known whether the
+# run succeeded, so that one call reads them; larger ones are read once success is known.
 FAST_OUTPUT_BYTES = 1 << 20
-# Results up to this size come back inline from Finish (bindings/python/finish.go inlineLimit).
-INLINE_OUTPUT_BYTES = 4096
+# One read's buffer is at most this large; a larger batch is read in parts.
+READ_BUFFER_BYTES = 64 * FAST_OUTPUT_BYTES
 
-# Every dispatched, unresolved future by ticket. Holding the future holds its inputs.
+# The ticket and settle bookkeeping, all of it (Go keeps only the tickets themselves):
+# every dispatched future the pump may resolve, by ticket; holding the future holds its inputs.
 _pending: dict[int, Future] = {}
 # The inputs of resolved dispatches whose substrate still works on them (a cancelled or timed-out
 # run finishing its current kernel), by ticket, until Go says it has let go of them.
 _held: dict[int, Any] = {}
+# Tickets Go reported settled before the read that released them had put their inputs in _held.
+_settled_early: set[int] = set()
+# The facade's substrate names, a prefix of its append-only table (see bindings/python Read).
+_names: list[str] = []
 _lock = threading.Lock()
+_MISSING = object()
 
 
 class Future(concurrent.futures.Future):  # type: ignore[type-arg]
@@ -154,8 +160,12 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
                 step = min(step, deadline - time.monotonic())
                 if step <= 0:
                     return
-            if _native.wait(self._ticket, step):
-                _notify(self._resolve(None))
+            if self._resolving:  # another thread reads it (its ticket may be gone already)
+                with self._condition:
+                    if not self.done():
+                        self._condition.wait(step)
+            elif _native.wait(self._ticket, step):
+                _notify(self._resolve())
 
     def result(self, timeout: float | None = None) -> Result:
         # Fast path for a completed success (most small runs are, by the time they are read);
@@ -178,7 +188,7 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
         if self.done():
             return self.cancelled()
         if _native.cancel(self._ticket):
-            _notify(self._resolve(None))
+            _notify(self._resolve())
             return True
         return False
 
@@ -212,37 +222,21 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
 
     # -- resolution --------------------------------------------------------------------------
 
-    def _resolve(
-        self, out: dict[str, Any] | None
-    ) -> list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]:
-        """Set the outcome from Go (exactly once). Returns the asyncio waiters to wake. An
-        ``out`` from TakeOutcome has its ticket released already (``out["released"]``)."""
+    def _resolve(self) -> list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]:
+        """Claim the future and read its outcome from Go (it has completed); returns the asyncio
+        waiters to wake. Whoever claims a future first reads it: its ticket is gone after."""
         with _lock:
             if self._resolving:
                 return []
             self._resolving = True
             _pending.pop(self._ticket, None)
-        outcome: Result | BaseException | None = None
-        if out is None:
-            outcome = self._finish()
-            if outcome is None:
-                out = json.loads(_native.outcome(self._ticket))
-        if outcome is None:
-            assert out is not None
-            try:
-                outcome = _outcome(self._ticket, out)
-            except BaseException as e:  # a failure reading the result is the dispatch's failure
-                outcome = e
-            if not out.get("released"):
-                # Hold the inputs before releasing: Go may announce the settle (-ticket) to the
-                # pump before release() even returns.
-                with _lock:
-                    _held[self._ticket] = self._keep
-                if _native.release(self._ticket):
-                    with _lock:
-                        _held.pop(self._ticket, None)
-            self.substrate = out.get("substrate") or None
-            self.timings = Timings(*(out.get("timings") or (0.0, 0.0, 0.0)))
+        return _read_claimed([self])
+
+    def _settle(
+        self, outcome: Result | BaseException, substrate: str | None, timings: Timings | None
+    ) -> list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]:
+        """Set the outcome read from Go (exactly once). Returns the asyncio waiters to wake."""
+        self.substrate, self.timings = substrate, timings
         self._keep = None
         if isinstance(outcome, errors.CancelledError):
             self._cancelled_because = outcome.message
@@ -251,38 +245,11 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
             self.set_exception(outcome)
         else:
             self.set_result(outcome)
+        if not self._loop_waiters:
+            return []
         with _lock:
             waiters, self._loop_waiters = self._loop_waiters, []
         return waiters
-
-    def _finish(self) -> Result | None:
-        """The fast path: outputs preallocated from the program's signature, copied and the
-        ticket released in one call. None when it does not apply (an error, domain values)."""
-        specs = self._program._outputs if self._program is not None else None
-        if not specs or self._program is None or self._program._output_bytes > FAST_OUTPUT_BYTES:
-            # Large outputs take the slow path, which allocates only after a success.
-            return None
-        if self._program._output_bytes <= INLINE_OUTPUT_BYTES:
-            # Small results come back inline (hex), sparing the allocation and addresses.
-            status = _native.finish(self._ticket, "")
-            if not status:
-                return None
-            _, substrate, q, st, fin, *data = status.split("\t")
-            arrays = [
-                np.frombuffer(bytearray.fromhex(h), s.numpy_dtype).reshape(s.shape)
-                for s, h in zip(specs, data, strict=True)
-            ]
-        else:
-            arrays = [np.empty(s.shape, s.numpy_dtype) for s in specs]
-            status = _native.finish(self._ticket, spec(arrays))
-            if not status:
-                return None
-            _, substrate, q, st, fin = status.split("\t")
-        self.substrate = substrate
-        self.timings = Timings(float(q), float(st), float(fin))
-        return Result(
-            {s.name: a for s, a in zip(specs, arrays, strict=True)}, {}, substrate, self.timings, {}
-        )
 
 
 class Derived(concurrent.futures.Future, Generic[R]):  # type: ignore[type-arg]
@@ -373,32 +340,194 @@ def wait_all(futs: Sequence[Waitable[T]]) -> list[T]:
         raise
 
 
-def _outcome(ticket: int, out: dict[str, Any]) -> Result | BaseException:
-    if out.get("error"):
-        return errors._from_json(out["error"])
+# -- the read path: bindings/python Read, the one way results leave Go -------------------------
+
+_HEADER = int(_native.RECORD_HEADER)
+_ALIGN = int(_native.RECORD_ALIGN)
+_Layout = tuple[int, list[tuple[int, TensorSpec, tuple[int, ...]]]]
+_HEADER_ONLY: _Layout = (_HEADER, [])
+
+
+def _aligned(n: int) -> int:
+    return -(-n // _ALIGN) * _ALIGN
+
+
+def _layout(p: Program | None) -> _Layout:
+    """The record Read fills for a run of p that succeeded with its declared outputs: its size,
+    and each output's offset, spec and strides (C order). Header only for a program without a
+    signature or with large outputs: those are read once their outcome is known."""
+    if p is None:
+        return _HEADER_ONLY
+    lay: _Layout | None = p._layout
+    if lay is None:
+        lay = _HEADER_ONLY
+        if p._outputs is not None and p._output_bytes <= FAST_OUTPUT_BYTES:
+            off, places = _HEADER, []
+            for s in p._outputs:
+                off = _aligned(off)
+                size = s.numpy_dtype.itemsize
+                strides = []
+                for d in reversed(s.shape):
+                    strides.append(size)
+                    size *= d
+                places.append((off, s, tuple(reversed(strides))))
+                off += size
+            lay = (_aligned(off), places)
+        p._layout = lay
+    return lay
+
+
+Waiters = list[tuple["asyncio.AbstractEventLoop", "asyncio.Future[None]"]]
+
+
+def _read_claimed(futs: list[Future]) -> Waiters:
+    """Read and settle claimed futures (``_resolving`` set by the caller, so that no other
+    thread reads their tickets, which the read releases). Those still running are unclaimed
+    and handed back to the pump. Returns the asyncio waiters to wake."""
+    running: list[Future] = []
+    waiters: Waiters = []
+    for part in _parts(futs):
+        waiters += _read(part, running)
+    if running:
+        with _lock:
+            for f in running:
+                f._resolving = False
+                _pending[f._ticket] = f
+        track_all(running)
+    return waiters
+
+
+def _parts(futs: list[Future]) -> Iterator[list[Future]]:
+    """futs in runs whose read buffer stays under READ_BUFFER_BYTES."""
+    if len(futs) == 1:
+        yield futs
+        return
+    part: list[Future] = []
+    size = 0
+    for f in futs:
+        stride = _layout(f._program)[0]
+        if part and (size + stride > READ_BUFFER_BYTES or stride != _layout(part[0]._program)[0]):
+            yield part
+            part, size = [], 0
+        part.append(f)
+        size += stride
+    if part:
+        yield part
+
+
+def _read(futs: list[Future], running: list[Future]) -> Waiters:
+    """One Read of futs, which share a record size; those not done go to running."""
+    n = len(futs)
+    first = futs[0]
+    stride, places = _layout(first._program)
+    buf = np.empty(n * stride, np.uint8)
+    known = len(_names)
+    tickets = f"[{first._ticket}]" if n == 1 else "[" + ",".join([str(f._ticket) for f in futs]) + "]"
+    reply = _reply(_native.read(tickets, buf.ctypes.data, stride, known), known)
+    heads = np.ndarray((n, 4), np.float64, buf, 0, (stride, 8)).tolist()
+    same = n > 1 and all(f._program is first._program for f in futs)
+    # Outputs of a batch of one program are rows of one strided array per output.
+    columns = (
+        [np.ndarray((n, *s.shape), s.numpy_dtype, buf, off, (stride, *st)) for off, s, st in places]
+        if same
+        else None
+    )
+    waiters: Waiters = []
+    for i, f in enumerate(futs):
+        state, queued, started, finished = heads[i]
+        timings = Timings(queued, started, finished)
+        sub: str | None
+        if state > 0:
+            sub = _names[int(state) - 1]
+            if columns is not None:
+                outputs = {s.name: c[i] for (_, s, _), c in zip(places, columns, strict=True)}
+            else:
+                base = i * stride
+                outputs = {
+                    s.name: np.ndarray(s.shape, s.numpy_dtype, buf, base + off, strides)
+                    for off, s, strides in places
+                }
+            outcome: Result | BaseException = Result(outputs, {}, sub, timings, {})
+        elif state < 0:
+            o = reply["outcomes"][str(f._ticket)]
+            outcome = _described(f, o, buf, i * stride)
+            sub = o.get("substrate") or None
+        else:
+            running.append(f)
+            continue
+        if f._loop_waiters or n == 1:
+            waiters += f._settle(outcome, sub, timings)
+        else:
+            f._settle(outcome, sub, timings)
+    return waiters
+
+
+def _reply(text: str, known: int) -> dict[str, Any]:
+    """Read's JSON (or {} for ""), with the substrate names it added kept in _names."""
+    if not text:
+        return {}
+    reply: dict[str, Any] = json.loads(text)
+    if "error" in reply:  # a malformed request: a bug here, not the run's failure
+        raise errors._from_json(reply["error"])
+    names = reply.get("names")
+    if names:
+        with _lock:  # idempotent: a concurrent read may have added the same names
+            _names[known : known + len(names)] = names
+    return reply
+
+
+def _described(f: Future, o: dict[str, Any], buf: np.ndarray[Any, Any], base: int) -> Result | BaseException:
+    """The outcome of a run Read described: an error, domain values, meta, or outputs that did
+    not fit the record, which are read again into a record of their size."""
+    if not o["released"]:  # its tensors did not fit: read it again with room for them
+        size = int(o["record"])
+        buf, base = np.empty(size, np.uint8), 0
+        known = len(_names)
+        again = _reply(_native.read(f"[{f._ticket}]", buf.ctypes.data, size, known), known)
+        o = {**o, **again.get("outcomes", {}).get(str(f._ticket), {"released": True, "settled": True})}
+    if not o.get("settled", True):
+        _hold(f._ticket, f._keep)
+    if o.get("error"):
+        return errors._from_json(o["error"])
     outputs: dict[str, np.ndarray[Any, Any]] = {}
     values: dict[str, Any] = {}
-    for i, o in enumerate(out.get("outputs") or []):
-        if o.get("value") is not None:
-            v = o["value"]
-            if isinstance(v, dict) and "fock_table" in v:  # a photonic result, as arrays
-                from .photonic._results import from_table
+    off = _HEADER
+    try:
+        for out in o.get("outputs") or []:
+            off = _aligned(off)
+            if out.get("value") is not None:
+                v = out["value"]
+                if isinstance(v, dict) and "fock_table" in v:  # a photonic result, as arrays
+                    from .photonic._results import from_table
 
-                v = from_table(v)
-            values[o["name"]] = v
-            if not o.get("nbytes"):
-                continue
-        arr = np.empty(o["shape"] or (), dtype=NUMPY[o["dtype"]])  # a 0-d shape is null in JSON
-        if arr.nbytes:
-            _native.copy_output(ticket, i, arr.ctypes.data, arr.nbytes)
-        outputs[o["name"]] = arr
+                    v = from_table(v)
+                values[out["name"]] = v
+                if not out.get("nbytes"):
+                    continue
+            shape = tuple(out["shape"] or ())  # a 0-d shape is null in JSON
+            dtype = NUMPY[out["dtype"]]
+            nbytes = int(out["nbytes"])
+            arr = np.ndarray(shape, dtype, buf, base + off) if nbytes else np.empty(shape, dtype)
+            off += nbytes
+            outputs[out["name"]] = arr
+    except BaseException as e:  # a failure reading the result is the dispatch's failure
+        return e
     return Result(
         outputs,
         values,
-        out.get("substrate", ""),
-        Timings(*out.get("timings", (0, 0, 0))),
-        out.get("meta") or {},
+        o.get("substrate", ""),
+        Timings(*o.get("timings", (0, 0, 0))),
+        o.get("meta") or {},
     )
+
+
+def _hold(ticket: int, keep: Any) -> None:
+    """Keep a released run's inputs alive until Go says its substrate let go of them."""
+    with _lock:
+        if ticket in _settled_early:
+            _settled_early.discard(ticket)
+        else:
+            _held[ticket] = keep
 
 
 def _wake(waiters: list[asyncio.Future[None]]) -> None:
@@ -431,19 +560,22 @@ class _Pump(threading.Thread):
 
     def run(self) -> None:
         while not self.stopping:
-            batch = _native.completed(0.05)
-            if not batch:
+            text = _native.completed(0.05)
+            if not text:
                 continue
+            batch = json.loads(text)
             futs: list[Future] = []
             with _lock:
-                for t in map(int, batch.split(",")):
-                    if t < 0:  # a substrate let go of a released run's inputs
-                        _held.pop(-t, None)
-                        continue
-                    f = _pending.get(t)
+                for t in batch.get("settled", ()):  # a substrate let go of a released run's inputs
+                    if _held.pop(t, _MISSING) is _MISSING:
+                        _settled_early.add(t)
+                for t in batch.get("done", ()):
+                    f = _pending.pop(t, None)
                     if f is not None and not f._resolving:
+                        f._resolving = True  # claimed before the read releases its ticket
                         futs.append(f)
-            resolve_batch(futs)
+            if futs:
+                _notify(_read_claimed(futs))
             del futs  # drop the last references promptly
 
 
@@ -451,81 +583,50 @@ _pump: _Pump | None = None
 _pump_lock = threading.Lock()
 
 
-def track(fut: Future) -> Future:
-    """Register a dispatched future with the pump (starting it on first use)."""
+def _start_pump() -> None:
     global _pump
-    with _lock:
-        _pending[fut._ticket] = fut
     if _pump is None:
         with _pump_lock:
             if _pump is None:
                 _pump = _Pump()
                 _pump.start()
-    return fut
-
-
-def resolve_batch(futs: list[Future]) -> None:
-    """Resolve futures whose runs completed, reading all their outcomes in one call, and wake
-    their asyncio waiters."""
-    if not futs:
-        return
-    outs = json.loads(_native.outcomes(",".join(str(f._ticket) for f in futs)))
-    waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
-    for f, o in zip(futs, outs, strict=True):
-        waiters += f._resolve(o)
-    _notify(waiters)
 
 
 def track_all(futs: list[Future]) -> None:
-    """Register just-dispatched futures with the pump, then resolve those whose runs have
-    already completed (see track_completed for why in this order)."""
-    for f in futs:
-        track(f)
-    resolve_batch([f for f in futs if _native.wait(f._ticket, 0) and not f._resolving])
-
-
-def resolved(fut: Future, result: Result) -> Future:
-    """Complete a future nobody else can see yet (before track) with a result read at once."""
-    fut._resolving = True
-    fut._keep = None
-    fut.set_result(result)
-    return fut
+    """Register futures (unclaimed, their runs going on) with the pump, then read those whose
+    runs have completed meanwhile. The order matters: the facade queues no notification for a
+    run that completed during Dispatch, and for one completing later the notification comes
+    after completion, so the check after registering catches what the pump would miss."""
+    _start_pump()
+    with _lock:
+        for f in futs:
+            _pending[f._ticket] = f
+    done = [f for f in futs if _native.wait(f._ticket, 0)]
+    claimed = []
+    with _lock:
+        for f in done:
+            if not f._resolving:
+                f._resolving = True
+                _pending.pop(f._ticket, None)
+                claimed.append(f)
+    if claimed:
+        _notify(_read_claimed(claimed))
 
 
 def track_completed(fut: Future) -> Future:
-    """Resolve a just-dispatched future at once if Go already completed it (small programs run
-    inline), else register it with the pump.
-
-    Order matters: the fast path runs before the future is visible to the pump (nobody else
-    can resolve it). The facade queues no notification for a run that completed during
-    Dispatch, and for one completing later the notification comes after completion, so the
-    wait(0) after registering catches a completion the pump drained too early."""
-    result = fut._finish()
-    if result is not None:
-        return resolved(fut, result)
-    if fut._program is not None and fut._program._outputs is None and _take(fut):
-        return fut
-    track_all([fut])
+    """Read a just-dispatched future at once (small programs run during Dispatch), else hand it
+    to the pump. Nobody else can see it yet, so it is claimed without the lock."""
+    fut._resolving = True
+    _read_claimed([fut])
     return fut
 
 
-def _take(fut: Future) -> bool:
-    """The fast path for a run that completed inline with domain values (counts) or an
-    error: its outcome read and its ticket released in one call. False if still running."""
-    t = fut._ticket
-    with _lock:  # held first: Go may announce the settle (-ticket) as it releases
-        _held[t] = fut._keep
-    s = _native.take_outcome(t)
-    if not s:
-        with _lock:
-            _held.pop(t, None)
-        return False
-    out = json.loads(s)
-    if not out.get("released") or out.get("settled"):
-        with _lock:
-            _held.pop(t, None)
-    _notify(fut._resolve(out))
-    return True
+def track_batch(futs: list[Future]) -> list[Future]:
+    """track_completed for a dispatch_many batch, read in one call."""
+    for f in futs:
+        f._resolving = True
+    _read_claimed(futs)
+    return futs
 
 
 @atexit.register

@@ -81,12 +81,11 @@ program_info: Callable[[int], str] = _f.ProgramInfo
 completed: Callable[[float], str] = _f.Completed
 wait: Callable[[int, float], bool] = _f.Wait
 cancel: Callable[[int], bool] = _f.Cancel
-outcome: Callable[[int], str] = _f.Outcome
-outcomes: Callable[[str], str] = _f.Outcomes
-take_outcome: Callable[[int], str] = _f.TakeOutcome
-release: Callable[[int], bool] = _f.Release
-finish: Callable[[int, str], str] = _f.Finish
-finish_many: Callable[[int, int, str, int], str] = _f.FinishMany
+# The one read path for results (bindings/python/results.go): tickets as a JSON list, the
+# address and record size of the buffer it fills, the substrate names already known.
+read: Callable[[str, int, int, int], str] = _f.Read
+RECORD_HEADER: int = _f.RecordHeader
+RECORD_ALIGN: int = _f.RecordAlign
 pending: Callable[[], int] = _f.Pending
 
 
@@ -160,10 +159,6 @@ def dispatch(rt: int, prog: int, spec: str, substrate: str, policy: str, options
 
 def dispatch_many(rt: int, prog: int, specs: str, substrate: str, policy: str, options: str) -> int:
     return int(call(_f.DispatchMany, rt, prog, specs, substrate, policy, options))
-
-
-def copy_output(ticket: int, index: int, addr: int, n: int) -> None:
-    call(_f.CopyOutput, ticket, index, addr, n)
 
 
 def with_noise(prog: int, rules: str) -> int:

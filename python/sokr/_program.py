@@ -22,11 +22,21 @@ if TYPE_CHECKING:
 class Program:
     """A parsed, verified program, ready to dispatch. Make one with :func:`sokr.program`."""
 
-    __slots__ = ("__weakref__", "_handle", "_info", "_inputs", "_output_bytes", "_outputs", "_runtime")
+    __slots__ = (
+        "__weakref__",
+        "_handle",
+        "_info",
+        "_inputs",
+        "_layout",
+        "_output_bytes",
+        "_outputs",
+        "_runtime",
+    )
 
     def __init__(self, handle: int, runtime: Runtime) -> None:
         self._handle = handle
         self._runtime = runtime
+        self._layout: Any = None  # its results' record layout, set by _future on first read
         self._info: dict[str, Any] = json.loads(_native.program_info(handle))
         sig = self._info.get("has_signature")
         self._inputs = (

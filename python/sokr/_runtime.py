@@ -24,7 +24,7 @@ import numpy as np
 
 from . import _frontends, _launch, _native, errors
 from ._arrays import as_input, spec
-from ._future import FAST_OUTPUT_BYTES, Future, Timings, resolved, track_all, track_completed, wait
+from ._future import Future, track_batch, track_completed, wait
 from ._program import Program
 from ._service import PySubstrate, Workers
 from .errors import Offer
@@ -378,8 +378,7 @@ class Runtime:
         futs = [Future(first + i, a, p) for i, a in enumerate(sets)]
         if bar is not None:
             _advance(bar, futs)
-        _finish_many(p, first, futs)
-        return futs
+        return track_batch(futs)
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -470,31 +469,6 @@ def _choose(fn: Callable[..., Any], p: Program, offers: list[Offer]) -> str:
         f"capable substrates ({', '.join(o.substrate for o in capable)})",
         offers=[o.__dict__ for o in offers],
     )
-
-
-def _finish_many(p: Program, first: int, futs: list[Future]) -> None:
-    """Resolve a just-dispatched batch: the runs that already completed (small programs run
-    during dispatch) in one call into Go, with their outputs copied into one stacked array per
-    output; the others are handed to the pump (see track_completed for why this order)."""
-    left = futs
-    if p._outputs and p._output_bytes * len(futs) <= 64 * FAST_OUTPUT_BYTES:
-        n = len(futs)
-        stacked = [np.empty((n, *s.shape), s.numpy_dtype) for s in p._outputs]
-        times = np.empty((n, 3), np.float64)
-        status, _, names_s = _native.finish_many(first, n, spec(stacked), times.ctypes.data).partition("\t")
-        names = names_s.split(",")
-        tl = times.tolist()
-        left = []
-        for i, f in enumerate(futs):
-            k = ord(status[i]) - ord("0")
-            if k == 0:
-                left.append(f)
-                continue
-            timings = Timings(*tl[i])
-            f.substrate, f.timings = names[k - 1], timings
-            outputs = {s.name: a[i] for s, a in zip(p._outputs, stacked, strict=True)}
-            resolved(f, Result(outputs, {}, names[k - 1], timings, {}))
-    track_all(left)
 
 
 def _progress_bar(total: int, desc: str) -> Any:

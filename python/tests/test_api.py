@@ -144,12 +144,15 @@ def test_inputs_are_read_in_place_unless_copied(
     assert not set(seen.pop()) & set(mine)
 
 
-def test_outcomes_skips_fields_that_are_not_tickets() -> None:
+def test_read_refuses_a_malformed_request_with_a_typed_error() -> None:
     from sokr import _native
 
-    # Outcomes is one JSON list even when its first field is not a ticket number.
-    assert len(_native.loads(_native.outcomes("x,1"))) == 1
-    assert _native.loads(_native.outcomes("x,y")) == []
+    # Read's request is a JSON list of tickets; anything else is an invalid_input error in JSON.
+    for req in ("x,1", "", '["1"]'):
+        assert _native.loads(_native.read(req, 0, 0, 0))["error"]["kind"] == "invalid_input"
+    # An unknown ticket is described as an error, not a crash.
+    out = _native.loads(_native.read("[987654321]", 0, 0, 0))
+    assert "no dispatch with ticket" in out["outcomes"]["987654321"]["error"]["message"]
 
 
 def test_result_html_is_capped() -> None:
