@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from concurrent.futures._base import FINISHED as _FINISHED
+from concurrent.futures._base import PENDING as _PENDING
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
@@ -116,6 +117,7 @@ _settled_early: set[int] = set()
 # The facade's substrate names, a prefix of its append-only table (see bindings/python Read).
 _names: list[str] = []
 _lock = threading.Lock()
+_cond_lock = threading.Lock()
 _MISSING = object()
 
 
@@ -127,16 +129,39 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
     included. ``result()`` waits with the GIL released. ``cancel()`` reaches the substrate.
     """
 
+    # What concurrent.futures.Future.__init__ sets, as class defaults where they are only ever
+    # replaced (never changed in place), so that a future costs few assignments: most are read
+    # at once (small programs run during dispatch), and a dispatch's budget is microseconds.
+    _state = _PENDING
+    _result: Result | None = None
+    _exception: BaseException | None = None
+    _resolving = False
+    # The asyncio awaiters to wake, replaced (never appended to) under _lock.
+    _loop_waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []  # noqa: RUF012
+    substrate: str | None = None
+    timings: Timings | None = None
+    _cancelled_because = "sokr: cancelled"  # the core's message, once it says
+
     def __init__(self, ticket: int, keep: Any, program: Program | None) -> None:
-        super().__init__()
+        # concurrent.futures.Future.__init__ is not called: its Condition is made on first use
+        # (see _condition), and the rest are class defaults above.
         self._ticket = ticket
         self._keep = keep  # the input arrays, alive until completion
         self._program = program
-        self._resolving = False
-        self._loop_waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
-        self.substrate: str | None = None
-        self.timings: Timings | None = None
-        self._cancelled_because = "sokr: cancelled"  # the core's message, once it says
+        self._waiters: list[Any] = []
+        self._done_callbacks: list[Any] = []
+
+    @property
+    def _condition(self) -> threading.Condition:  # type: ignore[override]
+        """concurrent.futures.Future's condition, made on first use: a future read at dispatch
+        is never waited on, and making one costs about as much as the rest of the future."""
+        c: threading.Condition | None = self.__dict__.get("_cond")
+        if c is None:
+            with _cond_lock:
+                c = self.__dict__.get("_cond")
+                if c is None:
+                    c = self.__dict__["_cond"] = threading.Condition()
+        return c
 
     def __repr__(self) -> str:
         state = "cancelled" if self.cancelled() else "done" if self.done() else "pending"
@@ -173,7 +198,7 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
         if timeout is not None and not isinstance(timeout, (int, float)):
             raise TypeError(f"timeout must be a number of seconds or None, not {type(timeout).__name__}")
         if self._state == _FINISHED and self._exception is None:
-            return self._result  # type: ignore[return-value]
+            return self._result  # type: ignore[return-value]  # set with _FINISHED
         self._wait(timeout)  # spends the whole timeout if need be: the check below must not wait
         self._check_cancelled()
         return super().result(0)  # type: ignore[no-any-return]
@@ -201,7 +226,7 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
             with _lock:
                 registered = not self._resolving
                 if registered:
-                    self._loop_waiters.append((loop, waiter))
+                    self._loop_waiters = [*self._loop_waiters, (loop, waiter)]
             if registered:
                 try:
                     yield from waiter
@@ -233,11 +258,19 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
         return _read_claimed([self])
 
     def _settle(
-        self, outcome: Result | BaseException, substrate: str | None, timings: Timings | None
+        self,
+        outcome: Result | BaseException,
+        substrate: str | None,
+        timings: Timings | None,
+        fresh: bool = False,
     ) -> list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]:
-        """Set the outcome read from Go (exactly once). Returns the asyncio waiters to wake."""
+        """Set the outcome read from Go (exactly once). Returns the asyncio waiters to wake.
+        A fresh future (read during dispatch, not yet seen by anyone) has nobody to notify."""
         self.substrate, self.timings = substrate, timings
         self._keep = None
+        if fresh and isinstance(outcome, Result):
+            self._result, self._state = outcome, _FINISHED
+            return []
         if isinstance(outcome, errors.CancelledError):
             self._cancelled_because = outcome.message
             super().cancel()
@@ -380,14 +413,14 @@ def _layout(p: Program | None) -> _Layout:
 Waiters = list[tuple["asyncio.AbstractEventLoop", "asyncio.Future[None]"]]
 
 
-def _read_claimed(futs: list[Future]) -> Waiters:
+def _read_claimed(futs: list[Future], fresh: bool = False) -> Waiters:
     """Read and settle claimed futures (``_resolving`` set by the caller, so that no other
     thread reads their tickets, which the read releases). Those still running are unclaimed
     and handed back to the pump. Returns the asyncio waiters to wake."""
     running: list[Future] = []
     waiters: Waiters = []
     for part in _parts(futs):
-        waiters += _read(part, running)
+        waiters += _read(part, running, fresh)
     if running:
         with _lock:
             for f in running:
@@ -415,7 +448,7 @@ def _parts(futs: list[Future]) -> Iterator[list[Future]]:
         yield part
 
 
-def _read(futs: list[Future], running: list[Future]) -> Waiters:
+def _read(futs: list[Future], running: list[Future], fresh: bool) -> Waiters:
     """One Read of futs, which share a record size; those not done go to running."""
     n = len(futs)
     first = futs[0]
@@ -456,9 +489,9 @@ def _read(futs: list[Future], running: list[Future]) -> Waiters:
             running.append(f)
             continue
         if f._loop_waiters or n == 1:
-            waiters += f._settle(outcome, sub, timings)
+            waiters += f._settle(outcome, sub, timings, fresh)
         else:
-            f._settle(outcome, sub, timings)
+            f._settle(outcome, sub, timings, fresh)
     return waiters
 
 
@@ -617,7 +650,7 @@ def track_completed(fut: Future) -> Future:
     """Read a just-dispatched future at once (small programs run during Dispatch), else hand it
     to the pump. Nobody else can see it yet, so it is claimed without the lock."""
     fut._resolving = True
-    _read_claimed([fut])
+    _read_claimed([fut], fresh=True)
     return fut
 
 
@@ -625,7 +658,7 @@ def track_batch(futs: list[Future]) -> list[Future]:
     """track_completed for a dispatch_many batch, read in one call."""
     for f in futs:
         f._resolving = True
-    _read_claimed(futs)
+    _read_claimed(futs, fresh=True)
     return futs
 
 
