@@ -3,6 +3,7 @@ conversion. The caller keeps the arrays alive until the dispatch completes."""
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -85,9 +86,22 @@ def as_input(x: Any, index: int, want: TensorSpec | None) -> np.ndarray[Any, Any
     return arr
 
 
+_char = ctypes.c_char
+_addressof = ctypes.addressof
+
+
+def address(a: np.ndarray[Any, Any]) -> int:
+    """The address of a C-contiguous array's data (0 for an empty one). Through ctypes'
+    buffer protocol for a writable array: a third of the cost of ``a.ctypes.data``, which
+    builds a helper object, and a dispatch pays it for every input."""
+    try:
+        return _addressof(_char.from_buffer(a))  # type: ignore[arg-type]  # numpy arrays are buffers
+    except (TypeError, ValueError):  # read-only, or empty
+        return a.ctypes.data if a.nbytes else 0
+
+
 def spec(arrays: Sequence[np.ndarray[Any, Any]]) -> str:
     """The facade's input spec: DTYPE:SHAPE:ADDR:NBYTES per input, ';'-separated."""
     return ";".join(
-        f"{DTYPES[a.dtype]}:{'x'.join(map(str, a.shape))}:{a.ctypes.data if a.nbytes else 0}:{a.nbytes}"
-        for a in arrays
+        [f"{DTYPES[a.dtype]}:{'x'.join(map(str, a.shape))}:{address(a)}:{a.nbytes}" for a in arrays]
     )
