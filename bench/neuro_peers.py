@@ -13,6 +13,11 @@ peer is not installed. Run standalone::
 
     python bench/neuro_peers.py [--n 4096] [--activity 0.1 1.0] [--threads 2]
 
+Each line gives the best wall time and the least process CPU time (all threads). On a shared
+machine compare single-threaded runs by CPU time::
+
+    GOMAXPROCS=1 OPENBLAS_NUM_THREADS=1 python bench/neuro_peers.py --threads 1
+
 Peers are optional extras (pip install ".[bench-neuro]"): snntorch, norse (both pull in torch).
 SOKR runs the same weights and inputs through sokr.neuro, and the ratio is printed.
 """
@@ -44,12 +49,22 @@ def _linear(n: int):
     return lin
 
 
+# The least process CPU time (all threads) of the last _best call's runs: on a machine that
+# other work shares, wall times of multi-threaded loops swing with the load (spinning
+# threads wait for descheduled ones), while the CPU time of a single-threaded run
+# (--threads 1, with GOMAXPROCS=1 and OPENBLAS_NUM_THREADS=1 for SOKR) is the work done.
+last_cpu = float("nan")
+
+
 def _best(run: Callable[[], None], repeats: int) -> float:
-    best = float("inf")
+    global last_cpu
+    best, cpu = float("inf"), float("inf")
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         run()
         best = min(best, time.perf_counter() - t0)
+        cpu = min(cpu, time.process_time() - c0)
+    last_cpu = cpu
     return best
 
 
@@ -173,7 +188,10 @@ def main() -> None:
                 continue
             times[name] = s
             ups = args.n * BATCH * STEPS / s
-            print(f"{name:24s} activity {activity:4.2f}: {s:8.3f} s  {ups:.3g} neuron-updates/s")
+            print(
+                f"{name:24s} activity {activity:4.2f}: {s:8.3f} s  {ups:.3g} neuron-updates/s"
+                f"  (CPU {last_cpu:.3f} s)"
+            )
         peers = {k: v for k, v in times.items() if k in ("snntorch", "norse")}
         if "sokr" in times and peers:
             best = min(peers, key=peers.__getitem__)
