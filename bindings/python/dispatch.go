@@ -140,8 +140,10 @@ func DispatchMany(rt, prog int64, specs, substrate, policy, options string) (int
 	}
 	tickets.next += int64(len(all))
 	tickets.mu.Unlock()
+	// One batch, one question to each Python substrate (see batchOffers).
+	ctx := context.WithValue(context.Background(), batchKey{}, &batchOffers{})
 	for i, in := range all {
-		ds[i].fut = r.Dispatch(context.Background(), p, in, opts...)
+		ds[i].fut = r.Dispatch(ctx, p, in, opts...)
 		watch(first+int64(i), ds[i].fut)
 	}
 	return first, nil

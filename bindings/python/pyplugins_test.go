@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"runtime"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -203,4 +205,51 @@ func TestProgramSources(t *testing.T) {
 	assert.Equal(t, "openqasm/2", ProgramSourceFormat(h2))
 	assert.Equal(t, int64(-1), ProgramSourceLen(-5))
 	assert.Error(t, CopyProgramSource(h, addr(got), 3))
+}
+
+func TestDispatchManyAsksAPythonSubstrateOncePerBatch(t *testing.T) {
+	rt, err := NewRuntime("cpu", "")
+	require.NoError(t, err)
+	defer CloseRuntime(rt, 5)
+	require.NoError(t, RegisterPyIR(rt, "batch/1"))
+	require.NoError(t, RegisterPySubstrate(rt, "kb", "batcher", "cpu", ""))
+	var asked, ran atomic.Int64
+	stop := fakePython(t, func(r pyRequest) {
+		FreeProgram(r.Program)
+		switch r.Op {
+		case "capability":
+			asked.Add(1)
+			AnswerCapability(r.ID, true, "", 0, 0)
+		case "dispatch":
+			ran.Add(1)
+			assert.NoError(t, CompleteJob(r.ID, "", "", "", ""))
+		}
+	})
+	defer stop()
+	src := []byte("anything")
+	prog, err := Parse(rt, "batch/1", addr(src), int64(len(src)))
+	require.NoError(t, err)
+	defer FreeProgram(prog)
+	const n = 20
+	specs := strings.Repeat("\n", n-1) // n dispatches without inputs
+	first, err := DispatchMany(rt, prog, specs, "", "", "")
+	require.NoError(t, err)
+	for i := int64(0); i < n; i++ {
+		require.True(t, Wait(first+i, 10))
+		_, _, o := readRec(t, first+i, RecordHeader)
+		require.NotNil(t, o)
+		assert.Empty(t, o.Error)
+		assert.Equal(t, "batcher", o.Substrate)
+	}
+	assert.Equal(t, int64(1), asked.Load(), "one question for the batch")
+	assert.Equal(t, int64(n), ran.Load())
+
+	// Single dispatches still ask each time: the answer may change between requests.
+	for range 2 {
+		ticket, err := Dispatch(rt, prog, "", "", "", "")
+		require.NoError(t, err)
+		require.True(t, Wait(ticket, 10))
+		readRec(t, ticket, RecordHeader)
+	}
+	assert.Equal(t, int64(3), asked.Load())
 }

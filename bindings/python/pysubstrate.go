@@ -136,8 +136,59 @@ func (s *pySubstrate) Kind() sokr.Kind           { return s.kind }
 func (s *pySubstrate) Describe() sokr.Properties { return s.props }
 
 // Capability asks the Python side and waits for its answer (at most
-// pyCapabilityTimeout, or until ctx ends).
+// pyCapabilityTimeout, or until ctx ends). Within one DispatchMany batch
+// (see batchOffers) it asks once per program: a round trip to the Python
+// thread costs hundreds of microseconds, more than most runs.
 func (s *pySubstrate) Capability(ctx context.Context, p sokr.Program) sokr.Offer {
+	c, batch := ctx.Value(batchKey{}).(*batchOffers)
+	if batch {
+		if o, ok := c.get(s.name, p); ok {
+			return o
+		}
+	}
+	o, answered := s.ask(ctx, p)
+	if batch && answered {
+		c.put(s.name, p, o)
+	}
+	return o
+}
+
+// batchKey keys a DispatchMany batch's batchOffers in its dispatches'
+// context.
+type batchKey struct{}
+
+// batchOffers holds the Python substrates' answers for one DispatchMany
+// batch, by substrate and program: the batch is one request, made at one
+// moment, so one answer serves all its runs.
+type batchOffers struct {
+	mu sync.Mutex
+	m  map[batchOffer]sokr.Offer
+}
+
+type batchOffer struct {
+	substrate string
+	program   sokr.Program
+}
+
+func (c *batchOffers) get(sub string, p sokr.Program) (sokr.Offer, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	o, ok := c.m[batchOffer{sub, p}]
+	return o, ok
+}
+
+func (c *batchOffers) put(sub string, p sokr.Program, o sokr.Offer) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[batchOffer]sokr.Offer{}
+	}
+	c.m[batchOffer{sub, p}] = o
+}
+
+// ask puts the capability question to the Python side; answered is false
+// when no answer came (timeout, ctx ended).
+func (s *pySubstrate) ask(ctx context.Context, p sokr.Program) (sokr.Offer, bool) {
 	id := pyNextID()
 	ch := make(chan sokr.Offer, 1)
 	pyBridge.mu.Lock()
@@ -154,11 +205,11 @@ func (s *pySubstrate) Capability(ctx context.Context, p sokr.Program) sokr.Offer
 	select {
 	case o := <-ch:
 		o.Substrate, o.Kind = s.name, s.kind
-		return o
+		return o, true
 	case <-t.C:
-		return sokr.No(s, fmt.Sprintf("the Python substrate did not answer within %v (is its Python process busy or gone?)", pyCapabilityTimeout))
+		return sokr.No(s, fmt.Sprintf("the Python substrate did not answer within %v (is its Python process busy or gone?)", pyCapabilityTimeout)), false
 	case <-ctx.Done():
-		return sokr.No(s, "capability cancelled: "+ctx.Err().Error())
+		return sokr.No(s, "capability cancelled: "+ctx.Err().Error()), false
 	}
 }
 
