@@ -510,6 +510,7 @@ def _read(futs: list[Future], running: list[Future], fresh: bool) -> Waiters:
         else None
     )
     waiters: Waiters = []
+    again: list[tuple[Future, dict[str, Any], Timings]] = []
     for i, f in enumerate(futs):
         state, queued, started, finished = heads[i]
         timings = Timings(queued, started, finished)
@@ -527,16 +528,38 @@ def _read(futs: list[Future], running: list[Future], fresh: bool) -> Waiters:
             outcome: Result | BaseException = Result(outputs, {}, sub, timings, {})
         elif state < 0:
             o = reply["outcomes"][str(f._ticket)]
+            if not o["released"]:
+                again.append((f, o, timings))  # read again below, together
+                continue
             outcome = _described(f, o, buf, i * stride)
             sub = o.get("substrate") or None
         else:
             running.append(f)
             continue
-        if f._loop_waiters or n == 1:
-            waiters += f._settle(outcome, sub, timings, fresh)
-        else:
-            f._settle(outcome, sub, timings, fresh)
+        waiters += f._settle(outcome, sub, timings, fresh)
+    if again:
+        for f, o, timings, buf2, base in _read_again(again):
+            waiters += f._settle(_described(f, o, buf2, base), o.get("substrate") or None, timings, fresh)
     return waiters
+
+
+def _read_again(
+    items: list[tuple[Future, dict[str, Any], Timings]],
+) -> list[tuple[Future, dict[str, Any], Timings, np.ndarray[Any, Any], int]]:
+    """Read again, in one call, runs whose tensors did not fit their first record (outputs the
+    program does not declare, or large ones), each with a record as large as it said."""
+    n = len(items)
+    stride = _aligned(max(int(o["record"]) for _, o, _ in items))
+    buf = np.empty(n * stride, np.uint8)
+    known = len(_names)
+    tickets = "[" + ",".join([str(f._ticket) for f, _, _ in items]) + "]"
+    reply = _reply(_native.read(tickets, buf.ctypes.data, stride, known), known)
+    described = reply.get("outcomes", {})
+    done = {"released": True, "settled": True}  # a fast record: released, settled
+    return [
+        (f, {**o, **described.get(str(f._ticket), done)}, timings, buf, i * stride)
+        for i, (f, o, timings) in enumerate(items)
+    ]
 
 
 def _reply(text: str, known: int) -> dict[str, Any]:
@@ -557,11 +580,7 @@ def _described(f: Future, o: dict[str, Any], buf: np.ndarray[Any, Any], base: in
     """The outcome of a run Read described: an error, domain values, meta, or outputs that did
     not fit the record, which are read again into a record of their size."""
     if not o["released"]:  # its tensors did not fit: read it again with room for them
-        size = int(o["record"])
-        buf, base = np.empty(size, np.uint8), 0
-        known = len(_names)
-        again = _reply(_native.read(f"[{f._ticket}]", buf.ctypes.data, size, known), known)
-        o = {**o, **again.get("outcomes", {}).get(str(f._ticket), {"released": True, "settled": True})}
+        ((f, o, _, buf, base),) = _read_again([(f, o, Timings(0, 0, 0))])
     if not o.get("settled", True):
         _hold(f._ticket, f._keep)
     if o.get("error"):
