@@ -105,3 +105,19 @@ def spec(arrays: Sequence[np.ndarray[Any, Any]]) -> str:
     return ";".join(
         [f"{DTYPES[a.dtype]}:{'x'.join(map(str, a.shape))}:{address(a)}:{a.nbytes}" for a in arrays]
     )
+
+
+def specs(sets: Sequence[Sequence[np.ndarray[Any, Any]]]) -> str:
+    """The facade's specs of a batch, one a line: spec of each set, each array's address found
+    once (a sweep often passes the same array in many sets)."""
+    seen: dict[int, int] = {}
+    lines = []
+    for arrays in sets:
+        parts = []
+        for a in arrays:
+            addr = seen.get(id(a))  # the arrays live through the call: ids are not reused
+            if addr is None:
+                addr = seen[id(a)] = address(a)
+            parts.append(f"{DTYPES[a.dtype]}:{'x'.join(map(str, a.shape))}:{addr}:{a.nbytes}")
+        lines.append(";".join(parts))
+    return "\n".join(lines)

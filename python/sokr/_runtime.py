@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from . import _frontends, _launch, _native, errors
-from ._arrays import as_input, spec
+from ._arrays import as_input, spec, specs
 from ._future import Future, track_batch, track_completed, wait
 from ._program import Program
 from ._service import PySubstrate, Workers
@@ -372,9 +372,7 @@ class Runtime:
             else None
         )
         sub, pol, opts = self._route(p, substrate, policy, options)
-        first = _native.dispatch_many(
-            self._handle, p._handle, "\n".join(spec(a) for a in sets), sub, pol, opts
-        )
+        first = _native.dispatch_many(self._handle, p._handle, specs(sets), sub, pol, opts)
         futs = [Future(first + i, a, p) for i, a in enumerate(sets)]
         if bar is not None:
             _advance(bar, futs)
