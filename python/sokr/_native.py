@@ -8,13 +8,18 @@ completion pump.
 from __future__ import annotations
 
 import gc
-import importlib.metadata
 import json
+import os
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from . import errors
 
+# With Python's collector off while the extension loads: gopy's hook (removed below) would
+# otherwise run a full Go collection after each Python collection the import triggers.
+_gc_was_on = gc.isenabled()
+gc.disable()
 try:
     from ._gopy import facade as _f
 except ImportError as e:  # pragma: no cover - only on a broken install
@@ -22,6 +27,9 @@ except ImportError as e:  # pragma: no cover - only on a broken install
         "sokr's extension module is missing: build it with `pip install .` (needs Go and a C "
         "compiler) or install a wheel"
     ) from e
+finally:
+    if _gc_was_on:
+        gc.enable()
 
 # gopy registers a gc.callbacks hook that runs a full, blocking Go GC after every Python GC
 # cycle, with the GIL held; with a live Go heap that makes allocation-heavy Python code orders
@@ -37,9 +45,8 @@ def _checked_version() -> str:
     builds: a stale _sokr in a source tree, or a copy from another release.
     """
     ext = str(_f.Version())
-    try:
-        meta = importlib.metadata.version("sokr")
-    except importlib.metadata.PackageNotFoundError:  # run from a source tree, not installed
+    meta = installed_version()
+    if meta is None:  # run from a source tree, not installed
         return ext
     if meta != ext:
         raise ImportError(
@@ -48,6 +55,30 @@ def _checked_version() -> str:
             "or `make dev` in a source tree)"
         )
     return ext
+
+
+def installed_version() -> str | None:
+    """The version in the METADATA of the first sokr distribution on sys.path (the one
+    importlib.metadata.version("sokr") finds), None when there is none. Read directly:
+    importlib.metadata costs ~20 ms to import (email, zipfile, csv) on sokr's first use."""
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:  # not a folder (a zip file) or gone
+            continue
+        for name in names:
+            if not name.endswith(".dist-info") or name.partition("-")[0].lower() != "sokr":
+                continue
+            try:
+                with open(os.path.join(entry or ".", name, "METADATA"), encoding="utf-8") as f:
+                    for line in f:
+                        if line.startswith("Version:"):
+                            return line.partition(":")[2].strip()
+                        if not line.strip():  # the headers end at the first blank line
+                            break
+            except OSError:
+                continue
+    return None
 
 
 VERSION = _checked_version()

@@ -12,6 +12,7 @@ import concurrent.futures
 import json
 import operator
 import os
+import sys
 import threading
 import time
 import weakref
@@ -507,8 +508,30 @@ def default_runtime() -> Runtime:
     return _default
 
 
+def _declares_plugins() -> bool:
+    """Whether any distribution on sys.path declares a ``sokr.plugins`` entry point: its
+    entry_points.txt read as text, so that a process with none (most) does not import
+    importlib.metadata (~20 ms: email, zipfile, csv) on sokr's first use."""
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info"):
+                try:
+                    with open(os.path.join(entry or ".", name, "entry_points.txt"), encoding="utf-8") as f:
+                        if "[sokr.plugins]" in f.read():
+                            return True
+                except OSError:
+                    continue
+    return False
+
+
 def _load_entry_points() -> None:
     """Call every ``sokr.plugins`` entry point once (they register plugins)."""
+    if not _declares_plugins():
+        return
     from importlib.metadata import entry_points
 
     for ep in entry_points(group="sokr.plugins"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import pathlib
 import subprocess
 import sys
 import threading
@@ -495,6 +496,26 @@ def test_cudaq_kernel_runs_on_statevec(optional: Callable[[str], ModuleType]) ->
     assert set(counts) <= {"00", "11"} and counts.shots == 200
 
 
+def test_plugin_entry_points_are_found_without_importlib_metadata(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+) -> None:
+    import sys
+
+    from sokr import _runtime
+
+    other = tmp_path / "other" / "tool-1.0.dist-info"
+    other.mkdir(parents=True)
+    (other / "entry_points.txt").write_text("[console_scripts]\ntool = tool:main\n")
+    (tmp_path / "other" / "broken-1.0.dist-info").mkdir()  # no entry_points.txt
+    monkeypatch.setattr(sys, "path", [str(tmp_path / "other"), str(tmp_path / "missing")])
+    assert not _runtime._declares_plugins()
+    mine = tmp_path / "mine" / "sokr_extra-1.0.dist-info"
+    mine.mkdir(parents=True)
+    (mine / "entry_points.txt").write_text("[sokr.plugins]\nextra = sokr_extra:setup\n")
+    sys.path.append(str(tmp_path / "mine"))
+    assert _runtime._declares_plugins()
+
+
 def test_entry_points_and_sokr_info(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -502,6 +523,8 @@ def test_entry_points_and_sokr_info(
 
     from sokr import _runtime
     from sokr.cli import main
+
+    monkeypatch.setattr(_runtime, "_declares_plugins", lambda: True)  # tested above
 
     class EP:
         def __init__(self, name: str, fn: Any) -> None:

@@ -15,20 +15,33 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 # Imports sokr in a fresh interpreter whose package metadata says VERSION (None: no metadata,
 # as when sokr runs from a source tree without being installed) and prints sokr.__version__.
+# sokr reads the METADATA of the first sokr-*.dist-info on sys.path, as importlib.metadata
+# would: the folders that hold the real one are replaced by links to all they hold but it,
+# and a fake one goes first.
 IMPORT_WITH_METADATA = """
-import importlib.metadata, sys
+import os, pathlib, sys, tempfile
 VERSION = sys.argv[1] if len(sys.argv) > 1 else None
-real = importlib.metadata.version
-def fake(name):
-    if name != "sokr":
-        return real(name)
-    if VERSION is None:
-        raise importlib.metadata.PackageNotFoundError(name)
-    return VERSION
-importlib.metadata.version = fake
+tmp = pathlib.Path(tempfile.mkdtemp())
+def ours(name):
+    return name.lower().startswith("sokr-") and name.endswith(".dist-info")
+for i, entry in enumerate(list(sys.path)):
+    p = pathlib.Path(entry or ".")
+    if p.is_dir() and any(ours(n) for n in os.listdir(p)):
+        shadow = tmp / f"path{i}"
+        shadow.mkdir()
+        for n in os.listdir(p):
+            if not ours(n):
+                os.symlink(p / n, shadow / n)
+        sys.path[i] = str(shadow)
+if VERSION is not None:
+    d = tmp / "meta" / f"sokr-{VERSION}.dist-info"
+    d.mkdir(parents=True)
+    (d / "METADATA").write_text(f"Metadata-Version: 2.1\\nName: sokr\\nVersion: {VERSION}\\n\\nbody\\n")
+    sys.path.insert(0, str(tmp / "meta"))
 import sokr
 print(sokr.__file__)
 print(sokr.__version__)
+print("importlib.metadata" in sys.modules)
 """
 
 
@@ -50,7 +63,11 @@ def test_version_is_the_one_in_version_go() -> None:
 
 
 def test_metadata_and_extension_agree() -> None:
+    from sokr import _native
+
     assert importlib.metadata.version("sokr") == sokr.__version__
+    # Read as importlib.metadata reads it, without importing it (see test_no_metadata...).
+    assert _native.installed_version() == importlib.metadata.version("sokr")
 
 
 def test_mismatch_is_refused_when_the_extension_loads() -> None:
@@ -65,6 +82,7 @@ def test_mismatch_is_refused_when_the_extension_loads() -> None:
 def test_no_metadata_takes_the_extension_version() -> None:
     r = import_with_metadata()
     assert r.returncode == 0, r.stderr
-    file, version = r.stdout.split()
+    file, version, metadata_loaded = r.stdout.split()
     assert file == sokr.__file__  # the same sokr as this process, not another install
     assert version == sokr.__version__
+    assert metadata_loaded == "False", "the version check does not import importlib.metadata"
