@@ -210,3 +210,49 @@ func TestLanesIndependentOfWorkers(t *testing.T) {
 		}
 	}
 }
+
+// Dynamic circuits (mid-circuit measurement, reset, a branch) run their
+// per-shot gates through blocked stages too, with the counts of unblocked
+// runs (the same seed draws the same outcomes).
+func TestBlockedDynamicCircuit(t *testing.T) {
+	const n = 12
+	rng := rand.New(rand.NewPCG(31, 32))
+	b := newCircuit(n, 3)
+	for q := range n {
+		b.gate(circuit.U3, 0, []int{q}, rng.Float64()*3, rng.Float64()*3, rng.Float64()*3)
+	}
+	b.cx(0, n-1).measure(n-1, 0).reset(n - 1)
+	b.ifBits([]int{0}, 1, func(b *builder) {
+		for q := range n {
+			b.gate(circuit.RY, 0, []int{q}, 0.4+0.1*float64(q))
+		}
+		b.cx(3, 9)
+	})
+	for q := range n - 1 {
+		b.cx(q, q+1)
+	}
+	b.measure(0, 1).measure(n-1, 2)
+	p := b.build(t)
+	for _, prec := range []string{"complex128", "complex64"} {
+		params := map[string]any{"shots": 300, "precision": prec}
+		blocked := mustRun(t, New(Config{Workers: 2, MinParallel: 1, BlockBytes: 2048}), p, params, 5)
+		plain := mustRun(t, New(Config{Workers: 2, MinParallel: 1, BlockBytes: -1}), p, params, 5)
+		require.Equal(t, countsOf(t, plain), countsOf(t, blocked), prec)
+	}
+	// The remainder's passes are stages.
+	pl, err := compile(p, nil, 5, false, blockingFor(n, 8, 5, 2048))
+	require.NoError(t, err)
+	stages := 0
+	var walk func([]step)
+	walk = func(ss []step) {
+		for _, s := range ss {
+			if s.kind == stepPass && s.pass.stage != nil {
+				stages++
+			}
+			walk(s.then)
+			walk(s.els)
+		}
+	}
+	walk(pl.rest)
+	require.Positive(t, stages)
+}
