@@ -135,7 +135,7 @@ func TestANewIRGetsSourceInfoAndDispatchWithNoFacadeChange(t *testing.T) {
 
 	// dispatch, read through the preallocated-output path the signature allows
 	x := []float32{1, 2, 3, 4}
-	ticket, err := Dispatch(rt, h, spec("f32", "4", x), "", "", "")
+	ticket, err := Dispatch(rt, h, inputs(spec("f32", "4", x)), "", "", "")
 	require.NoError(t, err)
 	require.True(t, Wait(ticket, 10))
 	state, rec, _ := readRec(t, ticket, RecordHeader+16)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -104,9 +103,9 @@ func Dispatch(rt, prog int64, spec, substrate, policy, options string) (int64, e
 	return start(r, p, inputs, opts), nil
 }
 
-// DispatchMany starts one dispatch per spec in specs (separated by "\n") and
-// returns the first ticket: the others follow consecutively. When any spec
-// is malformed it fails and starts nothing.
+// DispatchMany starts one dispatch per input spec in specs (a JSON array
+// of them, see parseInputs) and returns the first ticket: the others follow
+// consecutively. When any spec is malformed it fails and starts nothing.
 func DispatchMany(rt, prog int64, specs, substrate, policy, options string) (int64, error) {
 	r, err := runtimeFor(rt)
 	if err != nil {
@@ -116,12 +115,9 @@ func DispatchMany(rt, prog int64, specs, substrate, policy, options string) (int
 	if !ok {
 		return 0, fail(&sokr.ProgramError{Msg: fmt.Sprintf("no program with handle %d (freed?)", prog)})
 	}
-	lines := strings.Split(specs, "\n")
-	all := make([][]sokr.Tensor, len(lines))
-	for i, l := range lines {
-		if all[i], err = parseInputs(l); err != nil {
-			return 0, fail(fmt.Errorf("dispatch %d: %w", i, err))
-		}
+	all, err := parseBatch(specs)
+	if err != nil {
+		return 0, fail(err)
 	}
 	opts, err := dispatchOptions(substrate, policy, options)
 	if err != nil {

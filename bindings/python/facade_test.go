@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -33,9 +34,13 @@ func parse(t *testing.T, src string) int64 {
 	return h
 }
 
+// spec is one input's spec: dtype, shape ("4", "2x3"), address and size.
 func spec(dt string, shape string, data []float32) string {
-	return dt + ":" + shape + ":" + strconv.FormatUint(uint64(addr(data)), 10) + ":" + strconv.Itoa(4*len(data))
+	return `["` + dt + `",[` + strings.ReplaceAll(shape, "x", ",") + `],` + strconv.FormatUint(uint64(addr(data)), 10) + "," + strconv.Itoa(4*len(data)) + "]"
 }
+
+// inputs is the spec of a dispatch's inputs.
+func inputs(specs ...string) string { return "[" + strings.Join(specs, ",") + "]" }
 
 func errInfo(t *testing.T, err error) errorInfo {
 	t.Helper()
@@ -59,7 +64,7 @@ func TestErrorsCrossAsTypedJSON(t *testing.T) {
 
 	prog := parse(t, axpy)
 	x := []float32{1, 2, 3}
-	ticket, err := Dispatch(0, prog, spec("f32", "3", x)+";"+spec("f32", "3", x), "", "", "")
+	ticket, err := Dispatch(0, prog, inputs(spec("f32", "3", x), spec("f32", "3", x)), "", "", "")
 	require.NoError(t, err)
 	Wait(ticket, 10)
 	_, _, o := readRec(t, ticket, 0)
@@ -70,7 +75,7 @@ func TestErrorsCrossAsTypedJSON(t *testing.T) {
 	assert.Equal(t, 0, *ie.Index)
 	assert.Equal(t, "x", ie.Name)
 
-	ticket, err = Dispatch(0, prog, spec("f32", "4", make([]float32, 4))+";"+spec("f32", "4", make([]float32, 4)), "gpu9", "", "")
+	ticket, err = Dispatch(0, prog, inputs(spec("f32", "4", make([]float32, 4)), spec("f32", "4", make([]float32, 4))), "gpu9", "", "")
 	require.NoError(t, err)
 	Wait(ticket, 10)
 	_, _, o = readRec(t, ticket, 0)
@@ -85,11 +90,15 @@ func TestErrorsCrossAsTypedJSON(t *testing.T) {
 func TestBadRequests(t *testing.T) {
 	prog := parse(t, axpy)
 	for _, tc := range []struct{ spec, options, kind string }{
-		{"f32:4:1", "", "invalid_input"},
-		{"f99:4:1:16", "", "invalid_input"},
-		{"f32:4x-1:1:16", "", "invalid_input"},
-		{"f32:4:0:16", "", "invalid_input"},
-		{"f32:4:1:15", "", "invalid_input"},
+		{`[["f32",[4],1]]`, "", "invalid_input"},
+		{`[["f99",[4],1,16]]`, "", "invalid_input"},
+		{`[["f32",[4,-1],1,16]]`, "", "invalid_input"},
+		{`[["f32",[4],0,16]]`, "", "invalid_input"},
+		{`[["f32",[4],1,15]]`, "", "invalid_input"},
+		{`f32:4:1:16`, "", "invalid_input"},
+		{`[["f32",[4],1,16]] x`, "", "invalid_input"},
+		{`[["f\"32",[4],1,16]]`, "", "invalid_input"},
+		{`[["f32",[99999999999999999999],1,16]]`, "", "invalid_input"},
 		{"", "{", "invalid_input"},
 		{"", `{"timeout": -1}`, "invalid_input"},
 		{"", `{"seed": 1.5}`, "invalid_input"},

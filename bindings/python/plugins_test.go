@@ -34,7 +34,7 @@ func TestLoadPlugin(t *testing.T) {
 	require.NoError(t, err)
 	defer FreeProgram(prog)
 	x := []float32{1, 2, 3, 4}
-	ticket, err := Dispatch(rt, prog, spec("f32", "4", x)+";"+spec("f32", "4", x), "c-elementwise", "", "")
+	ticket, err := Dispatch(rt, prog, inputs(spec("f32", "4", x), spec("f32", "4", x)), "c-elementwise", "", "")
 	require.NoError(t, err)
 	require.True(t, Wait(ticket, 10))
 	state, rec, _ := readRec(t, ticket, RecordHeader+16)

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
@@ -38,17 +37,22 @@ func CopyJobInput(id, index int64, addr uintptr, n int64) error {
 }
 
 // CompleteJob completes job id with outputs: spec describes numpy arrays in
-// the input-spec format, names their names (comma-separated), meta a JSON
-// object of strings, values a JSON object of domain values (counts, ...)
-// that follow the arrays as outputs with Value set. The arrays are copied.
+// the input-spec format (see parseInputs), names is a JSON array of their
+// names, meta a JSON object of strings, values a JSON array of domain values
+// ({"name", "value"}: counts, ...) that follow the arrays as outputs with
+// Value set; "" for none of each. The arrays are copied.
 func CompleteJob(id int64, spec, names, meta, values string) error {
 	pj, err := takeJob(id, true)
 	if err != nil {
 		return err
 	}
 	ts, err := parseInputs(spec)
-	if err == nil && len(ts) != len(strings.Split(names, ",")) && !(len(ts) == 0 && names == "") {
-		err = fmt.Errorf("%d outputs but %d names", len(ts), len(strings.Split(names, ",")))
+	var nameList []string
+	if err == nil && names != "" {
+		err = json.Unmarshal([]byte(names), &nameList)
+	}
+	if err == nil && len(ts) != len(nameList) {
+		err = fmt.Errorf("%d outputs but %d names", len(ts), len(nameList))
 	}
 	var m map[string]string
 	if err == nil && meta != "" {
@@ -66,7 +70,6 @@ func CompleteJob(id int64, spec, names, meta, values string) error {
 		return nil
 	}
 	outs := make([]sokr.Output, len(ts), len(ts)+len(vals))
-	nameList := strings.Split(names, ",")
 	for i, t := range ts {
 		t.Data = bytes.Clone(t.Data)
 		outs[i] = sokr.Output{Name: nameList[i], Tensor: t}

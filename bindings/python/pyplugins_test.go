@@ -84,7 +84,7 @@ func TestPythonIRAndSubstrate(t *testing.T) {
 				return
 			}
 			y := []float64{x[0] * 10, x[1] * 10}
-			assert.NoError(t, CompleteJob(r.ID, "f64:2:"+itoa(addr(y))+":16", "y", `{"by": "fake"}`, `[{"name": "n", "value": {"a": 1}}]`))
+			assert.NoError(t, CompleteJob(r.ID, `[["f64",[2],`+itoa(addr(y))+",16]]", `["y"]`, `{"by": "fake"}`, `[{"name": "n", "value": {"a": 1}}]`))
 			runtime.KeepAlive(y)
 		case "cancel":
 			cancelled <- r.ID
@@ -113,7 +113,7 @@ func TestPythonIRAndSubstrate(t *testing.T) {
 	assert.Equal(t, 500*time.Millisecond, py.Estimate.Time)
 
 	x := []float64{1, 2}
-	in := "f64:2:" + itoa(addr(x)) + ":16"
+	in := `[["f64",[2],` + itoa(addr(x)) + ",16]]"
 	res, err := r.Run(context.Background(), mustProgram(t, prog), mustInputs(t, in))
 	require.NoError(t, err)
 	assert.Equal(t, []float64{10, 20}, sokr.View[float64](res.Outputs[0].Tensor))
@@ -231,7 +231,7 @@ func TestDispatchManyAsksAPythonSubstrateOncePerBatch(t *testing.T) {
 	require.NoError(t, err)
 	defer FreeProgram(prog)
 	const n = 20
-	specs := strings.Repeat("\n", n-1) // n dispatches without inputs
+	specs := "[" + strings.Repeat("[],", n-1) + "[]]" // n dispatches without inputs
 	first, err := DispatchMany(rt, prog, specs, "", "", "")
 	require.NoError(t, err)
 	for i := int64(0); i < n; i++ {

@@ -67,7 +67,7 @@ func TestReadFastRecord(t *testing.T) {
 	prog := parse(t, axpy)
 	defer FreeProgram(prog)
 	x, y := []float32{1, 2, 3, 4}, []float32{1, 1, 1, 1}
-	ticket, err := Dispatch(0, prog, spec("f32", "4", x)+";"+spec("f32", "4", y), "", "", "")
+	ticket, err := Dispatch(0, prog, inputs(spec("f32", "4", x), spec("f32", "4", y)), "", "", "")
 	require.NoError(t, err)
 	require.True(t, Wait(ticket, 10))
 	rec := make([]byte, RecordHeader+16)
@@ -90,7 +90,7 @@ func TestReadDescribesThenCopies(t *testing.T) {
 	prog := parse(t, axpy)
 	defer FreeProgram(prog)
 	x := []float32{1, 2, 3, 4}
-	ticket, err := Dispatch(0, prog, spec("f32", "4", x)+";"+spec("f32", "4", x), "cpu", "first", `{"seed": 3}`)
+	ticket, err := Dispatch(0, prog, inputs(spec("f32", "4", x), spec("f32", "4", x)), "cpu", "first", `{"seed": 3}`)
 	require.NoError(t, err)
 	require.True(t, Wait(ticket, 10))
 	// A record too small for the outputs: described, not released.
@@ -145,9 +145,9 @@ func TestReadBatchFromDispatchMany(t *testing.T) {
 	list := make([]string, n)
 	for i := range xs {
 		xs[i] = []float32{float32(i), 1, 2, 3}
-		specs[i] = spec("f32", "4", xs[i]) + ";" + spec("f32", "4", xs[i])
+		specs[i] = inputs(spec("f32", "4", xs[i]), spec("f32", "4", xs[i]))
 	}
-	first, err := DispatchMany(0, prog, strings.Join(specs, "\n"), "", "", "")
+	first, err := DispatchMany(0, prog, "["+strings.Join(specs, ",")+"]", "", "", "")
 	require.NoError(t, err)
 	for i := int64(0); i < n; i++ {
 		require.True(t, Wait(first+i, 10))
@@ -187,7 +187,7 @@ func TestCompletedDrainsCancelledAndSettled(t *testing.T) {
 	prog := parse(t, "sokr.native/1\nparam x: f64[600,600]\ny: f64[600,600] = matmul x, x\nz: f64[600,600] = matmul y, y\nw: f64[600,600] = matmul z, z\nreturn w\n")
 	defer FreeProgram(prog)
 	x := make([]float64, 600*600)
-	s := "f64:600x600:" + strconv.FormatUint(uint64(addr(x)), 10) + ":" + strconv.Itoa(8*len(x))
+	s := `[["f64",[600,600],` + strconv.FormatUint(uint64(addr(x)), 10) + "," + strconv.Itoa(8*len(x)) + "]]"
 	ticket, err := Dispatch(0, prog, s, "", "", "")
 	require.NoError(t, err)
 	// A record read while the run goes on (most likely) says 0, not what the buffer held.

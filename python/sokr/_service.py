@@ -351,7 +351,7 @@ def _complete(jid: int, out: Any, prog: Any) -> None:
             names, arrays = _as_declared(names, arrays, declared)
         text = spec(arrays)
         sent = json.dumps(values, default=_plain) if values else ""
-        _native.complete_job(jid, text, ",".join(names), meta, sent)
+        _native.complete_job(jid, text, json.dumps(names), meta, sent)
     except Exception as e:
         _fail(jid, e)
 
@@ -392,8 +392,8 @@ def _outputs(out: Any) -> tuple[list[str], list[np.ndarray[Any, Any]]]:
     names, arrays = [], []
     for k, v in items:
         k = str(k)
-        if not k or "," in k:
-            raise ValueError(f"output name {k!r} must be non-empty and have no comma")
+        if not k:
+            raise ValueError(f"output name {k!r} must be non-empty")
         a = np.asarray(v, order="C")  # not ascontiguousarray, which makes a 0-d array 1-d
         if a.dtype not in DTYPES:
             raise TypeError(f"output {k!r} has dtype {a.dtype}, which SOKR does not carry")

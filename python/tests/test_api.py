@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import pathlib
 import time
 from typing import Any
@@ -109,13 +110,15 @@ def test_inputs_are_read_in_place_unless_copied(
 ) -> None:
     from sokr import _runtime
 
-    # The addresses the runtime is given (DTYPE:SHAPE:ADDR:NBYTES per input): whose memory it reads.
+    # The addresses the runtime is given ([DTYPE, SHAPE, ADDR, NBYTES] per input): whose memory it reads.
     seen: list[list[int]] = []
     for name in ("dispatch", "dispatch_many"):
         real = getattr(_runtime._native, name)
 
-        def spy(rt: int, prog: int, specs: str, *rest: str, real=real) -> int:
-            seen.extend([int(s.split(":")[2]) for s in line.split(";")] for line in specs.split("\n"))
+        def spy(rt: int, prog: int, specs: str, *rest: str, real=real, name=name) -> int:
+            batch = json.loads(specs)  # one spec (dispatch) or a list of them (dispatch_many)
+            for one in batch if name == "dispatch_many" else [batch]:
+                seen.append([addr for _, _, addr, _ in one])
             return real(rt, prog, specs, *rest)
 
         monkeypatch.setattr(_runtime._native, name, spy)
