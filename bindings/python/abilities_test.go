@@ -92,7 +92,7 @@ func (s *toySubstrate) EndSession(id string) bool {
 func (s *toySubstrate) ValidationMessages() []string { return []string{"toy says hello"} }
 
 func TestANewIRGetsSourceInfoAndDispatchWithNoFacadeChange(t *testing.T) {
-	rt, err := NewRuntimeMemory("[]", "", "")
+	rt, err := NewRuntime("[]", "", "")
 	require.NoError(t, err)
 	defer CloseRuntime(rt, 5)
 	r, err := runtimeFor(rt)

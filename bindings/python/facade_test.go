@@ -112,7 +112,7 @@ func TestBadRequests(t *testing.T) {
 	assert.Equal(t, "error", errInfo(t, err).Kind)
 	_, err = Dispatch(0, prog, "", "", "fastest", "")
 	assert.Equal(t, "registration", errInfo(t, err).Kind)
-	_, err = NewRuntime("nope", "")
+	_, err = NewRuntime(`["nope"]`, "", "")
 	assert.Equal(t, "registration", errInfo(t, err).Kind)
 }
 
@@ -126,14 +126,14 @@ func TestInfo(t *testing.T) {
 	require.NotEmpty(t, in.Substrates)
 	assert.Equal(t, "cpu", in.Substrates[0].Name)
 
-	rt, err := NewRuntime("cpu", "round_robin")
+	rt, err := NewRuntime(`["cpu"]`, "round_robin", "")
 	require.NoError(t, err)
 	require.NoError(t, CloseRuntime(rt, 1))
 	_, err = Info(rt)
 	require.Error(t, err)
 }
 
-func TestNewRuntimeMemoryKeepsTheSubstratesNamed(t *testing.T) {
+func TestNewRuntimeKeepsTheSubstratesNamed(t *testing.T) {
 	names := func(rt int64) []string {
 		s, err := Info(rt)
 		require.NoError(t, err)
@@ -154,7 +154,7 @@ func TestNewRuntimeMemoryKeepsTheSubstratesNamed(t *testing.T) {
 		{``, nil},
 		{`null`, nil},
 	} {
-		rt, err := NewRuntimeMemory(tc.substrates, "", "")
+		rt, err := NewRuntime(tc.substrates, "", "")
 		require.NoError(t, err, tc.substrates)
 		got := names(rt)
 		if tc.want == nil {
@@ -168,8 +168,8 @@ func TestNewRuntimeMemoryKeepsTheSubstratesNamed(t *testing.T) {
 		assert.Contains(t, s, "sokr.native/1", "the IRs stay") // a runtime without substrates still parses
 		require.NoError(t, CloseRuntime(rt, 1))
 	}
-	_, err := NewRuntimeMemory(`cpu`, "", "")
+	_, err := NewRuntime(`cpu`, "", "")
 	assert.Equal(t, "registration", errInfo(t, err).Kind)
-	_, err = NewRuntimeMemory(`["nope"]`, "", "")
+	_, err = NewRuntime(`["nope"]`, "", "")
 	assert.Equal(t, "registration", errInfo(t, err).Kind)
 }

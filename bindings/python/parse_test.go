@@ -34,7 +34,7 @@ func parseIn(token, rt int64, format, src string) (int64, error) {
 }
 
 func TestParseInDeadlineAndCancel(t *testing.T) {
-	rt, err := NewRuntime("cpu", "")
+	rt, err := NewRuntime(`["cpu"]`, "", "")
 	require.NoError(t, err)
 	defer func() { require.NoError(t, CloseRuntime(rt, 5)) }()
 	r, _ := runtimes.get(rt)

@@ -22,7 +22,7 @@ func TestLoadPlugin(t *testing.T) {
 		"-o", plugin, "../c/examples/elementwise_plugin.c", "-lm").CombinedOutput()
 	require.NoError(t, err, "%s", out)
 
-	rt, err := NewRuntime("", "")
+	rt, err := NewRuntime("", "", "")
 	require.NoError(t, err)
 	defer CloseRuntime(rt, 10)
 	name, err := LoadPlugin(rt, plugin)

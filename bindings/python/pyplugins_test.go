@@ -47,7 +47,7 @@ func fakePython(t *testing.T, answer func(r pyRequest)) (stop func()) {
 }
 
 func TestPythonIRAndSubstrate(t *testing.T) {
-	rt, err := NewRuntime("cpu", "")
+	rt, err := NewRuntime(`["cpu"]`, "", "")
 	require.NoError(t, err)
 	defer CloseRuntime(rt, 5)
 	require.NoError(t, RegisterPyIR(rt, "poly/1"))
@@ -158,7 +158,7 @@ func TestPythonCapabilityTimesOut(t *testing.T) {
 	old := pyCapabilityTimeout
 	pyCapabilityTimeout = 50 * time.Millisecond
 	defer func() { pyCapabilityTimeout = old }()
-	rt, err := NewRuntime("cpu", "")
+	rt, err := NewRuntime(`["cpu"]`, "", "")
 	require.NoError(t, err)
 	defer CloseRuntime(rt, 5)
 	require.NoError(t, RegisterPySubstrate(rt, "k2", "silent", "cpu", ""))
@@ -208,7 +208,7 @@ func TestProgramSources(t *testing.T) {
 }
 
 func TestDispatchManyAsksAPythonSubstrateOncePerBatch(t *testing.T) {
-	rt, err := NewRuntime("cpu", "")
+	rt, err := NewRuntime(`["cpu"]`, "", "")
 	require.NoError(t, err)
 	defer CloseRuntime(rt, 5)
 	require.NoError(t, RegisterPyIR(rt, "batch/1"))

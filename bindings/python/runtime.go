@@ -9,23 +9,13 @@ import (
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
-// NewRuntime makes a runtime over the built-in substrates named in the
-// comma-separated list substrates (all of them when empty), choosing with
-// policy ("first", "cheapest", "round_robin"), and returns its handle.
-func NewRuntime(substrates, policy string) (int64, error) {
-	var names []string
-	if substrates != "" {
-		names = strings.Split(substrates, ",")
-	}
-	return newRuntime(names, policy, "")
-}
-
-// NewRuntimeMemory is NewRuntime with a memory budget, and the substrates
-// as a JSON array of names: [] keeps none of the built-in substrates (a
-// runtime for Python substrates only), and "" or null keeps them all.
-// memory is the user's setting ("4GiB", a number of bytes, see
-// ParseMemory), or "" for SOKR_MEMORY or the machine's (see defaults.New).
-func NewRuntimeMemory(substrates, policy, memory string) (int64, error) {
+// NewRuntime makes a runtime over the built-in substrates named in
+// substrates, a JSON array of names ([] keeps none of them: a runtime for
+// Python substrates only; "" or null keeps them all), choosing with policy
+// ("first", "cheapest", "round_robin"), with a memory budget: memory is the
+// user's setting ("4GiB", a number of bytes, see ParseMemory), or "" for
+// SOKR_MEMORY or the machine's (see defaults.New). It returns its handle.
+func NewRuntime(substrates, policy, memory string) (int64, error) {
 	var names []string
 	if substrates != "" {
 		if err := json.Unmarshal([]byte(substrates), &names); err != nil {

@@ -137,7 +137,7 @@ def validation_messages(rt: int) -> dict[str, list[str]]:
 def new_runtime(substrates: list[str] | None, policy: str, memory: str = "") -> int:
     """A runtime over the built-in substrates named (every one when None, none when empty)."""
     names = "" if substrates is None else json.dumps(substrates)
-    return int(call(_f.NewRuntimeMemory, names, policy, memory))
+    return int(call(_f.NewRuntime, names, policy, memory))
 
 
 def parse_memory(text: str) -> int:
