@@ -11,6 +11,8 @@ import json
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from concurrent.futures._base import CANCELLED as _CANCELLED
+from concurrent.futures._base import CANCELLED_AND_NOTIFIED as _CANCELLED_AND_NOTIFIED
 from concurrent.futures._base import FINISHED as _FINISHED
 from concurrent.futures._base import PENDING as _PENDING
 from dataclasses import dataclass
@@ -128,6 +130,8 @@ _held: dict[int, Any] = {}
 _settled_early: set[int] = set()
 # The facade's substrate names, a prefix of its append-only table (see bindings/python Read).
 _names: list[str] = []
+_DONE_STATES = frozenset((_CANCELLED, _CANCELLED_AND_NOTIFIED, _FINISHED))
+_CANCELLED_STATES = frozenset((_CANCELLED, _CANCELLED_AND_NOTIFIED))
 _lock = threading.Lock()
 _cond_lock = threading.Lock()
 _MISSING = object()
@@ -179,6 +183,14 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
         state = "cancelled" if self.cancelled() else "done" if self.done() else "pending"
         on = f" on {self.substrate}" if self.substrate else ""
         return f"<sokr.Future {state}{on}>"
+
+    def done(self) -> bool:
+        # Without concurrent.futures' lock (reading one attribute is atomic): a future read
+        # during dispatch never needs its Condition, and done() is on every await's path.
+        return self._state in _DONE_STATES
+
+    def cancelled(self) -> bool:
+        return self._state in _CANCELLED_STATES
 
     def _check_cancelled(self) -> None:
         """A cancelled future raises sokr.CancelledError (a concurrent.futures.CancelledError),
