@@ -219,3 +219,57 @@ func TestCompletedDrainsCancelledAndSettled(t *testing.T) {
 	assert.True(t, settled, "the settle notice of a released, cancelled run arrives")
 	runtime.KeepAlive(x)
 }
+
+// BenchmarkDispatchRead is the Go share of a small dispatch from Python:
+// parse the input spec, dispatch (the program runs inline), read the
+// record, as _runtime.dispatch and _future.track_completed do.
+func BenchmarkDispatchRead(b *testing.B) {
+	src := []byte(axpy)
+	prog, err := Parse(0, "", addr(src), int64(len(src)))
+	require.NoError(b, err)
+	defer FreeProgram(prog)
+	x := []float32{1, 2, 3, 4}
+	in := inputs(spec("f32", "4", x), spec("f32", "4", x))
+	rec := make([]byte, RecordHeader+16)
+	known := int64(len(ranBy.since(0)))
+	b.ReportAllocs()
+	for b.Loop() {
+		ticket, err := Dispatch(0, prog, in, "", "", "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if s := Read("["+strconv.FormatInt(ticket, 10)+"]", addr(rec), int64(len(rec)), known); s != "" {
+			known = int64(len(ranBy.since(0)))
+		}
+	}
+	runtime.KeepAlive(x)
+}
+
+// BenchmarkDispatchManyRead is the Go share of a dispatch_many batch of
+// 1000 small runs, read in one call, per run.
+func BenchmarkDispatchManyRead(b *testing.B) {
+	src := []byte(axpy)
+	prog, err := Parse(0, "", addr(src), int64(len(src)))
+	require.NoError(b, err)
+	defer FreeProgram(prog)
+	const n = 1000
+	x := []float32{1, 2, 3, 4}
+	one := inputs(spec("f32", "4", x), spec("f32", "4", x))
+	batch := "[" + strings.TrimSuffix(strings.Repeat(one+",", n), ",") + "]"
+	const stride = RecordHeader + 16
+	buf := make([]byte, n*stride)
+	list := make([]string, n)
+	b.ReportAllocs()
+	for b.Loop() {
+		first, err := DispatchMany(0, prog, batch, "", "", "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := range list {
+			list[i] = strconv.FormatInt(first+int64(i), 10)
+		}
+		Read("["+strings.Join(list, ",")+"]", addr(buf), stride, 1<<30)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/run")
+	runtime.KeepAlive(x)
+}
