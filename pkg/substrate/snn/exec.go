@@ -18,7 +18,9 @@ import (
 // against 0.17 s at 1% density, 0.092 s against 0.17 s at 10%, even at 20%
 // (0.17 s); the runtime splits event-driven rows over both workers, which
 // halves its times, so the crossover is near 40% and "auto" switches at
-// 25%. See docs/benchmarks.md, "snn".
+// 25%. The event-driven kernel has since become about 1.3 times faster (L1
+// tiles, no products for spikes of amplitude 1; docs/benchmarks.md, "snn",
+// 2026-12-05), which only moves the crossover up: 25% is kept.
 const eventMaxDensity = 0.25
 
 // chunkBytes bounds the memory of the per-chunk activations: a run is
