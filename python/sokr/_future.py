@@ -10,6 +10,7 @@ import itertools
 import json
 import threading
 import time
+import traceback
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from concurrent.futures._base import CANCELLED as _CANCELLED
 from concurrent.futures._base import CANCELLED_AND_NOTIFIED as _CANCELLED_AND_NOTIFIED
@@ -292,7 +293,7 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
         A fresh future (read during dispatch, not yet seen by anyone) has nobody to notify."""
         self.substrate, self.timings = substrate, timings
         self._keep = None
-        if fresh and isinstance(outcome, Result):
+        if fresh and isinstance(outcome, Result) and not self._done_callbacks:
             self._result, self._state = outcome, _FINISHED
             return []
         if isinstance(outcome, errors.CancelledError):
@@ -442,12 +443,28 @@ def _read_claimed(futs: list[Future], fresh: bool = False) -> Waiters:
     thread reads their tickets, which the read releases). Those still running are unclaimed
     and handed back to the pump. Returns the asyncio waiters to wake."""
     running: list[Future] = []
-    if len(futs) == 1:
-        waiters = _read_one(futs[0], running, fresh)
-    else:
+    try:
+        if len(futs) == 1:
+            waiters = _read_one(futs[0], running, fresh)
+        else:
+            waiters = []
+            for part in _parts(futs):
+                waiters += _read(part, running, fresh)
+    except BaseException as e:
+        # A future left claimed would never complete. Those not settled fail with what went
+        # wrong (a bug here); on Ctrl-C (or another BaseException) they are handed back to
+        # the pump instead, to be read again: a ticket the read released then reads as an
+        # error, never a hang.
+        unsettled = [f for f in futs if not f.done()]
+        if not isinstance(e, Exception):
+            with _lock:
+                for f in unsettled:
+                    f._resolving = False
+                    _pending[f._ticket] = f
+            raise
         waiters = []
-        for part in _parts(futs):
-            waiters += _read(part, running, fresh)
+        for f in unsettled:
+            waiters += f._settle(e, None, None)
     if running:
         with _lock:
             for f in running:
@@ -701,7 +718,10 @@ class _Pump(threading.Thread):
                         f._resolving = True  # claimed before the read releases its ticket
                         futs.append(f)
             if futs:
-                _notify(_read_claimed(futs))
+                try:
+                    _notify(_read_claimed(futs))
+                except Exception:  # the pump must go on: every other future depends on it
+                    traceback.print_exc()
             del futs  # drop the last references promptly
 
 

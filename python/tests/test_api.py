@@ -184,7 +184,9 @@ def test_run_and_dispatch_many(axpy: sokr.Program) -> None:
 def test_dispatch_many_progress(axpy: sokr.Program, capsys: pytest.CaptureFixture[str]) -> None:
     futs = sokr.dispatch_many(axpy, [(np.ones(4, np.float32), np.ones(4, np.float32))] * 50, progress="sweep")
     sokr.gather(*futs).result(10)
-    assert "sweep" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    # The bar reaches the end: runs read during dispatch_many run their done callbacks too.
+    assert "sweep" in err and "50/50" in err
 
 
 def test_gather_and_as_completed(axpy: sokr.Program, ones4: np.ndarray) -> None:
@@ -337,3 +339,35 @@ def test_cancelled_inputs_are_let_go_after_the_substrate_settles(slow: sokr.Prog
     while _future._held and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _future._held
+
+
+def test_a_failing_read_fails_its_futures_and_ctrl_c_hands_them_back(
+    axpy: sokr.Program, ones4: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sokr import _future
+
+    real = _future._native.read
+    calls: list[str] = []
+
+    def broken(tickets: str, *rest: Any) -> str:
+        calls.append(tickets)
+        raise ValueError("the read broke")
+
+    # A bug in the read fails the futures it claimed (none is left claimed, waiting for ever).
+    monkeypatch.setattr(_future._native, "read", broken)
+    fut = sokr.dispatch(axpy, ones4, ones4)
+    assert calls and isinstance(fut.exception(10), ValueError)
+
+    # Ctrl-C during the read goes on, and the future is handed back: read again later.
+    def interrupted(tickets: str, *rest: Any) -> str:
+        monkeypatch.setattr(_future._native, "read", real)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_future._native, "read", interrupted)
+    x = np.array([1, 2, 3, 4], np.float32)
+    with pytest.raises(KeyboardInterrupt):
+        sokr.dispatch(axpy, x, ones4)
+    with _future._lock:
+        back = [f for f in _future._pending.values() if not f._resolving and f._keep and f._keep[0] is x]
+    assert len(back) == 1
+    assert back[0].result(10).value.tolist() == [3, 5, 7, 9]
