@@ -62,3 +62,36 @@ def test_result_releases_the_gil(slow: sokr.Program) -> None:
     stop.set()
     t.join()
     assert ticks[0] > 1000
+
+
+MATMUL = """sokr.native/1
+param x: f64[96,96]
+y: f64[96,96] = matmul x, x
+return y
+"""
+
+
+def test_result_and_the_pump_race_to_read_and_one_does() -> None:
+    # Runs that complete after dispatch are read by whoever comes first: the pump (notified by
+    # Go) or a thread in result(). The read releases the ticket, so each claims the future
+    # before it reads; a second reader waits for the first instead of reading a released
+    # ticket ("no dispatch with ticket").
+    prog = sokr.program(MATMUL)
+    x = np.eye(96)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            for _ in range(60):
+                futs = [sokr.dispatch(prog, x) for _ in range(4)]
+                for f in futs:
+                    np.testing.assert_array_equal(f.result(30).value, x)
+        except BaseException as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors[:3]
