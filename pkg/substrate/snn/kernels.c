@@ -218,21 +218,20 @@ typedef double snn_v8d __attribute__((vector_size(64)));
 SPMM(float, snn_v16f, f32, SNN_COLS_F32)
 SPMM(double, snn_v8d, f64, SNN_COLS_F64)
 
-int64_t snn_count_nonzero_f32(const float *x, int64_t n) {
-	int64_t c = 0;
-	for (int64_t i = 0; i < n; i++) {
-		c += x[i] != 0;
+// COUNT defines count_SUF, compiled per instruction set like the kernels
+// above (the baseline copy compares four floats at a time, the x86-64-v4
+// one sixteen, into a mask).
+#define COUNT(T, SUF)                                                                             \
+	INLINE int64_t count_##SUF(const T *x, int64_t n) {                                           \
+		int64_t c = 0;                                                                            \
+		for (int64_t i = 0; i < n; i++) {                                                         \
+			c += x[i] != 0;                                                                       \
+		}                                                                                         \
+		return c;                                                                                 \
 	}
-	return c;
-}
 
-int64_t snn_count_nonzero_f64(const double *x, int64_t n) {
-	int64_t c = 0;
-	for (int64_t i = 0; i < n; i++) {
-		c += x[i] != 0;
-	}
-	return c;
-}
+COUNT(float, f32)
+COUNT(double, f64)
 
 // VARIANT defines the entry points of one instruction-set copy.
 #define VARIANT(ISA, ATTR)                                                                         \
@@ -253,7 +252,9 @@ int64_t snn_count_nonzero_f64(const double *x, int64_t n) {
 	                                   const double *wp, const double *bias, double *y,            \
 	                                   int32_t *idx, double *val, int64_t *toff, double *acc) {    \
 		return spmm_f64(rows, nin, nout, x, wp, bias, y, idx, val, toff, acc);                     \
-	}
+	}                                                                                              \
+	ATTR static int64_t count_f32_##ISA(const float *x, int64_t n) { return count_f32(x, n); }     \
+	ATTR static int64_t count_f64_##ISA(const double *x, int64_t n) { return count_f64(x, n); }
 
 VARIANT(base, )
 #if SNN_X86_VARIANTS
@@ -319,4 +320,14 @@ int64_t snn_spmm_f64(int32_t isa, int64_t rows, int64_t nin, int64_t nout, const
                      const double *wp, const double *bias, double *y, int32_t *idx, double *val,
                      int64_t *toff, double *acc) {
 	PICK(spmm_f64, rows, nin, nout, x, wp, bias, y, idx, val, toff, acc)
+}
+
+int64_t snn_count_nonzero_f32(const float *x, int64_t n) {
+	const int32_t isa = SNN_ISA_BEST;
+	PICK(count_f32, x, n)
+}
+
+int64_t snn_count_nonzero_f64(const double *x, int64_t n) {
+	const int32_t isa = SNN_ISA_BEST;
+	PICK(count_f64, x, n)
 }
