@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import atexit
 import concurrent.futures
+import contextlib
 import html
 import itertools
 import json
@@ -452,15 +453,15 @@ def _read_claimed(futs: list[Future], fresh: bool = False) -> Waiters:
                 waiters += _read(part, running, fresh)
     except BaseException as e:
         # A future left claimed would never complete. Those not settled fail with what went
-        # wrong (a bug here); on Ctrl-C (or another BaseException) they are handed back to
-        # the pump instead, to be read again: a ticket the read released then reads as an
-        # error, never a hang.
+        # wrong (a bug here); on Ctrl-C (or another BaseException) they are unclaimed and
+        # tracked again, which reads those done at once (a ticket the read released then
+        # reads as an error, never a hang) and leaves no ticket behind.
         unsettled = [f for f in futs if not f.done()]
         if not isinstance(e, Exception):
-            with _lock:
-                for f in unsettled:
-                    f._resolving = False
-                    _pending[f._ticket] = f
+            for f in unsettled:
+                f._resolving = False
+            with contextlib.suppress(Exception):  # the interrupt is what goes on
+                track_all(unsettled)
             raise
         waiters = []
         for f in unsettled:
