@@ -9,10 +9,14 @@
 // python/sokr raises the matching SokrError subclass with every detail the
 // core gave (position, each substrate's refusal).
 //
+// Two encodings cross: raw buffers (an address and a size: numpy arrays,
+// read in place, and the records Read fills) and JSON for everything else.
+//
 // Completions reach Python without Go calling into Python: each dispatch's
 // OnComplete appends its ticket to a queue, and one Python pump thread drains
 // it in batches with Completed, which blocks (with the GIL released) until
-// something completes.
+// something completes. Read is the one way a result leaves Go, for one
+// ticket or a batch.
 //
 // The files, by concern:
 //
@@ -21,8 +25,8 @@
 //   - programs.go: parsing, program info and sources, capability;
 //   - parse.go: bounded, cancellable parses;
 //   - dispatch.go: dispatch, the completion queue, wait and cancel;
-//   - spec.go: the input-spec format of numpy buffers;
-//   - results.go and finish.go: reading a completed dispatch;
+//   - spec.go: the JSON input specs of numpy buffers, read by hand;
+//   - results.go: Read, the one read path for completed dispatches;
 //   - errors.go: errors as JSON, by the core's kinds (sokr.KindOf);
 //   - pyir.go, pysubstrate.go, pyjobs.go: IRs and substrates written in
 //     Python;

@@ -1,8 +1,8 @@
 """The one module that imports the gopy-generated extension.
 
 Everything here is private: it turns the facade's simple-typed functions (see
-bindings/python, whose facade.go lists its files) into Python values and SokrError exceptions, and runs the
-completion pump.
+bindings/python, whose facade.go lists its files) into Python values and SokrError exceptions.
+What is not a raw buffer crosses as JSON; results leave Go only through ``read`` (see _future).
 """
 
 from __future__ import annotations
