@@ -75,6 +75,11 @@ func ProgramInfo(prog int64) string {
 	if !ok {
 		return "{}"
 	}
+	return infoOf(p)
+}
+
+// infoOf is ProgramInfo's JSON for p.
+func infoOf(p sokr.Program) string {
 	req := p.Requirements()
 	in := programInfo{Format: p.Format(), Features: req.Features, Quantities: req.Quantities, Inputs: []paramInfo{}, Outputs: []paramInfo{}}
 	if s, ok := p.(sokr.Signaturer); ok {

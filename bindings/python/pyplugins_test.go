@@ -78,6 +78,12 @@ func TestPythonIRAndSubstrate(t *testing.T) {
 				assert.NoError(t, FailJob(r.ID, "cancelled", "its future was cancelled", "", -1, ""))
 				return
 			}
+			// The request carries the program's info and the input's address.
+			assert.Contains(t, string(r.Info), `"format":"poly/1"`)
+			if assert.Len(t, r.Inputs, 1) {
+				assert.NotZero(t, r.Inputs[0].Addr)
+				assert.Equal(t, 16, r.Inputs[0].Bytes)
+			}
 			x := make([]float64, 2)
 			if !assert.NoError(t, CopyJobInput(r.ID, 0, addr(x), 16)) {
 				assert.NoError(t, FailJob(r.ID, "fault", "the test could not read the input", "", -1, ""))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
@@ -24,14 +25,25 @@ var pyCapabilityTimeout = 30 * time.Second
 
 // pyRequest is one question for the Python side.
 type pyRequest struct {
-	Op        string         `json:"op"` // "capability", "dispatch" or "cancel"
-	ID        int64          `json:"id"`
-	Substrate string         `json:"substrate"`
-	Key       string         `json:"key"`               // the registration's key on the Python side
-	Program   int64          `json:"program,omitempty"` // a program handle Python frees
-	Inputs    []outputInfo   `json:"inputs,omitempty"`
-	Options   map[string]any `json:"options,omitempty"`
-	Seed      *uint64        `json:"seed,omitempty"`
+	Op        string `json:"op"` // "capability", "dispatch" or "cancel"
+	ID        int64  `json:"id"`
+	Substrate string `json:"substrate"`
+	Key       string `json:"key"`               // the registration's key on the Python side
+	Program   int64  `json:"program,omitempty"` // a program handle Python frees
+	// Info is the program's ProgramInfo, so that Python makes its Program
+	// without another call (each costs a GIL handoff among busy threads).
+	Info    json.RawMessage `json:"program_info,omitempty"`
+	Inputs  []jobInput      `json:"inputs,omitempty"`
+	Options map[string]any  `json:"options,omitempty"`
+	Seed    *uint64         `json:"seed,omitempty"`
+}
+
+// jobInput describes one input of a job, with the address of its bytes,
+// which Python copies from directly (they stay put and alive while the job
+// is: the caller's numpy buffer, or Go memory, which does not move).
+type jobInput struct {
+	outputInfo
+	Addr uintptr `json:"addr"`
 }
 
 // pyBridge is the queue between the proxies and the Python thread.
@@ -199,7 +211,7 @@ func (s *pySubstrate) ask(ctx context.Context, p sokr.Program) (sokr.Offer, bool
 		delete(pyBridge.answers, id)
 		pyBridge.mu.Unlock()
 	}()
-	pyPost(pyRequest{Op: "capability", ID: id, Substrate: s.name, Key: s.key, Program: programs.put(p)})
+	pyPost(pyRequest{Op: "capability", ID: id, Substrate: s.name, Key: s.key, Program: programs.put(p), Info: json.RawMessage(infoOf(p))})
 	t := time.NewTimer(pyCapabilityTimeout)
 	defer t.Stop()
 	select {
@@ -233,11 +245,14 @@ func AnswerCapability(id int64, ok bool, reason string, seconds float64, memoryB
 // request.
 func (s *pySubstrate) Dispatch(ctx context.Context, j *sokr.Job) {
 	id := pyNextID()
-	ins := make([]outputInfo, len(j.Inputs))
+	ins := make([]jobInput, len(j.Inputs))
 	for i, t := range j.Inputs {
-		ins[i] = outputInfo{Name: fmt.Sprint(i), DType: t.DType.String(), Shape: t.Shape, Bytes: len(t.Data)}
+		ins[i] = jobInput{outputInfo: outputInfo{Name: fmt.Sprint(i), DType: t.DType.String(), Shape: t.Shape, Bytes: len(t.Data)}}
+		if len(t.Data) > 0 {
+			ins[i].Addr = uintptr(unsafe.Pointer(unsafe.SliceData(t.Data)))
+		}
 	}
-	req := pyRequest{Op: "dispatch", ID: id, Substrate: s.name, Key: s.key, Program: programs.put(j.Program), Inputs: ins, Options: j.Options.Params}
+	req := pyRequest{Op: "dispatch", ID: id, Substrate: s.name, Key: s.key, Program: programs.put(j.Program), Info: json.RawMessage(infoOf(j.Program)), Inputs: ins, Options: j.Options.Params}
 	if j.Options.HasSeed {
 		seed := j.Options.Seed
 		req.Seed = &seed

@@ -33,11 +33,12 @@ class Program:
         "_runtime",
     )
 
-    def __init__(self, handle: int, runtime: Runtime) -> None:
+    def __init__(self, handle: int, runtime: Runtime, info: dict[str, Any] | None = None) -> None:
         self._handle = handle
         self._runtime = runtime
         self._layout: Any = None  # its results' record layout, set by _future on first read
-        self._info: dict[str, Any] = json.loads(_native.program_info(handle))
+        # info: ProgramInfo's JSON when the caller has it already (a Python substrate's request)
+        self._info: dict[str, Any] = info if info is not None else json.loads(_native.program_info(handle))
         sig = self._info.get("has_signature")
         self._inputs = (
             [TensorSpec(p["name"], p["dtype"], tuple(p["shape"])) for p in self._info["inputs"]]

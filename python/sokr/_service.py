@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import concurrent.futures
+import ctypes
 import inspect
 import json
 import os
@@ -214,7 +215,7 @@ class _Service:
         if rt is None:
             _native.answer_capability(req["id"], False, "the runtime is gone", 0.0, 0)
             return
-        prog = Program(req["program"], rt)
+        prog = Program(req["program"], rt, req.get("program_info"))
         try:
             ans = r.obj.capability(prog)
             ok, reason, seconds = _offer(ans)
@@ -229,13 +230,8 @@ class _Service:
             _native.fail_job(jid, "fault", "the runtime is gone", "")
             return
         try:
-            prog = Program(req["program"], rt)
-            inputs = []
-            for i, d in enumerate(req.get("inputs") or []):
-                a = np.empty(d["shape"] or (), dtype=NUMPY[d["dtype"]])
-                if a.nbytes:
-                    _native.copy_job_input(jid, i, a.ctypes.data, a.nbytes)
-                inputs.append(a)
+            prog = Program(req["program"], rt, req.get("program_info"))
+            inputs = [_job_input(jid, i, d) for i, d in enumerate(req.get("inputs") or [])]
             kw: dict[str, Any] = {}
             if r.takes_options:
                 opts = dict(req.get("options") or {})
@@ -302,6 +298,22 @@ class _Service:
 
 service = _Service()
 atexit.register(service.stop)
+
+
+def _job_input(jid: int, index: int, d: dict[str, Any]) -> np.ndarray[Any, Any]:
+    """A copy of a job's input. Read at the address the request gives (the bytes stay put
+    while the job lives) through a ctypes view, which keeps the GIL: CopyJobInput, a call into
+    Go, hands the GIL to the other busy threads and waits to get it back."""
+    shape, dtype, n = tuple(d["shape"] or ()), NUMPY[d["dtype"]], int(d["nbytes"])
+    if not n:
+        return np.empty(shape, dtype)
+    if d.get("addr"):
+        view = (ctypes.c_char * n).from_address(d["addr"])
+        copied: np.ndarray[Any, Any] = np.frombuffer(memoryview(view), dtype).reshape(shape).copy()
+        return copied
+    a = np.empty(shape, dtype)
+    _native.copy_job_input(jid, index, a.ctypes.data, a.nbytes)
+    return a
 
 
 def _offer(ans: Any) -> tuple[bool, str, float]:
