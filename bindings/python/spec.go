@@ -165,11 +165,16 @@ func (s *scanner) inputs() ([]sokr.Tensor, error) {
 		if !ok1 || !comma || !ok2 || addr < 0 || n < 0 || (addr == 0 && n > 0) || !s.byte(']') {
 			return nil, &sokr.InputError{Index: i, Msg: "bad buffer: expected a non-negative address and size"}
 		}
-		t := sokr.Tensor{DType: dt, Shape: shape, Data: bytesAt(uintptr(addr), n)}
-		if err := t.Check(); err != nil {
+		// The size is checked against the shape before a slice is made of
+		// the address: unsafe.Slice panics on a length past the address space.
+		if want, ok := shape.Bytes(dt); !ok || int64(want) != n {
+			err := sokr.Tensor{DType: dt, Shape: shape, Data: nil}.Check()
+			if ok {
+				err = fmt.Errorf("%v%v needs %d bytes of data, has %d", dt, shape, want, n)
+			}
 			return nil, &sokr.InputError{Index: i, Msg: err.Error()}
 		}
-		out = append(out, t)
+		out = append(out, sokr.Tensor{DType: dt, Shape: shape, Data: bytesAt(uintptr(addr), n)})
 	}
 	return out, nil
 }

@@ -30,7 +30,7 @@ func TestParseInputsReadsTheJSONCallersWrite(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, ts)
 
-	for _, bad := range []string{"[", "[[]]", `[["f32"]]`, `[["f32",[2,3],` + a + `,24],]`, `[["f32",[2,3],` + a + `,24]`, `[["f32",[1.5],1,4]]`, `[["f32",[2],-1,8]]`, "{}"} {
+	for _, bad := range []string{`[["f32",[2],8,4611686018427387904]]`, `[["f32",[4611686018427387904,4],8,16]]`, "[", "[[]]", `[["f32"]]`, `[["f32",[2,3],` + a + `,24],]`, `[["f32",[2,3],` + a + `,24]`, `[["f32",[1.5],1,4]]`, `[["f32",[2],-1,8]]`, "{}"} {
 		_, err := parseInputs(bad)
 		var ie *sokr.InputError
 		assert.ErrorAs(t, err, &ie, bad)
@@ -55,3 +55,4 @@ func TestParseBatchNamesTheBadDispatch(t *testing.T) {
 		assert.ErrorAs(t, err, &ie, bad)
 	}
 }
+
