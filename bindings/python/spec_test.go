@@ -55,4 +55,3 @@ func TestParseBatchNamesTheBadDispatch(t *testing.T) {
 		assert.ErrorAs(t, err, &ie, bad)
 	}
 }
-
