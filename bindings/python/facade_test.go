@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"unsafe"
 
@@ -21,9 +22,24 @@ out: f32[4] = add ax, y
 return out
 `
 
-// addr returns the address of a Go slice's data; the tests keep the slices
-// alive with runtime.KeepAlive (Go's collector does not move heap objects).
-func addr[T any](s []T) uintptr { return uintptr(unsafe.Pointer(unsafe.SliceData(s))) }
+// addr returns the address of a Go slice's data, as Python passes a
+// buffer's. The slice is kept in heapOnly, which makes every slice given to
+// addr escape to the heap: a slice left on a goroutine's stack moves when
+// the stack grows, and the address would then name freed stack (checkptr,
+// on under -race, dies of "found bad pointer in Go heap"). Go's collector
+// does not move heap objects; the tests keep the slices alive with
+// runtime.KeepAlive.
+func addr[T any](s []T) uintptr {
+	heapOnly.Lock()
+	heapOnly.last = s
+	heapOnly.Unlock()
+	return uintptr(unsafe.Pointer(unsafe.SliceData(s)))
+}
+
+var heapOnly struct {
+	sync.Mutex
+	last any
+}
 
 func parse(t *testing.T, src string) int64 {
 	t.Helper()
