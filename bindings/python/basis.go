@@ -17,9 +17,9 @@ import (
 // them. Programs that measure mid-circuit or branch are refused: their
 // measurements cannot be taken out.
 func MeasuredInBasis(prog int64, paulis string) (int64, error) {
-	p, ok := programs.get(prog)
-	if !ok {
-		return 0, fail(&sokr.ProgramError{Msg: fmt.Sprintf("no program with handle %d (freed?)", prog)})
+	p, err := programFor(prog)
+	if err != nil {
+		return 0, fail(err)
 	}
 	c, ok := p.(*circuit.Program)
 	if !ok {

@@ -88,9 +88,9 @@ func Dispatch(rt, prog int64, spec, substrate, policy, options string) (int64, e
 	if err != nil {
 		return 0, fail(err)
 	}
-	p, ok := programs.get(prog)
-	if !ok {
-		return 0, fail(&sokr.ProgramError{Msg: fmt.Sprintf("no program with handle %d (freed?)", prog)})
+	p, err := programFor(prog)
+	if err != nil {
+		return 0, fail(err)
 	}
 	inputs, err := parseInputs(spec)
 	if err != nil {
@@ -111,9 +111,9 @@ func DispatchMany(rt, prog int64, specs, substrate, policy, options string) (int
 	if err != nil {
 		return 0, fail(err)
 	}
-	p, ok := programs.get(prog)
-	if !ok {
-		return 0, fail(&sokr.ProgramError{Msg: fmt.Sprintf("no program with handle %d (freed?)", prog)})
+	p, err := programFor(prog)
+	if err != nil {
+		return 0, fail(err)
 	}
 	all, err := parseBatch(specs)
 	if err != nil {

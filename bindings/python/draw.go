@@ -30,9 +30,9 @@ type drawOp struct {
 // a JSON list of the runtime parameters' values, or "" to leave them as
 // names.
 func CircuitOps(prog int64, values string) (string, error) {
-	p, ok := programs.get(prog)
-	if !ok {
-		return "", fail(&sokr.ProgramError{Msg: fmt.Sprintf("no program with handle %d (freed?)", prog)})
+	p, err := programFor(prog)
+	if err != nil {
+		return "", fail(err)
 	}
 	c, ok := p.(*circuit.Program)
 	if !ok {

@@ -57,6 +57,16 @@ type dispatch struct {
 	prog sokr.Program // for its declared outputs (see Read)
 }
 
+// programFor returns the program with handle prog, or a ProgramError
+// saying there is none.
+func programFor(prog int64) (sokr.Program, error) {
+	p, ok := programs.get(prog)
+	if !ok {
+		return nil, &sokr.ProgramError{Msg: fmt.Sprintf("no program with handle %d (freed?)", prog)}
+	}
+	return p, nil
+}
+
 // runtimeFor returns the runtime with handle id; 0 is the default runtime,
 // created on first use with every built-in IR and substrate.
 func runtimeFor(id int64) (*sokr.Runtime, error) {

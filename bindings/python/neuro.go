@@ -2,7 +2,6 @@ package facade
 
 import (
 	"encoding/json"
-	"fmt"
 
 	"github.com/sokr-rs/sokr/pkg/ir/nir"
 	"github.com/sokr-rs/sokr/pkg/sokr"
@@ -12,9 +11,9 @@ import (
 // nested lists), the graph as SOKR read it: {"version": v, "node": dict}.
 // python/sokr/neuro turns it into a nir.NIRGraph (to_nir).
 func NIRDict(prog int64) (string, error) {
-	p, ok := programs.get(prog)
-	if !ok {
-		return "", fail(&sokr.ProgramError{Msg: fmt.Sprintf("no program with handle %d (freed?)", prog)})
+	p, err := programFor(prog)
+	if err != nil {
+		return "", fail(err)
 	}
 	n, ok := p.(*nir.Program)
 	if !ok {

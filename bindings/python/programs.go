@@ -179,9 +179,9 @@ func Capability(rt, prog int64) (string, error) {
 	if err != nil {
 		return "", fail(err)
 	}
-	p, ok := programs.get(prog)
-	if !ok {
-		return "", fail(&sokr.ProgramError{Msg: fmt.Sprintf("no program with handle %d (freed?)", prog)})
+	p, err := programFor(prog)
+	if err != nil {
+		return "", fail(err)
 	}
 	b, _ := json.Marshal(offersOf(r.Capability(context.Background(), p)))
 	return string(b), nil

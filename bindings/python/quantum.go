@@ -24,9 +24,9 @@ type noiseRule struct {
 // WithNoise returns a new program handle: circuit prog with the noise model
 // rules (a JSON list of {gate, qubits, channel, p, ops}) applied.
 func WithNoise(prog int64, rules string) (int64, error) {
-	p, ok := programs.get(prog)
-	if !ok {
-		return 0, fail(&sokr.ProgramError{Msg: fmt.Sprintf("no program with handle %d (freed?)", prog)})
+	p, err := programFor(prog)
+	if err != nil {
+		return 0, fail(err)
 	}
 	c, ok := p.(*circuit.Program)
 	if !ok {
