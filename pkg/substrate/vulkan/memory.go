@@ -14,6 +14,7 @@ import (
 
 	"github.com/sokr-rs/sokr/pkg/internal/footprint"
 	"github.com/sokr-rs/sokr/pkg/ir/native"
+	"github.com/sokr-rs/sokr/pkg/ir/nir"
 	"github.com/sokr-rs/sokr/pkg/ir/spirv"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
@@ -196,7 +197,7 @@ func deviceRefusal(u usage, dev info) string {
 // buffers are its inputs' sizes, which Capability cannot see; a native
 // program's are fixed by the program. A run whose device buffers exceed the
 // device's memory is refused, as Dispatch would fail.
-func (s *Substrate) EstimateRun(p sokr.Program, inputs []sokr.Tensor, _ sokr.Options) (sokr.Estimate, error) {
+func (s *Substrate) EstimateRun(p sokr.Program, inputs []sokr.Tensor, opts sokr.Options) (sokr.Estimate, error) {
 	var u usage
 	switch p := p.(type) {
 	case *spirv.Program:
@@ -207,6 +208,14 @@ func (s *Substrate) EstimateRun(p sokr.Program, inputs []sokr.Tensor, _ sokr.Opt
 			return sokr.Estimate{}, &sokr.InputError{Index: -1, Msg: "vulkan cannot run this program: " + err.Error()}
 		}
 		u = nativeUsage(p, pl, s.info)
+	case *nir.Program:
+		net, low, err := nirPrepare(p, inputs, opts)
+		if err != nil {
+			return sokr.Estimate{}, err
+		}
+		if u, err = s.nirUsage(net, low); err != nil {
+			return sokr.Estimate{}, &sokr.InputError{Index: -1, Msg: "vulkan cannot run this NIR graph: " + err.Error()}
+		}
 	default:
 		return sokr.Estimate{}, &sokr.InputError{Index: -1, Msg: refusal(p)}
 	}

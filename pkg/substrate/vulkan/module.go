@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/sokr-rs/sokr/pkg/ir/native"
+	"github.com/sokr-rs/sokr/pkg/ir/nir"
 	"github.com/sokr-rs/sokr/pkg/ir/spirv"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
@@ -142,6 +143,8 @@ func (s *Substrate) work(d *device, j *sokr.Job) (*work, error) {
 		return s.moduleWork(d, p, j.Inputs, j.Options)
 	case *native.Program:
 		return s.nativeWork(d, p, j.Inputs)
+	case *nir.Program:
+		return s.nirWork(d, p, j.Inputs, j.Options)
 	}
 	return nil, inputErr("vulkan cannot run %s programs", j.Program.Format())
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sokr-rs/sokr/pkg/ir/native"
+	"github.com/sokr-rs/sokr/pkg/ir/nir"
 	"github.com/sokr-rs/sokr/pkg/ir/spirv"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
@@ -161,8 +162,10 @@ func (s *Substrate) ValidationMessages() []string {
 
 // Capability accepts SPIR-V compute modules whose capabilities, workgroup
 // size, shared memory, push constants and bindings the device supports,
-// and native programs its built-in kernels cover (f32 and bool values)
-// whose buffers fit the device's memory. The estimate is host memory (see
+// native programs its built-in kernels cover (f32 and bool values) whose
+// buffers fit the device's memory, and feed-forward NIR graphs of the
+// primitives nir.go lowers onto those kernels (the rest are refused, naming
+// the node and its primitive, for the snn substrate). The estimate is host memory (see
 // memory.go): a native program's run, or a module's with the least its
 // blocks take (EstimateRun sees the inputs that size a module's buffers).
 func (s *Substrate) Capability(_ context.Context, p sokr.Program) sokr.Offer {
@@ -195,6 +198,8 @@ func (s *Substrate) Capability(_ context.Context, p sokr.Program) sokr.Offer {
 			return sokr.No(s, why)
 		}
 		return sokr.Yes(s, sokr.Estimate{MemoryBytes: u.host})
+	case *nir.Program:
+		return s.nirCapability(p)
 	}
 	return sokr.No(s, refusal(p))
 }

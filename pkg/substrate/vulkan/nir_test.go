@@ -1,0 +1,222 @@
+//go:build cgo
+
+package vulkan
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sokr-rs/sokr/pkg/ir/nir"
+	"github.com/sokr-rs/sokr/pkg/sokr"
+	"github.com/sokr-rs/sokr/pkg/sokr/sokrtest"
+	"github.com/sokr-rs/sokr/pkg/substrate/snn"
+)
+
+// The snn substrate is the reference the NIR lowering is compared with: a
+// test-only import (imports_test.go checks the packages' own imports, and a
+// substrate never imports another).
+
+func nirArr(shape []int, data ...float64) nir.Array { return nir.Array{Shape: shape, Data: data} }
+
+func nirRand(rng *rand.Rand, n int, lo, hi float64) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = lo + (hi-lo)*rng.Float64()
+	}
+	return out
+}
+
+// twoLayerLIF is Input(nin) -> Affine -> LIF -> Linear -> LIF -> Output,
+// with per-neuron parameters drawn from rng.
+func twoLayerLIF(t testing.TB, rng *rand.Rand, nin, nh, nout int) *nir.Program {
+	t.Helper()
+	lif := func(n int) *nir.LIF {
+		return &nir.LIF{Tau: nirArr([]int{n}, nirRand(rng, n, 5e-4, 2e-3)...), R: nirArr([]int{n}, nirRand(rng, n, 0.8, 1.2)...),
+			VLeak: nirArr([]int{n}, nirRand(rng, n, -0.1, 0.1)...), VThreshold: nirArr([]int{n}, nirRand(rng, n, 0.3, 0.8)...),
+			VReset: nirArr([]int{n}, nirRand(rng, n, -0.1, 0)...)}
+	}
+	g := &nir.Graph{
+		Nodes: []*nir.Node{
+			{Name: "input", Prim: &nir.Input{Shape: []int{nin}}},
+			{Name: "fc1", Prim: &nir.Affine{Weight: nirArr([]int{nh, nin}, nirRand(rng, nh*nin, -0.3, 0.6)...), Bias: nirArr([]int{nh}, nirRand(rng, nh, 0, 0.2)...)}},
+			{Name: "lif1", Prim: lif(nh)},
+			{Name: "fc2", Prim: &nir.Linear{Weight: nirArr([]int{nout, nh}, nirRand(rng, nout*nh, -0.5, 1.5)...)}},
+			{Name: "lif2", Prim: lif(nout)},
+			{Name: "output", Prim: &nir.Output{Shape: []int{nout}}},
+		},
+		Edges: []nir.Edge{{From: "input", To: "fc1"}, {From: "fc1", To: "lif1"}, {From: "lif1", To: "fc2"},
+			{From: "fc2", To: "lif2"}, {From: "lif2", To: "output"}},
+	}
+	p, err := nir.New(g)
+	require.NoError(t, err)
+	return p
+}
+
+func outputNamed(t *testing.T, r sokr.Result, name string) []float32 {
+	t.Helper()
+	for _, o := range r.Outputs {
+		if o.Name == name {
+			return sokr.View[float32](o.Tensor)
+		}
+	}
+	require.Failf(t, "no output", "%q", name)
+	return nil
+}
+
+// A two-layer LIF network gives the same spike trains and membrane traces
+// on vulkan as on snn, for a batch of 3 over 60 steps, under the default
+// semantics and under exact integration, subtractive reset, spikes read
+// before the update and a start at v_leak.
+func TestNIRLIFMatchesSNN(t *testing.T) {
+	s := gpu(t)
+	ref := snn.New()
+	rng := rand.New(rand.NewPCG(19, 5))
+	const steps, batch, nin, nh, nout = 60, 3, 8, 16, 4
+	p := twoLayerLIF(t, rng, nin, nh, nout)
+	x := make([]float32, steps*batch*nin)
+	for i := range x {
+		x[i] = float32(rng.Float64() * 2)
+	}
+	in := []sokr.Tensor{sokr.FromSlice(x, steps, batch, nin)}
+	for _, c := range []struct {
+		name string
+		opts map[string]any
+	}{
+		{"defaults", nil},
+		{"exact_subtract_before_vleak", map[string]any{"solver": "exact", "reset": "subtract", "spike_timing": "before_update",
+			"initial_state": "v_leak", "dt": 2e-4, "spike_amplitude": 2.0}},
+		{"impulse_zero", map[string]any{"solver": "impulse", "reset": "zero"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			opts := []sokr.DispatchOption{sokr.Param("record", []string{"lif1.v", "lif1.spikes", "lif2.v"})}
+			for k, v := range c.opts {
+				opts = append(opts, sokr.Param(k, v))
+			}
+			want, err := run(t, ref, p, in, opts...)
+			require.NoError(t, err)
+			got, err := run(t, s, p, in, opts...)
+			require.NoError(t, err)
+			noValidationMessages(t, s)
+			for _, name := range []string{"output", "probe:lif1.spikes"} {
+				w, g := outputNamed(t, want, name), outputNamed(t, got, name)
+				require.Len(t, g, len(w), name)
+				spikes := 0
+				for i := range w {
+					if w[i] != 0 {
+						spikes++
+					}
+				}
+				assert.Greater(t, spikes, len(w)/20, "%s: too few spikes for the test to mean much", name)
+				assert.Less(t, spikes, len(w)*19/20, "%s: too many spikes for the test to mean much", name)
+				require.Equal(t, w, g, "%s: the spike trains differ", name)
+			}
+			for _, name := range []string{"probe:lif1.v", "probe:lif2.v"} {
+				w, g := outputNamed(t, want, name), outputNamed(t, got, name)
+				require.Len(t, g, len(w), name)
+				for i := range w {
+					require.InDelta(t, w[i], g[i], 1e-5, "%s element %d", name, i)
+				}
+			}
+			for _, k := range []string{"dt", "solver", "reset", "spike_timing", "initial_state", "spike_amplitude"} {
+				assert.Equal(t, want.Meta[k], got.Meta[k], "meta %s", k)
+			}
+		})
+	}
+}
+
+// Scale, Threshold, LI and IF, summed inputs and two graph inputs match snn
+// too.
+func TestNIRPrimitivesMatchSNN(t *testing.T) {
+	s := gpu(t)
+	ref := snn.New()
+	rng := rand.New(rand.NewPCG(7, 11))
+	const steps, batch, n = 25, 2, 5
+	g := &nir.Graph{
+		Nodes: []*nir.Node{
+			{Name: "a", Prim: &nir.Input{Shape: []int{n}}},
+			{Name: "b", Prim: &nir.Input{Shape: []int{n}}},
+			{Name: "scale", Prim: &nir.Scale{Scale: nirArr([]int{n}, nirRand(rng, n, 0.5, 2)...)}},
+			{Name: "if", Prim: &nir.IF{R: nirArr([]int{n}, nirRand(rng, n, 800, 1000)...), VThreshold: nirArr([]int{n}, nirRand(rng, n, 0.1, 0.3)...), VReset: nirArr([]int{n}, nirRand(rng, n, -0.05, 0)...)}},
+			{Name: "li", Prim: &nir.LI{Tau: nirArr([]int{n}, nirRand(rng, n, 5e-4, 1e-3)...), R: nirArr([]int{n}, nirRand(rng, n, 1, 2)...), VLeak: nirArr([]int{n}, nirRand(rng, n, 0, 0.1)...)}},
+			{Name: "th", Prim: &nir.Threshold{Threshold: nirArr([]int{n}, nirRand(rng, n, 0.1, 0.3)...)}},
+			{Name: "spikes", Prim: &nir.Output{Shape: []int{n}}},
+			{Name: "trace", Prim: &nir.Output{Shape: []int{n}}},
+		},
+		Edges: []nir.Edge{{From: "a", To: "scale"}, {From: "b", To: "scale"}, {From: "scale", To: "if"}, {From: "if", To: "spikes"},
+			{From: "scale", To: "li"}, {From: "li", To: "th"}, {From: "th", To: "trace"}, {From: "li", To: "trace"}},
+	}
+	p, err := nir.New(g)
+	require.NoError(t, err)
+	mk := func() sokr.Tensor {
+		return sokr.FromSlice(nirRand(rng, steps*batch*n, 0, 1), steps, batch, n)
+	}
+	in := []sokr.Tensor{mk(), mk()}
+	opts := []sokr.DispatchOption{sokr.Param("record", []string{"if.v", "li.v"}), sokr.Param("initial_state", "v_leak")}
+	want, err := run(t, ref, p, in, opts...)
+	require.NoError(t, err)
+	got, err := run(t, s, p, in, opts...)
+	require.NoError(t, err)
+	require.Len(t, got.Outputs, len(want.Outputs))
+	for k, w := range want.Outputs {
+		require.Equal(t, w.Name, got.Outputs[k].Name)
+		require.Equal(t, w.Tensor.Shape, got.Outputs[k].Tensor.Shape, w.Name)
+		wv, gv := sokr.View[float32](w.Tensor), sokr.View[float32](got.Outputs[k].Tensor)
+		for i := range wv {
+			require.InDelta(t, wv[i], gv[i], 1e-5, "%s element %d", w.Name, i)
+		}
+	}
+}
+
+// Capability refuses a graph with a primitive vulkan does not run, naming
+// the node and the primitive, and so does a dispatch on it; an option
+// vulkan does not run is an input error naming it.
+func TestNIRRefusals(t *testing.T) {
+	s := gpu(t)
+	g := &nir.Graph{
+		Nodes: []*nir.Node{
+			{Name: "input", Prim: &nir.Input{Shape: []int{2}}},
+			{Name: "cuba", Prim: &nir.CubaLIF{TauSyn: nirArr([]int{2}, 1e-3, 1e-3), TauMem: nirArr([]int{2}, 1e-3, 1e-3), R: nirArr([]int{2}, 1, 1),
+				VLeak: nirArr([]int{2}, 0, 0), VThreshold: nirArr([]int{2}, 1, 1), VReset: nirArr([]int{2}, 0, 0), WIn: nirArr([]int{2}, 1, 1)}},
+			{Name: "output", Prim: &nir.Output{Shape: []int{2}}},
+		},
+		Edges: []nir.Edge{{From: "input", To: "cuba"}, {From: "cuba", To: "output"}},
+	}
+	p, err := nir.New(g)
+	require.NoError(t, err)
+	o := s.Capability(t.Context(), p)
+	require.False(t, o.OK)
+	assert.Contains(t, o.Reason, `node "cuba" (CubaLIF)`)
+	_, err = run(t, s, p, []sokr.Tensor{sokr.NewTensor(sokr.F32, 3, 1, 2)})
+	var nc *sokr.NoCapableError
+	require.ErrorAs(t, err, &nc)
+	assert.Contains(t, err.Error(), `node "cuba" (CubaLIF)`)
+
+	lif := twoLayerLIF(t, rand.New(rand.NewPCG(1, 2)), 2, 3, 2)
+	require.True(t, s.Capability(t.Context(), lif).OK)
+	in := []sokr.Tensor{sokr.NewTensor(sokr.F32, 3, 1, 2)}
+	for name, v := range map[string]any{"session": "x", "recurrent_delay": 1, "solver": "rk4", "record": []string{"nope.v"}} {
+		_, err = run(t, s, lif, in, sokr.Param(name, v))
+		var ie *sokr.InputError
+		require.ErrorAs(t, err, &ie, name)
+		assert.Contains(t, err.Error(), name)
+	}
+	_, err = run(t, s, lif, []sokr.Tensor{sokr.NewTensor(sokr.F32, 3, 1, 5)})
+	var ie *sokr.InputError
+	require.ErrorAs(t, err, &ie)
+}
+
+// A NIR run allocates within its estimate.
+func TestNIREstimateCoversTheRun(t *testing.T) {
+	s := gpu(t)
+	rng := rand.New(rand.NewPCG(3, 4))
+	p := twoLayerLIF(t, rng, 32, 64, 8)
+	x := make([]float32, 50*4*32)
+	for i := range x {
+		x[i] = float32(rng.Float64())
+	}
+	sokrtest.CheckEstimate(t, s, p, []sokr.Tensor{sokr.FromSlice(x, 50, 4, 32)},
+		sokr.Options{Params: map[string]any{"record": []string{"lif1.v"}}})
+}
