@@ -127,8 +127,8 @@ func TestNIRLIFMatchesSNN(t *testing.T) {
 	}
 }
 
-// Scale, Threshold, LI and IF, summed inputs and two graph inputs match snn
-// too.
+// Scale, Threshold, LI and IF, summed inputs, two graph inputs, an input
+// returned as it is and probes of a node's output match snn too.
 func TestNIRPrimitivesMatchSNN(t *testing.T) {
 	s := gpu(t)
 	ref := snn.New()
@@ -144,9 +144,11 @@ func TestNIRPrimitivesMatchSNN(t *testing.T) {
 			{Name: "th", Prim: &nir.Threshold{Threshold: nirArr([]int{n}, nirRand(rng, n, 0.1, 0.3)...)}},
 			{Name: "spikes", Prim: &nir.Output{Shape: []int{n}}},
 			{Name: "trace", Prim: &nir.Output{Shape: []int{n}}},
+			{Name: "raw", Prim: &nir.Output{Shape: []int{n}}},
 		},
 		Edges: []nir.Edge{{From: "a", To: "scale"}, {From: "b", To: "scale"}, {From: "scale", To: "if"}, {From: "if", To: "spikes"},
-			{From: "scale", To: "li"}, {From: "li", To: "th"}, {From: "th", To: "trace"}, {From: "li", To: "trace"}},
+			{From: "scale", To: "li"}, {From: "li", To: "th"}, {From: "th", To: "trace"}, {From: "li", To: "trace"},
+			{From: "a", To: "raw"}},
 	}
 	p, err := nir.New(g)
 	require.NoError(t, err)
@@ -154,7 +156,7 @@ func TestNIRPrimitivesMatchSNN(t *testing.T) {
 		return sokr.FromSlice(nirRand(rng, steps*batch*n, 0, 1), steps, batch, n)
 	}
 	in := []sokr.Tensor{mk(), mk()}
-	opts := []sokr.DispatchOption{sokr.Param("record", []string{"if.v", "li.v"}), sokr.Param("initial_state", "v_leak")}
+	opts := []sokr.DispatchOption{sokr.Param("record", []string{"if.v", "li.v", "scale", "if.spikes"}), sokr.Param("initial_state", "v_leak")}
 	want, err := run(t, ref, p, in, opts...)
 	require.NoError(t, err)
 	got, err := run(t, s, p, in, opts...)
