@@ -5,9 +5,10 @@ package vulkan
 // NIR graphs on the GPU: a feed-forward NIR graph of Input, Affine, Linear,
 // Scale, Threshold, LIF, LI, IF, I and Output nodes is lowered, for a run
 // of T steps and a batch of B, onto a native program (pkg/ir/native) that
-// the built-in kernels run in one command buffer: each step's dense
-// propagation is one matmul, and the neuron updates are elementwise chains
-// that the fused kernel runs. The semantics are the snn substrate's, option
+// the built-in kernels run in one command buffer: a layer's products for
+// all the steps are one matmul (mergeMatmuls), as its input is known
+// before it runs, and the neuron updates are elementwise chains that the
+// fused kernel runs step by step. The semantics are the snn substrate's, option
 // for option (dt, solver, reset, spike_timing, spike_amplitude,
 // initial_state zero or v_leak, record): the coefficients below are the
 // ones pkg/substrate/snn/neuron.go computes, in float64 rounded to f32, and
@@ -412,6 +413,7 @@ type nirLowered struct {
 	meta    map[string]string
 	inputs  []int // the graph's input nodes
 	perStep int   // outputs per step
+	merged  bool  // the plan's matmuls are merged (nirPlan)
 }
 
 // nirResult is one output of the run, assembled from a native output per
@@ -516,8 +518,34 @@ func (net *nirNet) lower(sem nirSemantics, steps, batch int) (*nirLowered, error
 	}
 	// Node by node, step by step: the steps of one population are
 	// consecutive elementwise nodes, which the fused kernel runs as chains.
+	sum := func(u *nirNode, t int) native.Value {
+		x := vals[u.inputs[0]][t]
+		for _, src := range u.inputs[1:] {
+			x = x.Add(vals[src][t])
+		}
+		return x
+	}
 	for i := range net.nodes {
 		u, c := &net.nodes[i], &codes[i]
+		if u.op == nirAffine {
+			// Every step's input, then every step's product, then the
+			// biases: the products are consecutive matmul steps with
+			// evenly spaced operands, which mergeMatmuls makes one GEMM
+			// (or one batched matmul) over all the steps.
+			xs := make([]native.Value, steps)
+			for t := range steps {
+				xs[t] = sum(u, t)
+			}
+			for t := range steps {
+				vals[i][t] = xs[t].Matmul(c.w)
+			}
+			if u.bias != nil {
+				for t := range steps {
+					vals[i][t] = vals[i][t].Add(c.bias)
+				}
+			}
+			continue
+		}
 		for t := range steps {
 			var x native.Value
 			if u.op == nirInput {
@@ -535,11 +563,6 @@ func (net *nirNet) lower(sem nirSemantics, steps, batch int) (*nirLowered, error
 			switch u.op {
 			case nirOutput:
 				y = x
-			case nirAffine:
-				y = x.Matmul(c.w)
-				if u.bias != nil {
-					y = y.Add(c.bias)
-				}
 			case nirScale:
 				y = x.Mul(c.per)
 			case nirThreshold:
@@ -738,6 +761,9 @@ func (s *Substrate) nirWork(d *device, p *nir.Program, inputs []sokr.Tensor, opt
 	if err != nil {
 		return nil, err
 	}
+	if _, err := s.nirPlan(low); err != nil {
+		return nil, &sokr.InputError{Index: -1, Msg: "vulkan cannot run this NIR graph: " + err.Error()}
+	}
 	w, err := s.nativeWork(d, low.prog, low.stepInputs(net, inputs))
 	if err != nil {
 		return nil, err
@@ -753,10 +779,73 @@ func (s *Substrate) nirWork(d *device, p *nir.Program, inputs []sokr.Tensor, opt
 	return w, nil
 }
 
+// nirPlan returns the lowered program's plan with its per-step matmuls
+// merged (the plan is the program's, and the program this run's own).
+func (s *Substrate) nirPlan(low *nirLowered) (*plan, error) {
+	pl, err := s.plan(low.prog)
+	if err != nil {
+		return nil, err
+	}
+	if !low.merged {
+		low.merged = true
+		pl.steps = mergeMatmuls(pl.steps, s.info)
+	}
+	return pl, nil
+}
+
+// mergeMatmuls joins runs of consecutive f32 matmul steps that multiply
+// evenly spaced operands by one matrix, as a layer's per-step products
+// are: one GEMM of all their rows where the operands and products lie end
+// to end in the arena, else one batched matmul (the kernel's batch strides,
+// the matrix's 0). Each output element is the same sum, in the same order,
+// as in the separate steps: only the dispatch changes.
+func mergeMatmuls(steps []kstep, dev info) []kstep {
+	out := steps[:0]
+	for i := 0; i < len(steps); {
+		st := steps[i]
+		j := i + 1
+		if st.k == kMatmul && st.groups[2] == 1 {
+			p := st.push // m, n, k, a, b, c, sa, sb, sc
+			for j < len(steps) {
+				q, prev := steps[j].push, steps[j-1].push
+				if steps[j].k != kMatmul || steps[j].groups[2] != 1 || q[0] != p[0] || q[1] != p[1] || q[2] != p[2] || q[4] != p[4] ||
+					q[3] <= prev[3] || q[5] <= prev[5] || (j > i+1 && (q[3]-prev[3] != p[9] || q[5]-prev[5] != p[10])) {
+					break
+				}
+				if j == i+1 {
+					p = append(p[:9:9], q[3]-p[3], q[5]-p[5]) // the strides, kept after the push words
+				}
+				j++
+			}
+			if n := uint32(j - i); n > 1 {
+				m, nn, k, sa, sc := p[0], p[1], p[2], p[9], p[10]
+				var merged kstep
+				switch {
+				case sa == m*k && sc == m*nn && uint64(m)*uint64(n) <= math.MaxUint32/max(uint64(k), uint64(nn)):
+					merged = kstep{k: kMatmul, groups: [3]uint32{(nn + 63) / 64, (m*n + 63) / 64, 1},
+						push: words(m*n, nn, k, p[3], p[4], p[5], m*n*k, k*nn, m*n*nn)}
+				default:
+					merged = kstep{k: kMatmul, groups: [3]uint32{(nn + 63) / 64, (m + 63) / 64, n},
+						push: words(m, nn, k, p[3], p[4], p[5], sa, 0, sc)}
+				}
+				if merged.groups[1] <= dev.MaxGroupCount[1] && merged.groups[2] <= dev.MaxGroupCount[2] {
+					out = append(out, merged)
+					i = j
+					continue
+				}
+			}
+			j = i + 1
+		}
+		out = append(out, steps[i:j]...)
+		i = j
+	}
+	return out
+}
+
 // nirUsage is a NIR run's memory: the native program's run, the per-step
 // inputs converted to f32, and the assembled outputs.
 func (s *Substrate) nirUsage(net *nirNet, low *nirLowered) (usage, error) {
-	pl, err := s.plan(low.prog)
+	pl, err := s.nirPlan(low)
 	if err != nil {
 		return usage{}, err
 	}

@@ -222,3 +222,66 @@ func TestNIREstimateCoversTheRun(t *testing.T) {
 	sokrtest.CheckEstimate(t, s, p, []sokr.Tensor{sokr.FromSlice(x, 50, 4, 32)},
 		sokr.Options{Params: map[string]any{"record": []string{"lif1.v"}}})
 }
+
+// The per-step products of a layer become one matmul: one GEMM over every
+// step's rows where the steps' inputs lie end to end in the arena (rows of
+// B·n a multiple of the arena's 64-element alignment), else one batched
+// matmul; and the results still equal snn's.
+func TestNIRMatmulsMerged(t *testing.T) {
+	s := gpu(t)
+	for _, c := range []struct {
+		name                 string
+		batch, nin, nh, nout int
+		gemm                 bool // the first layer's product is one GEMM
+	}{
+		{"gemm", 4, 16, 32, 16, true},
+		{"batched", 3, 8, 16, 4, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(uint64(c.batch), 8))
+			const steps = 40
+			p := twoLayerLIF(t, rng, c.nin, c.nh, c.nout)
+			net, err := nirNetOf(p)
+			require.NoError(t, err)
+			low, err := net.lower(nirSemantics{dt: nirDefaultDT, solver: "euler", reset: "to_v_reset", amplitude: 1}, steps, c.batch)
+			require.NoError(t, err)
+			pl, err := s.nirPlan(low)
+			require.NoError(t, err)
+			var mm []kstep
+			for _, st := range pl.steps {
+				if st.k == kMatmul {
+					mm = append(mm, st)
+				}
+			}
+			t.Logf("%d matmul steps, of %d steps", len(mm), len(pl.steps))
+			require.NotEmpty(t, mm)
+			assert.Less(t, len(mm), 2*steps, "no product was merged")
+			first := mm[0]
+			if c.gemm {
+				assert.Equal(t, uint32(steps*c.batch), first.push[0], "rows of the first layer's GEMM")
+				assert.Equal(t, uint32(1), first.groups[2])
+			} else {
+				assert.Equal(t, uint32(c.batch), first.push[0])
+				assert.Equal(t, uint32(steps), first.groups[2], "batches of the first layer's matmul")
+				assert.Equal(t, uint32(0), first.push[7], "the weight's batch stride")
+			}
+			x := make([]float32, steps*c.batch*c.nin)
+			for i := range x {
+				x[i] = float32(rng.Float64() * 2)
+			}
+			in := []sokr.Tensor{sokr.FromSlice(x, steps, c.batch, c.nin)}
+			opt := sokr.Param("record", []string{"lif1.v", "lif2.v"})
+			want, err := run(t, snn.New(), p, in, opt)
+			require.NoError(t, err)
+			got, err := run(t, s, p, in, opt)
+			require.NoError(t, err)
+			require.Equal(t, outputNamed(t, want, "output"), outputNamed(t, got, "output"))
+			for _, name := range []string{"probe:lif1.v", "probe:lif2.v"} {
+				w, g := outputNamed(t, want, name), outputNamed(t, got, name)
+				for i := range w {
+					require.InDelta(t, w[i], g[i], 1e-5, "%s element %d", name, i)
+				}
+			}
+		})
+	}
+}
