@@ -3,6 +3,8 @@ package snn
 import (
 	"fmt"
 	"math"
+
+	"github.com/sokr-rs/sokr/pkg/internal/neuron"
 )
 
 // neuronCoefficients discretises a population's ODEs over one step of dt
@@ -34,7 +36,7 @@ func neuronCoefficients[F float](p *neuronParams, sem semantics) (*neuronKernel[
 			set(coefAV, i, 1)
 			set(coefGV, i, dt*p.r[i])
 		case modelLIF, modelLI:
-			av, bv, gv := leak(sem.solver, dt, p.tau[i], p.vLeak[i], p.r[i])
+			av, bv, gv := neuron.Leak(sem.solver, dt, p.tau[i], p.vLeak[i], p.r[i])
 			set(coefAV, i, av)
 			set(coefBV, i, bv)
 			set(coefGV, i, gv)
@@ -55,20 +57,6 @@ func neuronCoefficients[F float](p *neuronParams, sem semantics) (*neuronKernel[
 	}
 	k.coef, k.uniform = uniformOrFull[F](coef, n)
 	return k, nil
-}
-
-// leak returns av, bv, gv of τ·dv/dt = (v_leak − v) + r·x.
-func leak(solver string, dt, tau, vLeak, r float64) (av, bv, gv float64) {
-	a := dt / tau
-	switch solver {
-	case SolverExact:
-		d, e := math.Exp(-a), -math.Expm1(-a) // e = 1 − e^{−dt/τ}
-		return d, e * vLeak, e * r
-	case SolverImpulse:
-		d, e := math.Exp(-a), -math.Expm1(-a)
-		return d, e * vLeak, a * r
-	}
-	return 1 - a, a * vLeak, a * r
 }
 
 // cubaCoefficients fills neuron i's coefficients of

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sokr-rs/sokr/pkg/internal/neuron"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
@@ -57,9 +58,9 @@ const (
 
 // Solvers: how the neuron ODEs are discretised over one step.
 const (
-	SolverEuler   = "euler"   // forward Euler
-	SolverExact   = "exact"   // exact integration, input held constant over the step
-	SolverImpulse = "impulse" // exact decay, input as an impulse of area dt·x at the step's end
+	SolverEuler   = neuron.Euler   // forward Euler
+	SolverExact   = neuron.Exact   // exact integration, input held constant over the step
+	SolverImpulse = neuron.Impulse // exact decay, input as an impulse of area dt·x at the step's end
 )
 
 // Reset modes.

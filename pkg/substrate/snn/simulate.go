@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/sokr-rs/sokr/pkg/internal/blas"
+	"github.com/sokr-rs/sokr/pkg/internal/neuron"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
@@ -52,48 +53,6 @@ func checkInputs(net *network, in []sokr.Tensor) (steps, batch int, err error) {
 
 func trim(s string) string { return s[1 : len(s)-1] }
 
-// tensorAs returns t's elements as []F, without a copy when the dtypes
-// match.
-func tensorAs[F float](t sokr.Tensor) []F {
-	var z F
-	switch any(z).(type) {
-	case float32:
-		if t.DType == sokr.F32 {
-			return any(sokr.View[float32](t)).([]F)
-		}
-	case float64:
-		if t.DType == sokr.F64 {
-			return any(sokr.View[float64](t)).([]F)
-		}
-	}
-	out := make([]F, t.Shape.NumElements())
-	switch t.DType {
-	case sokr.F32:
-		for i, v := range sokr.View[float32](t) {
-			out[i] = F(v)
-		}
-	case sokr.F64:
-		for i, v := range sokr.View[float64](t) {
-			out[i] = F(v)
-		}
-	case sokr.I32:
-		for i, v := range sokr.View[int32](t) {
-			out[i] = F(v)
-		}
-	case sokr.I64:
-		for i, v := range sokr.View[int64](t) {
-			out[i] = F(v)
-		}
-	case sokr.Bool:
-		for i, v := range sokr.View[bool](t) {
-			if v {
-				out[i] = 1
-			}
-		}
-	}
-	return out
-}
-
 // simulate runs c for the inputs from st (advanced in place) and returns
 // the outputs (graph outputs, then probes) and the counters.
 func simulate[F float](ctx context.Context, c *compiled[F], st *state[F], in []sokr.Tensor, steps, workers int, lib *blas.Lib) ([]sokr.Output, counters, error) {
@@ -103,7 +62,7 @@ func simulate[F float](ctx context.Context, c *compiled[F], st *state[F], in []s
 	}
 	inputs := make([][]F, len(in))
 	for k, t := range in {
-		inputs[k] = tensorAs[F](t)
+		inputs[k] = neuron.Values[F](t)
 	}
 	outs := make([][]F, len(c.net.outputs))
 	for k, i := range c.net.outputs {

@@ -10,12 +10,11 @@ package vulkan
 // before it runs, and the neuron updates are elementwise chains that the
 // fused kernel runs step by step. The semantics are the snn substrate's, option
 // for option (dt, solver, reset, spike_timing, spike_amplitude,
-// initial_state zero or v_leak, record): the coefficients below are the
-// ones pkg/substrate/snn/neuron.go computes, in float64 rounded to f32, and
-// the update evaluates the same expression in the same order
-// ((av·v + bv) + gv·x, the spike read with a strict >). A substrate never
-// imports another, so the few formulas are repeated here; the tests compare
-// this substrate's traces with snn's.
+// initial_state zero or v_leak, record): the coefficients come from
+// pkg/internal/neuron, as snn's do, in float64 rounded to f32, and the
+// update evaluates the same expression in the same order ((av·v + bv) +
+// gv·x, the spike read with a strict >); the tests compare this
+// substrate's traces with snn's.
 
 import (
 	"fmt"
@@ -25,6 +24,7 @@ import (
 	"strings"
 	"unsafe"
 
+	"github.com/sokr-rs/sokr/pkg/internal/neuron"
 	"github.com/sokr-rs/sokr/pkg/ir/native"
 	"github.com/sokr-rs/sokr/pkg/ir/nir"
 	"github.com/sokr-rs/sokr/pkg/sokr"
@@ -383,23 +383,14 @@ func (net *nirNet) probes(names []string) ([]nirProbe, error) {
 }
 
 // nirCoefficients returns av, bv, gv of neuron k's update
-// v' = av·v + bv + gv·x, as the snn substrate computes them (neuron.go:
-// leak for LIF and LI; dv/dt = r·x, integrated exactly by every solver,
+// v' = av·v + bv + gv·x, as the snn substrate computes them (neuron.Leak
+// for LIF and LI; dv/dt = r·x, integrated exactly by every solver,
 // for IF and I).
 func nirCoefficients(p *nirNeuronParams, k int, solver string, dt float64) (av, bv, gv float64) {
 	if p.kind == "IF" || p.kind == "I" {
 		return 1, 0, dt * p.r[k]
 	}
-	a := dt / p.tau[k]
-	switch solver {
-	case "exact":
-		d, e := math.Exp(-a), -math.Expm1(-a)
-		return d, e * p.vLeak[k], e * p.r[k]
-	case "impulse":
-		d, e := math.Exp(-a), -math.Expm1(-a)
-		return d, e * p.vLeak[k], a * p.r[k]
-	}
-	return 1 - a, a * p.vLeak[k], a * p.r[k]
+	return neuron.Leak(solver, dt, p.tau[k], p.vLeak[k], p.r[k])
 }
 
 // nirLowered is a NIR run lowered onto a native program: one param per
@@ -678,38 +669,10 @@ func (low *nirLowered) stepInputs(net *nirNet, in []sokr.Tensor) []sokr.Tensor {
 	out := make([]sokr.Tensor, 0, len(in)*low.steps)
 	for k, t := range in {
 		n := net.nodes[low.inputs[k]].n
-		f := toF32(t)
+		f := neuron.Values[float32](t)
 		size := low.batch * n
 		for s := range low.steps {
 			out = append(out, sokr.FromSlice(f[s*size:(s+1)*size], low.batch, n))
-		}
-	}
-	return out
-}
-
-func toF32(t sokr.Tensor) []float32 {
-	if t.DType == sokr.F32 {
-		return sokr.View[float32](t)
-	}
-	out := make([]float32, t.Shape.NumElements())
-	switch t.DType {
-	case sokr.F64:
-		for i, v := range sokr.View[float64](t) {
-			out[i] = float32(v)
-		}
-	case sokr.I32:
-		for i, v := range sokr.View[int32](t) {
-			out[i] = float32(v)
-		}
-	case sokr.I64:
-		for i, v := range sokr.View[int64](t) {
-			out[i] = float32(v)
-		}
-	case sokr.Bool:
-		for i, v := range sokr.View[bool](t) {
-			if v {
-				out[i] = 1
-			}
 		}
 	}
 	return out

@@ -1,0 +1,79 @@
+// Package neuron holds what every substrate that runs NIR neurons must
+// compute alike, so that their traces agree bit for bit: the discretised
+// leak of LI and LIF populations, and a run's inputs as floats.
+//
+//	av, bv, gv := neuron.Leak(neuron.Exact, 1e-4, 1e-2, 0, 1)
+//	v = av*v + bv + gv*x // one step of τ·dv/dt = (v_leak − v) + r·x
+package neuron
+
+import (
+	"math"
+
+	"github.com/sokr-rs/sokr/pkg/sokr"
+)
+
+// The solvers, by the names the substrates' "solver" option takes.
+const (
+	Euler   = "euler"   // forward Euler
+	Exact   = "exact"   // exact integration, input held constant over the step
+	Impulse = "impulse" // exact decay, input as an impulse of area dt·x at the step's end
+)
+
+// Leak returns av, bv, gv of one step of dt of τ·dv/dt = (v_leak − v) + r·x
+// with solver, so that v' = av·v + bv + gv·x. Forward Euler writes
+// v + dt/τ·((v_leak − v) + r·x) as (1 − dt/τ)·v + dt/τ·v_leak + dt/τ·r·x.
+func Leak(solver string, dt, tau, vLeak, r float64) (av, bv, gv float64) {
+	a := dt / tau
+	switch solver {
+	case Exact:
+		d, e := math.Exp(-a), -math.Expm1(-a) // e = 1 − e^{−dt/τ}
+		return d, e * vLeak, e * r
+	case Impulse:
+		d, e := math.Exp(-a), -math.Expm1(-a)
+		return d, e * vLeak, a * r
+	}
+	return 1 - a, a * vLeak, a * r
+}
+
+// Float is the element type of a neuron population's values.
+type Float interface{ ~float32 | ~float64 }
+
+// Values returns t's elements as []F: t's own data when its dtype is F,
+// else a converted copy (f32, f64, i32, i64; bool as 0 and 1).
+func Values[F Float](t sokr.Tensor) []F {
+	var z F
+	switch any(z).(type) {
+	case float32:
+		if t.DType == sokr.F32 {
+			return any(sokr.View[float32](t)).([]F)
+		}
+	case float64:
+		if t.DType == sokr.F64 {
+			return any(sokr.View[float64](t)).([]F)
+		}
+	}
+	out := make([]F, t.Shape.NumElements())
+	switch t.DType {
+	case sokr.F32:
+		convert(out, sokr.View[float32](t))
+	case sokr.F64:
+		convert(out, sokr.View[float64](t))
+	case sokr.I32:
+		convert(out, sokr.View[int32](t))
+	case sokr.I64:
+		convert(out, sokr.View[int64](t))
+	case sokr.Bool:
+		for i, v := range sokr.View[bool](t) {
+			if v {
+				out[i] = 1
+			}
+		}
+	}
+	return out
+}
+
+func convert[F Float, T float32 | float64 | int32 | int64](out []F, in []T) {
+	for i, v := range in {
+		out[i] = F(v)
+	}
+}
