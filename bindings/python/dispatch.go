@@ -84,42 +84,35 @@ func Completed(timeout float64) string {
 // JSON object of dispatch options ("timeout" seconds, "seed", anything else
 // is passed to the substrate), or "".
 func Dispatch(rt, prog int64, spec, substrate, policy, options string) (int64, error) {
-	r, err := runtimeFor(rt)
-	if err != nil {
-		return 0, fail(err)
-	}
-	p, err := programFor(prog)
-	if err != nil {
-		return 0, fail(err)
-	}
-	inputs, err := parseInputs(spec)
-	if err != nil {
-		return 0, fail(err)
-	}
-	opts, err := dispatchOptions(substrate, policy, options)
+	r, p, inputs, opts, err := request(rt, prog, spec, parseInputs, substrate, policy, options)
 	if err != nil {
 		return 0, fail(err)
 	}
 	return start(r, p, inputs, opts), nil
 }
 
+// request reads what Dispatch and DispatchMany are asked to do: the
+// runtime, the program, the inputs (parse reads spec) and the options.
+func request[T any](rt, prog int64, spec string, parse func(string) (T, error), substrate, policy, options string) (
+	r *sokr.Runtime, p sokr.Program, inputs T, opts []sokr.DispatchOption, err error) {
+	if r, err = runtimeFor(rt); err != nil {
+		return
+	}
+	if p, err = programFor(prog); err != nil {
+		return
+	}
+	if inputs, err = parse(spec); err != nil {
+		return
+	}
+	opts, err = dispatchOptions(substrate, policy, options)
+	return
+}
+
 // DispatchMany starts one dispatch per input spec in specs (a JSON array
 // of them, see parseInputs) and returns the first ticket: the others follow
 // consecutively. When any spec is malformed it fails and starts nothing.
 func DispatchMany(rt, prog int64, specs, substrate, policy, options string) (int64, error) {
-	r, err := runtimeFor(rt)
-	if err != nil {
-		return 0, fail(err)
-	}
-	p, err := programFor(prog)
-	if err != nil {
-		return 0, fail(err)
-	}
-	all, err := parseBatch(specs)
-	if err != nil {
-		return 0, fail(err)
-	}
-	opts, err := dispatchOptions(substrate, policy, options)
+	r, p, all, opts, err := request(rt, prog, specs, parseBatch, substrate, policy, options)
 	if err != nil {
 		return 0, fail(err)
 	}
