@@ -7,6 +7,7 @@ import (
 
 	"github.com/sokr-rs/sokr/pkg/internal/blas"
 	"github.com/sokr-rs/sokr/pkg/internal/kernels"
+	"github.com/sokr-rs/sokr/pkg/internal/opt"
 	"github.com/sokr-rs/sokr/pkg/internal/parallel"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
@@ -194,7 +195,7 @@ func (r *runner[F]) addProbes(names []string, steps int) error {
 	for _, name := range names {
 		ui, field := probeOf(r.c.net, name)
 		if ui < 0 {
-			return optErr(OptRecord, "probe %q: the graph has no node %q (want NODE, NODE.out, NODE.v, NODE.i or NODE.spikes)", name, field)
+			return opt.Err(OptRecord, "probe %q: the graph has no node %q (want NODE, NODE.out, NODE.v, NODE.i or NODE.spikes)", name, field)
 		}
 		u := r.c.net.units[ui]
 		ok := false
@@ -209,7 +210,7 @@ func (r *runner[F]) addProbes(names []string, steps int) error {
 			ok = (u.op == opNeuron && u.neuron.model.spiking()) || u.op == opThreshold
 		}
 		if !ok {
-			return optErr(OptRecord, "probe %q: node %q (%s) has no %q to record", name, u.name, describeUnit(u), field)
+			return opt.Err(OptRecord, "probe %q: node %q (%s) has no %q to record", name, u.name, describeUnit(u), field)
 		}
 		p := &probe[F]{name: name, unit: ui, field: field, shape: u.outShape, data: make([]F, steps*r.batch*u.outSize())}
 		r.probes = append(r.probes, p)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/sokr-rs/sokr/pkg/internal/neuron"
+	"github.com/sokr-rs/sokr/pkg/internal/opt"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
@@ -130,10 +131,6 @@ func (s semantics) meta() map[string]string {
 	}
 }
 
-func optErr(name, format string, args ...any) error {
-	return &sokr.InputError{Index: -1, Name: name, Msg: "option " + strconv.Quote(name) + ": " + fmt.Sprintf(format, args...)}
-}
-
 var knownOptions = []string{OptDT, OptSolver, OptReset, OptSpikeTiming, OptSynapticDelay, OptRecurrentDelay,
 	OptSpikeAmplitude, OptPrecision, OptPropagation, OptRecord, OptSession, OptSessionReset, OptInitialState, OptFinalState}
 
@@ -155,43 +152,43 @@ func parseSemantics(params map[string]any) (semantics, error) {
 		var err error
 		switch name {
 		case OptDT:
-			s.dt, err = number(name, v)
+			s.dt, err = opt.Number(name, v)
 			if err == nil && !(s.dt > 0 && !math.IsInf(s.dt, 0)) {
-				err = optErr(name, "must be a positive number of seconds, not %v", v)
+				err = opt.Err(name, "must be a positive number of seconds, not %v", v)
 			}
 		case OptSolver:
-			s.solver, err = choice(name, v, SolverEuler, SolverExact, SolverImpulse)
+			s.solver, err = opt.Choice(name, v, SolverEuler, SolverExact, SolverImpulse)
 		case OptReset:
-			s.reset, err = choice(name, v, ResetToVReset, ResetZero, ResetSubtract)
+			s.reset, err = opt.Choice(name, v, ResetToVReset, ResetZero, ResetSubtract)
 		case OptSpikeTiming:
-			s.spikeTiming, err = choice(name, v, SpikeAfterUpdate, SpikeBeforeUpdate)
+			s.spikeTiming, err = opt.Choice(name, v, SpikeAfterUpdate, SpikeBeforeUpdate)
 		case OptSynapticDelay:
 			s.synapticDelay, err = integer(name, v, 0)
 		case OptRecurrentDelay:
 			s.recurrentDelay, err = integer(name, v, 1)
 		case OptSpikeAmplitude:
-			s.amplitude, err = number(name, v)
+			s.amplitude, err = opt.Number(name, v)
 			if err == nil && (math.IsNaN(s.amplitude) || math.IsInf(s.amplitude, 0)) {
-				err = optErr(name, "must be finite, not %v", v)
+				err = opt.Err(name, "must be finite, not %v", v)
 			}
 		case OptPrecision:
 			var p string
-			p, err = choice(name, v, "f32", "f64")
+			p, err = opt.Choice(name, v, "f32", "f64")
 			s.precision, _ = sokr.ParseDType(p)
 		case OptPropagation:
-			s.propagation, err = choice(name, v, PropagationAuto, PropagationEvent, PropagationDense)
+			s.propagation, err = opt.Choice(name, v, PropagationAuto, PropagationEvent, PropagationDense)
 		case OptRecord:
-			s.record, err = stringList(name, v)
+			s.record, err = opt.Probes(name, v)
 		case OptSession:
 			str, ok := v.(string)
 			if !ok || str == "" {
-				err = optErr(name, "must be a non-empty string, not %v", v)
+				err = opt.Err(name, "must be a non-empty string, not %v", v)
 			}
 			s.session = str
 		case OptSessionReset:
 			b, ok := v.(bool)
 			if !ok {
-				err = optErr(name, "must be true or false, not %v", v)
+				err = opt.Err(name, "must be true or false, not %v", v)
 			}
 			s.sessionReset = b
 		case OptInitialState:
@@ -199,122 +196,55 @@ func parseSemantics(params map[string]any) (semantics, error) {
 		case OptFinalState:
 			b, ok := v.(bool)
 			if !ok {
-				err = optErr(name, "must be true or false, not %v", v)
+				err = opt.Err(name, "must be true or false, not %v", v)
 			}
 			s.finalState = b
 		default:
-			err = optErr(name, "unknown option; the snn substrate takes %s", strings.Join(knownOptions, ", "))
+			err = opt.Err(name, "unknown option; the snn substrate takes %s", strings.Join(knownOptions, ", "))
 		}
 		if err != nil {
 			return s, err
 		}
 	}
 	if s.sessionReset && s.session == "" {
-		return s, optErr(OptSessionReset, "needs the %q option", OptSession)
+		return s, opt.Err(OptSessionReset, "needs the %q option", OptSession)
 	}
 	return s, nil
 }
 
-func number(name string, v any) (float64, error) {
-	switch x := v.(type) {
-	case float64:
-		return x, nil
-	case float32:
-		return float64(x), nil
-	case int:
-		return float64(x), nil
-	case int32:
-		return float64(x), nil
-	case int64:
-		return float64(x), nil
-	case string:
-		if f, err := strconv.ParseFloat(x, 64); err == nil {
-			return f, nil
-		}
-	}
-	return 0, optErr(name, "must be a number, not %v (%T)", v, v)
-}
-
 func integer(name string, v any, least int) (int, error) {
-	f, err := number(name, v)
+	f, err := opt.Number(name, v)
 	if err != nil {
 		return 0, err
 	}
 	if f != math.Trunc(f) || f < float64(least) || f > 1<<30 {
-		return 0, optErr(name, "must be a whole number of steps ≥ %d, not %v", least, v)
+		return 0, opt.Err(name, "must be a whole number of steps ≥ %d, not %v", least, v)
 	}
 	return int(f), nil
-}
-
-func choice(name string, v any, allowed ...string) (string, error) {
-	if s, ok := v.(string); ok {
-		for _, a := range allowed {
-			if s == a {
-				return s, nil
-			}
-		}
-	}
-	return "", optErr(name, "must be one of %s, not %v", strings.Join(quoteAll(allowed), ", "), v)
-}
-
-func quoteAll(s []string) []string {
-	q := make([]string, len(s))
-	for i, x := range s {
-		q[i] = strconv.Quote(x)
-	}
-	return q
-}
-
-// stringList accepts []string, []any of strings, or one comma-separated
-// string.
-func stringList(name string, v any) ([]string, error) {
-	switch x := v.(type) {
-	case []string:
-		return x, nil
-	case string:
-		var out []string
-		for _, p := range strings.Split(x, ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				out = append(out, p)
-			}
-		}
-		return out, nil
-	case []any:
-		out := make([]string, len(x))
-		for i, e := range x {
-			s, ok := e.(string)
-			if !ok {
-				return nil, optErr(name, "element %d is %v (%T), not a probe name", i, e, e)
-			}
-			out[i] = s
-		}
-		return out, nil
-	}
-	return nil, optErr(name, "must be a list of probe names such as \"lif.v\", not %v (%T)", v, v)
 }
 
 // initialState reads the "initial_state" option: "zero", "v_leak", or a
 // map from node path to a map from variable ("v", "i") to values.
 func initialState(v any) (string, map[string]map[string][]float64, error) {
 	if str, ok := v.(string); ok {
-		c, err := choice(OptInitialState, str, InitialZero, InitialVLeak)
+		c, err := opt.Choice(OptInitialState, str, InitialZero, InitialVLeak)
 		return c, nil, err
 	}
 	nodes, ok := v.(map[string]any)
 	if !ok {
-		return "", nil, optErr(OptInitialState, "must be \"zero\", \"v_leak\" or a map from node to {variable: values}, not %v (%T)", v, v)
+		return "", nil, opt.Err(OptInitialState, "must be \"zero\", \"v_leak\" or a map from node to {variable: values}, not %v (%T)", v, v)
 	}
 	out := make(map[string]map[string][]float64, len(nodes))
 	for node, vars := range nodes {
 		m, ok := vars.(map[string]any)
 		if !ok {
-			return "", nil, optErr(OptInitialState, "node %q: want a map from variable (\"v\", \"i\") to values, not %T", node, vars)
+			return "", nil, opt.Err(OptInitialState, "node %q: want a map from variable (\"v\", \"i\") to values, not %T", node, vars)
 		}
 		out[node] = make(map[string][]float64, len(m))
 		for name, vals := range m {
 			f, err := floats(vals)
 			if err != nil {
-				return "", nil, optErr(OptInitialState, "node %q, variable %q: %v", node, name, err)
+				return "", nil, opt.Err(OptInitialState, "node %q, variable %q: %v", node, name, err)
 			}
 			out[node][name] = f
 		}
@@ -336,7 +266,7 @@ func floats(v any) ([]float64, error) {
 	case []any:
 		out = make([]float64, len(x))
 		for i, e := range x {
-			f, err := number(OptInitialState, e)
+			f, err := opt.Number(OptInitialState, e)
 			if err != nil {
 				return nil, fmt.Errorf("element %d is %v (%T), not a number", i, e, e)
 			}
@@ -360,19 +290,19 @@ func checkInitial(net *network, sem semantics, batch int) error {
 	for _, node := range sortedKeys(sem.initialValues) {
 		ui := net.unitNamed(node)
 		if ui < 0 {
-			return optErr(OptInitialState, "the graph has no node %q", node)
+			return opt.Err(OptInitialState, "the graph has no node %q", node)
 		}
 		u := net.units[ui]
 		if u.op != opNeuron {
-			return optErr(OptInitialState, "node %q (%s) has no state variables (neurons have v, CubaLIF and CubaLI also i)", node, describeUnit(u))
+			return opt.Err(OptInitialState, "node %q (%s) has no state variables (neurons have v, CubaLIF and CubaLI also i)", node, describeUnit(u))
 		}
 		for _, name := range sortedKeys(sem.initialValues[node]) {
 			vals := sem.initialValues[node][name]
 			if name != "v" && !(name == "i" && u.neuron.model.current()) {
-				return optErr(OptInitialState, "node %q (%s) has no state variable %q", node, u.neuron.model, name)
+				return opt.Err(OptInitialState, "node %q (%s) has no state variable %q", node, u.neuron.model, name)
 			}
 			if n := u.outSize(); len(vals) != n && len(vals) != batch*n {
-				return optErr(OptInitialState, "node %q, variable %q: %d values, want %d (one per neuron) or %d (batch %d × %d neurons)", node, name, len(vals), n, batch*n, batch, n)
+				return opt.Err(OptInitialState, "node %q, variable %q: %d values, want %d (one per neuron) or %d (batch %d × %d neurons)", node, name, len(vals), n, batch*n, batch, n)
 			}
 		}
 	}

@@ -25,6 +25,7 @@ import (
 	"unsafe"
 
 	"github.com/sokr-rs/sokr/pkg/internal/neuron"
+	"github.com/sokr-rs/sokr/pkg/internal/opt"
 	"github.com/sokr-rs/sokr/pkg/ir/native"
 	"github.com/sokr-rs/sokr/pkg/ir/nir"
 	"github.com/sokr-rs/sokr/pkg/sokr"
@@ -233,10 +234,6 @@ const (
 	nirDefaultAmplitude = 1.0
 )
 
-func nirOptErr(name, format string, args ...any) error {
-	return &sokr.InputError{Index: -1, Name: name, Msg: "option " + strconv.Quote(name) + ": " + fmt.Sprintf(format, args...)}
-}
-
 // nirOptions lists the options a NIR run on vulkan takes.
 const nirOptions = "dt, solver, reset, spike_timing, spike_amplitude, precision (f32), propagation (dense), synaptic_delay (0), initial_state (zero or v_leak) and record"
 
@@ -253,99 +250,44 @@ func parseNIRSemantics(params map[string]any) (nirSemantics, error) {
 		var str string
 		switch name {
 		case "dt":
-			s.dt, err = nirNumber(name, v)
+			s.dt, err = opt.Number(name, v)
 			if err == nil && !(s.dt > 0 && !math.IsInf(s.dt, 0)) {
-				err = nirOptErr(name, "must be a positive number of seconds, not %v", v)
+				err = opt.Err(name, "must be a positive number of seconds, not %v", v)
 			}
 		case "solver":
-			s.solver, err = nirChoice(name, v, "euler", "exact", "impulse")
+			s.solver, err = opt.Choice(name, v, neuron.Euler, neuron.Exact, neuron.Impulse)
 		case "reset":
-			s.reset, err = nirChoice(name, v, "to_v_reset", "zero", "subtract")
+			s.reset, err = opt.Choice(name, v, "to_v_reset", "zero", "subtract")
 		case "spike_timing":
-			str, err = nirChoice(name, v, "after_update", "before_update")
+			str, err = opt.Choice(name, v, "after_update", "before_update")
 			s.before = str == "before_update"
 		case "spike_amplitude":
-			s.amplitude, err = nirNumber(name, v)
+			s.amplitude, err = opt.Number(name, v)
 			if err == nil && (math.IsNaN(s.amplitude) || math.IsInf(s.amplitude, 0)) {
-				err = nirOptErr(name, "must be finite, not %v", v)
+				err = opt.Err(name, "must be finite, not %v", v)
 			}
 		case "precision":
-			_, err = nirChoice(name, v, "f32")
+			_, err = opt.Choice(name, v, "f32")
 		case "propagation":
-			_, err = nirChoice(name, v, "auto", "dense")
+			_, err = opt.Choice(name, v, "auto", "dense")
 		case "synaptic_delay":
 			var d float64
-			if d, err = nirNumber(name, v); err == nil && d != 0 {
-				err = nirOptErr(name, "vulkan runs synaptic_delay 0 only, not %v (the snn substrate runs others)", v)
+			if d, err = opt.Number(name, v); err == nil && d != 0 {
+				err = opt.Err(name, "vulkan runs synaptic_delay 0 only, not %v (the snn substrate runs others)", v)
 			}
 		case "initial_state":
-			str, err = nirChoice(name, v, "zero", "v_leak")
+			str, err = opt.Choice(name, v, "zero", "v_leak")
 			s.vLeak = str == "v_leak"
 		case "record":
-			s.record, err = nirStrings(name, v)
+			s.record, err = opt.Probes(name, v)
 		default:
-			err = nirOptErr(name, "vulkan does not run this option for NIR graphs; it takes %s (the snn substrate takes the rest)", nirOptions)
+			err = opt.Err(name, "vulkan does not run this option for NIR graphs; it takes %s (the snn substrate takes the rest)", nirOptions)
 		}
 		if err != nil {
 			return s, err
 		}
 	}
 	return s, nil
-}
-
-func nirNumber(name string, v any) (float64, error) {
-	switch x := v.(type) {
-	case float64:
-		return x, nil
-	case float32:
-		return float64(x), nil
-	case int:
-		return float64(x), nil
-	case int64:
-		return float64(x), nil
-	case string:
-		if f, err := strconv.ParseFloat(x, 64); err == nil {
-			return f, nil
-		}
-	}
-	return 0, nirOptErr(name, "must be a number, not %v (%T)", v, v)
-}
-
-func nirChoice(name string, v any, allowed ...string) (string, error) {
-	if s, ok := v.(string); ok {
-		for _, a := range allowed {
-			if s == a {
-				return s, nil
-			}
-		}
-	}
-	return "", nirOptErr(name, "vulkan takes %s, not %v", strings.Join(allowed, ", "), v)
-}
-
-func nirStrings(name string, v any) ([]string, error) {
-	switch x := v.(type) {
-	case []string:
-		return x, nil
-	case string:
-		var out []string
-		for _, p := range strings.Split(x, ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				out = append(out, p)
-			}
-		}
-		return out, nil
-	case []any:
-		out := make([]string, len(x))
-		for i, e := range x {
-			s, ok := e.(string)
-			if !ok {
-				return nil, nirOptErr(name, "element %d is %v (%T), not a probe name", i, e, e)
-			}
-			out[i] = s
-		}
-		return out, nil
-	}
-	return nil, nirOptErr(name, "must be a list of probe names such as \"lif.v\", not %v (%T)", v, v)
 }
 
 // nirProbe is a recorded quantity: node's "v" or its output ("out",
@@ -372,7 +314,7 @@ func (net *nirNet) probes(names []string) ([]nirProbe, error) {
 			}
 		}
 		if node < 0 {
-			return nil, nirOptErr("record", "vulkan records NODE (its output), NEURON.v and NEURON.spikes of the graph's nodes, not %q", name)
+			return nil, opt.Err("record", "vulkan records NODE (its output), NEURON.v and NEURON.spikes of the graph's nodes, not %q", name)
 		}
 		if field == "spikes" {
 			field = "out"
