@@ -7,6 +7,7 @@
 package neuron
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/sokr-rs/sokr/pkg/sokr"
@@ -33,6 +34,50 @@ func Leak(solver string, dt, tau, vLeak, r float64) (av, bv, gv float64) {
 		return d, e * vLeak, a * r
 	}
 	return 1 - a, a * vLeak, a * r
+}
+
+// Input is a graph input as a run sees it: its node's name and shape.
+type Input struct {
+	Name  string
+	Shape []int
+}
+
+// Steps checks a run's tensors against the graph's inputs: one per input,
+// each [T, B, *shape] of real numbers (f32, f64, i32, i64 or bool) with the
+// same T and B, which it returns (-1, -1 when the graph has no input).
+// Refusals are *sokr.InputErrors naming the input.
+func Steps(in []sokr.Tensor, inputs []Input) (steps, batch int, err error) {
+	if len(in) != len(inputs) {
+		names := make([]string, len(inputs))
+		for k, u := range inputs {
+			names[k] = u.Name
+		}
+		return 0, 0, &sokr.InputError{Index: -1, Msg: fmt.Sprintf("the graph has %d inputs %v, got %d tensors", len(inputs), names, len(in))}
+	}
+	steps, batch = -1, -1
+	for k, u := range inputs {
+		t := in[k]
+		bad := func(format string, args ...any) error {
+			return &sokr.InputError{Index: k, Name: u.Name, Msg: fmt.Sprintf(format, args...)}
+		}
+		switch t.DType {
+		case sokr.F32, sokr.F64, sokr.I32, sokr.I64, sokr.Bool:
+		default:
+			return 0, 0, bad("dtype %v: want real numbers (f32, f64, i32, i64 or bool)", t.DType)
+		}
+		if err := t.Check(); err != nil {
+			return 0, 0, bad("%v", err)
+		}
+		if len(t.Shape) != len(u.Shape)+2 || !sokr.Shape(t.Shape[2:]).Equal(u.Shape) {
+			s := sokr.Shape(u.Shape).String()
+			return 0, 0, bad("shape %v: want [T, B, %s] (time steps, batch, then the input's shape)", t.Shape, s[1:len(s)-1])
+		}
+		if steps >= 0 && (t.Shape[0] != steps || t.Shape[1] != batch) {
+			return 0, 0, bad("shape %v: T and B differ from the first input's [%d, %d, ...]", t.Shape, steps, batch)
+		}
+		steps, batch = t.Shape[0], t.Shape[1]
+	}
+	return steps, batch, nil
 }
 
 // Float is the element type of a neuron population's values.

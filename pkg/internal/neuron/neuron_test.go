@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/sokr-rs/sokr/pkg/internal/neuron"
 	"github.com/sokr-rs/sokr/pkg/sokr"
@@ -28,4 +29,25 @@ func TestValues(t *testing.T) {
 	assert.Equal(t, []float64{1, 2.5}, neuron.Values[float64](sokr.FromSlice(f, 2)))
 	assert.Equal(t, []float32{3, -1}, neuron.Values[float32](sokr.FromSlice([]int64{3, -1}, 2)))
 	assert.Equal(t, []float32{0, 1}, neuron.Values[float32](sokr.FromSlice([]bool{false, true}, 2)))
+}
+
+func TestSteps(t *testing.T) {
+	inputs := []neuron.Input{{Name: "a", Shape: []int{2}}, {Name: "b", Shape: []int{1, 3}}}
+	a := sokr.FromSlice(make([]float32, 4*5*2), 4, 5, 2)
+	b := sokr.FromSlice(make([]bool, 4*5*3), 4, 5, 1, 3)
+	steps, batch, err := neuron.Steps([]sokr.Tensor{a, b}, inputs)
+	require.NoError(t, err)
+	assert.Equal(t, [2]int{4, 5}, [2]int{steps, batch})
+
+	_, _, err = neuron.Steps([]sokr.Tensor{a}, inputs)
+	assert.EqualError(t, err, "sokr: invalid input: the graph has 2 inputs [a b], got 1 tensors")
+	_, _, err = neuron.Steps([]sokr.Tensor{b, b}, inputs)
+	assert.ErrorContains(t, err, "invalid input 0 (a): shape [4,5,1,3]: want [T, B, 2]")
+	_, _, err = neuron.Steps([]sokr.Tensor{a, sokr.FromSlice(make([]bool, 3*5*3), 3, 5, 1, 3)}, inputs)
+	assert.ErrorContains(t, err, "invalid input 1 (b): shape [3,5,1,3]: T and B differ from the first input's [4, 5, ...]")
+	_, _, err = neuron.Steps([]sokr.Tensor{sokr.FromSlice([]complex64{1, 2}, 1, 1, 2), b}, inputs)
+	assert.ErrorContains(t, err, "want real numbers")
+	steps, batch, err = neuron.Steps(nil, nil)
+	require.NoError(t, err)
+	assert.Equal(t, [2]int{-1, -1}, [2]int{steps, batch}, "no input")
 }

@@ -2,7 +2,6 @@ package snn
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/sokr-rs/sokr/pkg/internal/blas"
 	"github.com/sokr-rs/sokr/pkg/internal/neuron"
@@ -15,43 +14,15 @@ import (
 // run's precision (the "precision" option): the input's dtype never
 // chooses it.
 func checkInputs(net *network, in []sokr.Tensor) (steps, batch int, err error) {
-	if len(in) != len(net.inputs) {
-		names := make([]string, len(net.inputs))
-		for k, i := range net.inputs {
-			names[k] = net.units[i].name
-		}
-		return 0, 0, &sokr.InputError{Index: -1, Msg: fmt.Sprintf("the graph has %d inputs %v, got %d tensors", len(net.inputs), names, len(in))}
-	}
-	steps, batch = -1, -1
+	inputs := make([]neuron.Input, len(net.inputs))
 	for k, i := range net.inputs {
-		u, t := net.units[i], in[k]
-		bad := func(format string, args ...any) error {
-			return &sokr.InputError{Index: k, Name: u.name, Msg: fmt.Sprintf(format, args...)}
-		}
-		switch t.DType {
-		case sokr.F32, sokr.F64, sokr.I32, sokr.I64, sokr.Bool:
-		default:
-			return 0, 0, bad("dtype %v: want real numbers (f32, f64, i32, i64 or bool)", t.DType)
-		}
-		if err := t.Check(); err != nil {
-			return 0, 0, bad("%v", err)
-		}
-		want := append([]int{-1, -1}, u.outShape...)
-		if len(t.Shape) != len(want) || !sokr.Shape(t.Shape[2:]).Equal(u.outShape) {
-			return 0, 0, bad("shape %v: want [T, B, %s] (time steps, batch, then the input's shape)", t.Shape, trim(sokr.Shape(u.outShape).String()))
-		}
-		if steps >= 0 && (t.Shape[0] != steps || t.Shape[1] != batch) {
-			return 0, 0, bad("shape %v: T and B differ from the first input's [%d, %d, ...]", t.Shape, steps, batch)
-		}
-		steps, batch = t.Shape[0], t.Shape[1]
+		inputs[k] = neuron.Input{Name: net.units[i].name, Shape: net.units[i].outShape}
 	}
-	if steps < 0 {
-		return 0, 0, &sokr.InputError{Index: -1, Msg: "the graph has no input"}
+	if steps, batch, err = neuron.Steps(in, inputs); err == nil && steps < 0 {
+		err = &sokr.InputError{Index: -1, Msg: "the graph has no input"}
 	}
-	return steps, batch, nil
+	return steps, batch, err
 }
-
-func trim(s string) string { return s[1 : len(s)-1] }
 
 // simulate runs c for the inputs from st (advanced in place) and returns
 // the outputs (graph outputs, then probes) and the counters.

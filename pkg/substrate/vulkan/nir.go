@@ -570,33 +570,15 @@ func indexOf(s []int, v int) int {
 	return -1
 }
 
-// nirShape checks the inputs against the graph, as snn does: one tensor per
-// graph input, each [T, B, *shape] of real numbers with the same T and B.
+// shape checks the inputs against the graph as snn does (neuron.Steps),
+// and that they hold at least one step of one row.
 func (net *nirNet) shape(in []sokr.Tensor) (steps, batch int, err error) {
-	if len(in) != len(net.inputs) {
-		return 0, 0, &sokr.InputError{Index: -1, Msg: fmt.Sprintf("the graph has %d inputs, got %d tensors", len(net.inputs), len(in))}
-	}
-	steps, batch = -1, -1
+	inputs := make([]neuron.Input, len(net.inputs))
 	for k, i := range net.inputs {
-		u, t := net.nodes[i], in[k]
-		bad := func(format string, args ...any) error {
-			return &sokr.InputError{Index: k, Name: u.name, Msg: fmt.Sprintf(format, args...)}
-		}
-		switch t.DType {
-		case sokr.F32, sokr.F64, sokr.I32, sokr.I64, sokr.Bool:
-		default:
-			return 0, 0, bad("dtype %v: want real numbers (f32, f64, i32, i64 or bool)", t.DType)
-		}
-		if err := t.Check(); err != nil {
-			return 0, 0, bad("%v", err)
-		}
-		if len(t.Shape) != len(u.shape)+2 || !sokr.Shape(t.Shape[2:]).Equal(u.shape) {
-			return 0, 0, bad("shape %v: want [T, B, %v...] (time steps, batch, then the input's shape)", t.Shape, u.shape)
-		}
-		if steps >= 0 && (t.Shape[0] != steps || t.Shape[1] != batch) {
-			return 0, 0, bad("shape %v: T and B differ from the first input's [%d, %d, ...]", t.Shape, steps, batch)
-		}
-		steps, batch = t.Shape[0], t.Shape[1]
+		inputs[k] = neuron.Input{Name: net.nodes[i].name, Shape: net.nodes[i].shape}
+	}
+	if steps, batch, err = neuron.Steps(in, inputs); err != nil {
+		return 0, 0, err
 	}
 	if steps < 1 || batch < 1 {
 		return 0, 0, &sokr.InputError{Index: -1, Msg: fmt.Sprintf("the inputs hold %d steps of %d rows: at least one of each is needed", max(steps, 0), max(batch, 0))}
