@@ -470,7 +470,6 @@ def _read_claimed(futs: list[Future], fresh: bool = False) -> Waiters:
         with _lock:
             for f in running:
                 f._resolving = False
-                _pending[f._ticket] = f
         track_all(running)
     return waiters
 
@@ -707,23 +706,30 @@ class _Pump(threading.Thread):
             text = _native.completed(0.05)
             if not text:
                 continue
-            batch = json.loads(text)
-            futs: list[Future] = []
-            with _lock:
-                for t in batch.get("settled", ()):  # a substrate let go of a released run's inputs
-                    if _held.pop(t, _MISSING) is _MISSING:
-                        _settled_early.add(t)
-                for t in batch.get("done", ()):
-                    f = _pending.pop(t, None)
-                    if f is not None and not f._resolving:
-                        f._resolving = True  # claimed before the read releases its ticket
-                        futs.append(f)
+            futs = _claim(json.loads(text))
             if futs:
                 try:
                     _notify(_read_claimed(futs))
                 except Exception:  # the pump must go on: every other future depends on it
                     traceback.print_exc()
-            del futs  # drop the last references promptly
+            del futs  # drop the last references promptly: a future holds its runtime
+
+
+def _claim(batch: dict[str, list[int]]) -> list[Future]:
+    """Take a completion batch's settled tickets off the books and claim its done futures
+    (before the read that releases their tickets). A function of its own, so that no loop
+    variable of the pump's outlives the batch and keeps a dropped runtime alive."""
+    futs: list[Future] = []
+    with _lock:
+        for t in batch.get("settled", ()):  # a substrate let go of a released run's inputs
+            if _held.pop(t, _MISSING) is _MISSING:
+                _settled_early.add(t)
+        for t in batch.get("done", ()):
+            f = _pending.pop(t, None)
+            if f is not None and not f._resolving:
+                f._resolving = True  # claimed before the read releases its ticket
+                futs.append(f)
+    return futs
 
 
 _pump: _Pump | None = None
@@ -747,7 +753,11 @@ def track_all(futs: list[Future]) -> None:
     _start_pump()
     with _lock:
         for f in futs:
-            _pending[f._ticket] = f
+            # One claimed meanwhile (by result(), cancel() or the pump) is resolved by
+            # its claimer: registered now, it would stay in _pending for good, and keep
+            # its runtime alive.
+            if not f._resolving:
+                _pending[f._ticket] = f
     done = [f for f in futs if _native.wait(f._ticket, 0)]
     claimed = []
     with _lock:
