@@ -240,6 +240,11 @@ class Future(concurrent.futures.Future):  # type: ignore[type-arg]
             return self.cancelled()
         if _native.cancel(self._ticket):
             _notify(self._resolve())
+            if threading.current_thread() is not _pump:
+                # Another thread (the pump) may have claimed it first and be settling it:
+                # cancel returns once it is cancelled. (Not on the pump itself, whose own
+                # callbacks may cancel a future of the batch it is settling.)
+                self._wait(None)
             return True
         return False
 
@@ -355,7 +360,12 @@ class Derived(concurrent.futures.Future, Generic[R]):  # type: ignore[type-arg]
         return super().exception()
 
     def cancel(self) -> bool:
-        return self._inner.cancel()
+        if not self._inner.cancel():
+            return False
+        # Cancelled at once, not when the thread that settles the inner future gets to
+        # _settle (which then finds it cancelled already).
+        concurrent.futures.Future.cancel(self)
+        return True
 
     def __await__(self) -> Generator[Any, None, R]:
         # Whatever the dispatch's await raises goes on unchanged: asyncio's CancelledError when
