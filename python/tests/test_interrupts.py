@@ -201,8 +201,10 @@ def test_ctrl_c_during_quantum_sample_cancels_the_run(
 
 
 def test_ctrl_c_during_neuro_run_cancels_the_run(interrupt_soon: threading.Timer) -> None:
-    # Two Affine layers of 1024 x 1024 and LIF neurons, 8000 steps of a batch of 2: seconds.
-    n, layers = 1024, 2
+    # Sixteen Affine layers of 1024 x 1024 and LIF neurons, 8000 steps of a batch of 2: about
+    # 3 s on one core, ten times the 0.3 s before Ctrl-C (two layers took 0.5 s, and a run
+    # that finished as Ctrl-C came could no longer be cancelled).
+    n, layers = 1024, 16
     nodes: dict[str, Any] = {"in": {"type": "Input", "shape": [n]}}
     for i in range(layers):
         nodes[f"aff{i}"] = {
