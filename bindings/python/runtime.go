@@ -79,14 +79,16 @@ func CloseRuntime(rt int64, timeout float64) error {
 
 func policyNamed(name string) (sokr.Policy, error) {
 	switch name {
-	case "", "first":
+	case "", "auto":
+		return sokr.Auto(), nil
+	case "first":
 		return sokr.FirstCapable(), nil
 	case "cheapest":
 		return sokr.Cheapest(), nil
 	case "round_robin":
 		return sokr.RoundRobin(), nil
 	}
-	return nil, &sokr.RegistrationError{Name: name, Msg: `unknown policy; use "first", "cheapest", "round_robin", a substrate name or a Python function`}
+	return nil, &sokr.RegistrationError{Name: name, Msg: `unknown policy; use "auto", "first", "cheapest", "round_robin", a substrate name or a Python function`}
 }
 
 func substrateNames(rt *sokr.Runtime) string {

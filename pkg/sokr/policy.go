@@ -19,7 +19,8 @@ type PolicyFunc func(p Program, offers []Offer) (int, error)
 func (f PolicyFunc) Choose(p Program, offers []Offer) (int, error) { return f(p, offers) }
 
 // FirstCapable chooses the first capable substrate in name order, local ones
-// (any kind but KindRemote) before remote ones. It is the default policy.
+// (any kind but KindRemote) before remote ones. Auto refines it and is
+// the default.
 // Remote substrates come last because a run there pays a network round trip
 // and depends on a cluster that may be gone: registering a Dask cluster must
 // not send every small local circuit to it ("dask" sorts before
@@ -37,6 +38,38 @@ func (firstCapable) Choose(_ Program, offers []Offer) (int, error) {
 		}
 	}
 	return 0, nil
+}
+
+// Auto is the default policy: the first capable local substrate in name
+// order (as FirstCapable), unless two or more local offers carry a time
+// estimate, in which case the fastest of those. Estimates are compared only
+// where there is a choice to make between them: a circuit that both
+// statevec and a Vulkan device can run goes where it is estimated to
+// finish first (the CPU for small states, where a GPU's launch latency
+// dominates; the GPU for large ones), while a substrate that gives no
+// estimate keeps the programs it is first for. Remote substrates are
+// chosen only when no local one can run the program, as in FirstCapable.
+//
+//	rt := sokr.New(sokr.WithPolicy(sokr.Auto())) // what sokr.New does anyway
+func Auto() Policy { return auto{} }
+
+type auto struct{}
+
+func (auto) Choose(p Program, offers []Offer) (int, error) {
+	best, timed := -1, 0
+	for i, o := range offers {
+		if o.Kind == KindRemote || o.Estimate.Time <= 0 {
+			continue
+		}
+		timed++
+		if best < 0 || o.Estimate.Time < offers[best].Estimate.Time {
+			best = i
+		}
+	}
+	if timed >= 2 {
+		return best, nil
+	}
+	return firstCapable{}.Choose(p, offers)
 }
 
 // Cheapest chooses the offer with the smallest estimated time, then the

@@ -48,6 +48,36 @@ func TestFirstCapablePrefersLocalSubstratesToRemoteOnes(t *testing.T) {
 	assert.Equal(t, "b-cluster", chosen(t, only), "a remote one when no local one can run it")
 }
 
+func TestAuto(t *testing.T) {
+	rt := newRuntime(t, estimating("b-cpu", 5*time.Millisecond, 0), estimating("c-gpu", 2*time.Millisecond, 0),
+		sokrtest.NewRefusingFake("a-refuses", "no"))
+	assert.Equal(t, "c-gpu", chosen(t, rt), "the default: the fastest of two estimating local substrates")
+
+	local, remote := sokr.KindCPU, sokr.KindRemote
+	for _, tc := range []struct {
+		name  string
+		times []time.Duration
+		kinds []sokr.Kind
+		want  int
+	}{
+		{"no estimates: first", []time.Duration{0, 0}, []sokr.Kind{local, local}, 0},
+		{"one estimate: first, not the estimating one", []time.Duration{0, time.Nanosecond}, []sokr.Kind{local, local}, 0},
+		{"two estimates: fastest", []time.Duration{3, 0, 2}, []sokr.Kind{local, local, local}, 2},
+		{"tie: first of them", []time.Duration{0, 2, 2}, []sokr.Kind{local, local, local}, 1},
+		{"a faster remote is not compared", []time.Duration{1, 3, 2}, []sokr.Kind{remote, local, local}, 2},
+		{"remote only when no local", []time.Duration{1, 2}, []sokr.Kind{remote, remote}, 0},
+		{"local first before a faster remote", []time.Duration{1, 5}, []sokr.Kind{remote, local}, 1},
+	} {
+		offers := make([]sokr.Offer, len(tc.times))
+		for i := range offers {
+			offers[i] = sokr.Offer{OK: true, Kind: tc.kinds[i], Estimate: sokr.Estimate{Time: tc.times[i]}}
+		}
+		i, err := sokr.Auto().Choose(prog, offers)
+		require.NoError(t, err, tc.name)
+		assert.Equal(t, tc.want, i, tc.name)
+	}
+}
+
 func TestCheapest(t *testing.T) {
 	rt := newRuntimeWith(t, []sokr.Option{sokr.WithPolicy(sokr.Cheapest())},
 		estimating("a-unknown", 0, 0),

@@ -29,7 +29,7 @@ type Runtime struct {
 // Option configures a Runtime.
 type Option func(*Runtime)
 
-// WithPolicy sets the runtime's default policy (FirstCapable otherwise).
+// WithPolicy sets the runtime's default policy (Auto otherwise).
 func WithPolicy(p Policy) Option { return func(r *Runtime) { r.policy = p } }
 
 // WithRegistry makes the runtime route over reg instead of a new, empty one.
@@ -38,7 +38,7 @@ func WithRegistry(reg *Registry) Option { return func(r *Runtime) { r.Registry =
 // New returns a runtime with no substrates; register them with
 // RegisterSubstrate and IRs with RegisterIR.
 func New(opts ...Option) *Runtime {
-	r := &Runtime{policy: FirstCapable(), idle: make(chan struct{})}
+	r := &Runtime{policy: Auto(), idle: make(chan struct{})}
 	for _, o := range opts {
 		o(r)
 	}

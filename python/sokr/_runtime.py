@@ -32,7 +32,9 @@ from .errors import Offer
 
 __all__ = ["Policy", "Program", "Runtime", "Substrate", "as_completed", "default_runtime", "gather"]
 
-#: A policy: the name of a built-in one ("first", "cheapest", "round_robin"), or a function
+#: A policy: the name of a built-in one ("auto", the default: the first capable substrate in
+#: name order unless several give a time estimate, then the fastest of them; "first",
+#: "cheapest", "round_robin"), or a function
 #: given the program and the capable offers, returning the chosen Offer, its substrate name
 #: or its index.
 Policy = str | Callable[["Program", list[Offer]], Offer | str | int]
@@ -102,7 +104,7 @@ class Runtime:
     def __init__(
         self,
         substrates: Sequence[str] | None = None,
-        policy: Policy = "first",
+        policy: Policy = "auto",
         *,
         memory: int | str | None = None,
         _handle: int | None = None,
@@ -112,7 +114,7 @@ class Runtime:
         ):
             raise TypeError("substrates must be a list of substrate names")
         self._policy: Callable[..., Any] | None = None
-        go_policy = "first"
+        go_policy = "auto"
         if callable(policy):
             self._policy = policy
         elif isinstance(policy, str):

@@ -236,7 +236,7 @@ def test_custom_runtime_and_policies(axpy: sokr.Program, ones4: np.ndarray) -> N
     with sokr.Runtime(substrates=["cpu"], policy="round_robin") as rt:
         assert [s.name for s in rt.substrates()] == ["cpu"]
         assert rt.dispatch(axpy, ones4, ones4).result(10).substrate == "cpu"
-        for policy in ("first", "cheapest", "round_robin"):
+        for policy in ("auto", "first", "cheapest", "round_robin"):
             assert rt.run(axpy, ones4, ones4, policy=policy).substrate == "cpu"
     with pytest.raises(sokr.ClosedError):
         rt.dispatch(axpy, ones4, ones4)
