@@ -12,7 +12,7 @@
 // compiling, a GPU's submit and read-back), measured on a two-qubit
 // circuit. PerGateAmp is the time per gate and amplitude on a state larger
 // than the caches, measured on the layered random circuit of the peer
-// benchmarks (Layers, as bench/quantum_vs_peers.py): it folds in what
+// benchmarks (circuittest.Layers, as bench/quantum_vs_peers.py): it folds in what
 // fusion and cache blocking save on such circuits.
 //
 //	var cost qcost.Lazy // in the substrate
@@ -22,11 +22,11 @@ package qcost
 import (
 	"context"
 	"math"
-	"math/rand/v2"
 	"sync"
 	"time"
 
 	"github.com/sokr-rs/sokr/pkg/ir/circuit"
+	"github.com/sokr-rs/sokr/pkg/ir/circuit/circuittest"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
@@ -55,30 +55,6 @@ func (m Model) Time(n, gates int) time.Duration {
 		return math.MaxInt64 / 2
 	}
 	return m.Latency + time.Duration(ns)
-}
-
-// Layers returns the layered random circuit of the peer benchmarks
-// (bench/quantum_vs_peers.py): each of depth layers puts rz·ry·rz with
-// random angles on every qubit, then cz on alternate neighbouring pairs,
-// starting at qubit 0 on even layers and 1 on odd ones.
-func Layers(n, depth int, seed uint64) *circuit.Program {
-	rng := rand.New(rand.NewPCG(seed, 0))
-	p := &circuit.Program{Source: "qcost.Layers", Qubits: n}
-	rot := func(g circuit.Gate, q int) {
-		a := circuit.Const((rng.Float64()*2 - 1) * math.Pi)
-		p.Ops = append(p.Ops, circuit.Op{Kind: circuit.OpGate, Name: g.String(), Gate: g, Params: []circuit.Expr{a}, Qubits: []int{q}})
-	}
-	for layer := range depth {
-		for q := range n {
-			rot(circuit.RZ, q)
-			rot(circuit.RY, q)
-			rot(circuit.RZ, q)
-		}
-		for q := layer % 2; q+1 < n; q += 2 {
-			p.Ops = append(p.Ops, circuit.Op{Kind: circuit.OpGate, Name: "cz", Gate: circuit.Z, Controls: 1, Qubits: []int{q, q + 1}})
-		}
-	}
-	return p
 }
 
 // Gates is the number of gate ops of p, which Model.Time takes.
@@ -122,7 +98,7 @@ func best(s sokr.Substrate, p *circuit.Program, opts Options, reps int) (time.Du
 // Lazy is a substrate's model, measured on first use: Latency when the
 // first estimate is asked for (a few runs of a two-qubit circuit, well
 // under a millisecond on a CPU), PerGateAmp when the first circuit of
-// CalQubits or more is (two runs of Layers(CalQubits, 10)). Until then
+// CalQubits or more is (two runs of circuittest.Layers(CalQubits, 10, 1)). Until then
 // PerGateAmp is Fallback's. A failed measurement keeps Fallback's values:
 // an estimate only orders substrates, and a run that cannot be measured
 // fails again, with its error, when it is dispatched.
@@ -141,7 +117,7 @@ type Lazy struct {
 // opts what has not been measured yet (see Lazy).
 func (l *Lazy) Time(s sokr.Substrate, n, gates int, opts Options) time.Duration {
 	l.latency.Do(func() {
-		tiny := &circuit.Program{Source: "qcost.tiny", Qubits: 2, Ops: Layers(2, 1, 1).Ops}
+		tiny := &circuit.Program{Source: "qcost.tiny", Qubits: 2, Ops: circuittest.Layers(2, 1, 1).Ops}
 		d, err := best(s, tiny, opts, 3)
 		l.mu.Lock()
 		defer l.mu.Unlock()
@@ -152,7 +128,7 @@ func (l *Lazy) Time(s sokr.Substrate, n, gates int, opts Options) time.Duration 
 	})
 	if n >= CalQubits {
 		l.throughput.Do(func() {
-			p := Layers(CalQubits, calDepth, 1)
+			p := circuittest.Layers(CalQubits, calDepth, 1)
 			d, err := best(s, p, opts, 2)
 			if err != nil {
 				return
