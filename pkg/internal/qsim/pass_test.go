@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sokr-rs/sokr/pkg/ir/circuit/circuittest"
 )
 
 // apply is a reference application of p to the state a, through Index,
@@ -30,36 +32,10 @@ func apply(p *Pass, a []complex128) {
 	}
 }
 
-// applyDense applies mat on targets (controls must be 1, or 0 where neg
-// says) to a by the definition, one amplitude at a time.
+// applyDense applies mat on targets where the controls hold to a, by
+// circuittest's reference simulator.
 func applyDense(a []complex128, targets []int, mat []complex128, controls []int, neg uint64) {
-	d := 1 << len(targets)
-	out := make([]complex128, len(a))
-	for i := range a {
-		fire := true
-		for j, c := range controls {
-			if (i>>c&1 == 1) == (neg>>j&1 == 1) {
-				fire = false
-			}
-		}
-		if !fire {
-			out[i] += a[i]
-			continue
-		}
-		col, base := 0, i
-		for j, t := range targets {
-			col |= (i >> t & 1) << j
-			base &^= 1 << t
-		}
-		for r := range d {
-			k := base
-			for j, t := range targets {
-				k |= (r >> j & 1) << t
-			}
-			out[k] += mat[r*d+col] * a[i]
-		}
-	}
-	copy(a, out)
+	copy(a, circuittest.Apply(a, mat, controls, neg, targets))
 }
 
 func randomState(rng *rand.Rand, n int) []complex128 {

@@ -253,7 +253,7 @@ func BenchmarkStageSweep(b *testing.B) {
 			name string
 			q    int
 		}{{"local", 5}, {"plain", n - 1}, {"transposed", 0}} {
-			g := gate{qubits: []int{tc.q}, mat: phase}
+			g := gate{Qubits: []int{tc.q}, Mat: phase}
 			p := newStage([]gate{g}, []int{tc.q}, n, blk)
 			b.Run(fmt.Sprintf("n=%d/%s", n, tc.name), func(b *testing.B) {
 				b.SetBytes(bytes)

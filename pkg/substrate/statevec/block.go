@@ -6,6 +6,8 @@ import (
 	"sort"
 	"sync"
 	"unsafe"
+
+	"github.com/sokr-rs/sokr/pkg/internal/qsim"
 )
 
 // Cache blocking.
@@ -86,7 +88,7 @@ func blockedPasses(gates []gate, n int, fusion int, b blocking) []*pass {
 	}
 	var phases, rest []gate
 	for _, g := range gates {
-		if len(g.qubits) == 0 {
+		if len(g.Qubits) == 0 {
 			phases = append(phases, g)
 		} else {
 			rest = append(rest, g)
@@ -96,7 +98,7 @@ func blockedPasses(gates []gate, n int, fusion int, b blocking) []*pass {
 		return passes(gates, fusion)
 	}
 	var out []*pass
-	for i, blk := range fuse(rest, b.qubits-b.lanes) {
+	for i, blk := range qsim.Fuse(rest, b.qubits-b.lanes) {
 		gs := make([]gate, 0, len(blk)+len(phases))
 		for _, j := range blk {
 			gs = append(gs, rest[j])
@@ -106,7 +108,7 @@ func blockedPasses(gates []gate, n int, fusion int, b blocking) []*pass {
 		}
 		var on []int
 		for _, g := range gs {
-			on = append(on, g.qubits...)
+			on = append(on, g.Qubits...)
 		}
 		sort.Ints(on)
 		on = slices.Compact(on)
@@ -201,16 +203,16 @@ func newStage(gs []gate, on []int, n int, b blocking) *pass {
 	st.local = plain && st.outer>>b.qubits<<b.qubits == st.outer
 	lg := make([]gate, len(gs))
 	for i, g := range gs {
-		qs := make([]int, len(g.qubits))
-		for j, q := range g.qubits {
+		qs := make([]int, len(g.Qubits))
+		for j, q := range g.Qubits {
 			qs[j] = local[q]
 		}
-		lg[i] = gate{qubits: qs, nctrl: g.nctrl, neg: g.neg, mat: g.mat}
+		lg[i] = gate{Qubits: qs, NCtrl: g.NCtrl, Neg: g.Neg, Mat: g.Mat}
 	}
 	st.inner = passes(lg, b.fusion)
 	st.passes = len(st.inner)
-	p := &pass{kind: passStage, k: len(st.qubits), pos: slices.Sorted(slices.Values(st.qubits)), stage: st, gates: len(gs)}
-	p.noop = len(st.inner) == 0
+	p := &pass{Pass: qsim.Pass{Kind: passStage, K: len(st.qubits), Pos: slices.Sorted(slices.Values(st.qubits)), Gates: len(gs)}, stage: st}
+	p.Noop = len(st.inner) == 0
 	return p
 }
 
@@ -306,6 +308,6 @@ func gatherChunkGo[T amp](st *stage, a, buf []T, base int, scatter bool) {
 // runInner applies the stage's passes to one chunk.
 func runInner[T amp](st *stage, chunk []T) {
 	for _, p := range st.inner {
-		runPass(p, chunk, 0, len(chunk)>>len(p.pos))
+		runPass(p, chunk, 0, len(chunk)>>len(p.Pos))
 	}
 }

@@ -2,6 +2,7 @@ package statevec
 
 import (
 	"fmt"
+	"github.com/sokr-rs/sokr/pkg/internal/qsim"
 	"math/cmplx"
 	"math/rand/v2"
 	"slices"
@@ -79,7 +80,7 @@ func TestBlockedBrickwork(t *testing.T) {
 		pl, err := compile(p, nil, 5, true, blockingFor(n, map[string]int{"complex128": 16, "complex64": 8}[prec], 5, 4096))
 		require.NoError(t, err)
 		transposed := 0
-		for _, ps := range pl.prefix {
+		for _, ps := range pl.Prefix {
 			if ps.stage != nil && ps.stage.lane != nil {
 				transposed++
 			}
@@ -106,7 +107,7 @@ func TestLaneKernelsMatchGo(t *testing.T) {
 					continue
 				}
 				state := randomState(rng, n)
-				nb := len(state) >> len(tc.p.pos)
+				nb := len(state) >> len(tc.p.Pos)
 				if tc.p.lanes128 != nil {
 					want := append([]complex128(nil), state...)
 					got := append([]complex128(nil), state...)
@@ -143,7 +144,7 @@ func TestGatherMatchesGo(t *testing.T) {
 		blk := blockingFor(n, ampBytes, 3, 1<<9*ampBytes) // 9-qubit chunks
 		require.Equal(t, 9, blk.qubits)
 		for _, on := range [][]int{{5}, {n - 1}, {0}, {1, 7}, {2, n - 2}} {
-			st := newStage([]gate{{qubits: on, mat: identity(1 << len(on))}}, on, n, blk).stage
+			st := newStage([]gate{{Qubits: on, Mat: qsim.Identity(1 << len(on))}}, on, n, blk).stage
 			for c := range 1 << (n - 9) {
 				base := deposit(c, st.outer)
 				if ampBytes == 16 {
@@ -187,7 +188,7 @@ func TestStageStops(t *testing.T) {
 	x := newSim[complex128](n, 1, 1)
 	x.reset()
 	blk := blockingFor(n, 16, 3, 4096) // 8-qubit chunks: 16 of them
-	p := newStage([]gate{{qubits: []int{n - 1}, mat: []complex128{0, 1, 1, 0}}}, []int{n - 1}, n, blk)
+	p := newStage([]gate{{Qubits: []int{n - 1}, Mat: []complex128{0, 1, 1, 0}}}, []int{n - 1}, n, blk)
 	calls := 0
 	x.applyStop(p, func() bool { calls++; return calls > 2 })
 	// Two chunks ran: the one holding |0...0> moved it to |10...0>.
@@ -246,13 +247,13 @@ func TestBlockedDynamicCircuit(t *testing.T) {
 	var walk func([]step)
 	walk = func(ss []step) {
 		for _, s := range ss {
-			if s.kind == stepPass && s.pass.stage != nil {
+			if s.Kind == qsim.StepPass && s.Pass.stage != nil {
 				stages++
 			}
-			walk(s.then)
-			walk(s.els)
+			walk(s.Then)
+			walk(s.Else)
 		}
 	}
-	walk(pl.rest)
+	walk(pl.Rest)
 	require.Positive(t, stages)
 }

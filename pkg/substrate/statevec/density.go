@@ -2,6 +2,7 @@ package statevec
 
 import (
 	"fmt"
+	"github.com/sokr-rs/sokr/pkg/internal/qsim"
 	"math"
 	"math/bits"
 	"strconv"
@@ -21,10 +22,10 @@ import (
 
 // Methods (option "method").
 const (
-	methodAuto          = "auto"
-	methodDensity       = "density_matrix"
-	methodStatevector   = "statevector"
-	methodTrajectories  = "trajectories"
+	methodAuto          = qsim.MethodAuto
+	methodDensity       = qsim.MethodDensity
+	methodStatevector   = qsim.MethodStatevector
+	methodTrajectories  = qsim.MethodTrajectories
 	maxAutoDensityQubit = 14 // CUDA-Q's density-matrix-cpu target allows up to 14 qubits
 	// maxDensityChannelQubits: a channel on k qubits is a superoperator on
 	// 2k, and a pass has at most maxTargets targets.
@@ -48,11 +49,11 @@ func densityRefusal(p *circuit.Program, mode Mode) string {
 		o := &p.Ops[i]
 		switch o.Kind {
 		case circuit.OpIf, circuit.OpWhile:
-			return fmt.Sprintf("the %s%s branches on measured bits, which a density matrix does not record", o.Kind, at(o.Pos))
+			return fmt.Sprintf("the %s%s branches on measured bits, which a density matrix does not record", o.Kind, qsim.At(o.Pos))
 		case circuit.OpChannel:
 			if len(o.Qubits) > maxDensityChannelQubits {
 				return fmt.Sprintf("the %s channel%s acts on %d qubits; the density-matrix mode applies channels on at most %d",
-					o.Channel.Kind, at(o.Pos), len(o.Qubits), maxDensityChannelQubits)
+					o.Channel.Kind, qsim.At(o.Pos), len(o.Qubits), maxDensityChannelQubits)
 			}
 		case circuit.OpBarrier:
 			continue
@@ -62,7 +63,7 @@ func densityRefusal(p *circuit.Program, mode Mode) string {
 		}
 		for _, q := range o.Qubits {
 			if measured[q] {
-				return fmt.Sprintf("the %s%s acts on qubit %d after its measurement, which makes later outcomes depend on the recorded one", o.Kind, at(o.Pos), q)
+				return fmt.Sprintf("the %s%s acts on qubit %d after its measurement, which makes later outcomes depend on the recorded one", o.Kind, qsim.At(o.Pos), q)
 			}
 		}
 		if o.Kind == circuit.OpMeasure {
@@ -85,18 +86,18 @@ func noisy(p *circuit.Program) bool {
 // unless observe was given shots (an estimate by sampling, which
 // trajectories make) or the run would not fit in the memory budget.
 func (s *Substrate) chooseMethod(p *circuit.Program, o *options) error {
-	switch o.method {
+	switch o.Method {
 	case methodDensity:
-		if why := densityRefusal(p, o.mode); why != "" {
+		if why := densityRefusal(p, o.Mode); why != "" {
 			return optionError("method", "%q cannot run this circuit: %s; use \"trajectories\"", methodDensity, why)
 		}
-		if o.mode == ModeObserve && o.shotsGiven {
+		if o.Mode == ModeObserve && o.ShotsGiven {
 			return optionError("method", "%q computes exact expectations; drop \"shots\", or use \"trajectories\" to estimate them from shots", methodDensity)
 		}
 		o.density = true
 	case methodAuto:
-		if o.mode == ModeState || (o.mode == ModeObserve && o.shotsGiven) || p.Qubits > maxAutoDensityQubit ||
-			!noisy(p) || densityRefusal(p, o.mode) != "" {
+		if o.Mode == ModeState || (o.Mode == ModeObserve && o.ShotsGiven) || p.Qubits > maxAutoDensityQubit ||
+			!noisy(p) || densityRefusal(p, o.Mode) != "" {
 			return nil
 		}
 		o.density = true
@@ -144,31 +145,31 @@ func superGate(qubits []int, kraus [][]complex128, n int) gate {
 	for _, q := range qubits {
 		on = append(on, q+n)
 	}
-	return gate{qubits: on, mat: m}
+	return gate{Qubits: on, Mat: m}
 }
 
 // compileDensity builds the density-matrix plan of p for the parameter
 // values params (p must pass densityRefusal for the mode).
 func compileDensity(p *circuit.Program, params []float64, fusion int, mode Mode) (*densityPlan, error) {
 	n := p.Qubits
-	ops := trimOps(p, mode != ModeSample)
+	ops := qsim.TrimOps(p, mode != ModeSample)
 	dp := &densityPlan{}
 	var gates []gate
 	for i := range ops {
 		o := &ops[i]
 		switch o.Kind {
 		case circuit.OpGate:
-			g := evalGate(o, params)
+			g := qsim.EvalGate(o, params)
 			dp.gates++
-			if len(g.qubits) == 0 {
+			if len(g.Qubits) == 0 {
 				continue // a global phase cancels in U rho U†
 			}
-			c := gate{qubits: make([]int, len(g.qubits)), nctrl: g.nctrl, neg: g.neg, mat: make([]complex128, len(g.mat))}
-			for j, q := range g.qubits {
-				c.qubits[j] = q + n
+			c := gate{Qubits: make([]int, len(g.Qubits)), NCtrl: g.NCtrl, Neg: g.Neg, Mat: make([]complex128, len(g.Mat))}
+			for j, q := range g.Qubits {
+				c.Qubits[j] = q + n
 			}
-			for j, v := range g.mat {
-				c.mat[j] = complex(real(v), -imag(v))
+			for j, v := range g.Mat {
+				c.Mat[j] = complex(real(v), -imag(v))
 			}
 			gates = append(gates, g, c)
 		case circuit.OpChannel:
@@ -181,7 +182,7 @@ func compileDensity(p *circuit.Program, params []float64, fusion int, mode Mode)
 			gates = append(gates, superGate(o.Qubits, [][]complex128{{1, 0, 0, 0}, {0, 1, 0, 0}}, n))
 		case circuit.OpMeasure:
 			if mode == ModeSample {
-				dp.measures = append(dp.measures, measurement{o.Qubits[0], o.Clbit})
+				dp.measures = append(dp.measures, measurement{Qubit: o.Qubits[0], Clbit: o.Clbit})
 				continue // nothing acts on the qubit after it (densityRefusal): sampled from diag(rho)
 			}
 			// Unrecorded, a measurement dephases: |0><0| and |1><1|.
@@ -197,10 +198,10 @@ func compileDensity(p *circuit.Program, params []float64, fusion int, mode Mode)
 // densityFusion is the fusion used on the 2n-qubit state: the option's,
 // though the default follows the size of that state.
 func densityFusion(o *options, qubits int) int {
-	if !o.fusionGiven && 2*qubits >= fusionThreshold {
+	if !o.FusionGiven && 2*qubits >= fusionThreshold {
 		return defaultFusion
 	}
-	return o.fusion
+	return o.Fusion
 }
 
 // density runs the density-matrix mode: rho evolves once, exactly; sample
@@ -208,7 +209,7 @@ func densityFusion(o *options, qubits int) int {
 func (r *runner[T]) density(params []float64) (sokr.Result, error) {
 	n := r.p.Qubits
 	fusion := densityFusion(r.o, n)
-	dp, err := compileDensity(r.p, params, fusion, r.o.mode)
+	dp, err := compileDensity(r.p, params, fusion, r.o.Mode)
 	if err != nil {
 		return sokr.Result{}, err
 	}
@@ -224,11 +225,11 @@ func (r *runner[T]) density(params []float64) (sokr.Result, error) {
 	if err := rho.applyAll(r.j, dp.passes); err != nil {
 		return sokr.Result{}, err
 	}
-	if r.o.mode == ModeObserve {
-		r.meta["groups"] = strconv.Itoa(len(r.o.terms))
-		r.meta["terms"] = strconv.Itoa(len(r.o.terms))
-		out := make([]float64, len(r.o.terms))
-		for t, term := range r.o.terms {
+	if r.o.Mode == ModeObserve {
+		r.meta["groups"] = strconv.Itoa(len(r.o.Terms))
+		r.meta["terms"] = strconv.Itoa(len(r.o.Terms))
+		out := make([]float64, len(r.o.Terms))
+		for t, term := range r.o.Terms {
 			out[t] = pauliTrace(rho, n, term.Paulis)
 		}
 		return sokr.Result{Outputs: []sokr.Output{{Name: "expectations", Tensor: sokr.FromSlice(out)}}, Meta: r.meta}, nil
@@ -290,7 +291,7 @@ func pauliTrace[T amp](rho *sim[T], n int, paulis string) float64 {
 func (s *Substrate) densityUsage(p *circuit.Program, o *options) usage {
 	var u usage
 	size := int64(16)
-	if o.precision == Complex64 {
+	if o.Precision == Complex64 {
 		size = 8
 	}
 	n := p.Qubits
@@ -337,9 +338,9 @@ func (s *Substrate) densityUsage(p *circuit.Program, o *options) usage {
 	chunks := (amps + reduceChunk - 1) / reduceChunk
 	scratch.Object(footprint.Mul(chunks, 8, 4))
 	scratch.Add(footprint.Mul(int64(s.workers), 1<<10))
-	switch o.mode {
+	switch o.Mode {
 	case ModeObserve:
-		terms := int64(len(o.terms))
+		terms := int64(len(o.Terms))
 		res.Object(footprint.Mul(terms, 8))
 		scratch.Add(footprint.Mul(terms, footprint.Object(footprint.Mul(chunks, 2*8))))
 	default:

@@ -14,7 +14,9 @@
 // (i>>q)&1 (the bit order of package circuit). Runs are independent; any
 // number may be in flight at once.
 //
-// A run compiles the program for its parameter values: gates are fused
+// A run compiles the program for its parameter values with the planner
+// it shares with the vulkan substrate (pkg/internal/qsim, which also reads
+// the options and samples): gates are fused
 // into passes over the state, and the program is split into a static
 // prefix, simulated once, and a dynamic remainder. A program that is a
 // unitary circuit followed by measurements (they may be interleaved with
@@ -156,7 +158,7 @@
 //
 // # Performance
 //
-// Gate fusion: consecutive gates are grouped greedily, in dependency order,
+// Gate fusion (pkg/internal/qsim): consecutive gates are grouped greedily, in dependency order,
 // into blocks of up to "fusion" qubits (controls count as qubits of the
 // block), and each block is multiplied into one dense matrix and applied in
 // one pass. A block or gate whose matrix is diagonal, or a permutation

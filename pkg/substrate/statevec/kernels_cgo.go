@@ -65,7 +65,7 @@ func runLanesISA[T amp](p *pass, a []T, lo, hi int, isa int) bool {
 	if desc == nil || lo&(1<<w-1) != 0 || hi&(1<<w-1) != 0 {
 		panic("statevec: pass not across lanes")
 	}
-	if p.index(hi-1)+p.off[len(p.off)-1] >= len(a) || lo < 0 {
+	if p.Index(hi-1)+p.Off[len(p.Off)-1] >= len(a) || lo < 0 {
 		panic("statevec: pass out of range")
 	}
 	d := (*C.int64_t)(unsafe.Pointer(unsafe.SliceData(desc)))
@@ -108,7 +108,7 @@ func runPassISA[T amp](p *pass, a []T, lo, hi int, isa int) bool {
 	}
 	// The C code reads desc and the matrix and writes a[index(lo) ... index(hi-1)]:
 	// check the bounds here, where a mistake panics instead of corrupting memory.
-	if p.index(hi-1)+p.off[len(p.off)-1] >= len(a) || lo < 0 {
+	if p.Index(hi-1)+p.Off[len(p.Off)-1] >= len(a) || lo < 0 {
 		panic("statevec: pass out of range")
 	}
 	desc := (*C.int64_t)(unsafe.Pointer(unsafe.SliceData(p.desc)))

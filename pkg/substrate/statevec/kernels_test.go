@@ -1,6 +1,8 @@
 package statevec
 
 import (
+	"github.com/sokr-rs/sokr/pkg/internal/qsim"
+
 	"fmt"
 	"math/cmplx"
 	"math/rand/v2"
@@ -26,7 +28,7 @@ func TestCKernelsMatchGo(t *testing.T) {
 			}
 			name := fmt.Sprintf("%s/isa=%d", tc.name, isa)
 			state := randomState(rng, n)
-			nb := len(state) >> len(tc.p.pos)
+			nb := len(state) >> len(tc.p.Pos)
 			// Whole range, then split unevenly, as the workers do.
 			for _, cuts := range [][]int{{0, nb}, {0, nb / 3, nb/3 + 1, nb}} {
 				want := append([]complex128(nil), state...)
@@ -84,11 +86,11 @@ func randomPasses(rng *rand.Rand, n int) []passCase {
 			for _, m := range []struct {
 				kind string
 				mat  []complex128
-				want int
+				want qsim.PassKind
 			}{{"dense", dense, passDense}, {"diag", diag, passDiag}, {"perm", perm, passPerm}} {
 				p := newPass(targets, m.mat, controls, neg)
-				if p.kind != m.want {
-					panic(fmt.Sprintf("%s matrix classified as kind %d", m.kind, p.kind))
+				if p.Kind != m.want {
+					panic(fmt.Sprintf("%s matrix classified as kind %d", m.kind, p.Kind))
 				}
 				out = append(out, passCase{fmt.Sprintf("%s/k=%d/ctrls=%d", m.kind, k, ctrls), p})
 			}

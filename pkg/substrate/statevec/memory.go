@@ -47,11 +47,11 @@ func (s *Substrate) runUsage(p *circuit.Program, o *options) usage {
 	}
 	var u usage
 	size := int64(16)
-	if o.precision == Complex64 {
+	if o.Precision == Complex64 {
 		size = 8
 	}
 	state := stateBytes(p.Qubits, size)
-	static := staticRun(p, o.mode != ModeSample)
+	static := staticRun(p, o.Mode != ModeSample)
 	amps := int64(1) << min(p.Qubits, 62)
 	if p.Qubits >= 62 {
 		amps = footprint.Max
@@ -59,11 +59,11 @@ func (s *Substrate) runUsage(p *circuit.Program, o *options) usage {
 	// Per-shot simulation: several trajectories at once on small states,
 	// one per worker (trajectories), each with its own state.
 	lanes := int64(1)
-	shots := int64(o.shots)
-	if o.mode == ModeObserve {
-		shots = int64(o.trajectories)
-		if o.shotsGiven {
-			shots = int64(o.shots)
+	shots := int64(o.Shots)
+	if o.Mode == ModeObserve {
+		shots = int64(o.Trajectories)
+		if o.ShotsGiven {
+			shots = int64(o.Shots)
 		}
 	}
 	if !static && amps < int64(s.minParallel) {
@@ -72,15 +72,15 @@ func (s *Substrate) runUsage(p *circuit.Program, o *options) usage {
 	var states footprint.Tally
 	states.Add(footprint.Object(state)) // the prefix, or the whole circuit when static
 	rotated := false
-	for _, t := range o.terms {
+	for _, t := range o.Terms {
 		rotated = rotated || strings.ContainsAny(t.Paulis, "XY")
 	}
 	switch {
-	case static && o.mode == ModeObserve && rotated:
+	case static && o.Mode == ModeObserve && rotated:
 		states.Add(footprint.Object(state)) // the rotated copy
 	case !static:
 		per := int64(1)
-		if o.mode == ModeObserve && rotated {
+		if o.Mode == ModeObserve && rotated {
 			per = 2 // and its rotated copy
 		}
 		states.Add(footprint.Mul(lanes, per, footprint.Object(state)))
@@ -99,7 +99,7 @@ func (s *Substrate) runUsage(p *circuit.Program, o *options) usage {
 		width = int64(p.Qubits)
 	}
 	key := footprint.Object(width) // a counts key (the string; its byte buffer once more)
-	switch o.mode {
+	switch o.Mode {
 	case ModeSample:
 		if static {
 			res.Add(sampleUsage(p, o, amps, chunks))
@@ -114,15 +114,15 @@ func (s *Substrate) runUsage(p *circuit.Program, o *options) usage {
 		}
 		res.Add(footprint.Mul(distinct, 2, footprint.Add(key, 64))) // the counts map
 	case ModeObserve:
-		terms := int64(len(o.terms))
+		terms := int64(len(o.Terms))
 		res.Add(footprint.Mul(terms, 8+16+64))                              // expectations, groups, masks
 		res.Add(footprint.Mul(terms, 2, footprint.Object(int64(p.Qubits)))) // the groups' bases
 		if rotated {
 			// A group's rotation: a layer of one-qubit gates, fused.
-			res.Add(footprint.Mul(terms, int64(p.Qubits), perGateBytes(1, max(o.fusion, 1))))
+			res.Add(footprint.Mul(terms, int64(p.Qubits), perGateBytes(1, max(o.Fusion, 1))))
 		}
 		res.Object(footprint.Mul(shots, terms, 8)) // each trajectory's expectations
-		if o.shotsGiven {
+		if o.ShotsGiven {
 			res.Add(footprint.Mul(terms, footprint.Object(footprint.Mul(terms, 8))))
 		}
 	}
@@ -140,11 +140,11 @@ func (s *Substrate) runUsage(p *circuit.Program, o *options) usage {
 	return u
 }
 
-// sampleUsage bounds what drawing o.shots samples at once from a state of
+// sampleUsage bounds what drawing o.Shots samples at once from a state of
 // amps amplitudes allocates (sampleFrom): the draws and the counts map.
 func sampleUsage(p *circuit.Program, o *options, amps, chunks int64) int64 {
 	var res footprint.Tally
-	shots := int64(o.shots)
+	shots := int64(o.Shots)
 	width := int64(p.Clbits)
 	if !p.Measured() {
 		width = int64(p.Qubits)
@@ -187,7 +187,7 @@ func planBytes(p *circuit.Program, o *options, blocked bool) int64 {
 			gmax = max(gmax, len(op.Qubits))
 		}
 	})
-	perFused := perGateBytes(min(gmax, max(o.fusion, 1)), o.fusion)
+	perFused := perGateBytes(min(gmax, max(o.Fusion, 1)), o.Fusion)
 	ops := int64(0)
 	circuit.Walk(p.Ops, func(op *circuit.Op) {
 		ops++
@@ -201,7 +201,7 @@ func planBytes(p *circuit.Program, o *options, blocked bool) int64 {
 			if blocked { // its copy on a cache-blocked stage's qubits, and the stage
 				t.Add(int64(unsafe.Sizeof(gate{})) + footprint.Object(int64(8*len(op.Qubits))) + stageBytes)
 			}
-			if o.fusion >= 2 && len(op.Qubits) <= o.fusion {
+			if o.Fusion >= 2 && len(op.Qubits) <= o.Fusion {
 				t.Add(perFused)
 			} else {
 				t.Add(passBytes(tq))
@@ -224,10 +224,10 @@ func planBytes(p *circuit.Program, o *options, blocked bool) int64 {
 // blocked reports whether a run of p with o is cache-blocked (block.go).
 func (s *Substrate) blocked(p *circuit.Program, o *options) bool {
 	amp := 16
-	if o.precision == Complex64 {
+	if o.Precision == Complex64 {
 		amp = 8
 	}
-	return blockingFor(p.Qubits, amp, o.fusion, s.blockBytes).qubits > 0
+	return blockingFor(p.Qubits, amp, o.Fusion, s.blockBytes).qubits > 0
 }
 
 // stageBytes bounds a cache-blocked stage's own allocations (newStage):
@@ -316,7 +316,7 @@ func staticRun(p *circuit.Program, unitaryOnly bool) bool {
 func (s *Substrate) overBudget(p *circuit.Program, o *options, u usage) error {
 	return &sokr.InputError{Index: -1, Msg: fmt.Sprintf(
 		"%s %s run of %d qubits in %s needs about %s (%s), more than the budget of %s",
-		article(string(o.mode)), o.mode, p.Qubits, o.precision, footprint.Format(u.total()), u.describe(), formatBytes(float64(s.budget)))}
+		article(string(o.Mode)), o.Mode, p.Qubits, o.Precision, footprint.Format(u.total()), u.describe(), formatBytes(float64(s.budget)))}
 }
 
 func article(word string) string {
@@ -347,7 +347,7 @@ func (s *Substrate) EstimateRun(prog sokr.Program, inputs []sokr.Tensor, opts so
 // the advice that applies (complex64, fewer copies) where one does.
 func (s *Substrate) admit(p *circuit.Program, o *options) (usage, error) {
 	u := s.runUsage(p, o)
-	if o.precision == Complex128 && stateBytes(p.Qubits, 16) > s.budget {
+	if o.Precision == Complex128 && stateBytes(p.Qubits, 16) > s.budget {
 		return u, &sokr.InputError{Index: -1, Msg: fmt.Sprintf(
 			"statevec option \"precision\": %d qubits as complex128 need %s, more than the budget of %s; pass precision \"complex64\"",
 			p.Qubits, formatBytes(float64(stateBytes(p.Qubits, 16))), formatBytes(float64(s.budget)))}
@@ -355,7 +355,7 @@ func (s *Substrate) admit(p *circuit.Program, o *options) (usage, error) {
 	if u.states > s.budget {
 		return u, &sokr.InputError{Index: -1, Msg: fmt.Sprintf(
 			"%s %s run of %d qubits keeps %s of state vectors (the state, per-shot copies, rotated copies for X and Y terms), more than the budget of %s; try precision \"complex64\"",
-			article(string(o.mode)), o.mode, p.Qubits, footprint.Format(u.states), formatBytes(float64(s.budget)))}
+			article(string(o.Mode)), o.Mode, p.Qubits, footprint.Format(u.states), formatBytes(float64(s.budget)))}
 	}
 	if u.total() > s.budget {
 		return u, s.overBudget(p, o, u)

@@ -1,96 +1,30 @@
 package statevec
 
 import (
-	"math"
 	"math/bits"
 	"math/rand/v2"
+
+	"github.com/sokr-rs/sokr/pkg/internal/qsim"
 )
 
-// pauliGroup is a set of qubit-wise commuting Pauli terms: on each qubit
-// they all have the same letter or the identity. Rotating the state by
-// basis (H for X, H·S† for Y) turns each term into a Z string, whose
-// expectation is sum_i |a_i|^2 (-1)^popcount(i & mask).
+// pauliGroup is a group of qubit-wise commuting terms (qsim.GroupTerms)
+// with its rotation in the CPU kernels' layout.
 type pauliGroup struct {
-	terms    []int    // indices into the observable
-	masks    []uint64 // per term: the qubits it acts on
-	rotation []*pass  // nil for the group of diagonal (I, Z) terms
+	*qsim.PauliGroup
+	rotation []*pass // nil for the group of diagonal (I, Z) terms
 }
 
-// groupTerms puts the diagonal terms (only I and Z) into the first group
-// and the others, first fit, into qubit-wise commuting groups.
+// groupTerms groups the terms (qsim.GroupTerms) for the CPU.
 func groupTerms(terms []PauliTerm, n, fusion int) []*pauliGroup {
-	diag := &pauliGroup{}
-	var groups []*pauliGroup
-	var bases [][]byte
-	for ti, t := range terms {
-		var mask uint64
-		isDiag := true
-		for q := range n {
-			if c := t.Paulis[q]; c != 'I' {
-				mask |= 1 << q
-				if c != 'Z' {
-					isDiag = false
-				}
-			}
-		}
-		if isDiag {
-			diag.terms, diag.masks = append(diag.terms, ti), append(diag.masks, mask)
-			continue
-		}
-		gi := -1
-		for i, b := range bases {
-			if commute(b, t.Paulis) {
-				gi = i
-				break
-			}
-		}
-		if gi < 0 {
-			gi = len(groups)
-			groups = append(groups, &pauliGroup{})
-			bases = append(bases, []byte(t.Paulis))
-		}
-		for q := range n {
-			if t.Paulis[q] != 'I' {
-				bases[gi][q] = t.Paulis[q]
-			}
-		}
-		g := groups[gi]
-		g.terms, g.masks = append(g.terms, ti), append(g.masks, mask)
-	}
-	for i, g := range groups {
-		g.rotation = rotation(bases[i], max(fusion, 2))
-	}
-	if len(diag.terms) > 0 {
-		groups = append([]*pauliGroup{diag}, groups...)
-	}
-	return groups
-}
-
-// commute reports whether term t is qubit-wise compatible with basis b.
-func commute(b []byte, t string) bool {
-	for q := range b {
-		if b[q] != 'I' && t[q] != 'I' && b[q] != t[q] {
-			return false
+	qs := qsim.GroupTerms(terms, n, fusion)
+	out := make([]*pauliGroup, len(qs))
+	for i, g := range qs {
+		out[i] = &pauliGroup{PauliGroup: g}
+		if g.Rotation != nil {
+			out[i].rotation = cpuPasses(g.Rotation)
 		}
 	}
-	return true
-}
-
-// rotation returns the passes that turn the Pauli basis into Z's.
-func rotation(basis []byte, fusion int) []*pass {
-	const r = 1 / math.Sqrt2
-	h := []complex128{r, r, r, -r}
-	hsdg := []complex128{r, -1i * r, r, 1i * r} // H·S†
-	var gates []gate
-	for q, c := range basis {
-		switch c {
-		case 'X':
-			gates = append(gates, gate{qubits: []int{q}, mat: h})
-		case 'Y':
-			gates = append(gates, gate{qubits: []int{q}, mat: hsdg})
-		}
-	}
-	return passes(gates, fusion)
+	return out
 }
 
 // expectZ returns, for each mask, sum_i |a_i|^2 (-1)^popcount(i & mask).
@@ -155,11 +89,11 @@ func expectations[T amp](x, work *sim[T], groups []*pauliGroup, shots int, rng *
 		}
 		var v []float64
 		if shots > 0 {
-			v = sampleZ(y, g.masks, shots, rng)
+			v = sampleZ(y, g.Masks, shots, rng)
 		} else {
-			v = expectZ(y, g.masks)
+			v = expectZ(y, g.Masks)
 		}
-		for k, t := range g.terms {
+		for k, t := range g.Terms {
 			out[t] = v[k]
 		}
 	}

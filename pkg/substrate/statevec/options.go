@@ -1,308 +1,66 @@
 package statevec
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
-	"math"
-	"math/rand/v2"
-	"slices"
-	"sort"
-	"strings"
 
+	"github.com/sokr-rs/sokr/pkg/internal/qsim"
 	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
-// Defaults of the dispatch options.
+// Defaults of the dispatch options (qsim's, shared with vulkan).
 const (
-	defaultShots        = 1000
-	defaultTrajectories = 1000
-	// defaultFusion is the largest block fused by default: 5 qubits, as
-	// Qiskit Aer's fusion_max_qubit; measured best on Zen 4 for complex128
-	// and complex64 (docs/benchmarks.md).
-	defaultFusion = 5
-	// fusionThreshold is the fewest qubits for fusion to be on by default
-	// (Aer's fusion_threshold is 14): below it a pass takes microseconds
-	// and building fused matrices costs as much as it saves.
-	fusionThreshold = 10
-	maxShots        = 1 << 30
+	defaultFusion   = qsim.DefaultFusion
+	fusionThreshold = qsim.FusionThreshold
 )
 
 // Mode is what a dispatch computes (option "mode").
-type Mode string
+type Mode = qsim.Mode
 
 // The modes.
 const (
-	ModeSample  Mode = "sample"  // counts of measured bitstrings
-	ModeObserve Mode = "observe" // expectation values of Pauli terms
-	ModeState   Mode = "state"   // the final state vector
+	ModeSample  = qsim.ModeSample  // counts of measured bitstrings
+	ModeObserve = qsim.ModeObserve // expectation values of Pauli terms
+	ModeState   = qsim.ModeState   // the final state vector
 )
 
 // Precision is the amplitude type (option "precision").
-type Precision string
+type Precision = qsim.Precision
 
 // The precisions.
 const (
-	Complex128 Precision = "complex128"
-	Complex64  Precision = "complex64"
+	Complex128 = qsim.Complex128
+	Complex64  = qsim.Complex64
 )
 
 // PauliTerm is a term of an observable for Go callers: Coef times the
 // tensor product of Paulis, a string of 'I', 'X', 'Y', 'Z' with one letter
 // per qubit, character k acting on qubit k (so "ZI" is Z on qubit 0).
 // The expectations output leaves Coef out; it is checked, not used.
-type PauliTerm struct {
-	Coef   complex128
-	Paulis string
-}
+type PauliTerm = qsim.PauliTerm
 
-// options are the parsed dispatch options.
+// options are the parsed dispatch options (qsim.ParseOptions) and the
+// choice made of the "method" option (chooseMethod): density, simulate the
+// density matrix.
 type options struct {
-	mode         Mode
-	shots        int
-	shotsGiven   bool
-	precision    Precision
-	terms        []PauliTerm
-	fusion       int
-	trajectories int
-	seed         uint64
-	hasSeed      bool
-	fusionGiven  bool
-	// method is the option as given ("auto" by default); density is the
-	// choice made of it (chooseMethod): simulate the density matrix.
-	method  string
+	qsim.Options
 	density bool
 }
-
-// knownOptions lists the option names; others are an error, so that a
-// misspelt option is not silently ignored.
-var knownOptions = []string{"mode", "shots", "precision", "observable", "fusion", "trajectories", "method"}
 
 func optionError(name, format string, args ...any) error {
 	return &sokr.InputError{Index: -1, Msg: fmt.Sprintf("statevec option %q: ", name) + fmt.Sprintf(format, args...)}
 }
 
-// parseOptions reads the dispatch options of a run of p.
+// parseOptions reads the dispatch options of a run of p; an error names
+// the substrate.
 func parseOptions(p *circuit.Program, opts sokr.Options) (*options, error) {
-	o := &options{mode: ModeSample, shots: defaultShots, precision: Complex128, trajectories: defaultTrajectories,
-		seed: opts.Seed, hasSeed: opts.HasSeed, method: methodAuto}
-	if !o.hasSeed {
-		o.seed = rand.Uint64()
+	o, err := qsim.ParseOptions(p, opts)
+	if err != nil {
+		if ie, ok := errors.AsType[*sokr.InputError](err); ok {
+			ie.Msg = "statevec " + ie.Msg
+		}
+		return nil, err
 	}
-	names := make([]string, 0, len(opts.Params))
-	for k := range opts.Params {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		if !slices.Contains(knownOptions, k) {
-			return nil, optionError(k, "unknown option; the options are %s", strings.Join(knownOptions, ", "))
-		}
-	}
-	if v, ok := opts.Params["mode"]; ok {
-		s, _ := v.(string)
-		switch Mode(s) {
-		case ModeSample, ModeObserve, ModeState:
-			o.mode = Mode(s)
-		default:
-			return nil, optionError("mode", "got %#v; want \"sample\", \"observe\" or \"state\"", v)
-		}
-	}
-	if v, ok := opts.Params["precision"]; ok {
-		s, _ := v.(string)
-		switch Precision(s) {
-		case Complex128, Complex64:
-			o.precision = Precision(s)
-		default:
-			return nil, optionError("precision", "got %#v; want \"complex128\" or \"complex64\"", v)
-		}
-	}
-	if v, ok := opts.Params["method"]; ok {
-		s, _ := v.(string)
-		switch s {
-		case methodAuto, methodDensity, methodStatevector, methodTrajectories:
-			o.method = s
-		default:
-			return nil, optionError("method", "got %#v; want \"auto\", \"density_matrix\", \"statevector\" or \"trajectories\"", v)
-		}
-	}
-	var err error
-	if v, ok := opts.Params["shots"]; ok {
-		if o.shots, err = intOption("shots", v, 1, maxShots); err != nil {
-			return nil, err
-		}
-		o.shotsGiven = true
-	}
-	if v, ok := opts.Params["trajectories"]; ok {
-		if o.trajectories, err = intOption("trajectories", v, 1, maxShots); err != nil {
-			return nil, err
-		}
-	}
-	o.fusion = 0
-	if p.Qubits >= fusionThreshold {
-		o.fusion = defaultFusion
-	}
-	if v, ok := opts.Params["fusion"]; ok {
-		if o.fusion, err = intOption("fusion", v, 0, maxTargets); err != nil {
-			return nil, err
-		}
-		o.fusionGiven = true
-	}
-	v, hasObs := opts.Params["observable"]
-	switch {
-	case o.mode == ModeObserve && !hasObs:
-		return nil, optionError("observable", "observe mode needs an observable: a list of Pauli terms")
-	case o.mode != ModeObserve && hasObs:
-		return nil, optionError("observable", "is for observe mode, not %s", o.mode)
-	case hasObs:
-		if o.terms, err = parseObservable(v, p.Qubits); err != nil {
-			return nil, err
-		}
-	}
-	return o, nil
-}
-
-// intOption reads an integer option in [lo, hi], given as a Go integer or
-// as an integral float64 (JSON numbers).
-func intOption(name string, v any, lo, hi int) (int, error) {
-	var n int64
-	switch x := v.(type) {
-	case int:
-		n = int64(x)
-	case int32:
-		n = int64(x)
-	case int64:
-		n = x
-	case uint:
-		n = int64(min(x, math.MaxInt64))
-	case uint32:
-		n = int64(x)
-	case uint64:
-		n = int64(min(x, math.MaxInt64))
-	case float64:
-		if x != math.Trunc(x) || math.Abs(x) > 1<<53 {
-			return 0, optionError(name, "got %v; want an integer", x)
-		}
-		n = int64(x)
-	case json.Number:
-		i, err := x.Int64()
-		if err != nil {
-			return 0, optionError(name, "got %v; want an integer", x)
-		}
-		n = i
-	default:
-		return 0, optionError(name, "got %#v (%T); want an integer", v, v)
-	}
-	if n < int64(lo) || n > int64(hi) {
-		return 0, optionError(name, "%d is out of range [%d, %d]", n, lo, hi)
-	}
-	return int(n), nil
-}
-
-// parseObservable reads the "observable" option: a list of terms, each a
-// PauliTerm or a map {"coef": [re, im], "paulis": "XZI..."}.
-func parseObservable(v any, qubits int) ([]PauliTerm, error) {
-	var items []any
-	switch x := v.(type) {
-	case []PauliTerm:
-		for _, t := range x {
-			items = append(items, t)
-		}
-	case []map[string]any:
-		for _, t := range x {
-			items = append(items, t)
-		}
-	case []any:
-		items = x
-	case PauliTerm:
-		items = []any{x}
-	default:
-		return nil, optionError("observable", "got %T; want a list of terms {\"coef\": [re, im], \"paulis\": \"XZ...\"}", v)
-	}
-	if len(items) == 0 {
-		return nil, optionError("observable", "has no terms")
-	}
-	terms := make([]PauliTerm, len(items))
-	for i, it := range items {
-		var t PauliTerm
-		switch x := it.(type) {
-		case PauliTerm:
-			t = x
-		case map[string]any:
-			for k := range x {
-				if k != "coef" && k != "paulis" {
-					return nil, optionError("observable", "term %d has unknown key %q; the keys are \"coef\" and \"paulis\"", i, k)
-				}
-			}
-			s, ok := x["paulis"].(string)
-			if !ok {
-				return nil, optionError("observable", "term %d: \"paulis\" must be a string of I, X, Y, Z, got %#v", i, x["paulis"])
-			}
-			t.Paulis = s
-			c, err := coefficient(x["coef"])
-			if err != nil {
-				return nil, optionError("observable", "term %d: %v", i, err)
-			}
-			t.Coef = c
-		default:
-			return nil, optionError("observable", "term %d is a %T; want {\"coef\": [re, im], \"paulis\": \"XZ...\"}", i, it)
-		}
-		t.Paulis = strings.ToUpper(t.Paulis)
-		if len(t.Paulis) != qubits {
-			return nil, optionError("observable", "term %d %q has %d letters; the circuit has %d qubits (one letter per qubit, qubit 0 first)",
-				i, t.Paulis, len(t.Paulis), qubits)
-		}
-		if k := strings.IndexFunc(t.Paulis, func(r rune) bool { return !strings.ContainsRune("IXYZ", r) }); k >= 0 {
-			return nil, optionError("observable", "term %d %q: %q at %d is not one of I, X, Y, Z", i, t.Paulis, t.Paulis[k], k)
-		}
-		if cmplxBad(t.Coef) {
-			return nil, optionError("observable", "term %d: coefficient %v is not finite", i, t.Coef)
-		}
-		terms[i] = t
-	}
-	return terms, nil
-}
-
-// coefficient reads a coefficient: [re, im], a real number, or a complex.
-func coefficient(v any) (complex128, error) {
-	num := func(x any) (float64, bool) {
-		switch y := x.(type) {
-		case float64:
-			return y, true
-		case float32:
-			return float64(y), true
-		case int:
-			return float64(y), true
-		case int64:
-			return float64(y), true
-		}
-		return 0, false
-	}
-	switch x := v.(type) {
-	case nil:
-		return 1, nil
-	case complex128:
-		return x, nil
-	case []float64:
-		if len(x) == 2 {
-			return complex(x[0], x[1]), nil
-		}
-	case []any:
-		if len(x) == 2 {
-			re, ok1 := num(x[0])
-			im, ok2 := num(x[1])
-			if ok1 && ok2 {
-				return complex(re, im), nil
-			}
-		}
-	default:
-		if re, ok := num(v); ok {
-			return complex(re, 0), nil
-		}
-	}
-	return 0, fmt.Errorf("\"coef\" must be [re, im], got %#v", v)
-}
-
-func cmplxBad(c complex128) bool {
-	return math.IsNaN(real(c)) || math.IsNaN(imag(c)) || math.IsInf(real(c), 0) || math.IsInf(imag(c), 0)
+	return &options{Options: *o}, nil
 }

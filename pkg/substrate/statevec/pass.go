@@ -2,44 +2,38 @@ package statevec
 
 import (
 	"slices"
-	"sort"
+
+	"github.com/sokr-rs/sokr/pkg/internal/qsim"
 )
 
 // amp is the type of an amplitude: complex128, or complex64 whose
 // arithmetic is done in float32.
 type amp interface{ complex64 | complex128 }
 
-// The kinds of pass; the values are those of kernels.h.
+// The kinds of pass: qsim's, whose values are those of kernels.h, and a
+// stage.
 const (
-	passDense = 1 // a dense 2^k x 2^k matrix
-	passDiag  = 2 // a diagonal matrix
-	passPerm  = 3 // one non-zero per row: a permutation with phases
-	passStage = 4 // a cache-blocked stage of passes (block.go); never handed to the kernels
+	passDense               = qsim.Dense
+	passDiag                = qsim.Diag
+	passPerm                = qsim.Perm
+	passStage qsim.PassKind = 4 // a cache-blocked stage of passes (block.go); never handed to the kernels
 )
 
 // maxTargets is the most target qubits a pass may have (kernels.h
-// SV_MAX_K): fusion blocks, Kraus operators and gates all fit.
-const maxTargets = 5
+// SV_MAX_K).
+const maxTargets = qsim.MaxTargets
 
-// pass is one sweep over the state vector: a matrix on k target qubits,
-// applied where the control qubits hold. It is built once per dispatch and
-// read by any number of goroutines.
+// pass is one sweep over the state vector: qsim's pass (the matrix, in
+// complex128, and its index layout), embedded by value so that the
+// kernels read its fields without an indirection, with what the CPU
+// kernels need besides. It is built once per dispatch and read by any
+// number of goroutines.
 type pass struct {
-	kind  int
-	k     int    // target qubits; D = 1 << k rows
-	pos   []int  // fixed bit positions (targets and controls), ascending
-	ctrl  int    // bits of the controls that must be 1
-	off   []int  // amplitude offset of each row from the base index
-	rows  []int  // diagonal and permutation: the rows that change
-	src   []int  // permutation: row r takes the amplitude of row src[r]
-	gates int    // circuit gates the pass stands for
-	noop  bool   // the matrix is the identity
+	qsim.Pass
 	stage *stage // passStage: the stage
 
-	// The matrix, for the Go kernels: row-major D x D (dense) or the D
-	// row factors (diagonal, permutation).
-	c128 []complex128
-	c64  []complex64
+	// The matrix in complex64, for the Go kernels.
+	c64 []complex64
 	// The same for the C kernels (kernels.h): the descriptor, and the
 	// matrix split into real and imaginary parts.
 	desc []int64
@@ -64,16 +58,16 @@ func laneBits[T amp]() int {
 // lanesDesc returns p's descriptor for the kernels across 2^w lanes, or
 // nil when one of p's fixed bits is a lane qubit.
 func (p *pass) lanesDesc(w int) []int64 {
-	if len(p.pos) > 0 && p.pos[0] < w {
+	if len(p.Pos) > 0 && p.Pos[0] < w {
 		return nil
 	}
 	d := slices.Clone(p.desc)
 	d[4] >>= w // ctrl
-	npos := len(p.pos)
+	npos := len(p.Pos)
 	for i := range npos {
 		d[5+i] -= int64(w)
 	}
-	for i := range p.off {
+	for i := range p.Off {
 		d[5+npos+i] >>= w
 	}
 	return d
@@ -87,151 +81,67 @@ func lanesFor[T amp](p *pass) []int64 {
 	return p.lanes128
 }
 
-// newPass returns the pass that applies mat, a row-major matrix on targets
-// (index bit j is the state of targets[j], in any order), where every
-// control qubit is |1> (|0> when its bit of neg is set). It chooses the
-// diagonal or permutation kernel when the matrix allows.
+// newPass returns the pass that applies mat on targets where the controls
+// hold (qsim.NewPass), with the CPU kernels' layout.
 func newPass(targets []int, mat []complex128, controls []int, neg uint64) *pass {
-	k := len(targets)
-	if k > maxTargets {
-		panic("statevec: pass on more than 5 targets") // fusion and Capability keep to 5
-	}
-	sorted := slices.Clone(targets)
-	sort.Ints(sorted)
-	mat = reorder(mat, targets, sorted)
-	d := 1 << k
-	p := &pass{k: k, off: make([]int, d)}
-	for r := range d {
-		for j, t := range sorted {
-			p.off[r] |= (r >> j & 1) << t
-		}
-	}
-	p.pos = append(slices.Clone(sorted), controls...)
-	sort.Ints(p.pos)
-	for j, c := range controls {
-		if neg>>j&1 == 0 {
-			p.ctrl |= 1 << c
-		}
-	}
-	p.classify(mat, d)
+	return cpuPass(qsim.NewPass(targets, mat, controls, neg))
+}
+
+// cpuPass returns q with the CPU kernels' layout.
+func cpuPass(q *qsim.Pass) *pass {
+	p := &pass{Pass: *q}
 	p.build()
 	return p
 }
 
-// reorder permutes the index bits of a matrix on qubits from into the order
-// of to (the same qubits).
-func reorder(mat []complex128, from, to []int) []complex128 {
-	if slices.Equal(from, to) {
-		return mat
-	}
-	d := 1 << len(from)
-	// perm[i] is the index in from's order of index i in to's order.
-	perm := make([]int, d)
-	for i := range d {
-		for j, q := range to {
-			if i>>j&1 == 1 {
-				perm[i] |= 1 << slices.Index(from, q)
-			}
-		}
-	}
-	out := make([]complex128, d*d)
-	for r := range d {
-		for c := range d {
-			out[r*d+c] = mat[perm[r]*d+perm[c]]
-		}
+// cpuPasses returns the passes qs with the CPU kernels' layout.
+func cpuPasses(qs []*qsim.Pass) []*pass {
+	out := make([]*pass, len(qs))
+	for i, q := range qs {
+		out[i] = cpuPass(q)
 	}
 	return out
 }
 
-// classify picks the kernel: diagonal when every non-zero is on the
-// diagonal, permutation when each row has at most one non-zero, dense
-// otherwise. Zeros are exact: products of diagonal and permutation gates
-// keep them.
-func (p *pass) classify(mat []complex128, d int) {
-	diag, perm := true, true
-	src := make([]int, d)
-	fac := make([]complex128, d)
-	for r := range d {
-		src[r] = r
-		nz := 0
-		for c := range d {
-			if v := mat[r*d+c]; v != 0 {
-				nz++
-				src[r], fac[r] = c, v
-				if c != r {
-					diag = false
-				}
-			}
-		}
-		if nz > 1 {
-			diag, perm = false, false
-		}
-	}
-	switch {
-	case diag || perm:
-		p.kind = passPerm
-		if diag {
-			p.kind = passDiag
-		}
-		p.c128 = fac
-		for r := range d {
-			if src[r] != r || fac[r] != 1 {
-				p.rows = append(p.rows, r)
-			}
-		}
-		if perm && !diag {
-			p.src = src
-		}
-		p.noop = len(p.rows) == 0
-	default:
-		p.kind = passDense
-		p.c128 = mat
-	}
-}
+// passes fuses gates into passes (qsim.Passes) for the CPU kernels.
+func passes(gates []gate, maxFused int) []*pass { return cpuPasses(qsim.Passes(gates, maxFused)) }
+
+// gate is a circuit gate with its parameters evaluated.
+type gate = qsim.Gate
 
 // build derives the complex64 matrix and the C layout.
 func (p *pass) build() {
-	d := 1 << p.k
-	p.c64 = make([]complex64, len(p.c128))
-	for i, v := range p.c128 {
+	d := 1 << p.K
+	p.c64 = make([]complex64, len(p.Mat))
+	for i, v := range p.Mat {
 		p.c64[i] = complex64(v)
 	}
-	n := len(p.c128)
+	n := len(p.Mat)
 	p.m128, p.m64 = make([]float64, 2*n), make([]float32, 2*n)
-	for i, v := range p.c128 {
+	for i, v := range p.Mat {
 		j := i
-		if p.kind == passDense { // row-major to column-major
+		if p.Kind == passDense { // row-major to column-major
 			j = (i%d)*d + i/d
 		}
 		p.m128[j], p.m128[n+j] = real(v), imag(v)
 		p.m64[j], p.m64[n+j] = float32(real(v)), float32(imag(v))
 	}
-	p.desc = []int64{int64(p.kind), int64(p.k), int64(len(p.pos)), int64(len(p.rows)), int64(p.ctrl)}
-	for _, v := range p.pos {
+	p.desc = []int64{int64(p.Kind), int64(p.K), int64(len(p.Pos)), int64(len(p.Rows)), int64(p.Ctrl)}
+	for _, v := range p.Pos {
 		p.desc = append(p.desc, int64(v))
 	}
-	for _, v := range p.off {
+	for _, v := range p.Off {
 		p.desc = append(p.desc, int64(v))
 	}
-	for _, v := range p.rows {
+	for _, v := range p.Rows {
 		p.desc = append(p.desc, int64(v))
 	}
-	if p.kind == passPerm {
-		for _, v := range p.src {
+	if p.Kind == passPerm {
+		for _, v := range p.Src {
 			p.desc = append(p.desc, int64(v))
 		}
 	}
 	p.lanes128, p.lanes64 = p.lanesDesc(2), p.lanesDesc(3)
-}
-
-// index returns the amplitude index of base b: b with a zero inserted at
-// each fixed position, and the control bits set.
-func (p *pass) index(b int) int {
-	for _, q := range p.pos {
-		low := b & (1<<q - 1)
-		b = (b-low)<<1 | low
-	}
-	return b | p.ctrl
 }
 
 // matrixOf returns the pass's matrix in the amplitude type.
@@ -240,21 +150,21 @@ func matrixOf[T amp](p *pass) []T {
 	if _, ok := any(z).(complex64); ok {
 		return any(p.c64).([]T)
 	}
-	return any(p.c128).([]T)
+	return any(p.Mat).([]T)
 }
 
 // runPassGo applies p to the bases [lo, hi) of a: the reference for the C
 // kernels and the kernel of builds without cgo.
 func runPassGo[T amp](p *pass, a []T, lo, hi int) {
 	m := matrixOf[T](p)
-	d := 1 << p.k
+	d := 1 << p.K
 	var v, y [1 << maxTargets]T
-	switch p.kind {
+	switch p.Kind {
 	case passDense:
 		for b := lo; b < hi; b++ {
-			idx := p.index(b)
+			idx := p.Index(b)
 			for j := range d {
-				v[j] = a[idx+p.off[j]]
+				v[j] = a[idx+p.Off[j]]
 			}
 			for i := range d {
 				var s T
@@ -264,24 +174,24 @@ func runPassGo[T amp](p *pass, a []T, lo, hi int) {
 				y[i] = s
 			}
 			for i := range d {
-				a[idx+p.off[i]] = y[i]
+				a[idx+p.Off[i]] = y[i]
 			}
 		}
 	case passDiag:
 		for b := lo; b < hi; b++ {
-			idx := p.index(b)
-			for _, r := range p.rows {
-				a[idx+p.off[r]] *= m[r]
+			idx := p.Index(b)
+			for _, r := range p.Rows {
+				a[idx+p.Off[r]] *= m[r]
 			}
 		}
 	case passPerm:
 		for b := lo; b < hi; b++ {
-			idx := p.index(b)
-			for t, r := range p.rows {
-				y[t] = m[r] * a[idx+p.off[p.src[r]]]
+			idx := p.Index(b)
+			for t, r := range p.Rows {
+				y[t] = m[r] * a[idx+p.Off[p.Src[r]]]
 			}
-			for t, r := range p.rows {
-				a[idx+p.off[r]] = y[t]
+			for t, r := range p.Rows {
+				a[idx+p.Off[r]] = y[t]
 			}
 		}
 	}

@@ -58,10 +58,10 @@ func TestFusedBlocksStayWithinLimit(t *testing.T) {
 	for _, fusion := range []int{2, 3, 4, 5} {
 		pl, err := compile(p, nil, fusion, true, blocking{})
 		require.NoError(t, err)
-		for _, ps := range pl.prefix {
-			require.LessOrEqual(t, ps.k, max(fusion, 3), "fusion %d", fusion) // a lone Toffoli keeps its 3 qubits
+		for _, ps := range pl.Prefix {
+			require.LessOrEqual(t, ps.K, max(fusion, 3), "fusion %d", fusion) // a lone Toffoli keeps its 3 qubits
 		}
-		require.Less(t, pl.fused, pl.gates, "fusion %d fused nothing", fusion)
+		require.Less(t, pl.fused, pl.Gates, "fusion %d fused nothing", fusion)
 	}
 	_ = math.Pi
 }

@@ -2,6 +2,7 @@ package statevec
 
 import (
 	"encoding/json"
+	"github.com/sokr-rs/sokr/pkg/internal/qsim"
 	"math/rand/v2"
 	"runtime/debug"
 	"strconv"
@@ -14,7 +15,7 @@ import (
 
 // run simulates p for one dispatch in the requested precision.
 func (s *Substrate) run(j *sokr.Job, p *circuit.Program, params []float64, o *options) (sokr.Result, error) {
-	if o.precision == Complex64 {
+	if o.Precision == Complex64 {
 		return execute[complex64](s, j, p, params, o)
 	}
 	return execute[complex128](s, j, p, params, o)
@@ -37,36 +38,36 @@ type runner[T amp] struct {
 func execute[T amp](s *Substrate, j *sokr.Job, p *circuit.Program, params []float64, o *options) (sokr.Result, error) {
 	if o.density {
 		r := &runner[T]{s: s, j: j, p: p, o: o, meta: map[string]string{
-			"precision": string(o.precision), "kernels": isaName(), "mode": string(o.mode)}}
-		if o.hasSeed {
-			r.meta["seed"] = strconv.FormatUint(o.seed, 10)
+			"precision": string(o.Precision), "kernels": isaName(), "mode": string(o.Mode)}}
+		if o.HasSeed {
+			r.meta["seed"] = strconv.FormatUint(o.Seed, 10)
 		}
 		defer r.free()
 		return r.density(params)
 	}
 	var z T
-	pl, err := compile(p, params, o.fusion, o.mode != ModeSample, blockingFor(p.Qubits, int(unsafe.Sizeof(z)), o.fusion, s.blockBytes))
+	pl, err := compile(p, params, o.Fusion, o.Mode != ModeSample, blockingFor(p.Qubits, int(unsafe.Sizeof(z)), o.Fusion, s.blockBytes))
 	if err != nil {
 		return sokr.Result{}, err
 	}
 	r := &runner[T]{s: s, j: j, p: p, o: o, pl: pl, meta: map[string]string{
-		"precision":   string(o.precision),
-		"gates":       strconv.Itoa(pl.gates),
+		"precision":   string(o.Precision),
+		"gates":       strconv.Itoa(pl.Gates),
 		"fused_gates": strconv.Itoa(pl.fused),
 		"sweeps":      strconv.Itoa(pl.sweeps),
-		"fusion":      strconv.Itoa(o.fusion),
+		"fusion":      strconv.Itoa(o.Fusion),
 		"kernels":     isaName(),
-		"mode":        string(o.mode),
-	}, keep: o.mode == ModeState}
+		"mode":        string(o.Mode),
+	}, keep: o.Mode == ModeState}
 	defer r.free()
-	if o.hasSeed {
-		r.meta["seed"] = strconv.FormatUint(o.seed, 10)
+	if o.HasSeed {
+		r.meta["seed"] = strconv.FormatUint(o.Seed, 10)
 	}
-	if o.mode == ModeState && !pl.static {
+	if o.Mode == ModeState && !pl.Static {
 		return sokr.Result{}, &sokr.InputError{Index: -1, Msg: "get_state needs a unitary circuit (terminal measurements are ignored), but this one has " +
-			dynamicFeature(p) + "; use sample or observe, which simulate it shot by shot"}
+			qsim.DynamicFeature(p) + "; use sample or observe, which simulate it shot by shot"}
 	}
-	switch o.mode {
+	switch o.Mode {
 	case ModeState:
 		return r.state()
 	case ModeObserve:
@@ -112,7 +113,7 @@ func (r *runner[T]) prefix() (*sim[T], error) {
 		return nil, err
 	}
 	x.reset()
-	return x, x.applyAll(r.j, r.pl.prefix)
+	return x, x.applyAll(r.j, r.pl.Prefix)
 }
 
 func (r *runner[T]) state() (sokr.Result, error) {
@@ -130,7 +131,7 @@ func (r *runner[T]) state() (sokr.Result, error) {
 const staticStream = ^uint64(0)
 
 func (r *runner[T]) rng(stream uint64) *rand.Rand {
-	return rand.New(rand.NewPCG(r.o.seed, stream))
+	return rand.New(rand.NewPCG(r.o.Seed, stream))
 }
 
 // keyLayout returns whether p measures and the width of a counts key, and
@@ -146,7 +147,7 @@ func (r *runner[T]) keyLayout() (measured bool, width int) {
 		regs = []circuit.Register{{Name: "c", Start: 0, Size: p.Clbits}}
 	}
 	r.meta["registers"] = registersJSON(regs)
-	r.meta["shots"] = strconv.Itoa(r.o.shots)
+	r.meta["shots"] = strconv.Itoa(r.o.Shots)
 	return measured, width
 }
 
@@ -154,40 +155,29 @@ func (r *runner[T]) keyLayout() (measured bool, width int) {
 // outcome's bits through measures (every qubit when p measures nothing).
 func (r *runner[T]) sampleFrom(x *sim[T], measures []measurement) (sokr.Result, error) {
 	measured, width := r.keyLayout()
-	counts := map[string]int64{}
-	idx, cnt := sampleIndices(x.a, r.o.shots, r.rng(staticStream), x.par())
-	key := make([]byte, width)
-	for k, i := range idx {
-		for b := range key {
-			key[b] = '0'
-		}
-		if measured {
-			for _, m := range measures {
-				key[width-1-m.clbit] = "01"[i>>m.qubit&1]
-			}
-		} else {
-			for q := range width {
-				key[width-1-q] = "01"[i>>q&1]
-			}
-		}
-		counts[string(key)] += cnt[k]
+	idx, cnt := sampleIndices(x.a, r.o.Shots, r.rng(staticStream), x.par())
+	if !measured {
+		measures = nil // every qubit
+	} else if measures == nil {
+		measures = []measurement{} // the clbits, all 0
 	}
+	counts := qsim.Counts(idx, cnt, measures, width)
 	return sokr.Result{Outputs: []sokr.Output{{Name: "counts", Value: counts}}, Meta: r.meta}, nil
 }
 
 func (r *runner[T]) sample() (sokr.Result, error) {
-	if r.pl.static {
+	if r.pl.Static {
 		x, err := r.prefix()
 		if err != nil {
 			return sokr.Result{}, err
 		}
 		r.meta["method"] = "sampled"
-		return r.sampleFrom(x, r.pl.measures)
+		return r.sampleFrom(x, r.pl.Measures)
 	}
 	measured, width := r.keyLayout()
 	r.meta["method"] = "trajectories"
-	keys := make([]string, r.o.shots)
-	err := r.trajectories(r.o.shots, func(l *lane[T], shot int) error {
+	keys := make([]string, r.o.Shots)
+	err := r.trajectories(r.o.Shots, func(l *lane[T], shot int) error {
 		key := make([]byte, width)
 		if !measured {
 			idx, _ := sampleIndices(l.x.a, 1, l.rng, l.x.par())
@@ -216,17 +206,17 @@ func (r *runner[T]) sample() (sokr.Result, error) {
 }
 
 func (r *runner[T]) observe() (sokr.Result, error) {
-	terms := r.o.terms
-	groups := groupTerms(terms, r.p.Qubits, r.o.fusion)
+	terms := r.o.Terms
+	groups := groupTerms(terms, r.p.Qubits, r.o.Fusion)
 	r.meta["groups"] = strconv.Itoa(len(groups))
 	r.meta["terms"] = strconv.Itoa(len(terms))
 	out := make([]float64, len(terms))
 	shots := 0
-	if r.o.shotsGiven {
-		shots = r.o.shots
+	if r.o.ShotsGiven {
+		shots = r.o.Shots
 		r.meta["shots"] = strconv.Itoa(shots)
 	}
-	if r.pl.static {
+	if r.pl.Static {
 		r.meta["method"] = "exact"
 		if shots > 0 {
 			r.meta["method"] = "sampled"
@@ -242,7 +232,7 @@ func (r *runner[T]) observe() (sokr.Result, error) {
 		// Each trajectory contributes its exact expectations, or with
 		// "shots" one sampled outcome per group (shots trajectories).
 		r.meta["method"] = "trajectories"
-		n, per := r.o.trajectories, 0
+		n, per := r.o.Trajectories, 0
 		if shots > 0 {
 			n, per = shots, 1
 		}
@@ -332,7 +322,7 @@ func (r *runner[T]) trajectories(n int, done func(l *lane[T], shot int) error) e
 			l.x.copyFrom(x0)
 			clear(l.bits)
 			l.rng = r.rng(uint64(shot))
-			if err := l.x.run(r.j, r.pl.rest, l.bits, l.rng); err != nil {
+			if err := l.x.run(r.j, r.pl.Rest, r.pl.cpu, l.bits, l.rng); err != nil {
 				fail(err)
 				return
 			}

@@ -3,6 +3,8 @@ package statevec
 import (
 	"math/rand/v2"
 	"slices"
+
+	"github.com/sokr-rs/sokr/pkg/internal/qsim"
 )
 
 // smallSample is the largest state sampled by binary search on its
@@ -12,38 +14,13 @@ import (
 const smallSample = 1 << 12
 
 // sampleSmall draws shots indices by binary search on the cumulative
-// distribution: O(2^n + shots n).
+// distribution (qsim.SampleProbs): O(2^n + shots n).
 func sampleSmall[T amp](a []T, shots int, rng *rand.Rand) (idx []int, count []int64) {
-	cum := make([]float64, len(a))
-	var total float64
-	last := 0 // the last index with weight
+	p := make([]float64, len(a))
 	for i, v := range a {
-		if p := norm2(v); p > 0 {
-			total += p
-			last = i
-		}
-		cum[i] = total
+		p[i] = norm2(v)
 	}
-	hits := make([]int64, len(a))
-	for range shots {
-		u := rng.Float64() * total
-		// Index i owns [cum[i-1], cum[i]): the first cum above u.
-		i, _ := slices.BinarySearch(cum, u)
-		for i < len(a) && cum[i] <= u {
-			i++
-		}
-		if i == len(a) { // rounding put u at the total
-			i = last
-		}
-		hits[i]++
-	}
-	for i, n := range hits {
-		if n > 0 {
-			idx = append(idx, i)
-			count = append(count, n)
-		}
-	}
-	return idx, count
+	return qsim.SampleProbs(p, shots, rng)
 }
 
 // sampleIndices draws shots basis-state indices with probabilities

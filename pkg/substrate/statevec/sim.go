@@ -8,14 +8,16 @@ import (
 
 	"github.com/sokr-rs/sokr/pkg/internal/dirty"
 	"github.com/sokr-rs/sokr/pkg/internal/offheap"
+	"github.com/sokr-rs/sokr/pkg/internal/qsim"
 	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
 // maxWhileIterations bounds the iterations of one execution of a while
-// loop: a loop that has not ended by then (a repeat-until-success loop
-// whose success probability is zero, say) faults instead of hanging.
-const maxWhileIterations = 100_000
+// loop (qsim.MaxWhileIterations): a loop that has not ended by then (a
+// repeat-until-success loop whose success probability is zero, say)
+// faults instead of hanging.
+const maxWhileIterations = qsim.MaxWhileIterations
 
 // sim is a state vector and the means to update it in place.
 type sim[T amp] struct {
@@ -99,14 +101,14 @@ func (x *sim[T]) applyStop(p *pass, stop func() bool) {
 		x.applyStage(p.stage, stop)
 		return
 	}
-	nb := len(x.a) >> len(p.pos)
+	nb := len(x.a) >> len(p.Pos)
 	if w := laneBits[T](); lanesFor[T](p) != nil && nb>>w > 0 {
 		// Pieces of whole vectors, so that every amplitude goes through the
 		// kernels across lanes whatever the number of workers.
-		x.parallel(nb>>w, x.minParallel>>len(p.pos)>>w, func(lo, hi int) { runPass(p, x.a, lo<<w, hi<<w) })
+		x.parallel(nb>>w, x.minParallel>>len(p.Pos)>>w, func(lo, hi int) { runPass(p, x.a, lo<<w, hi<<w) })
 		return
 	}
-	x.parallel(nb, x.minParallel>>len(p.pos), func(lo, hi int) { runPass(p, x.a, lo, hi) })
+	x.parallel(nb, x.minParallel>>len(p.Pos), func(lo, hi int) { runPass(p, x.a, lo, hi) })
 }
 
 // applyJob runs one pass, a stage stopping early when j is done.
@@ -180,18 +182,18 @@ func (x *sim[T]) measure(q int, rng *rand.Rand) int {
 // a quantum trajectory does: a mixed-unitary channel picks its unitary by
 // its fixed probability; a general one picks Kraus operator K_i with
 // probability ||K_i psi||^2 and renormalises.
-func (x *sim[T]) applyChannel(ch *channel, rng *rand.Rand) {
-	if ch.weights != nil {
-		i := pick(ch.weights, rng)
-		if u := ch.units[i]; u != nil {
-			x.apply(u)
+func (x *sim[T]) applyChannel(ch *qsim.Channel, cpu map[*qsim.Pass]*pass, rng *rand.Rand) {
+	if ch.Weights != nil {
+		i := pick(ch.Weights, rng)
+		if u := ch.Units[i]; u != nil {
+			x.apply(cpu[u])
 		}
 		return
 	}
-	rho := x.reducedDensity(ch.qubits)
-	d := 1 << len(ch.qubits)
-	probs := make([]float64, len(ch.ops))
-	for i, k := range ch.ops {
+	rho := x.reducedDensity(ch.Qubits)
+	d := 1 << len(ch.Qubits)
+	probs := make([]float64, len(ch.Ops))
+	for i, k := range ch.Ops {
 		// Tr(K rho K†) = sum over r, a, b of K[r][a] rho[a][b] conj(K[r][b]).
 		var s complex128
 		for r := range d {
@@ -210,11 +212,11 @@ func (x *sim[T]) applyChannel(ch *channel, rng *rand.Rand) {
 	}
 	i := pick(probs, rng)
 	f := complex(1/math.Sqrt(probs[i]), 0)
-	m := make([]complex128, len(ch.ops[i]))
-	for j, v := range ch.ops[i] {
+	m := make([]complex128, len(ch.Ops[i]))
+	for j, v := range ch.Ops[i] {
 		m[j] = v * f
 	}
-	x.apply(newPass(ch.qubits, m, nil, 0))
+	x.apply(newPass(ch.Qubits, m, nil, 0))
 }
 
 // pick draws an index with probability proportional to w.
@@ -242,8 +244,8 @@ func pick(w []float64, rng *rand.Rand) int {
 // qubits[j]), row-major.
 func (x *sim[T]) reducedDensity(qubits []int) []complex128 {
 	d := 1 << len(qubits)
-	lay := newPass(qubits, identity(d), nil, 0) // for its index layout
-	off := make([]int, d)                       // offsets in the channel's qubit order
+	lay := qsim.NewPass(qubits, qsim.Identity(d), nil, 0) // for its index layout
+	off := make([]int, d)                                 // offsets in the channel's qubit order
 	for r := range d {
 		for j, q := range qubits {
 			off[r] |= (r >> j & 1) << q
@@ -253,7 +255,7 @@ func (x *sim[T]) reducedDensity(qubits []int) []complex128 {
 	s := reduce(x.par(), nb, 2*d*d, func(lo, hi int, acc []float64) {
 		v := make([]complex128, d)
 		for b := lo; b < hi; b++ {
-			idx := lay.index(b)
+			idx := lay.Index(b)
 			for r := range d {
 				v[r] = complex128(x.a[idx+off[r]])
 			}
@@ -276,41 +278,42 @@ func (x *sim[T]) reducedDensity(qubits []int) []complex128 {
 	return rho
 }
 
-// run executes the per-shot steps, writing measured bits into bits.
-func (x *sim[T]) run(j *sokr.Job, steps []step, bits []bool, rng *rand.Rand) error {
+// run executes the per-shot steps, writing measured bits into bits; cpu
+// holds the steps' qsim passes with the CPU layout (plan.cpu).
+func (x *sim[T]) run(j *sokr.Job, steps []step, cpu map[*qsim.Pass]*pass, bits []bool, rng *rand.Rand) error {
 	for i := range steps {
 		st := &steps[i]
-		switch st.kind {
-		case stepPass:
-			if err := x.applyJob(j, st.pass); err != nil {
+		switch st.Kind {
+		case qsim.StepPass:
+			if err := x.applyJob(j, st.Pass); err != nil {
 				return err
 			}
-		case stepMeasure:
-			bits[st.clbit] = x.measure(st.qubit, rng) == 1
-		case stepReset:
-			if x.measure(st.qubit, rng) == 1 {
-				x.apply(st.flip)
+		case qsim.StepMeasure:
+			bits[st.Clbit] = x.measure(st.Qubit, rng) == 1
+		case qsim.StepReset:
+			if x.measure(st.Qubit, rng) == 1 {
+				x.apply(cpu[st.Flip])
 			}
-		case stepChannel:
-			x.applyChannel(st.ch, rng)
-		case stepIf:
-			branch := st.els
-			if st.cond.Holds(bits) {
-				branch = st.then
+		case qsim.StepChannel:
+			x.applyChannel(st.Ch, cpu, rng)
+		case qsim.StepIf:
+			branch := st.Else
+			if st.Cond.Holds(bits) {
+				branch = st.Then
 			}
-			if err := x.run(j, branch, bits, rng); err != nil {
+			if err := x.run(j, branch, cpu, bits, rng); err != nil {
 				return err
 			}
-		case stepWhile:
-			for n := 0; st.cond.Holds(bits); n++ {
+		case qsim.StepWhile:
+			for n := 0; st.Cond.Holds(bits); n++ {
 				if n == maxWhileIterations {
 					return &sokr.FaultError{Substrate: Name, Msg: fmt.Sprintf(
-						"the while loop%s ran %d iterations without its condition (%s) failing; giving up", at(st.pos), n, condString(st.cond))}
+						"the while loop%s ran %d iterations without its condition (%s) failing; giving up", qsim.At(st.Pos), n, condString(st.Cond))}
 				}
 				if err := j.Err(); err != nil {
 					return err
 				}
-				if err := x.run(j, st.then, bits, rng); err != nil {
+				if err := x.run(j, st.Then, cpu, bits, rng); err != nil {
 					return err
 				}
 			}

@@ -3,6 +3,7 @@ package statevec
 import (
 	"context"
 	"fmt"
+	"github.com/sokr-rs/sokr/pkg/internal/qsim"
 	"math"
 	"runtime"
 	"strconv"
@@ -118,7 +119,7 @@ func (s *Substrate) Capability(_ context.Context, prog sokr.Program) sokr.Offer 
 	}
 	o, _ := parseOptions(p, sokr.Options{HasSeed: true}) // the defaults: no option to fail
 	if stateBytes(p.Qubits, 16) > s.budget {
-		o.precision = Complex64
+		o.Precision = Complex64
 	}
 	_ = s.chooseMethod(p, o) // "auto" never fails
 	return sokr.Yes(s, sokr.Estimate{Time: s.estimate(p), MemoryBytes: s.runUsage(p, o).total()})
@@ -128,7 +129,7 @@ func (s *Substrate) Capability(_ context.Context, prog sokr.Program) sokr.Offer 
 func (s *Substrate) refusal(p *circuit.Program) string {
 	if len(p.Unsupported) > 0 {
 		u := p.Unsupported[0]
-		return fmt.Sprintf("%s%s is not supported by the state-vector simulator", u.Feature, at(u.Pos))
+		return fmt.Sprintf("%s%s is not supported by the state-vector simulator", u.Feature, qsim.At(u.Pos))
 	}
 	buffers := int64(1)
 	if p.Dynamic() {
@@ -140,7 +141,7 @@ func (s *Substrate) refusal(p *circuit.Program) string {
 	var reason string
 	circuit.Walk(p.Ops, func(o *circuit.Op) {
 		if reason == "" && o.Kind == circuit.OpChannel {
-			reason = checkChannel(o)
+			reason = qsim.CheckChannel(o)
 		}
 	})
 	return reason
@@ -219,7 +220,7 @@ func (s *Substrate) Dispatch(_ context.Context, j *sokr.Job) {
 	if o.density {
 		work <<= min(p.Qubits, 20)
 	} else if p.Dynamic() {
-		work *= int64(max(o.shots, o.trajectories))
+		work *= int64(max(o.Shots, o.Trajectories))
 	}
 	if work < inlineWork {
 		j.Run(s.name, func(j *sokr.Job) (sokr.Result, error) { return s.run(j, p, params, o) })
