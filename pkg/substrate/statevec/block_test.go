@@ -2,7 +2,6 @@ package statevec
 
 import (
 	"fmt"
-	"github.com/sokr-rs/sokr/pkg/internal/qsim"
 	"math/cmplx"
 	"math/rand/v2"
 	"slices"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sokr-rs/sokr/pkg/internal/qsim"
 	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/ir/circuit/circuittest"
 )

@@ -2,13 +2,13 @@ package statevec
 
 import (
 	"fmt"
-	"github.com/sokr-rs/sokr/pkg/internal/qsim"
 	"math"
 	"math/bits"
 	"strconv"
 	"unsafe"
 
 	"github.com/sokr-rs/sokr/pkg/internal/footprint"
+	"github.com/sokr-rs/sokr/pkg/internal/qsim"
 	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )

@@ -1,14 +1,14 @@
 package statevec
 
 import (
-	"github.com/sokr-rs/sokr/pkg/internal/qsim"
-
 	"fmt"
 	"math/cmplx"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/sokr-rs/sokr/pkg/internal/qsim"
 )
 
 // The C kernels (kernels.c) must compute what the Go kernels (runPassGo)

@@ -2,13 +2,13 @@ package statevec
 
 import (
 	"encoding/json"
-	"github.com/sokr-rs/sokr/pkg/internal/qsim"
 	"math/rand/v2"
 	"runtime/debug"
 	"strconv"
 	"sync"
 	"unsafe"
 
+	"github.com/sokr-rs/sokr/pkg/internal/qsim"
 	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )

@@ -3,7 +3,6 @@ package statevec
 import (
 	"context"
 	"fmt"
-	"github.com/sokr-rs/sokr/pkg/internal/qsim"
 	"math"
 	"runtime"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sokr-rs/sokr/pkg/internal/hostmem"
+	"github.com/sokr-rs/sokr/pkg/internal/qsim"
 	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
