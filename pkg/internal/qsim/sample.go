@@ -8,9 +8,11 @@ import (
 // SampleProbs draws shots indices with probabilities p (normalised by
 // their sum) by binary search on the cumulative distribution: O(len(p) +
 // shots log len(p)). It returns the distinct indices drawn, ascending, and
-// how often each was drawn. Each shot takes one rng.Float64(), so the same
-// probabilities and the same generator give the same counts on any
-// substrate.
+// how often each was drawn. Shot k is the index whose cumulative interval
+// holds the k-th rng.Float64() times the total, so the same probabilities
+// and the same generator give the same counts on any substrate (statevec's
+// sampler for large states draws the same uniforms, sorted, and agrees but
+// for the rounding of its chunked sums).
 func SampleProbs(p []float64, shots int, rng *rand.Rand) (idx []int, count []int64) {
 	cum := make([]float64, len(p))
 	var total float64
