@@ -36,6 +36,44 @@ func Leak(solver string, dt, tau, vLeak, r float64) (av, bv, gv float64) {
 	return 1 - a, a * vLeak, a * r
 }
 
+// Cuba returns the coefficients of one step of dt of the current-based
+// neuron (CubaLIF, CubaLI)
+//
+//	τ_syn·di/dt = −i + w_in·x,  τ_mem·dv/dt = (v_leak − v) + r·i
+//
+// with solver, so that, i being the current before the step,
+// i' = ai·i + bi·x and v' = av·v + bv + ci·i + gv·x (the current is updated
+// first and the new current moves the voltage in the same step, as
+// snnTorch, Lava and Spyx do).
+//
+// Exact integration with x constant over the step gives
+// i' = d_s·i + (1 − d_s)·w·x and
+// v' = d_m·v + (1 − d_m)·v_leak + r·k·i + r·(1 − d_m − k)·w·x, where
+// d = e^{−dt/τ} and k = τ_s/(τ_s − τ_m)·(d_s − d_m), computed as
+// (dt/τ_m)·d_s·expm1(z)/z with z = dt·(τ_m − τ_s)/(τ_s·τ_m), which is
+// stable as τ_s → τ_m (k → (dt/τ_m)·e^{−dt/τ_m}). Euler and Impulse
+// update i' = ai·i + (dt/τ_s)·w·x, then v' = av·v + bv + (dt/τ_m)·r·i'.
+func Cuba(solver string, dt, tauSyn, tauMem, vLeak, r, wIn float64) (ai, bi, av, bv, ci, gv float64) {
+	as, am := dt/tauSyn, dt/tauMem
+	switch solver {
+	case Exact:
+		ds, es := math.Exp(-as), -math.Expm1(-as)
+		dm, em := math.Exp(-am), -math.Expm1(-am)
+		z := dt * (tauMem - tauSyn) / (tauSyn * tauMem)
+		ratio := 1.0
+		if z != 0 {
+			ratio = math.Expm1(z) / z
+		}
+		k := am * ds * ratio
+		return ds, es * wIn, dm, em * vLeak, r * k, r * (em - k) * wIn
+	case Impulse:
+		ai, av, bv = math.Exp(-as), math.Exp(-am), -math.Expm1(-am)*vLeak
+	default: // Euler
+		ai, av, bv = 1-as, 1-am, am*vLeak
+	}
+	return ai, as * wIn, av, bv, am * r * ai, am * r * as * wIn
+}
+
 // Input is a graph input as a run sees it: its node's name and shape.
 type Input struct {
 	Name  string

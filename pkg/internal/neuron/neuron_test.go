@@ -51,3 +51,29 @@ func TestSteps(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, [2]int{-1, -1}, [2]int{steps, batch}, "no input")
 }
+
+// Cuba's exact coefficients solve the current-based ODEs: they agree with
+// fine forward-Euler integration over one step, including τ_syn = τ_mem;
+// Euler's are the explicit update with the new current.
+func TestCuba(t *testing.T) {
+	const dt, vLeak, r, w = 1e-3, 0.2, 1.5, 0.7
+	for _, taus := range [][2]float64{{2e-3, 5e-3}, {4e-3, 4e-3}, {6e-3, 1e-3}} {
+		ts, tm := taus[0], taus[1]
+		ai, bi, av, bv, ci, gv := neuron.Cuba(neuron.Exact, dt, ts, tm, vLeak, r, w)
+		const i0, v0, x = 0.3, -0.1, 2.0
+		i, v := i0, v0
+		const sub = 1 << 16
+		h := dt / sub
+		for range sub {
+			di, dv := (-i+w*x)/ts, ((vLeak-v)+r*i)/tm
+			i, v = i+h*di, v+h*dv
+		}
+		assert.InDelta(t, i, ai*i0+bi*x, 1e-5, "i, τ %v", taus)
+		assert.InDelta(t, v, av*v0+bv+ci*i0+gv*x, 1e-5, "v, τ %v", taus)
+
+		ai, bi, av, bv, ci, gv = neuron.Cuba(neuron.Euler, dt, ts, tm, vLeak, r, w)
+		in := (1-dt/ts)*i0 + dt/ts*w*x
+		assert.InDelta(t, in, ai*i0+bi*x, 1e-15)
+		assert.InDelta(t, v0+dt/tm*((vLeak-v0)+r*in), av*v0+bv+ci*i0+gv*x, 1e-15)
+	}
+}

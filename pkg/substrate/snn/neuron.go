@@ -59,50 +59,13 @@ func neuronCoefficients[F float](p *neuronParams, sem semantics) (*neuronKernel[
 	return k, nil
 }
 
-// cubaCoefficients fills neuron i's coefficients of
-//
-//	τ_syn·di/dt = −i + w_in·x,  τ_mem·dv/dt = (v_leak − v) + r·i.
-//
-// Exact integration with x constant over the step gives
-// i' = d_s·i + (1 − d_s)·w·x and
-// v' = d_m·v + (1 − d_m)·v_leak + r·k·i + r·(1 − d_m − k)·w·x, where
-// d = e^{−dt/τ} and k = τ_s/(τ_s − τ_m)·(d_s − d_m), computed as
-// (dt/τ_m)·d_s·expm1(z)/z with z = dt·(τ_m − τ_s)/(τ_s·τ_m), which is
-// stable as τ_s → τ_m (k → (dt/τ_m)·e^{−dt/τ_m}).
+// cubaCoefficients fills neuron i's coefficients of the current-based
+// models, as neuron.Cuba computes them (shared with the vulkan substrate,
+// so that both agree).
 func cubaCoefficients(coef []float64, n, i int, solver string, dt float64, p *neuronParams) {
-	set := func(c int, v float64) { coef[c*n+i] = v }
-	ts, tm, r, w := p.tauSyn[i], p.tauMem[i], p.r[i], p.wIn[i]
-	as, am := dt/ts, dt/tm
-	switch solver {
-	case SolverExact:
-		ds, es := math.Exp(-as), -math.Expm1(-as)
-		dm, em := math.Exp(-am), -math.Expm1(-am)
-		z := dt * (tm - ts) / (ts * tm)
-		ratio := 1.0
-		if z != 0 {
-			ratio = math.Expm1(z) / z
-		}
-		k := am * ds * ratio
-		set(coefAI, ds)
-		set(coefBI, es*w)
-		set(coefAV, dm)
-		set(coefBV, em*p.vLeak[i])
-		set(coefCI, r*k)
-		set(coefGV, r*(em-k)*w)
-		return
-	case SolverImpulse:
-		set(coefAI, math.Exp(-as))
-		set(coefAV, math.Exp(-am))
-		set(coefBV, -math.Expm1(-am)*p.vLeak[i])
-	default: // Euler
-		set(coefAI, 1-as)
-		set(coefAV, 1-am)
-		set(coefBV, am*p.vLeak[i])
-	}
-	// i' = ai·i + as·w·x; v' = av·v + bv + am·r·i'.
-	set(coefBI, as*w)
-	set(coefCI, am*r*coef[coefAI*n+i])
-	set(coefGV, am*r*as*w)
+	ai, bi, av, bv, ci, gv := neuron.Cuba(solver, dt, p.tauSyn[i], p.tauMem[i], p.vLeak[i], p.r[i], p.wIn[i])
+	coef[coefAI*n+i], coef[coefBI*n+i], coef[coefCI*n+i] = ai, bi, ci
+	coef[coefAV*n+i], coef[coefBV*n+i], coef[coefGV*n+i] = av, bv, gv
 }
 
 // uniformOrFull rounds coef (numCoef arrays of n) to F, keeping one

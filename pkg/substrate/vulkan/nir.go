@@ -2,19 +2,39 @@
 
 package vulkan
 
-// NIR graphs on the GPU: a feed-forward NIR graph of Input, Affine, Linear,
-// Scale, Threshold, LIF, LI, IF, I and Output nodes is lowered, for a run
-// of T steps and a batch of B, onto a native program (pkg/ir/native) that
-// the built-in kernels run in one command buffer: a layer's products for
-// all the steps are one matmul (mergeMatmuls), as its input is known
-// before it runs, and the neuron updates are elementwise chains that the
-// fused kernel runs step by step. The semantics are the snn substrate's, option
-// for option (dt, solver, reset, spike_timing, spike_amplitude,
-// initial_state zero or v_leak, record): the coefficients come from
+// NIR graphs on the GPU: a NIR graph of Input, Output, Affine, Linear,
+// Conv1d, Conv2d, SumPool2d, AvgPool2d, Flatten, Scale, Threshold, Delay,
+// LIF, LI, IF, I, CubaLIF and CubaLI nodes, recurrent edges included, is
+// lowered, for a run of T steps and a batch of B, onto a native program
+// (pkg/ir/native) that the built-in kernels run in one command buffer.
+//
+// In a feed-forward graph a layer's products for all the steps are one
+// matmul (mergeMatmuls), as its input is known before it runs, and the
+// neuron updates are elementwise chains that the fused kernel runs step by
+// step. A graph with a recurrent edge is lowered step by step instead
+// (every node at step t before any at t+1), its products one matmul per
+// step, since a recurrent edge reads a node's output recurrent_delay steps
+// back. Delay nodes (and the synaptic_delay option) read their input's
+// value d steps back, element by element, as selects.
+//
+// Conv1d, Conv2d, SumPool2d and AvgPool2d run on the matmul kernel too,
+// through a dense (inputs × outputs) f32 matrix built on the host from the
+// kernel (zeros where a window does not reach): 4·in·out bytes, on the
+// host and on the device, which is small for the convolutions of the NIR
+// test graphs (cnn_sinabs: tens of KiB) but grows as the square of the
+// image; a node whose matrix would exceed nirDenseLimit (256 MiB) is
+// refused, naming it, so that the snn substrate runs the graph.
+//
+// The semantics are the snn substrate's, option for option (dt, solver,
+// reset, spike_timing, spike_amplitude, synaptic_delay, recurrent_delay,
+// initial_state zero, v_leak or given values, record of any node's output
+// and of neurons' v, i and spikes): the coefficients come from
 // pkg/internal/neuron, as snn's do, in float64 rounded to f32, and the
 // update evaluates the same expression in the same order ((av·v + bv) +
-// gv·x, the spike read with a strict >); the tests compare this
-// substrate's traces with snn's.
+// gv·x; for the current-based neurons i' = ai·i + bi·x and
+// ((av·v + bv) + ci·i) + gv·x with the current before the step; the spike
+// read with a strict >); the tests compare this substrate's traces with
+// snn's.
 
 import (
 	"fmt"
@@ -37,43 +57,61 @@ type nirOp int
 const (
 	nirInput nirOp = iota
 	nirOutput
-	nirAffine
+	nirFlatten
+	nirAffine // Affine, Linear, and Conv1d, Conv2d, SumPool2d, AvgPool2d as a dense matrix
 	nirScale
 	nirThreshold
+	nirDelay
 	nirNeuron
 )
+
+// nirSource is an edge into a node.
+type nirSource struct {
+	node      int
+	recurrent bool // reads the node's output recurrent_delay steps back
+}
 
 // nirNode is one flat node of a graph the substrate runs.
 type nirNode struct {
 	name    string
+	prim    string // the primitive's type, for messages
 	op      nirOp
 	shape   []int // output shape
 	nin, n  int   // input and output elements per batch row
-	inputs  []int // node indices, all earlier than this node
-	weight  []float64
-	bias    []float64
-	perElem []float64 // scale or threshold
+	inputs  []nirSource
+	weight  []float64 // Affine, Linear: (out, in)
+	wt      []float32 // convolution, pooling: the dense matrix, (in, out)
+	bias    []float64 // one per output element
+	div     float64   // AvgPool2d: the window's area, which the sum is divided by
+	perElem []float64 // scale, threshold, or delay in seconds
 	neuron  *nirNeuronParams
 }
 
 // nirNeuronParams are a neuron population's parameters, one per neuron.
 type nirNeuronParams struct {
-	kind                      string // "LIF", "LI", "IF", "I"
+	kind                      string // "LIF", "LI", "IF", "I", "CubaLIF", "CubaLI"
 	tau, r, vLeak, vTh, vRest []float64
+	tauSyn, tauMem, wIn       []float64
 }
 
-func (p *nirNeuronParams) spiking() bool { return p.kind == "LIF" || p.kind == "IF" }
+func (p *nirNeuronParams) spiking() bool {
+	return p.kind == "LIF" || p.kind == "IF" || p.kind == "CubaLIF"
+}
+
+// current reports whether the population has a synaptic current i.
+func (p *nirNeuronParams) current() bool { return p.kind == "CubaLIF" || p.kind == "CubaLI" }
 
 // nirNet is a NIR program the substrate runs.
 type nirNet struct {
-	nodes   []nirNode
-	inputs  []int
-	outputs []int
+	nodes     []nirNode
+	inputs    []int
+	outputs   []int
+	recurrent bool
 }
 
 // nirNetOf reads a NIR program, refusing (naming the node and its
-// primitive) what the built-in kernels do not run: recurrent edges and the
-// primitives other than the ones above. The snn substrate runs those.
+// primitive) what the built-in kernels do not run; the snn substrate runs
+// those.
 func nirNetOf(prog *nir.Program) (*nirNet, error) {
 	f := prog.Flat()
 	if f == nil {
@@ -88,13 +126,14 @@ func nirNetOf(prog *nir.Program) (*nirNet, error) {
 		if fn.InShape == nil || fn.OutShape == nil {
 			return nil, refuse("its input or output shape is unknown (give the graph's Input shapes)")
 		}
-		u := nirNode{name: fn.Name, shape: fn.OutShape, nin: prod(fn.InShape), n: prod(fn.OutShape)}
+		u := nirNode{name: fn.Name, prim: fn.Prim.Type(), shape: fn.OutShape, nin: prod(fn.InShape), n: prod(fn.OutShape)}
 		for _, e := range fn.In {
 			fe := f.Edges[e]
-			if fe.Recurrent || fe.From >= i {
-				return nil, refuse("a recurrent edge feeds it; vulkan runs feed-forward NIR graphs only (the snn substrate runs recurrent ones)")
+			if !fe.Recurrent && fe.From >= i {
+				return nil, refuse("an edge from node %q, later in the graph's order, feeds it without being marked recurrent", f.Nodes[fe.From].Name)
 			}
-			u.inputs = append(u.inputs, fe.From)
+			u.inputs = append(u.inputs, nirSource{node: fe.From, recurrent: fe.Recurrent})
+			net.recurrent = net.recurrent || fe.Recurrent
 		}
 		var err error
 		switch p := fn.Prim.(type) {
@@ -102,6 +141,8 @@ func nirNetOf(prog *nir.Program) (*nirNet, error) {
 			u.op = nirInput
 		case *nir.Output:
 			u.op = nirOutput
+		case *nir.Flatten:
+			u.op = nirFlatten
 		case *nir.Affine:
 			u.op = nirAffine
 			if u.weight, err = nirMatrix(p.Weight, u); err == nil {
@@ -110,17 +151,32 @@ func nirNetOf(prog *nir.Program) (*nirNet, error) {
 		case *nir.Linear:
 			u.op = nirAffine
 			u.weight, err = nirMatrix(p.Weight, u)
+		case *nir.Conv1d:
+			u.op = nirAffine
+			err = u.conv(fn, p.Weight, p.Bias, []int{1, p.Stride}, []int{1, p.Dilation}, p.Padding, p.Groups, true)
+		case *nir.Conv2d:
+			u.op = nirAffine
+			err = u.conv(fn, p.Weight, p.Bias, p.Stride, p.Dilation, p.Padding, p.Groups, false)
+		case *nir.SumPool2d:
+			u.op = nirAffine
+			err = u.pool(fn, p.KernelSize, p.Stride, p.Padding, false)
+		case *nir.AvgPool2d:
+			u.op = nirAffine
+			err = u.pool(fn, p.KernelSize, p.Stride, p.Padding, true)
 		case *nir.Scale:
 			u.op = nirScale
 			u.perElem, err = nirPerElement("scale", p.Scale, u.n)
 		case *nir.Threshold:
 			u.op = nirThreshold
 			u.perElem, err = nirPerElement("threshold", p.Threshold, u.n)
-		case *nir.LIF, *nir.LI, *nir.IF, *nir.I:
+		case *nir.Delay:
+			u.op = nirDelay
+			u.perElem, err = nirPerElement("delay", p.Delay, u.n)
+		case *nir.LIF, *nir.LI, *nir.IF, *nir.I, *nir.CubaLIF, *nir.CubaLI:
 			u.op = nirNeuron
 			u.neuron, err = nirNeuronOf(fn.Prim, u.n)
 		default:
-			return nil, refuse("vulkan has no kernel for this primitive (it runs Input, Output, Affine, Linear, Scale, Threshold, LIF, LI, IF and I; the snn substrate runs the rest)")
+			return nil, refuse("vulkan has no kernel for this primitive (the snn substrate runs it)")
 		}
 		if err != nil {
 			return nil, refuse("%v", err)
@@ -131,12 +187,15 @@ func nirNetOf(prog *nir.Program) (*nirNet, error) {
 		if u.op != nirInput && u.nin != u.n && u.op != nirAffine {
 			return nil, refuse("its input %v and output %v differ in size", fn.InShape, fn.OutShape)
 		}
+		net.nodes[i] = u
+	}
+	for i := range net.nodes {
+		u := &net.nodes[i]
 		for _, src := range u.inputs {
-			if net.nodes[src].n != u.nin {
-				return nil, refuse("node %q gives it %d values per step, it takes %d", net.nodes[src].name, net.nodes[src].n, u.nin)
+			if net.nodes[src.node].n != u.nin {
+				return nil, fmt.Errorf("node %q (%s): node %q gives it %d values per step, it takes %d", u.name, u.prim, net.nodes[src.node].name, net.nodes[src.node].n, u.nin)
 			}
 		}
-		net.nodes[i] = u
 	}
 	if len(net.inputs) == 0 {
 		return nil, fmt.Errorf("the graph has no Input node")
@@ -178,8 +237,16 @@ func nirMatrix(w nir.Array, u nirNode) ([]float64, error) {
 func nirNeuronOf(p nir.Primitive, n int) (*nirNeuronParams, error) {
 	q := &nirNeuronParams{}
 	get := func(name string, a nir.Array, dst *[]float64) error {
-		if a.Len() == 0 && name == "v_reset" {
-			*dst = make([]float64, n) // NIR's default v_reset is 0
+		if a.Len() == 0 && (name == "v_reset" || name == "w_in") {
+			// NIR's defaults: v_reset 0, w_in 1 (as snn reads them)
+			def := 0.0
+			if name == "w_in" {
+				def = 1
+			}
+			*dst = make([]float64, n)
+			for k := range *dst {
+				(*dst)[k] = def
+			}
 			return nil
 		}
 		v, err := nirPerElement(name, a, n)
@@ -201,15 +268,26 @@ func nirNeuronOf(p nir.Primitive, n int) (*nirNeuronParams, error) {
 	case *nir.I:
 		q.kind = "I"
 		errs = append(errs, get("r", p.R, &q.r))
+	case *nir.CubaLIF:
+		q.kind = "CubaLIF"
+		errs = append(errs, get("tau_syn", p.TauSyn, &q.tauSyn), get("tau_mem", p.TauMem, &q.tauMem), get("r", p.R, &q.r),
+			get("v_leak", p.VLeak, &q.vLeak), get("v_threshold", p.VThreshold, &q.vTh), get("v_reset", p.VReset, &q.vRest),
+			get("w_in", p.WIn, &q.wIn))
+	case *nir.CubaLI:
+		q.kind = "CubaLI"
+		errs = append(errs, get("tau_syn", p.TauSyn, &q.tauSyn), get("tau_mem", p.TauMem, &q.tauMem), get("r", p.R, &q.r),
+			get("v_leak", p.VLeak, &q.vLeak), get("w_in", p.WIn, &q.wIn))
 	}
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
 		}
 	}
-	for _, t := range q.tau {
-		if !(t > 0) {
-			return nil, fmt.Errorf("time constant %g s: must be positive", t)
+	for _, taus := range [][]float64{q.tau, q.tauSyn, q.tauMem} {
+		for _, t := range taus {
+			if !(t > 0) {
+				return nil, fmt.Errorf("time constant %g s: must be positive", t)
+			}
 		}
 	}
 	return q, nil
@@ -223,22 +301,36 @@ type nirSemantics struct {
 	reset     string
 	before    bool // spike_timing "before_update"
 	amplitude float64
-	vLeak     bool // initial_state "v_leak"
-	record    []string
+	// initial is "zero", "v_leak" or "given"; given holds the given
+	// values by node and variable ("v", "i"): one per neuron or per batch
+	// row and neuron.
+	initial        string
+	given          map[string]map[string][]float64
+	synapticDelay  int // steps in front of every neuron population
+	recurrentDelay int // steps a recurrent edge delays its signal
+	record         []string
 }
 
-// The snn substrate's defaults (snn.DefaultDT, DefaultSpikeAmplitude: 0.1 ms
-// and 1, for the reasons given there).
+// The snn substrate's defaults (snn.DefaultDT, DefaultSpikeAmplitude,
+// DefaultRecurrentDelay: 0.1 ms, 1 and 1 step, for the reasons given
+// there).
 const (
-	nirDefaultDT        = 1e-4
-	nirDefaultAmplitude = 1.0
+	nirDefaultDT             = 1e-4
+	nirDefaultAmplitude      = 1.0
+	nirDefaultRecurrentDelay = 1
 )
 
+// nirDefaults are the semantics of a run with no options.
+func nirDefaults() nirSemantics {
+	return nirSemantics{dt: nirDefaultDT, solver: neuron.Euler, reset: "to_v_reset", amplitude: nirDefaultAmplitude,
+		initial: "zero", recurrentDelay: nirDefaultRecurrentDelay}
+}
+
 // nirOptions lists the options a NIR run on vulkan takes.
-const nirOptions = "dt, solver, reset, spike_timing, spike_amplitude, precision (f32), propagation (dense), synaptic_delay (0), initial_state (zero or v_leak) and record"
+const nirOptions = "dt, solver, reset, spike_timing, spike_amplitude, precision (f32), propagation (dense), synaptic_delay, recurrent_delay, initial_state and record"
 
 func parseNIRSemantics(params map[string]any) (nirSemantics, error) {
-	s := nirSemantics{dt: nirDefaultDT, solver: "euler", reset: "to_v_reset", amplitude: nirDefaultAmplitude}
+	s := nirDefaults()
 	names := make([]string, 0, len(params))
 	for k := range params {
 		names = append(names, k)
@@ -271,13 +363,11 @@ func parseNIRSemantics(params map[string]any) (nirSemantics, error) {
 		case "propagation":
 			_, err = opt.Choice(name, v, "auto", "dense")
 		case "synaptic_delay":
-			var d float64
-			if d, err = opt.Number(name, v); err == nil && d != 0 {
-				err = opt.Err(name, "vulkan runs synaptic_delay 0 only, not %v (the snn substrate runs others)", v)
-			}
+			s.synapticDelay, err = nirSteps(name, v, 0)
+		case "recurrent_delay":
+			s.recurrentDelay, err = nirSteps(name, v, 1)
 		case "initial_state":
-			str, err = opt.Choice(name, v, "zero", "v_leak")
-			s.vLeak = str == "v_leak"
+			s.initial, s.given, err = nirInitialState(v)
 		case "record":
 			s.record, err = opt.Probes(name, v)
 		default:
@@ -290,7 +380,121 @@ func parseNIRSemantics(params map[string]any) (nirSemantics, error) {
 	return s, nil
 }
 
-// nirProbe is a recorded quantity: node's "v" or its output ("out",
+// nirMaxSteps bounds synaptic_delay and recurrent_delay, as snn's
+// integer options are bounded.
+const nirMaxSteps = 1 << 30
+
+// nirSteps reads a whole number of steps, at least least.
+func nirSteps(name string, v any, least int) (int, error) {
+	f, err := opt.Number(name, v)
+	if err != nil {
+		return 0, err
+	}
+	if f != math.Trunc(f) || f < float64(least) || f > nirMaxSteps {
+		return 0, opt.Err(name, "must be a whole number of steps ≥ %d, not %v", least, v)
+	}
+	return int(f), nil
+}
+
+// nirInitialState reads the "initial_state" option as snn does: "zero",
+// "v_leak", or a map from node to a map from variable ("v", "i") to
+// values.
+func nirInitialState(v any) (string, map[string]map[string][]float64, error) {
+	const name = "initial_state"
+	if str, ok := v.(string); ok {
+		c, err := opt.Choice(name, str, "zero", "v_leak")
+		return c, nil, err
+	}
+	nodes, ok := v.(map[string]any)
+	if !ok {
+		return "", nil, opt.Err(name, "must be \"zero\", \"v_leak\" or a map from node to {variable: values}, not %v (%T)", v, v)
+	}
+	out := make(map[string]map[string][]float64, len(nodes))
+	for node, vars := range nodes {
+		m, ok := vars.(map[string]any)
+		if !ok {
+			return "", nil, opt.Err(name, "node %q: want a map from variable (\"v\", \"i\") to values, not %T", node, vars)
+		}
+		out[node] = make(map[string][]float64, len(m))
+		for variable, vals := range m {
+			var f []float64
+			switch x := vals.(type) {
+			case []float64:
+				f = x
+			case []float32:
+				for _, e := range x {
+					f = append(f, float64(e))
+				}
+			case []any:
+				for k, e := range x {
+					g, err := opt.Number(name, e)
+					if err != nil {
+						return "", nil, opt.Err(name, "node %q, variable %q: element %d is %v (%T), not a number", node, variable, k, e, e)
+					}
+					f = append(f, g)
+				}
+			default:
+				return "", nil, opt.Err(name, "node %q, variable %q: want a list of numbers, not %T", node, variable, vals)
+			}
+			for k, g := range f {
+				if math.IsNaN(g) || math.IsInf(g, 0) {
+					return "", nil, opt.Err(name, "node %q, variable %q: element %d is %v: values must be finite", node, variable, k, g)
+				}
+			}
+			out[node][variable] = f
+		}
+	}
+	return "given", out, nil
+}
+
+// checkInitial verifies the given initial values against the network and
+// the batch, as snn does: each names a neuron node and one of its state
+// variables, with one value per neuron or per batch row and neuron.
+func (net *nirNet) checkInitial(sem nirSemantics, batch int) error {
+	const name = "initial_state"
+	nodes := make([]string, 0, len(sem.given))
+	for node := range sem.given {
+		nodes = append(nodes, node)
+	}
+	sort.Strings(nodes)
+	for _, node := range nodes {
+		i := net.named(node)
+		if i < 0 {
+			return opt.Err(name, "the graph has no node %q", node)
+		}
+		u := &net.nodes[i]
+		if u.op != nirNeuron {
+			return opt.Err(name, "node %q (%s) has no state variables (neurons have v, CubaLIF and CubaLI also i)", node, u.prim)
+		}
+		vars := make([]string, 0, len(sem.given[node]))
+		for v := range sem.given[node] {
+			vars = append(vars, v)
+		}
+		sort.Strings(vars)
+		for _, v := range vars {
+			vals := sem.given[node][v]
+			if v != "v" && !(v == "i" && u.neuron.current()) {
+				return opt.Err(name, "node %q (%s) has no state variable %q", node, u.prim, v)
+			}
+			if len(vals) != u.n && len(vals) != batch*u.n {
+				return opt.Err(name, "node %q, variable %q: %d values, want %d (one per neuron) or %d (batch %d × %d neurons)", node, v, len(vals), u.n, batch*u.n, batch, u.n)
+			}
+		}
+	}
+	return nil
+}
+
+// named returns the index of the node called name, or -1.
+func (net *nirNet) named(name string) int {
+	for i := range net.nodes {
+		if net.nodes[i].name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// nirProbe is a recorded quantity: node's "v", "i" or its output ("out",
 // "spikes").
 type nirProbe struct {
 	name  string
@@ -298,41 +502,67 @@ type nirProbe struct {
 	field string
 }
 
+// nirProbeFields are what a probe "NODE.FIELD" can record.
+var nirProbeFields = map[string]bool{"out": true, "v": true, "i": true, "spikes": true}
+
+// probes resolves the "record" names as snn does: "NODE.v", "NODE.i",
+// "NODE.spikes", and "NODE.out" or plain "NODE" (any node's output).
 func (net *nirNet) probes(names []string) ([]nirProbe, error) {
 	out := make([]nirProbe, 0, len(names))
 	for _, name := range names {
 		node, field := -1, "out"
-		for i, u := range net.nodes {
-			switch {
-			case u.name == name:
-				node = i
-			case strings.HasPrefix(name, u.name+".") && u.op == nirNeuron:
-				switch f := name[len(u.name)+1:]; {
-				case f == "v", f == "spikes" && u.neuron.spiking():
-					node, field = i, f
-				}
+		dot := strings.LastIndexByte(name, '.')
+		if dot > 0 && nirProbeFields[name[dot+1:]] {
+			if i := net.named(name[:dot]); i >= 0 {
+				node, field = i, name[dot+1:]
 			}
 		}
 		if node < 0 {
-			return nil, opt.Err("record", "vulkan records NODE (its output), NEURON.v and NEURON.spikes of the graph's nodes, not %q", name)
+			node = net.named(name)
 		}
-		if field == "spikes" {
+		if node < 0 {
+			want := name
+			if dot > 0 && nirProbeFields[name[dot+1:]] {
+				want = name[:dot]
+			}
+			return nil, opt.Err("record", "probe %q: the graph has no node %q (want NODE, NODE.out, NODE.v, NODE.i or NODE.spikes)", name, want)
+		}
+		u := &net.nodes[node]
+		ok := false
+		switch field {
+		case "out":
+			ok = true
+		case "v":
+			ok = u.op == nirNeuron
+		case "i":
+			ok = u.op == nirNeuron && u.neuron.current()
+		case "spikes":
+			ok = (u.op == nirNeuron && u.neuron.spiking()) || u.op == nirThreshold
 			field = "out"
+		}
+		if !ok {
+			return nil, opt.Err("record", "probe %q: node %q (%s) has no %q to record", name, u.name, u.prim, name[dot+1:])
 		}
 		out = append(out, nirProbe{name: name, node: node, field: field})
 	}
 	return out, nil
 }
 
-// nirCoefficients returns av, bv, gv of neuron k's update
-// v' = av·v + bv + gv·x, as the snn substrate computes them (neuron.Leak
-// for LIF and LI; dv/dt = r·x, integrated exactly by every solver,
-// for IF and I).
-func nirCoefficients(p *nirNeuronParams, k int, solver string, dt float64) (av, bv, gv float64) {
-	if p.kind == "IF" || p.kind == "I" {
-		return 1, 0, dt * p.r[k]
+// nirCoefficients returns ai, bi, av, bv, ci, gv of neuron k's update
+// i' = ai·i + bi·x, v' = av·v + bv + ci·i + gv·x, as the snn substrate
+// computes them: neuron.Leak for LIF and LI, neuron.Cuba for CubaLIF and
+// CubaLI (ai, bi, ci are 0 for the others); dv/dt = r·x, integrated
+// exactly by every solver, for IF and I.
+func nirCoefficients(p *nirNeuronParams, k int, solver string, dt float64) [6]float64 {
+	switch p.kind {
+	case "IF", "I":
+		return [6]float64{0, 0, 1, 0, 0, dt * p.r[k]}
+	case "CubaLIF", "CubaLI":
+		ai, bi, av, bv, ci, gv := neuron.Cuba(solver, dt, p.tauSyn[k], p.tauMem[k], p.vLeak[k], p.r[k], p.wIn[k])
+		return [6]float64{ai, bi, av, bv, ci, gv}
 	}
-	return neuron.Leak(solver, dt, p.tau[k], p.vLeak[k], p.r[k])
+	av, bv, gv := neuron.Leak(solver, dt, p.tau[k], p.vLeak[k], p.r[k])
+	return [6]float64{0, 0, av, bv, 0, gv}
 }
 
 // nirLowered is a NIR run lowered onto a native program: one param per
@@ -356,14 +586,40 @@ type nirResult struct {
 	shape []int
 }
 
+// nirDelaySteps converts a Delay node's delays (seconds) to steps of dt,
+// checked as snn checks them: whole, finite, non-negative, at most
+// nirMaxDelay.
+func nirDelaySteps(u *nirNode, dt float64) ([]int, error) {
+	out := make([]int, len(u.perElem))
+	for e, d := range u.perElem {
+		steps := math.Round(d / dt)
+		switch {
+		case d < 0 || math.IsNaN(d) || math.IsInf(d, 0):
+			return nil, fmt.Errorf("node %q: delay %g s: a delay is a finite, non-negative time", u.name, d)
+		case steps > nirMaxDelay:
+			return nil, fmt.Errorf("node %q: delay %g s is %g steps of dt = %g s, more than the %d steps a delay line holds", u.name, d, steps, dt, nirMaxDelay)
+		case math.Abs(steps*dt-d) > 1e-6*dt+1e-12*math.Abs(d):
+			return nil, fmt.Errorf("node %q: delay %g s is not a whole number of steps of dt = %g s", u.name, d, dt)
+		}
+		out[e] = int(steps)
+	}
+	return out, nil
+}
+
+// nirMaxDelay is snn's bound on a delay in steps (snn.maxDelay, 2^24).
+const nirMaxDelay = 1 << 24
+
 // lower builds the native program of steps steps of batch rows.
 func (net *nirNet) lower(sem nirSemantics, steps, batch int) (*nirLowered, error) {
 	probes, err := net.probes(sem.record)
 	if err != nil {
 		return nil, err
 	}
+	if err := net.checkInitial(sem, batch); err != nil {
+		return nil, err
+	}
 	b := native.NewBuilder()
-	row := func(vals []float64, n int) native.Value { // [batch, n], one value per element of a row
+	row := func(vals []float64, n int) native.Value { // [batch, n], one value per element of a row (or of the batch)
 		uniform := true
 		for _, v := range vals {
 			uniform = uniform && float32(v) == float32(vals[0])
@@ -373,7 +629,7 @@ func (net *nirNet) lower(sem nirSemantics, steps, batch int) (*nirLowered, error
 		}
 		data := make([]float32, batch*n)
 		for e := range data {
-			data[e] = float32(vals[e%n])
+			data[e] = float32(vals[e%len(vals)])
 		}
 		return b.Const(sokr.FromSlice(data, batch, n))
 	}
@@ -388,47 +644,89 @@ func (net *nirNet) lower(sem nirSemantics, steps, batch int) (*nirLowered, error
 	low.perStep = len(low.outs)
 	// Per node: its constants, its state and its value at each step.
 	type nodeCode struct {
-		w, bias, per          native.Value
-		av, bv, gv, th, vr, v native.Value
-		amp, zero             native.Value
+		w, bias, per, div              native.Value
+		ai, bi, av, bv, ci, gv, th, vr native.Value
+		v, i                           native.Value // the state
+		amp, zero                      native.Value
+		delays                         []int          // Delay: the distinct delays in steps
+		masks                          []native.Value // Delay: where each of delays[1:] applies
+		xs                             []native.Value // a neuron's summed input per step, for synaptic_delay
 	}
 	codes := make([]nodeCode, len(net.nodes))
 	vals := make([][]native.Value, len(net.nodes))   // [node][step]
 	vTrace := make([][]native.Value, len(net.nodes)) // [node][step], for probes
-	recordV := make([]bool, len(net.nodes))
+	iTrace := make([][]native.Value, len(net.nodes))
+	recordV, recordI := make([]bool, len(net.nodes)), make([]bool, len(net.nodes))
 	for _, p := range probes {
 		recordV[p.node] = recordV[p.node] || p.field == "v"
+		recordI[p.node] = recordI[p.node] || p.field == "i"
 	}
 	for i := range net.nodes {
 		u := &net.nodes[i]
 		c := &codes[i]
 		switch u.op {
 		case nirAffine:
-			wt := make([]float32, u.nin*u.n) // Wᵀ: (in, out)
-			for o := range u.n {
-				for k := range u.nin {
-					wt[k*u.n+o] = float32(u.weight[o*u.nin+k])
+			wt := u.wt
+			if wt == nil {
+				wt = make([]float32, u.nin*u.n) // Wᵀ: (in, out)
+				for o := range u.n {
+					for k := range u.nin {
+						wt[k*u.n+o] = float32(u.weight[o*u.nin+k])
+					}
 				}
 			}
 			c.w = b.Const(sokr.FromSlice(wt, u.nin, u.n))
 			if u.bias != nil {
 				c.bias = row(u.bias, u.n)
 			}
+			if u.div != 0 {
+				c.div = fill(u.div, u.n)
+			}
 		case nirScale, nirThreshold:
 			c.per = row(u.perElem, u.n)
 			c.amp, c.zero = fill(sem.amplitude, u.n), fill(0, u.n)
+		case nirDelay:
+			d, err := nirDelaySteps(u, sem.dt)
+			if err != nil {
+				return nil, err
+			}
+			seen := map[int]bool{}
+			for _, k := range d {
+				if !seen[k] {
+					seen[k] = true
+					c.delays = append(c.delays, k)
+				}
+			}
+			for _, k := range c.delays[1:] {
+				m := make([]float64, u.n)
+				for e := range m {
+					if d[e] == k {
+						m[e] = 1
+					}
+				}
+				c.masks = append(c.masks, row(m, u.n).Gt(fill(0.5, u.n)))
+			}
+			c.zero = fill(0, u.n)
+			c.xs = make([]native.Value, steps)
 		case nirNeuron:
 			p := u.neuron
-			av, bv, gv := make([]float64, u.n), make([]float64, u.n), make([]float64, u.n)
+			coef := make([][]float64, 6)
+			for j := range coef {
+				coef[j] = make([]float64, u.n)
+			}
 			for k := range u.n {
-				av[k], bv[k], gv[k] = nirCoefficients(p, k, sem.solver, sem.dt)
-				for _, x := range []float64{av[k], bv[k], gv[k]} {
+				cs := nirCoefficients(p, k, sem.solver, sem.dt)
+				for j, x := range cs {
 					if math.IsNaN(x) || math.IsInf(x, 0) {
 						return nil, fmt.Errorf("node %q (%s): neuron %d gives a non-finite update coefficient (%v) at dt = %g s", u.name, p.kind, k, x, sem.dt)
 					}
+					coef[j][k] = x
 				}
 			}
-			c.av, c.bv, c.gv = row(av, u.n), row(bv, u.n), row(gv, u.n)
+			c.av, c.bv, c.gv = row(coef[2], u.n), row(coef[3], u.n), row(coef[5], u.n)
+			if p.current() {
+				c.ai, c.bi, c.ci = row(coef[0], u.n), row(coef[1], u.n), row(coef[4], u.n)
+			}
 			if p.spiking() {
 				c.th = row(p.vTh, u.n)
 				vr := p.vRest
@@ -438,92 +736,179 @@ func (net *nirNet) lower(sem nirSemantics, steps, batch int) (*nirLowered, error
 				c.vr = row(vr, u.n)
 				c.amp, c.zero = fill(sem.amplitude, u.n), fill(0, u.n)
 			}
-			if sem.vLeak && p.vLeak != nil { // IF and I have no v_leak: they start at 0
+			c.v = fill(0, u.n)
+			if sem.initial == "v_leak" && p.vLeak != nil { // IF and I have no v_leak: they start at 0
 				c.v = row(p.vLeak, u.n)
-			} else {
-				c.v = fill(0, u.n)
 			}
+			if given := sem.given[u.name]["v"]; given != nil {
+				c.v = row(given, u.n)
+			}
+			if p.current() {
+				c.i = fill(0, u.n)
+				if given := sem.given[u.name]["i"]; given != nil {
+					c.i = row(given, u.n)
+				}
+			}
+			c.xs = make([]native.Value, steps)
 		}
 		vals[i] = make([]native.Value, steps)
 		if recordV[i] {
 			vTrace[i] = make([]native.Value, steps)
 		}
+		if recordI[i] {
+			iTrace[i] = make([]native.Value, steps)
+		}
 	}
-	// Node by node, step by step: the steps of one population are
-	// consecutive elementwise nodes, which the fused kernel runs as chains.
-	sum := func(u *nirNode, t int) native.Value {
-		x := vals[u.inputs[0]][t]
-		for _, src := range u.inputs[1:] {
-			x = x.Add(vals[src][t])
+	// input is node i's input at step t: the sum of its sources, in the
+	// order of its edges (snn's), a recurrent edge reading its source
+	// recurrent_delay steps back (0 before the run), and 0 when no source
+	// gives anything yet.
+	input := func(i, t int) native.Value {
+		u := &net.nodes[i]
+		var x native.Value
+		have := false
+		for _, src := range u.inputs {
+			ts := t
+			if src.recurrent {
+				if ts -= sem.recurrentDelay; ts < 0 {
+					continue
+				}
+			}
+			if !have {
+				x, have = vals[src.node][ts], true
+			} else {
+				x = x.Add(vals[src.node][ts])
+			}
+		}
+		if !have {
+			return fill(0, u.nin)
 		}
 		return x
 	}
-	for i := range net.nodes {
+	// step emits node i at step t (all but a feed-forward layer's product).
+	step := func(i, t int) {
 		u, c := &net.nodes[i], &codes[i]
-		if u.op == nirAffine {
+		if u.op == nirInput {
+			vals[i][t] = b.Param(fmt.Sprintf("in%d_t%d", indexOf(net.inputs, i), t), sokr.F32, batch, u.n)
+			return
+		}
+		x := input(i, t)
+		var y native.Value
+		switch u.op {
+		case nirOutput, nirFlatten:
+			y = x
+		case nirAffine:
+			y = x.Matmul(c.w)
+			if u.bias != nil {
+				y = y.Add(c.bias)
+			}
+			if u.div != 0 {
+				y = y.Div(c.div)
+			}
+		case nirScale:
+			y = x.Mul(c.per)
+		case nirThreshold:
+			y = b.Select(x.Gt(c.per), c.amp, c.zero)
+		case nirDelay:
+			// y(t) = x(t − d) per element: the value of each distinct
+			// delay, selected where it applies (copies, not sums: the
+			// values are snn's exactly).
+			c.xs[t] = x
+			at := func(d int) native.Value {
+				if t < d {
+					return c.zero
+				}
+				return c.xs[t-d]
+			}
+			y = at(c.delays[0])
+			for k, d := range c.delays[1:] {
+				y = b.Select(c.masks[k], at(d), y)
+			}
+		case nirNeuron:
+			c.xs[t] = x
+			if sem.synapticDelay > 0 {
+				if t < sem.synapticDelay {
+					x = fill(0, u.n)
+				} else {
+					x = c.xs[t-sem.synapticDelay]
+				}
+			}
+			vo := c.v
+			var vn native.Value
+			if u.neuron.current() {
+				// As snn's neuron step: i' = ai·i + bi·x;
+				// vn = ((av·v + bv) + ci·i) + gv·x with i before the step.
+				io := c.i
+				c.i = c.ai.Mul(io).Add(c.bi.Mul(x))
+				vn = c.av.Mul(vo).Add(c.bv).Add(c.ci.Mul(io)).Add(c.gv.Mul(x))
+			} else {
+				// vn = (av·v + bv) + gv·x
+				vn = c.av.Mul(vo).Add(c.bv).Add(c.gv.Mul(x))
+			}
+			if !u.neuron.spiking() {
+				c.v, y = vn, vn
+				break
+			}
+			// A spike where vn (or v, spiking before the update) >
+			// v_threshold.
+			probe := vn
+			if sem.before {
+				probe = vo
+			}
+			spike := probe.Gt(c.th)
+			after := c.vr
+			if sem.reset == "subtract" {
+				after = vn.Sub(c.th)
+			}
+			c.v = b.Select(spike, after, vn)
+			y = b.Select(spike, c.amp, c.zero)
+		}
+		vals[i][t] = y
+		if vTrace[i] != nil {
+			vTrace[i][t] = c.v
+		}
+		if iTrace[i] != nil {
+			iTrace[i][t] = c.i
+		}
+	}
+	if net.recurrent {
+		// Step by step: a recurrent edge reads an earlier step of a node
+		// that may come later in the graph's order.
+		for t := range steps {
+			for i := range net.nodes {
+				step(i, t)
+			}
+		}
+	} else {
+		// Node by node, step by step: the steps of one population are
+		// consecutive elementwise nodes, which the fused kernel runs as
+		// chains.
+		for i := range net.nodes {
+			u, c := &net.nodes[i], &codes[i]
+			if u.op != nirAffine {
+				for t := range steps {
+					step(i, t)
+				}
+				continue
+			}
 			// Every step's input, then every step's product, then the
 			// biases: the products are consecutive matmul steps with
 			// evenly spaced operands, which mergeMatmuls makes one GEMM
 			// (or one batched matmul) over all the steps.
 			xs := make([]native.Value, steps)
 			for t := range steps {
-				xs[t] = sum(u, t)
+				xs[t] = input(i, t)
 			}
 			for t := range steps {
 				vals[i][t] = xs[t].Matmul(c.w)
 			}
-			if u.bias != nil {
-				for t := range steps {
+			for t := range steps {
+				if u.bias != nil {
 					vals[i][t] = vals[i][t].Add(c.bias)
 				}
-			}
-			continue
-		}
-		for t := range steps {
-			var x native.Value
-			if u.op == nirInput {
-				vals[i][t] = b.Param(fmt.Sprintf("in%d_t%d", indexOf(net.inputs, i), t), sokr.F32, batch, u.n)
-				continue
-			}
-			for k, src := range u.inputs {
-				if k == 0 {
-					x = vals[src][t]
-				} else {
-					x = x.Add(vals[src][t])
+				if u.div != 0 {
+					vals[i][t] = vals[i][t].Div(c.div)
 				}
-			}
-			var y native.Value
-			switch u.op {
-			case nirOutput:
-				y = x
-			case nirScale:
-				y = x.Mul(c.per)
-			case nirThreshold:
-				y = b.Select(x.Gt(c.per), c.amp, c.zero)
-			case nirNeuron:
-				// As snn's neuron step: vn = (av·v + bv) + gv·x; a spike
-				// where vn (or v, spiking before the update) > v_threshold.
-				vo := c.v
-				vn := c.av.Mul(vo).Add(c.bv).Add(c.gv.Mul(x))
-				if !u.neuron.spiking() {
-					c.v, y = vn, vn
-					break
-				}
-				probe := vn
-				if sem.before {
-					probe = vo
-				}
-				spike := probe.Gt(c.th)
-				after := c.vr
-				if sem.reset == "subtract" {
-					after = vn.Sub(c.th)
-				}
-				c.v = b.Select(spike, after, vn)
-				y = b.Select(spike, c.amp, c.zero)
-			}
-			vals[i][t] = y
-			if vTrace[i] != nil {
-				vTrace[i][t] = c.v
 			}
 		}
 	}
@@ -536,8 +921,11 @@ func (net *nirNet) lower(sem nirSemantics, steps, batch int) (*nirLowered, error
 		}
 		for _, p := range probes {
 			src := vals[p.node][t]
-			if p.field == "v" {
+			switch p.field {
+			case "v":
 				src = vTrace[p.node][t]
+			case "i":
+				src = iTrace[p.node][t]
 			}
 			outputs = append(outputs, src.Reshape(batch, net.nodes[p.node].n))
 		}
@@ -552,10 +940,11 @@ func (net *nirNet) lower(sem nirSemantics, steps, batch int) (*nirLowered, error
 		"solver":          sem.solver,
 		"reset":           sem.reset,
 		"spike_timing":    map[bool]string{false: "after_update", true: "before_update"}[sem.before],
-		"synaptic_delay":  "0",
+		"synaptic_delay":  strconv.Itoa(sem.synapticDelay),
+		"recurrent_delay": strconv.Itoa(sem.recurrentDelay),
 		"spike_amplitude": strconv.FormatFloat(sem.amplitude, 'g', -1, 64),
 		"precision":       "f32",
-		"initial_state":   map[bool]string{false: "zero", true: "v_leak"}[sem.vLeak],
+		"initial_state":   sem.initial,
 		"propagation":     "dense",
 	}
 	return low, nil

@@ -3,6 +3,7 @@
 package vulkan
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -172,34 +173,40 @@ func TestNIRPrimitivesMatchSNN(t *testing.T) {
 	}
 }
 
-// Capability refuses a graph with a primitive vulkan does not run, naming
-// the node and the primitive, and so does a dispatch on it; an option
-// vulkan does not run is an input error naming it.
+// Capability refuses a graph with a convolution whose dense matrix would
+// exceed the limit, naming the node and the primitive, and so does a
+// dispatch on it (snn takes it); an option vulkan does not run, or a bad
+// value, is an input error naming it.
 func TestNIRRefusals(t *testing.T) {
 	s := gpu(t)
+	// A 3×3 convolution over a 200×200 image: as a dense matrix 40000 ×
+	// 40000 floats, 6 GB, over the limit.
 	g := &nir.Graph{
 		Nodes: []*nir.Node{
-			{Name: "input", Prim: &nir.Input{Shape: []int{2}}},
-			{Name: "cuba", Prim: &nir.CubaLIF{TauSyn: nirArr([]int{2}, 1e-3, 1e-3), TauMem: nirArr([]int{2}, 1e-3, 1e-3), R: nirArr([]int{2}, 1, 1),
-				VLeak: nirArr([]int{2}, 0, 0), VThreshold: nirArr([]int{2}, 1, 1), VReset: nirArr([]int{2}, 0, 0), WIn: nirArr([]int{2}, 1, 1)}},
-			{Name: "output", Prim: &nir.Output{Shape: []int{2}}},
+			{Name: "input", Prim: &nir.Input{Shape: []int{1, 200, 200}}},
+			{Name: "conv", Prim: &nir.Conv2d{InputShape: []int{200, 200}, Weight: nirArr([]int{1, 1, 3, 3}, 1, 1, 1, 1, 1, 1, 1, 1, 1),
+				Bias: nirArr([]int{1}, 0), Stride: []int{1, 1}, Dilation: []int{1, 1}, Padding: nir.Padding{Size: []int{1, 1}}, Groups: 1}},
+			{Name: "output", Prim: &nir.Output{Shape: []int{1, 200, 200}}},
 		},
-		Edges: []nir.Edge{{From: "input", To: "cuba"}, {From: "cuba", To: "output"}},
+		Edges: []nir.Edge{{From: "input", To: "conv"}, {From: "conv", To: "output"}},
 	}
 	p, err := nir.New(g)
 	require.NoError(t, err)
 	o := s.Capability(t.Context(), p)
 	require.False(t, o.OK)
-	assert.Contains(t, o.Reason, `node "cuba" (CubaLIF)`)
-	_, err = run(t, s, p, []sokr.Tensor{sokr.NewTensor(sokr.F32, 3, 1, 2)})
+	assert.Contains(t, o.Reason, `node "conv" (Conv2d)`)
+	assert.Contains(t, o.Reason, "256 MiB")
+	_, err = run(t, s, p, []sokr.Tensor{sokr.NewTensor(sokr.F32, 1, 1, 1, 200, 200)})
 	var nc *sokr.NoCapableError
 	require.ErrorAs(t, err, &nc)
-	assert.Contains(t, err.Error(), `node "cuba" (CubaLIF)`)
+	assert.Contains(t, err.Error(), `node "conv" (Conv2d)`)
+	require.True(t, snn.New().Capability(t.Context(), p).OK, "snn runs what vulkan leaves to it")
 
 	lif := twoLayerLIF(t, rand.New(rand.NewPCG(1, 2)), 2, 3, 2)
 	require.True(t, s.Capability(t.Context(), lif).OK)
 	in := []sokr.Tensor{sokr.NewTensor(sokr.F32, 3, 1, 2)}
-	for name, v := range map[string]any{"session": "x", "recurrent_delay": 1, "solver": "rk4", "record": []string{"nope.v"}} {
+	for name, v := range map[string]any{"session": "x", "recurrent_delay": 0, "synaptic_delay": 1.5, "solver": "rk4", "record": []string{"nope.v"},
+		"initial_state": map[string]any{"fc1": map[string]any{"v": []float64{1}}}} {
 		_, err = run(t, s, lif, in, sokr.Param(name, v))
 		var ie *sokr.InputError
 		require.ErrorAs(t, err, &ie, name)
@@ -243,7 +250,7 @@ func TestNIRMatmulsMerged(t *testing.T) {
 			p := twoLayerLIF(t, rng, c.nin, c.nh, c.nout)
 			net, err := nirNetOf(p)
 			require.NoError(t, err)
-			low, err := net.lower(nirSemantics{dt: nirDefaultDT, solver: "euler", reset: "to_v_reset", amplitude: 1}, steps, c.batch)
+			low, err := net.lower(nirDefaults(), steps, c.batch)
 			require.NoError(t, err)
 			pl, err := s.nirPlan(low)
 			require.NoError(t, err)
@@ -282,6 +289,105 @@ func TestNIRMatmulsMerged(t *testing.T) {
 					require.InDelta(t, w[i], g[i], 1e-5, "%s element %d", name, i)
 				}
 			}
+		})
+	}
+}
+
+// matchSNN runs p on snn and on vulkan and requires the same outputs, in
+// the same order and shapes, each element within 1e-5 (relative, for
+// values above 1) of snn's; spikes, which are 0 or the amplitude, so
+// equal. It returns snn's result.
+func matchSNN(t *testing.T, s *Substrate, p *nir.Program, in []sokr.Tensor, opts ...sokr.DispatchOption) sokr.Result {
+	t.Helper()
+	want, err := run(t, snn.New(), p, in, opts...)
+	require.NoError(t, err)
+	got, err := run(t, s, p, in, opts...)
+	require.NoError(t, err)
+	noValidationMessages(t, s)
+	require.Len(t, got.Outputs, len(want.Outputs))
+	for k, w := range want.Outputs {
+		require.Equal(t, w.Name, got.Outputs[k].Name)
+		require.Equal(t, w.Tensor.Shape, got.Outputs[k].Tensor.Shape, w.Name)
+		wv, gv := sokr.View[float32](w.Tensor), sokr.View[float32](got.Outputs[k].Tensor)
+		for i := range wv {
+			require.InDelta(t, wv[i], gv[i], 1e-5*max(1, math.Abs(float64(wv[i]))), "%s element %d", w.Name, i)
+		}
+	}
+	for _, k := range []string{"dt", "solver", "reset", "spike_timing", "initial_state", "spike_amplitude", "synaptic_delay", "recurrent_delay"} {
+		assert.Equal(t, want.Meta[k], got.Meta[k], "meta %s", k)
+	}
+	return want
+}
+
+// spiking requires that between 5% and 95% of a spike output's elements
+// are spikes, so that comparing them means something.
+func spiking(t *testing.T, r sokr.Result, name string) {
+	t.Helper()
+	v := outputNamed(t, r, name)
+	n := 0
+	for _, x := range v {
+		if x != 0 {
+			n++
+		}
+	}
+	assert.Greater(t, n, len(v)/20, "%s: too few spikes for the test to mean much", name)
+	assert.Less(t, n, len(v)*19/20, "%s: too many spikes for the test to mean much", name)
+}
+
+func nirData(rng *rand.Rand, steps, batch int, shape ...int) sokr.Tensor {
+	n := prod(shape)
+	return sokr.FromSlice(nirRand(rng, steps*batch*n, 0, 2), append([]int{steps, batch}, shape...)...)
+}
+
+// CubaLIF and CubaLI (per-neuron parameters, one with τ_syn = τ_mem)
+// give snn's spikes, voltages and currents under every solver, both
+// resets and spike timings, starting at zero, at v_leak or at given
+// values of v and i, with a synaptic delay.
+func TestNIRCubaMatchesSNN(t *testing.T) {
+	s := gpu(t)
+	rng := rand.New(rand.NewPCG(23, 9))
+	const steps, batch, nin, nh, nout = 50, 3, 6, 12, 4
+	arr := func(n int, lo, hi float64) nir.Array { return nirArr([]int{n}, nirRand(rng, n, lo, hi)...) }
+	tauSyn := arr(nh, 5e-4, 2e-3)
+	tauMem := arr(nh, 5e-4, 2e-3)
+	tauSyn.Data[0] = tauMem.Data[0]
+	g := &nir.Graph{
+		Nodes: []*nir.Node{
+			{Name: "input", Prim: &nir.Input{Shape: []int{nin}}},
+			{Name: "fc1", Prim: &nir.Affine{Weight: arr(nh*nin, -0.3, 0.8), Bias: arr(nh, 0, 0.2)}},
+			{Name: "cuba", Prim: &nir.CubaLIF{TauSyn: tauSyn, TauMem: tauMem, R: arr(nh, 0.8, 1.5), VLeak: arr(nh, -0.1, 0.1),
+				VThreshold: arr(nh, 0.2, 0.5), VReset: arr(nh, -0.1, 0), WIn: arr(nh, 0.8, 1.5)}},
+			{Name: "fc2", Prim: &nir.Linear{Weight: arr(nout*nh, -0.5, 1)}},
+			{Name: "li", Prim: &nir.CubaLI{TauSyn: arr(nout, 5e-4, 2e-3), TauMem: arr(nout, 5e-4, 2e-3), R: arr(nout, 0.5, 1.5),
+				VLeak: arr(nout, 0, 0.1), WIn: nirArr([]int{nout}, 1.2, 1.2, 1.2, 1.2)}},
+			{Name: "output", Prim: &nir.Output{Shape: []int{nout}}},
+		},
+		Edges: []nir.Edge{{From: "input", To: "fc1"}, {From: "fc1", To: "cuba"}, {From: "cuba", To: "fc2"},
+			{From: "fc2", To: "li"}, {From: "li", To: "output"}},
+	}
+	g.Nodes[1].Prim.(*nir.Affine).Weight.Shape = []int{nh, nin}
+	g.Nodes[3].Prim.(*nir.Linear).Weight.Shape = []int{nout, nh}
+	p, err := nir.New(g)
+	require.NoError(t, err)
+	in := []sokr.Tensor{nirData(rng, steps, batch, nin)}
+	given := map[string]any{"cuba": map[string]any{"v": nirRand(rng, nh, 0, 0.3), "i": nirRand(rng, batch*nh, -0.5, 0.5)},
+		"li": map[string]any{"i": nirRand(rng, nout, 0, 1)}}
+	for _, c := range []struct {
+		name string
+		opts map[string]any
+	}{
+		{"defaults", nil},
+		{"exact_subtract_before_vleak", map[string]any{"solver": "exact", "reset": "subtract", "spike_timing": "before_update",
+			"initial_state": "v_leak", "dt": 2e-4, "spike_amplitude": 2.0}},
+		{"impulse_zero_given_delay", map[string]any{"solver": "impulse", "reset": "zero", "initial_state": given, "synaptic_delay": 2}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			opts := []sokr.DispatchOption{sokr.Param("record", []string{"cuba.v", "cuba.i", "cuba.spikes", "li.v", "li.i", "fc2"})}
+			for k, v := range c.opts {
+				opts = append(opts, sokr.Param(k, v))
+			}
+			want := matchSNN(t, s, p, in, opts...)
+			spiking(t, want, "probe:cuba.spikes")
 		})
 	}
 }
