@@ -1164,7 +1164,7 @@ func (s *Substrate) nirCapability(p *nir.Program) sokr.Offer {
 	if err != nil {
 		return sokr.No(s, err.Error())
 	}
-	low, err := net.lower(nirSemantics{dt: nirDefaultDT, solver: "euler", reset: "to_v_reset", amplitude: 1}, 1, 1)
+	low, err := net.lower(nirDefaults(), 1, 1)
 	if err != nil {
 		return sokr.No(s, err.Error())
 	}

@@ -5,6 +5,8 @@ package vulkan
 import (
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -390,4 +392,138 @@ func TestNIRCubaMatchesSNN(t *testing.T) {
 			spiking(t, want, "probe:cuba.spikes")
 		})
 	}
+}
+
+// A CNN of grouped, strided, padded, dilated Conv2d, IF, SumPool2d and
+// AvgPool2d (padded, strided: windows that hang over the edge), Flatten,
+// Affine and LIF, and a chain of Conv1d ("same" padding, groups, then
+// stride and dilation) and LI, give snn's outputs, spikes and every
+// intermediate value (probes of each node's output).
+func TestNIRConvMatchesSNN(t *testing.T) {
+	s := gpu(t)
+	rng := rand.New(rand.NewPCG(31, 4))
+	arr := func(shape []int, lo, hi float64) nir.Array {
+		return nirArr(shape, nirRand(rng, prod(shape), lo, hi)...)
+	}
+	const steps, batch = 30, 2
+	t.Run("conv2d", func(t *testing.T) {
+		g := &nir.Graph{
+			Nodes: []*nir.Node{
+				{Name: "input", Prim: &nir.Input{Shape: []int{2, 7, 9}}},
+				{Name: "conv", Prim: &nir.Conv2d{InputShape: []int{7, 9}, Weight: arr([]int{4, 1, 3, 3}, -0.2, 0.5), Bias: arr([]int{4}, 0, 0.1),
+					Stride: []int{1, 2}, Padding: nir.Padding{Size: []int{1, 0}}, Dilation: []int{2, 1}, Groups: 2}},
+				{Name: "if", Prim: &nir.IF{R: arr([]int{4, 5, 4}, 0.8, 1.2), VThreshold: arr([]int{4, 5, 4}, 1, 2), VReset: arr([]int{4, 5, 4}, -0.1, 0)}},
+				{Name: "sum", Prim: &nir.SumPool2d{KernelSize: []int{2, 2}, Stride: []int{2, 1}, Padding: []int{0, 1}}},
+				{Name: "avg", Prim: &nir.AvgPool2d{KernelSize: []int{1, 2}, Stride: []int{1, 2}, Padding: []int{0, 1}}},
+				{Name: "flat", Prim: &nir.Flatten{StartDim: 0, EndDim: -1}},
+				{Name: "fc", Prim: &nir.Affine{Weight: arr([]int{10, 24}, -1, 0.8), Bias: arr([]int{10}, 0, 0.2)}},
+				{Name: "lif", Prim: &nir.LIF{Tau: arr([]int{10}, 2, 5), R: arr([]int{10}, 0.8, 1.2), VLeak: arr([]int{10}, 0, 0.1),
+					VThreshold: arr([]int{10}, 0.5, 1), VReset: arr([]int{10}, -0.1, 0)}},
+				{Name: "output", Prim: &nir.Output{Shape: []int{10}}},
+			},
+			Edges: []nir.Edge{{From: "input", To: "conv"}, {From: "conv", To: "if"}, {From: "if", To: "sum"}, {From: "sum", To: "avg"},
+				{From: "avg", To: "flat"}, {From: "flat", To: "fc"}, {From: "fc", To: "lif"}, {From: "lif", To: "output"}},
+		}
+		p, err := nir.New(g)
+		require.NoError(t, err)
+		require.Equal(t, []int{4, 2, 3}, p.Graph.Node("avg").OutShape)
+		in := []sokr.Tensor{nirData(rng, steps, batch, 2, 7, 9)}
+		want := matchSNN(t, s, p, in, sokr.Param("dt", 1.0),
+			sokr.Param("record", []string{"conv", "if.spikes", "if.v", "sum", "avg", "flat.out", "fc", "lif.v"}))
+		spiking(t, want, "probe:if.spikes")
+		spiking(t, want, "output")
+	})
+	t.Run("conv1d", func(t *testing.T) {
+		g := &nir.Graph{
+			Nodes: []*nir.Node{
+				{Name: "input", Prim: &nir.Input{Shape: []int{3, 10}}},
+				{Name: "c1", Prim: &nir.Conv1d{InputShape: 10, Weight: arr([]int{3, 1, 3}, -0.5, 1), Bias: arr([]int{3}, 0, 0.1),
+					Stride: 1, Padding: nir.Padding{Mode: "same"}, Dilation: 2, Groups: 3}},
+				{Name: "c2", Prim: &nir.Conv1d{InputShape: 10, Weight: arr([]int{4, 3, 3}, -0.5, 1), Bias: arr([]int{4}, -0.1, 0.1),
+					Stride: 2, Padding: nir.Padding{Size: []int{1}}, Dilation: 2, Groups: 1}},
+				{Name: "li", Prim: &nir.LI{Tau: arr([]int{4, 4}, 2e-4, 1e-3), R: arr([]int{4, 4}, 1, 2), VLeak: arr([]int{4, 4}, 0, 0.1)}},
+				{Name: "output", Prim: &nir.Output{Shape: []int{4, 4}}},
+			},
+			Edges: []nir.Edge{{From: "input", To: "c1"}, {From: "c1", To: "c2"}, {From: "c2", To: "li"}, {From: "li", To: "output"}},
+		}
+		p, err := nir.New(g)
+		require.NoError(t, err)
+		require.Equal(t, []int{4, 4}, p.Graph.Node("c2").OutShape)
+		in := []sokr.Tensor{nirData(rng, steps, batch, 3, 10)}
+		matchSNN(t, s, p, in, sokr.Param("record", []string{"c1", "c2"}), sokr.Param("solver", "exact"))
+	})
+}
+
+// Delay nodes (a different delay per element, some longer than the run's
+// start) feed-forward and in a recurrent network; recurrent edges with a
+// delay of one and of three steps; and the NIR paper's recurrent CubaLIF
+// network (testdata/nir, braille_noDelay_bias_zero.nir) give snn's
+// results.
+func TestNIRDelayAndRecurrenceMatchSNN(t *testing.T) {
+	s := gpu(t)
+	rng := rand.New(rand.NewPCG(41, 2))
+	arr := func(shape []int, lo, hi float64) nir.Array {
+		return nirArr(shape, nirRand(rng, prod(shape), lo, hi)...)
+	}
+	const steps, batch = 40, 3
+	lif := func(n int) *nir.LIF {
+		return &nir.LIF{Tau: arr([]int{n}, 2, 5), R: arr([]int{n}, 0.8, 1.2), VLeak: arr([]int{n}, 0, 0.1),
+			VThreshold: arr([]int{n}, 0.5, 1), VReset: arr([]int{n}, -0.1, 0)}
+	}
+	for _, c := range []struct {
+		name      string
+		recurrent bool
+		opts      []sokr.DispatchOption
+	}{
+		{"feed_forward", false, nil},
+		{"recurrent", true, nil},
+		{"recurrent_delay_3", true, []sokr.DispatchOption{sokr.Param("recurrent_delay", 3), sokr.Param("synaptic_delay", 1)}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			g := &nir.Graph{
+				Nodes: []*nir.Node{
+					{Name: "input", Prim: &nir.Input{Shape: []int{4}}},
+					{Name: "delay", Prim: &nir.Delay{Delay: nirArr([]int{4}, 0, 1, 3, 1)}},
+					{Name: "fc", Prim: &nir.Linear{Weight: arr([]int{6, 4}, -0.2, 0.8)}},
+					{Name: "lif", Prim: lif(6)},
+					{Name: "output", Prim: &nir.Output{Shape: []int{6}}},
+				},
+				Edges: []nir.Edge{{From: "input", To: "delay"}, {From: "delay", To: "fc"}, {From: "fc", To: "lif"}, {From: "lif", To: "output"}},
+			}
+			if c.recurrent {
+				g.Nodes = append(g.Nodes, &nir.Node{Name: "rec", Prim: &nir.Affine{Weight: arr([]int{6, 6}, -0.6, 0.4), Bias: arr([]int{6}, 0, 0.1)}})
+				g.Edges = append(g.Edges, nir.Edge{From: "lif", To: "rec"}, nir.Edge{From: "rec", To: "lif"})
+			}
+			p, err := nir.New(g)
+			require.NoError(t, err)
+			net, err := nirNetOf(p)
+			require.NoError(t, err)
+			require.Equal(t, c.recurrent, net.recurrent)
+			in := []sokr.Tensor{nirData(rng, steps, batch, 4)}
+			opts := append([]sokr.DispatchOption{sokr.Param("dt", 1.0), sokr.Param("record", []string{"delay", "lif.v"})}, c.opts...)
+			want := matchSNN(t, s, p, in, opts...)
+			spiking(t, want, "output")
+			d := outputNamed(t, want, "probe:delay")
+			x := sokr.View[float64](in[0]) // f64, which the run converts
+			assert.Equal(t, float32(x[(5-3)*batch*4+2]), d[5*batch*4+2], "element 2 is 3 steps late")
+			assert.Equal(t, float32(0), d[2*batch*4+2], "and 0 before")
+		})
+	}
+	t.Run("braille", func(t *testing.T) {
+		src, err := os.ReadFile(filepath.Join("..", "..", "..", "testdata", "nir", "braille_noDelay_bias_zero.nir"))
+		require.NoError(t, err)
+		p, err := nir.Parse(src)
+		require.NoError(t, err)
+		f := p.Flat()
+		shape := f.Nodes[f.Inputs[0]].OutShape
+		rec := []string{}
+		for _, n := range f.Nodes {
+			if _, ok := n.Prim.(*nir.CubaLIF); ok {
+				rec = append(rec, n.Name+".v", n.Name+".i", n.Name+".spikes")
+			}
+		}
+		require.NotEmpty(t, rec)
+		in := []sokr.Tensor{nirData(rng, 60, 2, shape...)}
+		matchSNN(t, s, p, in, sokr.Param("record", rec))
+	})
 }
