@@ -35,14 +35,17 @@ func compile(p *circuit.Program, params []float64, fusion int, unitaryOnly bool,
 	if err != nil {
 		return nil, err
 	}
-	pl := &plan{Plan: qp, fusion: fusion, blk: blk, cpu: map[*qsim.Pass]*pass{}}
+	pl := &plan{Plan: qp, fusion: fusion, blk: blk}
 	pl.fused, pl.sweeps = countPasses(pl.Prefix)
 	pl.prepare(pl.Rest)
 	return pl, nil
 }
 
-// prepare fills pl.cpu for the steps.
+// prepare fills pl.cpu for the steps (a static plan needs none).
 func (pl *plan) prepare(steps []step) {
+	if len(steps) > 0 && pl.cpu == nil {
+		pl.cpu = map[*qsim.Pass]*pass{}
+	}
 	for i := range steps {
 		st := &steps[i]
 		if st.Flip != nil {
