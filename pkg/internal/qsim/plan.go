@@ -160,14 +160,7 @@ func steps[P any](ops []circuit.Op, params []float64, passes func([]Gate) []P) (
 // begin with them), and with unitaryOnly so are the trailing measurements
 // and barriers.
 func TrimOps(p *circuit.Program, unitaryOnly bool) []circuit.Op {
-	ops := p.Ops
-	if unitaryOnly {
-		end := len(ops)
-		for end > 0 && (ops[end-1].Kind == circuit.OpMeasure || ops[end-1].Kind == circuit.OpBarrier) {
-			end--
-		}
-		ops = ops[:end]
-	}
+	ops := untrailed(p.Ops, unitaryOnly)
 	touched := make([]bool, p.Qubits)
 	out := make([]circuit.Op, 0, len(ops)) // once: an Op is some 200 bytes, a circuit up to 2^24 of them
 	for i, o := range ops {
@@ -185,6 +178,54 @@ func TrimOps(p *circuit.Program, unitaryOnly bool) []circuit.Op {
 		out = append(out, o)
 	}
 	return out
+}
+
+// StaticRun reports whether Compile will find p static (simulated once
+// and sampled) for a run of the given kind, as IsStatic(TrimOps(p,
+// unitaryOnly)) does, without copying the ops: for memory estimates.
+func StaticRun(p *circuit.Program, unitaryOnly bool) bool {
+	ops := untrailed(p.Ops, unitaryOnly)
+	touched := make([]bool, p.Qubits)
+	measured := make([]bool, p.Qubits)
+	for i := range ops {
+		o := &ops[i]
+		switch o.Kind {
+		case circuit.OpReset:
+			if touched[o.Qubits[0]] {
+				return false
+			}
+			continue // dropped by TrimOps
+		case circuit.OpGate:
+			for _, q := range o.Qubits {
+				if measured[q] {
+					return false
+				}
+			}
+		case circuit.OpMeasure:
+			measured[o.Qubits[0]] = true
+		case circuit.OpBarrier:
+			continue
+		default:
+			return false
+		}
+		for _, q := range o.Qubits {
+			touched[q] = true
+		}
+	}
+	return true
+}
+
+// untrailed returns ops without the trailing measurements and barriers
+// when unitaryOnly, else ops.
+func untrailed(ops []circuit.Op, unitaryOnly bool) []circuit.Op {
+	if !unitaryOnly {
+		return ops
+	}
+	end := len(ops)
+	for end > 0 && (ops[end-1].Kind == circuit.OpMeasure || ops[end-1].Kind == circuit.OpBarrier) {
+		end--
+	}
+	return ops[:end]
 }
 
 // IsStatic reports whether ops are gates and measurements with no gate on

@@ -140,3 +140,25 @@ func TestEvalGateControlledPhase(t *testing.T) {
 	assert.NotEqual(t, complex(1, 0), g.Mat[0], "a negated last control: the phase on |0>")
 	assert.Equal(t, complex(1, 0), g.Mat[3])
 }
+
+// StaticRun agrees with IsStatic of TrimOps, for both kinds of run.
+func TestStaticRun(t *testing.T) {
+	reset := func(q int) circuit.Op { return circuit.Op{Kind: circuit.OpReset, Qubits: []int{q}} }
+	barrier := circuit.Op{Kind: circuit.OpBarrier, Qubits: []int{0, 1}}
+	for name, ops := range map[string][]circuit.Op{
+		"bell":                  {gateOp(circuit.H, 0, 0), gateOp(circuit.X, 1, 0, 1), measureOp(0, 0), measureOp(1, 1)},
+		"fresh reset":           {reset(1), gateOp(circuit.H, 0, 0), measureOp(0, 0)},
+		"reset after a gate":    {gateOp(circuit.H, 0, 0), reset(0), measureOp(0, 0)},
+		"gate after measure":    {gateOp(circuit.H, 0, 0), measureOp(0, 0), gateOp(circuit.X, 0, 0)},
+		"other qubit after":     {measureOp(0, 0), gateOp(circuit.X, 0, 1), barrier},
+		"mid-circuit, trailing": {gateOp(circuit.H, 0, 0), measureOp(0, 0), barrier, measureOp(0, 1)},
+		"branch": {measureOp(0, 0), {Kind: circuit.OpIf, Cond: circuit.Cond{Clbits: []int{0}, Value: 1},
+			Then: []circuit.Op{gateOp(circuit.X, 0, 1)}}},
+	} {
+		p := &circuit.Program{Qubits: 2, Clbits: 2, Ops: ops}
+		for _, unitaryOnly := range []bool{false, true} {
+			assert.Equal(t, IsStatic(TrimOps(p, unitaryOnly), 2), StaticRun(p, unitaryOnly), "%s, unitaryOnly %v", name, unitaryOnly)
+		}
+	}
+	assert.False(t, StaticRun(&circuit.Program{Qubits: 1, Ops: []circuit.Op{gateOp(circuit.H, 0, 0), reset(0)}}, false))
+}

@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/sokr-rs/sokr/pkg/internal/footprint"
+	"github.com/sokr-rs/sokr/pkg/internal/qsim"
 	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
@@ -51,7 +52,7 @@ func (s *Substrate) runUsage(p *circuit.Program, o *options) usage {
 		size = 8
 	}
 	state := stateBytes(p.Qubits, size)
-	static := staticRun(p, o.Mode != ModeSample)
+	static := qsim.StaticRun(p, o.Mode != ModeSample)
 	amps := int64(1) << min(p.Qubits, 62)
 	if p.Qubits >= 62 {
 		amps = footprint.Max
@@ -268,48 +269,6 @@ func perGateBytes(gmax, fusion int) int64 {
 		most = max(most, (block+n-1)/n)
 	}
 	return most
-}
-
-// staticRun reports whether compile will find p static (simulated once
-// and sampled) for a run of the given kind, as trimOps and isStatic do,
-// without copying the ops.
-func staticRun(p *circuit.Program, unitaryOnly bool) bool {
-	ops := p.Ops
-	if unitaryOnly {
-		end := len(ops)
-		for end > 0 && (ops[end-1].Kind == circuit.OpMeasure || ops[end-1].Kind == circuit.OpBarrier) {
-			end--
-		}
-		ops = ops[:end]
-	}
-	touched := make([]bool, p.Qubits)
-	measured := make([]bool, p.Qubits)
-	for i := range ops {
-		o := &ops[i]
-		switch o.Kind {
-		case circuit.OpReset:
-			if touched[o.Qubits[0]] {
-				return false
-			}
-			continue // dropped by trimOps
-		case circuit.OpGate:
-			for _, q := range o.Qubits {
-				if measured[q] {
-					return false
-				}
-			}
-		case circuit.OpMeasure:
-			measured[o.Qubits[0]] = true
-		case circuit.OpBarrier:
-			continue
-		default:
-			return false
-		}
-		for _, q := range o.Qubits {
-			touched[q] = true
-		}
-	}
-	return true
 }
 
 // overBudget is the error of a run that needs more than the budget.
