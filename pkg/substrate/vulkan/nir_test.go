@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sokr-rs/sokr/pkg/internal/testcorpus"
 	"github.com/sokr-rs/sokr/pkg/ir/nir"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 	"github.com/sokr-rs/sokr/pkg/sokr/sokrtest"
@@ -526,4 +527,81 @@ func TestNIRDelayAndRecurrenceMatchSNN(t *testing.T) {
 		in := []sokr.Tensor{nirData(rng, 60, 2, shape...)}
 		matchSNN(t, s, p, in, sokr.Param("record", rec))
 	})
+}
+
+// TestNIRFilesMatchSNN runs every NIR file of the repository's testdata
+// that snn runs on vulkan too, with the same results.
+func TestNIRFilesMatchSNN(t *testing.T) {
+	checkNIRFiles(t, filepath.Join("..", "..", "..", "testdata", "nir"))
+}
+
+// TestNIRCorpusMatchesSNN does the same for the full NIR paper set of the
+// external corpus, which adds the N-MNIST CNN (cnn_sinabs.nir: Conv2d,
+// SumPool2d, Flatten, IF) and the other braille variant.
+func TestNIRCorpusMatchesSNN(t *testing.T) {
+	checkNIRFiles(t, testcorpus.Dir(t, "nir"))
+}
+
+// checkNIRFiles runs each .nir file of dir that the parser and snn accept
+// on snn and vulkan, 4 steps of 8 rows of random input, recording every
+// neuron's v and spikes, and requires the same results. A graph with IF
+// nodes runs at dt = 1 (the convention of Sinabs, whose IF nodes have r =
+// 1 and would not spike at the default dt), the others at the default.
+func checkNIRFiles(t *testing.T, dir string) {
+	s := gpu(t)
+	files, err := filepath.Glob(filepath.Join(dir, "*.nir"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	rng := rand.New(rand.NewPCG(5, 17))
+	ran := 0
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		require.NoError(t, err)
+		p, err := nir.Parse(src)
+		if err != nil {
+			t.Logf("%s: refused by the parser: %v", filepath.Base(f), err)
+			continue
+		}
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			if o := snn.New().Capability(t.Context(), p); !o.OK {
+				t.Logf("refused by snn too: %s", o.Reason)
+				return
+			}
+			o := s.Capability(t.Context(), p)
+			require.True(t, o.OK, o.Reason)
+			fl := p.Flat()
+			var in []sokr.Tensor
+			for _, i := range fl.Inputs {
+				// 8 rows: B·n is then a multiple of 64 for every
+				// layer of the CNN, so that each layer's products merge
+				// into one GEMM (with 2, lavapipe takes 80 s on the
+				// batched products' 64-row tiles, 2 rows used in each).
+				// 4 steps: the CNN's dense matrices take 118 MiB of
+				// the 128 MiB buffer lavapipe allows, the values of 4
+				// steps of 8 rows 7 more.
+				in = append(in, nirData(rng, 4, 8, fl.Nodes[i].OutShape...))
+			}
+
+			opts := []sokr.DispatchOption{}
+			var rec []string
+			for _, n := range fl.Nodes {
+				switch n.Prim.(type) {
+				case *nir.IF:
+					opts = append(opts, sokr.Param("dt", 1.0))
+					rec = append(rec, n.Name+".v", n.Name+".spikes")
+				case *nir.LIF, *nir.CubaLIF:
+					rec = append(rec, n.Name+".v", n.Name+".spikes")
+				case *nir.LI, *nir.CubaLI, *nir.I:
+					rec = append(rec, n.Name+".v")
+				}
+			}
+			if len(opts) > 1 {
+				opts = opts[:1]
+			}
+			opts = append(opts, sokr.Param("record", rec))
+			matchSNN(t, s, p, in, opts...)
+			ran++
+		})
+	}
+	assert.Positive(t, ran, "no file of %s ran", dir)
 }
