@@ -126,6 +126,29 @@ func TestDeferredStartsForCapabilityAndPolicies(t *testing.T) {
 		assert.Equal(t, []string{"cpu", "lazy:0", "lazy:1"}, []string{offers[0].Substrate, offers[1].Substrate, offers[2].Substrate})
 		assert.Equal(t, int64(1), l.starts.Load())
 	})
+	t.Run("auto starts it only to compare a long run", func(t *testing.T) {
+		rt, l, cpu := lazyRuntime(t)
+		cpu.Estimate = sokr.Estimate{Time: sokr.AutoCompare / 2}
+		f := rt.Dispatch(ctx, gpuProg, nil)
+		_, err := f.Wait(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, "cpu", f.Substrate())
+		assert.Zero(t, l.starts.Load(), "a short run on the first yes: nothing else asked")
+
+		cpu.Estimate = sokr.Estimate{Time: 2 * sokr.AutoCompare}
+		f = rt.Dispatch(ctx, gpuProg, nil)
+		_, err = f.Wait(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, int64(1), l.starts.Load(), "a long one: the placeholder that wants it starts, to be compared")
+		assert.Equal(t, "cpu", f.Substrate(), "the started fakes give no estimate: the first yes stays")
+		l.mu.Lock()
+		l.started[1].Estimate = sokr.Estimate{Time: sokr.AutoCompare}
+		l.mu.Unlock()
+		f = rt.Dispatch(ctx, gpuProg, nil)
+		_, err = f.Wait(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, "lazy:1", f.Substrate(), "estimated faster")
+	})
 	t.Run("cheapest asks everyone", func(t *testing.T) {
 		rt, l, _ := lazyRuntime(t)
 		_, err := rt.Run(ctx, gpuProg, nil, sokr.Using(sokr.Cheapest()))

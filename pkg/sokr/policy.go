@@ -3,6 +3,7 @@ package sokr
 import (
 	"fmt"
 	"sync/atomic"
+	"time"
 )
 
 // Policy chooses which substrate runs a program, among the offers of the
@@ -41,35 +42,40 @@ func (firstCapable) Choose(_ Program, offers []Offer) (int, error) {
 }
 
 // Auto is the default policy: the first capable local substrate in name
-// order (as FirstCapable), unless two or more local offers carry a time
-// estimate, in which case the fastest of those. Estimates are compared only
-// where there is a choice to make between them: a circuit that both
-// statevec and a Vulkan device can run goes where it is estimated to
-// finish first (the CPU for small states, where a GPU's launch latency
-// dominates; the GPU for large ones), while a substrate that gives no
-// estimate keeps the programs it is first for. Remote substrates are
-// chosen only when no local one can run the program, as in FirstCapable.
+// order, as FirstCapable, unless that substrate estimates the run at
+// AutoCompare or more: then the fastest of the local substrates that give
+// an estimate. A large circuit that both statevec and a Vulkan device can
+// run goes where it is estimated to finish first; a small one stays on the
+// CPU, where a GPU's launch latency would dominate anyway. Below
+// AutoCompare, and for a program whose first capable substrate gives no
+// estimate, the substrates after the first yes are not even asked, so that
+// nothing is loaded for them (opening a Vulkan device takes some 150 ms).
+// Remote substrates are chosen only when no local one can run the program,
+// as in FirstCapable.
 //
 //	rt := sokr.New(sokr.WithPolicy(sokr.Auto())) // what sokr.New does anyway
 func Auto() Policy { return auto{} }
 
+// AutoCompare is the estimated run time from which Auto compares
+// substrates' estimates: below it, a faster device saves less than the
+// time to start one (a Vulkan instance and device took 148 ms on an H100,
+// and a runtime starts a device placeholder to compare it).
+const AutoCompare = 20 * time.Millisecond
+
 type auto struct{}
 
 func (auto) Choose(p Program, offers []Offer) (int, error) {
-	best, timed := -1, 0
+	first, _ := firstCapable{}.Choose(p, offers)
+	if offers[first].Kind == KindRemote || offers[first].Estimate.Time < AutoCompare {
+		return first, nil
+	}
+	best := first
 	for i, o := range offers {
-		if o.Kind == KindRemote || o.Estimate.Time <= 0 {
-			continue
-		}
-		timed++
-		if best < 0 || o.Estimate.Time < offers[best].Estimate.Time {
+		if o.Kind != KindRemote && o.Estimate.Time > 0 && o.Estimate.Time < offers[best].Estimate.Time {
 			best = i
 		}
 	}
-	if timed >= 2 {
-		return best, nil
-	}
-	return firstCapable{}.Choose(p, offers)
+	return best, nil
 }
 
 // Cheapest chooses the offer with the smallest estimated time, then the

@@ -49,11 +49,15 @@ func TestFirstCapablePrefersLocalSubstratesToRemoteOnes(t *testing.T) {
 }
 
 func TestAuto(t *testing.T) {
-	rt := newRuntime(t, estimating("b-cpu", 5*time.Millisecond, 0), estimating("c-gpu", 2*time.Millisecond, 0),
+	const ms = time.Millisecond
+	rt := newRuntime(t, estimating("b-cpu", 50*ms, 0), estimating("c-gpu", 30*ms, 0),
 		sokrtest.NewRefusingFake("a-refuses", "no"))
 	assert.Equal(t, "c-gpu", chosen(t, rt), "the default: the fastest of two estimating local substrates")
+	rt = newRuntime(t, estimating("b-cpu", 5*ms, 0), estimating("c-gpu", 1*ms, 0))
+	assert.Equal(t, "b-cpu", chosen(t, rt), "the first, below sokr.AutoCompare")
 
 	local, remote := sokr.KindCPU, sokr.KindRemote
+	big := sokr.AutoCompare
 	for _, tc := range []struct {
 		name  string
 		times []time.Duration
@@ -61,12 +65,16 @@ func TestAuto(t *testing.T) {
 		want  int
 	}{
 		{"no estimates: first", []time.Duration{0, 0}, []sokr.Kind{local, local}, 0},
-		{"one estimate: first, not the estimating one", []time.Duration{0, time.Nanosecond}, []sokr.Kind{local, local}, 0},
-		{"two estimates: fastest", []time.Duration{3, 0, 2}, []sokr.Kind{local, local, local}, 2},
-		{"tie: first of them", []time.Duration{0, 2, 2}, []sokr.Kind{local, local, local}, 1},
-		{"a faster remote is not compared", []time.Duration{1, 3, 2}, []sokr.Kind{remote, local, local}, 2},
-		{"remote only when no local", []time.Duration{1, 2}, []sokr.Kind{remote, remote}, 0},
-		{"local first before a faster remote", []time.Duration{1, 5}, []sokr.Kind{remote, local}, 1},
+		{"the first gives none: first", []time.Duration{0, big, big / 2}, []sokr.Kind{local, local, local}, 0},
+		{"the first is under AutoCompare: first", []time.Duration{big - 1, 0, 1}, []sokr.Kind{local, local, local}, 0},
+		{"the first is over: the fastest that estimates", []time.Duration{3 * big, 0, 2 * big}, []sokr.Kind{local, local, local}, 2},
+		{"the first is the fastest", []time.Duration{big, 0, 2 * big}, []sokr.Kind{local, local, local}, 0},
+		{"a small estimate elsewhere counts", []time.Duration{big, 1}, []sokr.Kind{local, local}, 1},
+		{"tie: the first of them", []time.Duration{2 * big, 2 * big, 2 * big}, []sokr.Kind{local, local, local}, 0},
+		{"a faster remote is not compared", []time.Duration{1, 3 * big, 2 * big}, []sokr.Kind{remote, local, local}, 2},
+		{"a remote's estimate is not compared", []time.Duration{1, 0, 2 * big}, []sokr.Kind{remote, local, local}, 1},
+		{"remote only when no local", []time.Duration{big, 2 * big}, []sokr.Kind{remote, remote}, 0},
+		{"local first before a faster remote", []time.Duration{1, 5 * big}, []sokr.Kind{remote, local}, 1},
 	} {
 		offers := make([]sokr.Offer, len(tc.times))
 		for i := range offers {

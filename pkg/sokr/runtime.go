@@ -204,6 +204,46 @@ func (r *Runtime) Run(ctx context.Context, p Program, inputs []Tensor, opts ...D
 	return r.Dispatch(ctx, p, inputs, opts...).Wait(ctx)
 }
 
+// firstYes is the choice of FirstCapable and, where the first yes gives no
+// time estimate of AutoCompare or more, of Auto, without an offer list: the first yes wins, and
+// the substrates after it are not asked. A Deferred placeholder that wants
+// p starts when its turn comes, not before: a yes ahead of it spares
+// loading it. Remote substrates are asked after every local one (see
+// FirstCapable). ok is false when nobody said yes, or (auto) when the first
+// yes's estimate is to be compared with every other substrate's.
+func (r *Runtime) firstYes(j *Job, p Program, subs []Substrate, auto bool) (Substrate, Offer, bool) {
+	lazy := r.deferred.Load() > 0
+	var remote []Substrate
+	yes := func(s Substrate) (Offer, bool) {
+		o := capability(j, s, p)
+		return o, o.OK && r.mem.refusal(o.Estimate.MemoryBytes) == ""
+	}
+	for _, s := range subs {
+		started := []Substrate{s}
+		if d, ok := s.(Deferred); lazy && ok {
+			if !wants(d, p) {
+				continue
+			}
+			started = r.startDeferred(d)
+		}
+		for _, t := range started {
+			if t.Kind() == KindRemote {
+				remote = append(remote, t)
+				continue
+			}
+			if o, ok := yes(t); ok {
+				return t, o, !auto || o.Estimate.Time < AutoCompare
+			}
+		}
+	}
+	for _, s := range remote {
+		if o, ok := yes(s); ok {
+			return s, o, true
+		}
+	}
+	return nil, Offer{}, false
+}
+
 // choose checks the program and inputs and picks the substrate. need is
 // the memory to reserve for the run (0: none).
 func (r *Runtime) choose(j *Job, cfg dispatchConfig) (s Substrate, need int64, err error) {
@@ -243,36 +283,11 @@ func (r *Runtime) choose(j *Job, cfg dispatchConfig) (s Substrate, need int64, e
 	if policy == nil {
 		policy = r.policy
 	}
-	if _, first := policy.(firstCapable); first {
-		// The default policy needs no offer list: the first yes wins, and the
-		// substrates after it are not asked. Refusals are gathered below only
-		// when nobody says yes. A Deferred placeholder that wants p starts
-		// when its turn comes, not before: a yes ahead of it spares loading
-		// it.
-		// Remote substrates are asked after every local one (see FirstCapable).
-		lazy := r.deferred.Load() > 0
-		var remote []Substrate
-		for _, s := range subs {
-			if d, ok := s.(Deferred); lazy && ok && wants(d, p) {
-				for _, t := range r.startDeferred(d) {
-					if t.Kind() == KindRemote {
-						remote = append(remote, t)
-					} else if o := capability(j, t, p); o.OK && r.mem.refusal(o.Estimate.MemoryBytes) == "" {
-						return t, r.mem.need(o.Estimate), nil
-					}
-				}
-				continue
-			}
-			if s.Kind() == KindRemote {
-				remote = append(remote, s)
-			} else if o := capability(j, s, p); o.OK && r.mem.refusal(o.Estimate.MemoryBytes) == "" {
-				return s, r.mem.need(o.Estimate), nil
-			}
-		}
-		for _, s := range remote {
-			if o := capability(j, s, p); o.OK && r.mem.refusal(o.Estimate.MemoryBytes) == "" {
-				return s, r.mem.need(o.Estimate), nil
-			}
+	_, first := policy.(firstCapable)
+	_, auto := policy.(auto)
+	if first || auto {
+		if s, o, ok := r.firstYes(j, p, subs, auto); ok {
+			return s, r.mem.need(o.Estimate), nil
 		}
 	}
 	if cfg.substrate == "" {

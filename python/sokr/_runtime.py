@@ -33,7 +33,8 @@ from .errors import Offer
 __all__ = ["Policy", "Program", "Runtime", "Substrate", "as_completed", "default_runtime", "gather"]
 
 #: A policy: the name of a built-in one ("auto", the default: the first capable substrate in
-#: name order unless several give a time estimate, then the fastest of them; "first",
+#: name order, unless it estimates the run at 20 ms or more, then the fastest of those that
+#: give an estimate; "first",
 #: "cheapest", "round_robin"), or a function
 #: given the program and the capable offers, returning the chosen Offer, its substrate name
 #: or its index.

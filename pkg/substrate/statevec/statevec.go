@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sokr-rs/sokr/pkg/internal/hostmem"
+	"github.com/sokr-rs/sokr/pkg/internal/qcost"
 	"github.com/sokr-rs/sokr/pkg/internal/qsim"
 	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/sokr"
@@ -49,6 +50,7 @@ type Substrate struct {
 	budget      int64
 	minParallel int
 	blockBytes  int
+	cost        qcost.Lazy
 }
 
 var _ sokr.Substrate = (*Substrate)(nil)
@@ -71,6 +73,7 @@ func New(cfg Config) *Substrate {
 	if s.blockBytes == 0 {
 		s.blockBytes = blockBytes
 	}
+	s.cost.Fallback = qcost.Model{Latency: time.Microsecond, PerGateAmp: 32e-9 / 3 / float64(s.workers)}
 	return s
 }
 
@@ -158,14 +161,16 @@ func (s *Substrate) tooBig(n int, buffers int64) string {
 		maxQubits(s.budget/buffers, 16), formatBytes(float64(s.budget)), maxQubits(s.budget/buffers, 8))
 }
 
-// estimate is a rough forecast for policies: a pass over the state moves
-// about a gigabyte per second per worker at complex128 (measured order of
-// magnitude), with fusion making a pass of about three gates.
+// estimate is the policies' forecast of a run of p (sokr.Auto compares it
+// with a GPU's): qcost's model, latency + gates·2^n·time per gate and
+// amplitude, with both constants measured by running circuits here (see
+// qcost.Lazy) in complex128, the default precision. Until a circuit of
+// qcost.CalQubits is asked about, the time per gate and amplitude is the
+// fallback: a fused pass of about three gates moving the state through
+// memory at a gigabyte per second per worker (the order of magnitude
+// measured on Zen 4).
 func (s *Substrate) estimate(p *circuit.Program) time.Duration {
-	gates := p.Requirements().Quantities["gates"]
-	passes := gates/3 + 1
-	bytes := float64(stateBytes(p.Qubits, 16)) * 2 * float64(passes)
-	return time.Microsecond + time.Duration(bytes/float64(s.workers))
+	return s.cost.Time(s, p.Qubits, qcost.Gates(p), nil)
 }
 
 // stateBytes is the size of an n-qubit state of amplitudes of size bytes,

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sokr-rs/sokr/pkg/internal/qcost"
 	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/ir/circuit/circuittest"
 	"github.com/sokr-rs/sokr/pkg/sokr"
@@ -321,4 +322,28 @@ func TestCancelledRunStops(t *testing.T) {
 	<-j.Future().Settled() // the substrate handed the job back
 	cancel()
 	assert.True(t, strings.Contains(err.Error(), "cancel"))
+}
+
+// TestEstimateIsMeasured: the time estimate's constants are measured on
+// this substrate (qcost.Lazy), the per-gate cost only once a circuit of
+// qcost.CalQubits is asked about.
+func TestEstimateIsMeasured(t *testing.T) {
+	ctx := context.Background()
+	s := New(Config{})
+	small := circuittest.Layers(4, 2, 1)
+	o := s.Capability(ctx, small)
+	require.True(t, o.OK)
+	m := s.cost.Model()
+	assert.Positive(t, m.Latency, "measured on a two-qubit circuit")
+	assert.Equal(t, s.cost.Fallback.PerGateAmp, m.PerGateAmp, "not measured for a small circuit")
+	assert.Equal(t, m.Time(4, len(small.Ops)), o.Estimate.Time)
+
+	big := circuittest.Layers(qcost.CalQubits+2, 2, 1)
+	o = s.Capability(ctx, big)
+	require.True(t, o.OK)
+	m = s.cost.Model()
+	assert.NotEqual(t, s.cost.Fallback.PerGateAmp, m.PerGateAmp, "measured on the calibration circuit")
+	assert.Positive(t, m.PerGateAmp)
+	assert.Equal(t, m.Time(qcost.CalQubits+2, len(big.Ops)), o.Estimate.Time)
+	assert.Greater(t, o.Estimate.Time, s.Capability(ctx, small).Estimate.Time)
 }
