@@ -5,7 +5,9 @@ package vulkan
 import (
 	"context"
 	"fmt"
+	"os"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -52,5 +54,52 @@ func BenchmarkNative(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkCircuit times one-qubit gate passes on a 24-qubit complex64
+// state: the GPU time of a circuit of 16 Hadamards on one qubit (fusion
+// off) less that of an empty one, per pass, and the bandwidth that is (a
+// pass reads and writes the state: 256 MiB). $SOKR_PEAK_GBPS, the device's
+// peak memory bandwidth in GB/s (3352 on an H100 SXM), adds the fraction
+// of it. On lavapipe it is a smoke test only.
+//
+//	go test -run '^$' -bench Circuit -benchtime 3x ./pkg/substrate/vulkan
+func BenchmarkCircuit(b *testing.B) {
+	s, err := sharedGPU()
+	if err != nil {
+		b.Skipf("no Vulkan here: %v", err)
+	}
+	const n, gates = 24, 16
+	src := func(g int) string {
+		var sb strings.Builder
+		fmt.Fprintf(&sb, "OPENQASM 3.0;\ninclude \"stdgates.inc\";\nqubit[%d] q;\n", n)
+		for i := range g {
+			fmt.Fprintf(&sb, "h q[%d];\n", (i%2)*(n-1)) // the lowest and the highest qubit
+		}
+		return sb.String()
+	}
+	full, empty := parseQASM(b, src(gates)), parseQASM(b, src(0))
+	rt := sokr.New()
+	require.NoError(b, rt.RegisterSubstrate(s))
+	defer rt.UnregisterSubstrate(s.Name())
+	gpuNs := func(p sokr.Program) float64 {
+		res, err := rt.Run(context.Background(), p, nil, sokr.On(s.Name()), sokr.Param("fusion", 0), sokr.Param("shots", 1),
+			sokr.Param("precision", "complex64"))
+		require.NoError(b, err)
+		g, err := strconv.ParseFloat(res.Meta["gpu_time_ns"], 64)
+		require.NoError(b, err, "no GPU timestamps")
+		return g
+	}
+	var perPass float64
+	for b.Loop() {
+		perPass += (gpuNs(full) - gpuNs(empty)) / gates
+	}
+	perPass /= float64(b.N)
+	gbps := float64(2*8<<n) / perPass // bytes per ns = GB/s
+	b.ReportMetric(perPass, "pass-ns")
+	b.ReportMetric(gbps, "GB/s")
+	if peak, err := strconv.ParseFloat(os.Getenv("SOKR_PEAK_GBPS"), 64); err == nil && peak > 0 {
+		b.ReportMetric(gbps/peak, "of-peak")
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
@@ -134,6 +135,10 @@ func (s *Substrate) Dispatch(ctx context.Context, j *sokr.Job) {
 			j.Fail(&sokr.FaultError{Substrate: s.name, Panic: r, Stack: string(debug.Stack())})
 		}
 	}()
+	if p, ok := j.Program.(*circuit.Program); ok {
+		s.dispatchCircuit(ctx, j, p) // several submissions, on a goroutine of its own
+		return
+	}
 	d, err := s.device()
 	if err != nil {
 		j.Fail(s.fault("cannot open the device", err))

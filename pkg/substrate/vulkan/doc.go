@@ -82,6 +82,53 @@
 // as on cpu within rounding (GPUs may flush f32 denormals, and their sin and
 // cos lose accuracy for huge arguments).
 //
+// # Circuits
+//
+// A sokr.circuit/1 program (OpenQASM through pkg/ir/qasm) runs on a state
+// vector held in device memory. The plan is statevec's: pkg/internal/qsim
+// evaluates and fuses the gates into dense, diagonal and permutation
+// passes on at most five targets, with controls, and splits a dynamic
+// program into a prefix and per-shot steps; the kernels (kernels/q*.comp)
+// apply one pass per dispatch, reading and writing each amplitude it
+// changes once. The options are statevec's, with the same names and
+// errors ("vulkan option ..."): mode (sample, observe, state), shots,
+// observable, fusion, trajectories, method and precision. The precision is
+// complex64 unless complex128 is asked for, as CUDA-Q's nvidia target
+// computes in fp32 by default; complex128 needs shaderFloat64, and is
+// refused with an InputError naming the option and the device where it is
+// missing. The density-matrix method is statevec's only.
+//
+// Sampling a static circuit downloads the probabilities |a|^2 (never the
+// state) and draws the shots on the host with qsim.SampleProbs and
+// statevec's seeded stream: the same seed gives statevec's counts, up to
+// float rounding (exactly, in complex128, on states of up to 4096
+// amplitudes, where statevec samples the same way). Observe reduces the Z
+// strings of each qubit-wise commuting group on the device, on a rotated
+// copy of the state; only the partial sums come back. get_state copies the
+// state back once. Dynamic circuits run by trajectories, the measurements
+// decided on the device (see circuit_dynamic.go for how, and for when the
+// random stream is statevec's and when the results agree statistically
+// only). A long run is several submissions, and a cancelled run stops
+// between them.
+//
+// The state is split over up to 16 device buffers of a power-of-two
+// number of amplitudes, each within maxStorageBufferRange and
+// maxMemoryAllocationSize (2 GiB chunks on an H100, whose limit is 4 GiB -
+// 1), bound as one descriptor array that the kernels index with
+// workgroup-uniform values (Vulkan 1.0's
+// shaderStorageBufferArrayDynamicIndexing; see circuit_kernels.go for why
+// not buffer device addresses). Amplitude indices are 32-bit, so at most 32
+// qubits. Capability refuses a state the device's memory cannot hold,
+// saying how many qubits fit and the device's memory ("needs 33 qubits
+// (64 GiB as complex64); vulkan:0 holds at most 32 (79.6 GiB)").
+// Config.MaxChunkBytes lowers the
+// chunk size, for tests.
+//
+// Meta: precision, gates, fused_gates, fusion, mode, method ("sampled",
+// "exact" or "trajectories"), chunks, submits, dispatches, device,
+// gpu_time_ns (the kernels' time, all submissions), device_memory_bytes,
+// and, as on statevec, registers, shots, groups, terms and trajectories.
+//
 // # Completion
 //
 // Each dispatch is recorded into a pooled command buffer and submitted

@@ -227,8 +227,11 @@ type info struct {
 	SubgroupComputeStage bool
 	SubgroupSize         uint32
 	Robust               bool
-	features             map[string]bool
-	InstanceAPI          uint32
+	// StorageArrayDynamic is shaderStorageBufferArrayDynamicIndexing: the
+	// circuit kernels index their array of state chunks.
+	StorageArrayDynamic bool
+	features            map[string]bool
+	InstanceAPI         uint32
 }
 
 func (in *instance) info(i int) info {
@@ -248,7 +251,7 @@ func (in *instance) info(i int) info {
 		TimestampBits:    uint32(c.timestamp_bits),
 		DeviceLocalBytes: uint64(c.device_local_bytes), SubgroupOps: uint32(c.subgroup_ops),
 		SubgroupComputeStage: c.subgroup_stages&0x20 != 0, SubgroupSize: uint32(c.subgroup_size),
-		InstanceAPI: in.apiVersion(), Robust: c.robust != 0,
+		InstanceAPI: in.apiVersion(), Robust: c.robust != 0, StorageArrayDynamic: c.storage_array_dynamic != 0,
 	}
 	for k := range 3 {
 		d.MaxGroupCount[k] = uint32(c.max_wg_count[k])
@@ -352,7 +355,7 @@ func (b *buffer) bytes() []byte {
 // pipeline is a compute pipeline with its layout.
 type pipeline struct {
 	c        *C.svk_pipeline
-	bindings int
+	bindings int // descriptors: a dispatch binds this many buffers
 }
 
 // specialization is a pipeline's specialization constants: one entry per
@@ -374,7 +377,10 @@ func (sp specialization) key() string {
 	return string(b)
 }
 
-func (d *device) newPipeline(words []uint32, entry string, sets, bindings, uniform []uint32, push uint32, spec specialization) (*pipeline, error) {
+// newPipeline creates a compute pipeline. counts gives each binding's
+// descriptor count (a descriptor array); nil means one each. The pipeline's
+// dispatches take one buffer per descriptor.
+func (d *device) newPipeline(words []uint32, entry string, sets, bindings, uniform, counts []uint32, push uint32, spec specialization) (*pipeline, error) {
 	code := C.CBytes(unsafe.Slice((*byte)(unsafe.Pointer(&words[0])), 4*len(words)))
 	defer C.free(code)
 	centry := C.CString(entry)
@@ -386,6 +392,16 @@ func (d *device) newPipeline(words []uint32, entry string, sets, bindings, unifo
 	defer C.free(unsafe.Pointer(cs))
 	defer C.free(unsafe.Pointer(cb))
 	defer C.free(unsafe.Pointer(cu))
+	var cc *C.uint32_t
+	descriptors := n
+	if counts != nil {
+		cc = cU32(counts)
+		defer C.free(unsafe.Pointer(cc))
+		descriptors = 0
+		for _, c := range counts {
+			descriptors += int(max(c, 1))
+		}
+	}
 	si, so, ss := cU32(spec.ids), cU32(spec.offsets), cU32(spec.sizes)
 	defer C.free(unsafe.Pointer(si))
 	defer C.free(unsafe.Pointer(so))
@@ -393,12 +409,12 @@ func (d *device) newPipeline(words []uint32, entry string, sets, bindings, unifo
 	sd := C.CBytes(append(spec.data, 0)) // never empty
 	defer C.free(sd)
 	errbuf := make([]C.char, C.SVK_ERRLEN)
-	c := C.svk_pipeline_create(d.c, (*C.uint32_t)(code), C.size_t(4*len(words)), centry, C.uint32_t(n), cs, cb, cu, C.uint32_t(push),
+	c := C.svk_pipeline_create(d.c, (*C.uint32_t)(code), C.size_t(4*len(words)), centry, C.uint32_t(n), cs, cb, cu, cc, C.uint32_t(push),
 		C.uint32_t(len(spec.ids)), si, so, ss, sd, C.size_t(len(spec.data)), &errbuf[0])
 	if c == nil {
 		return nil, fmt.Errorf("%s", cerr(errbuf))
 	}
-	return &pipeline{c: c, bindings: n}, nil
+	return &pipeline{c: c, bindings: descriptors}, nil
 }
 
 func cU32(v []uint32) *C.uint32_t {
@@ -467,6 +483,17 @@ func (f *frame) dispatch(p *pipeline, binds []binding, push []byte, groups [3]ui
 		return f.fail()
 	}
 	return nil
+}
+
+// dispatchBound dispatches p with the buffers the last dispatch bound: p's
+// layout must be identical to that dispatch's pipeline's.
+func (f *frame) dispatchBound(p *pipeline, push []byte, groups [3]uint32) {
+	if len(push) > 512 {
+		panic("vulkan: push constants over 512 bytes")
+	}
+	pushp := unsafe.Add(f.args, 24*maxBindings)
+	copy(unsafe.Slice((*byte)(pushp), len(push)), push)
+	C.svk_cmd_dispatch_bound(f.c, p.c, pushp, C.uint32_t(len(push)), C.uint32_t(groups[0]), C.uint32_t(groups[1]), C.uint32_t(groups[2]))
 }
 
 func (f *frame) submit() error {

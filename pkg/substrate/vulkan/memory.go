@@ -13,6 +13,7 @@ import (
 	"unsafe"
 
 	"github.com/sokr-rs/sokr/pkg/internal/footprint"
+	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/ir/native"
 	"github.com/sokr-rs/sokr/pkg/ir/nir"
 	"github.com/sokr-rs/sokr/pkg/ir/spirv"
@@ -208,6 +209,8 @@ func (s *Substrate) EstimateRun(p sokr.Program, inputs []sokr.Tensor, opts sokr.
 			return sokr.Estimate{}, &sokr.InputError{Index: -1, Msg: "vulkan cannot run this program: " + err.Error()}
 		}
 		u = nativeUsage(p, pl, s.info)
+	case *circuit.Program:
+		return s.estimateCircuitRun(p, inputs, opts)
 	case *nir.Program:
 		net, low, err := nirPrepare(p, inputs, opts)
 		if err != nil {

@@ -30,14 +30,28 @@ const (
 	kFused64
 	kReduce64
 	kMatmul64
+	// The circuit kernels (kernels/q*.comp; circuit_kernels.go), complex64
+	// then complex128.
+	kQInit
+	kQPass
+	kQProb
+	kQExpZ
+	kQDyn
+	kQInit64
+	kQPass64
+	kQProb64
+	kQExpZ64
+	kQDyn64
 	numKernels
 )
 
-var kernelFiles = [numKernels]string{"fused", "strided", "reduce", "matmul", "fused64", "reduce64", "matmul64"}
+var kernelFiles = [numKernels]string{"fused", "strided", "reduce", "matmul", "fused64", "reduce64", "matmul64",
+	"qinit", "qpass", "qprob", "qexpz", "qdyn", "qinit64", "qpass64", "qprob64", "qexpz64", "qdyn64"}
 
-// kernelBindings is how many views of the arena each kernel binds (fused
-// reads its program through a second, uint view).
-var kernelBindings = [numKernels]int{2, 1, 1, 1, 2, 1, 1}
+// kernelBindings is how many bindings each kernel has: views of the arena
+// for the native kernels (fused reads its program through a second, uint
+// view); the state's chunks, aux and out for the circuit kernels.
+var kernelBindings = [numKernels]int{2, 1, 1, 1, 2, 1, 1, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3}
 
 // f64Ops are the elementwise ops with an f64 kernel: GLSL has no f64 exp,
 // log, tanh, sin, cos or pow.
@@ -691,7 +705,11 @@ func (s *Substrate) builtin(d *device, k kernel) (*pipeline, error) {
 	for b := range nums {
 		nums[b] = uint32(b)
 	}
-	p, err := d.newPipeline(ks[k].Words, "main", zeros, nums, zeros, uint32(pushRange(ks[k])), specialization{})
+	var counts []uint32
+	if k >= kQInit {
+		counts = []uint32{qChunks, 1, 1} // the state's chunks, aux, out
+	}
+	p, err := d.newPipeline(ks[k].Words, "main", zeros, nums, zeros, counts, uint32(pushRange(ks[k])), specialization{})
 	if err != nil {
 		return nil, err
 	}

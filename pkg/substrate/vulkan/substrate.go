@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/ir/native"
 	"github.com/sokr-rs/sokr/pkg/ir/nir"
 	"github.com/sokr-rs/sokr/pkg/ir/spirv"
@@ -200,6 +201,8 @@ func (s *Substrate) Capability(_ context.Context, p sokr.Program) sokr.Offer {
 		return sokr.Yes(s, sokr.Estimate{MemoryBytes: u.host})
 	case *nir.Program:
 		return s.nirCapability(p)
+	case *circuit.Program:
+		return s.circuitCapability(p)
 	}
 	return sokr.No(s, refusal(p))
 }
@@ -269,7 +272,7 @@ func (s *Substrate) pipelineFor(d *device, m *spirv.Program, entry string, sets,
 	if p, ok := s.pipes[key]; ok {
 		return p, nil
 	}
-	p, err := d.newPipeline(m.Words, entry, sets, binds, uniform, uint32(pushRange(m)), spec)
+	p, err := d.newPipeline(m.Words, entry, sets, binds, uniform, nil, uint32(pushRange(m)), spec)
 	if err != nil {
 		return nil, err
 	}

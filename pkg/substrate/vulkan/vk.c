@@ -120,7 +120,7 @@ struct svk_pipeline {
   uint32_t nsets;
   VkDescriptorSetLayout sets[MAX_SETS];
   uint32_t nbind, nstorage, nuniform;
-  uint32_t *bind_set, *bind_num, *bind_uniform;
+  uint32_t *bind_set, *bind_num, *bind_uniform, *bind_count;
   uint32_t push_bytes;
 };
 
@@ -413,6 +413,7 @@ void svk_info_get(svk_instance *in, uint32_t i, svk_info *o) {
   VkPhysicalDeviceVulkan12Features f12;
   features(in, pd, p.apiVersion, &f2, &f11, &f12);
   o->robust = f2.features.robustBufferAccess;
+  o->storage_array_dynamic = f2.features.shaderStorageBufferArrayDynamicIndexing;
   o->f64 = f2.features.shaderFloat64;
   o->i64 = f2.features.shaderInt64;
   o->i16 = f2.features.shaderInt16;
@@ -612,8 +613,8 @@ void svk_buffer_destroy(svk_device *d, svk_buffer *b) {
 
 svk_pipeline *svk_pipeline_create(svk_device *d, const uint32_t *code, size_t bytes, const char *entry,
                                   uint32_t nbind, const uint32_t *sets, const uint32_t *bindings,
-                                  const uint32_t *uniform, uint32_t push_bytes, uint32_t nspec,
-                                  const uint32_t *spec_ids, const uint32_t *spec_offsets,
+                                  const uint32_t *uniform, const uint32_t *counts, uint32_t push_bytes,
+                                  uint32_t nspec, const uint32_t *spec_ids, const uint32_t *spec_offsets,
                                   const uint32_t *spec_sizes, const void *spec_data, size_t spec_bytes,
                                   char *err) {
   VkShaderModule module = VK_NULL_HANDLE;
@@ -631,10 +632,12 @@ svk_pipeline *svk_pipeline_create(svk_device *d, const uint32_t *code, size_t by
       goto fail;
     }
     if (sets[i] + 1 > p->nsets) p->nsets = sets[i] + 1;
+    uint32_t c = counts ? counts[i] : 1;
+    if (c == 0) c = 1;
     if (uniform[i])
-      nuniform++;
+      nuniform += c;
     else
-      nstorage++;
+      nstorage += c;
   }
   if (nstorage > FRAME_STORAGE || nuniform > FRAME_UNIFORM) {
     errorf(err, "%u storage and %u uniform buffers: SOKR binds at most %d and %d", nstorage, nuniform,
@@ -648,14 +651,16 @@ svk_pipeline *svk_pipeline_create(svk_device *d, const uint32_t *code, size_t by
   p->bind_set = calloc(nbind + 1, sizeof(uint32_t));
   p->bind_num = calloc(nbind + 1, sizeof(uint32_t));
   p->bind_uniform = calloc(nbind + 1, sizeof(uint32_t));
+  p->bind_count = calloc(nbind + 1, sizeof(uint32_t));
   lb = calloc(nbind + 1, sizeof *lb);
-  if (!p->bind_set || !p->bind_num || !p->bind_uniform || !lb) {
+  if (!p->bind_set || !p->bind_num || !p->bind_uniform || !p->bind_count || !lb) {
     errorf(err, "out of memory");
     goto fail;
   }
   memcpy(p->bind_set, sets, nbind * sizeof(uint32_t));
   memcpy(p->bind_num, bindings, nbind * sizeof(uint32_t));
   memcpy(p->bind_uniform, uniform, nbind * sizeof(uint32_t));
+  for (uint32_t i = 0; i < nbind; i++) p->bind_count[i] = counts && counts[i] ? counts[i] : 1;
   for (uint32_t s = 0; s < p->nsets; s++) {
     uint32_t n = 0;
     for (uint32_t i = 0; i < nbind; i++)
@@ -663,7 +668,7 @@ svk_pipeline *svk_pipeline_create(svk_device *d, const uint32_t *code, size_t by
         lb[n++] = (VkDescriptorSetLayoutBinding){
             .binding = bindings[i],
             .descriptorType = uniform[i] ? VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-            .descriptorCount = 1,
+            .descriptorCount = p->bind_count[i],
             .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT};
     VkDescriptorSetLayoutCreateInfo lci = {
         .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO, .bindingCount = n, .pBindings = lb};
@@ -721,6 +726,7 @@ void svk_pipeline_destroy(svk_device *d, svk_pipeline *p) {
   free(p->bind_set);
   free(p->bind_num);
   free(p->bind_uniform);
+  free(p->bind_count);
   free(p);
 }
 
@@ -856,16 +862,20 @@ int svk_cmd_dispatch(svk_frame *f, svk_pipeline *p, svk_buffer *const *bufs, con
                                       .pSetLayouts = p->sets};
     CHECK(d->vkAllocateDescriptorSets(d->dev, &ai, sets), "vkAllocateDescriptorSets");
   }
-  for (uint32_t i = 0; i < p->nbind; i++) {
-    info[i] = (VkDescriptorBufferInfo){
-        .buffer = bufs[i]->buf, .offset = offs ? offs[i] : 0, .range = ranges && ranges[i] ? ranges[i] : VK_WHOLE_SIZE};
+  // bufs, offs and ranges hold one entry per descriptor: a binding of
+  // count c (a descriptor array) takes c consecutive entries.
+  for (uint32_t i = 0, k = 0; i < p->nbind; i++) {
+    for (uint32_t e = 0; e < p->bind_count[i]; e++, k++)
+      info[k] = (VkDescriptorBufferInfo){.buffer = bufs[k]->buf,
+                                         .offset = offs ? offs[k] : 0,
+                                         .range = ranges && ranges[k] ? ranges[k] : VK_WHOLE_SIZE};
     writes[i] = (VkWriteDescriptorSet){
         .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
         .dstSet = sets[p->bind_set[i]],
         .dstBinding = p->bind_num[i],
-        .descriptorCount = 1,
+        .descriptorCount = p->bind_count[i],
         .descriptorType = p->bind_uniform[i] ? VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-        .pBufferInfo = &info[i]};
+        .pBufferInfo = &info[k - p->bind_count[i]]};
   }
   if (p->nbind) d->vkUpdateDescriptorSets(d->dev, p->nbind, writes, 0, NULL);
   d->vkCmdBindPipeline(f->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p->pipe);
@@ -879,6 +889,17 @@ int svk_cmd_dispatch(svk_frame *f, svk_pipeline *p, svk_buffer *const *bufs, con
   return 0;
 fail:
   return -1;
+}
+
+void svk_cmd_dispatch_bound(svk_frame *f, svk_pipeline *p, const void *push, uint32_t push_bytes, uint32_t gx,
+                            uint32_t gy, uint32_t gz) {
+  svk_device *d = f->d;
+  d->vkCmdBindPipeline(f->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p->pipe);
+  if (push_bytes && p->push_bytes) {
+    if (push_bytes > p->push_bytes) push_bytes = p->push_bytes;
+    d->vkCmdPushConstants(f->cmd, p->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, push_bytes, push);
+  }
+  d->vkCmdDispatch(f->cmd, gx, gy, gz);
 }
 
 int svk_frame_submit(svk_frame *f, char *err) {

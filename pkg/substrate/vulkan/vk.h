@@ -44,7 +44,7 @@ typedef struct svk_info {
   uint32_t timestamp_bits;
   uint64_t device_local_bytes;
   // Features (0 or 1).
-  uint32_t robust;
+  uint32_t robust, storage_array_dynamic;
   uint32_t f64, i64, i16, i8, f16, sb16, ub16, pc16, sb8, ub8, pc8;
   uint32_t int64_atomics, var_ptrs, var_ptrs_sb, vmm;
   uint32_t subgroup_ops, subgroup_stages, subgroup_size;
@@ -79,13 +79,13 @@ int svk_buffer_create(svk_device *d, uint64_t size, int host, svk_buffer *out, c
 void svk_buffer_destroy(svk_device *d, svk_buffer *b);
 
 // A compute pipeline for one entry point. Bindings are given as parallel
-// arrays (set, binding, uniform?).
+// arrays (set, binding, uniform?, descriptor count; counts NULL: 1 each).
 // Specialization constants: nspec entries (ids, offsets into spec_data,
 // sizes), or none.
 svk_pipeline *svk_pipeline_create(svk_device *d, const uint32_t *code, size_t bytes, const char *entry,
                                   uint32_t nbind, const uint32_t *sets, const uint32_t *bindings,
-                                  const uint32_t *uniform, uint32_t push_bytes, uint32_t nspec,
-                                  const uint32_t *spec_ids, const uint32_t *spec_offsets,
+                                  const uint32_t *uniform, const uint32_t *counts, uint32_t push_bytes,
+                                  uint32_t nspec, const uint32_t *spec_ids, const uint32_t *spec_offsets,
                                   const uint32_t *spec_sizes, const void *spec_data, size_t spec_bytes,
                                   char *err);
 void svk_pipeline_destroy(svk_device *d, svk_pipeline *p);
@@ -99,10 +99,17 @@ void svk_cmd_barrier(svk_frame *f);
 // query 0 or 1: the start and end timestamps.
 void svk_cmd_timestamp(svk_frame *f, uint32_t query);
 // Binds bufs[i] (whole buffer from offs[i], ranges[i] bytes; 0: to the end)
-// at the pipeline's i-th binding, pushes the constants and dispatches.
+// at the pipeline's i-th descriptor (a binding with a descriptor array takes
+// as many consecutive entries as its count), pushes the constants and
+// dispatches.
 int svk_cmd_dispatch(svk_frame *f, svk_pipeline *p, svk_buffer *const *bufs, const uint64_t *offs,
                      const uint64_t *ranges, const void *push, uint32_t push_bytes, uint32_t gx, uint32_t gy,
                      uint32_t gz, char *err);
+// Dispatches p with the descriptor set the last svk_cmd_dispatch bound,
+// which must have been for a pipeline whose layout is identical to p's
+// (the circuit kernels all share one).
+void svk_cmd_dispatch_bound(svk_frame *f, svk_pipeline *p, const void *push, uint32_t push_bytes, uint32_t gx,
+                            uint32_t gy, uint32_t gz);
 int svk_frame_submit(svk_frame *f, char *err);
 // Polls the fence for up to spin_ns, then waits up to timeout_ns:
 // VK_SUCCESS, VK_TIMEOUT or an error.

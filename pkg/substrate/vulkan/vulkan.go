@@ -36,6 +36,13 @@ type Config struct {
 	// (CUDA-Q's: "LLVM ERROR: Option 'default' already exists!").
 	// $SOKR_VULKAN_CPU=1 turns it on as well; tests on lavapipe set it.
 	CPU bool
+	// MaxChunkBytes, when positive, caps the bytes of each device buffer a
+	// circuit's state vector is split into (a power of two, at least 2^13
+	// amplitudes). It is for tests: lowering it makes a small state on
+	// lavapipe take the path of states larger than one buffer. The default
+	// is the device's own limit (maxStorageBufferRange and
+	// maxMemoryAllocationSize).
+	MaxChunkBytes int64
 }
 
 func (c Config) resolve() Config {

@@ -6,7 +6,8 @@ cd "$(dirname "$0")"
 for src in *.comp; do
   glslangValidator -V --target-env vulkan1.0 -o "${src%.comp}.spv" "$src" >/dev/null
 done
-# f64 variants (devices with shaderFloat64).
-for k in fused reduce matmul; do
+# f64 variants (devices with shaderFloat64): complex128 for the circuit
+# kernels.
+for k in fused reduce matmul qinit qpass qprob qexpz qdyn; do
   glslangValidator -V --target-env vulkan1.0 -DDOUBLE -o "${k}64.spv" "$k.comp" >/dev/null
 done
