@@ -39,10 +39,13 @@ package vulkan
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unsafe"
+	"weak"
 
 	"github.com/sokr-rs/sokr/pkg/internal/neuron"
 	"github.com/sokr-rs/sokr/pkg/internal/opt"
@@ -79,8 +82,7 @@ type nirNode struct {
 	shape   []int // output shape
 	nin, n  int   // input and output elements per batch row
 	inputs  []nirSource
-	weight  []float64 // Affine, Linear: (out, in)
-	wt      []float32 // convolution, pooling: the dense matrix, (in, out)
+	wt      []float32 // the matrix the input is multiplied by, (in, out), f32
 	bias    []float64 // one per output element
 	div     float64   // AvgPool2d: the window's area, which the sum is divided by
 	perElem []float64 // scale, threshold, or delay in seconds
@@ -145,12 +147,12 @@ func nirNetOf(prog *nir.Program) (*nirNet, error) {
 			u.op = nirFlatten
 		case *nir.Affine:
 			u.op = nirAffine
-			if u.weight, err = nirMatrix(p.Weight, u); err == nil {
+			if u.wt, err = nirMatrix(p.Weight, u); err == nil {
 				u.bias, err = nirPerElement("bias", p.Bias, u.n)
 			}
 		case *nir.Linear:
 			u.op = nirAffine
-			u.weight, err = nirMatrix(p.Weight, u)
+			u.wt, err = nirMatrix(p.Weight, u)
 		case *nir.Conv1d:
 			u.op = nirAffine
 			err = u.conv(fn, p.Weight, p.Bias, []int{1, p.Stride}, []int{1, p.Dilation}, p.Padding, p.Groups, true)
@@ -227,11 +229,61 @@ func nirPerElement(name string, a nir.Array, n int) ([]float64, error) {
 	return nil, fmt.Errorf("%s has %d values (shape %v) for %d elements", name, a.Len(), a.Shape, n)
 }
 
-func nirMatrix(w nir.Array, u nirNode) ([]float64, error) {
+// nirMatrix checks an (out, in) weight and returns it transposed, (in,
+// out), in f32: the matmul's right operand. It goes by 64 × 64 tiles,
+// which a cache holds, on several goroutines (a Linear(16384, 16384) is
+// 268 M weights).
+func nirMatrix(w nir.Array, u nirNode) ([]float32, error) {
 	if len(w.Shape) != 2 || w.Shape[0] != u.n || w.Shape[1] != u.nin {
 		return nil, fmt.Errorf("weight of shape %v: want an (out, in) matrix (%d, %d)", w.Shape, u.n, u.nin)
 	}
-	return w.Data, nil
+	nin, nout := u.nin, u.n
+	wt := make([]float32, nin*nout)
+	const tile = 64
+	tiles := (nout + tile - 1) / tile
+	var wg sync.WaitGroup
+	workers := max(1, min(runtime.GOMAXPROCS(0), nin*nout/(1<<20), tiles))
+	for k := range workers {
+		wg.Go(func() {
+			for to := k * tiles / workers * tile; to < min(nout, (k+1)*tiles/workers*tile); to += tile {
+				for ti := 0; ti < nin; ti += tile {
+					for o := to; o < min(to+tile, nout); o++ {
+						row := w.Data[o*nin : (o+1)*nin]
+						for i := ti; i < min(ti+tile, nin); i++ {
+							wt[i*nout+o] = float32(row[i])
+						}
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return wt, nil
+}
+
+// nirNets caches a program's nirNet (its transposed f32 weights and dense
+// convolution matrices, the costly part) for as long as the program
+// lives: a dispatch reads the graph three times (Capability, the memory
+// estimate, the run), and a benchmark or a training loop dispatches one
+// program many times. Keyed by a weak pointer, so the cache does not keep
+// the program alive; an entry goes when its program is collected.
+var nirNets sync.Map // weak.Pointer[nir.Program] -> *nirNet
+
+// nirNetCached is nirNetOf, once per program (a refusal is not cached).
+// The nirNet is never modified after nirNetOf, so runs share it.
+func nirNetCached(prog *nir.Program) (*nirNet, error) {
+	key := weak.Make(prog)
+	if v, ok := nirNets.Load(key); ok {
+		return v.(*nirNet), nil
+	}
+	net, err := nirNetOf(prog)
+	if err != nil {
+		return nil, err
+	}
+	if _, loaded := nirNets.LoadOrStore(key, net); !loaded {
+		runtime.AddCleanup(prog, func(k weak.Pointer[nir.Program]) { nirNets.Delete(k) }, key)
+	}
+	return net, nil
 }
 
 func nirNeuronOf(p nir.Primitive, n int) (*nirNeuronParams, error) {
@@ -666,16 +718,7 @@ func (net *nirNet) lower(sem nirSemantics, steps, batch int) (*nirLowered, error
 		c := &codes[i]
 		switch u.op {
 		case nirAffine:
-			wt := u.wt
-			if wt == nil {
-				wt = make([]float32, u.nin*u.n) // Wᵀ: (in, out)
-				for o := range u.n {
-					for k := range u.nin {
-						wt[k*u.n+o] = float32(u.weight[o*u.nin+k])
-					}
-				}
-			}
-			c.w = b.Const(sokr.FromSlice(wt, u.nin, u.n))
+			c.w = b.Const(sokr.FromSlice(u.wt, u.nin, u.n))
 			if u.bias != nil {
 				c.bias = row(u.bias, u.n)
 			}
@@ -1011,7 +1054,7 @@ func (low *nirLowered) assemble(r sokr.Result) sokr.Result {
 // nirPrepare reads a NIR dispatch: the graph, the options and the inputs,
 // lowered.
 func nirPrepare(p *nir.Program, inputs []sokr.Tensor, opts sokr.Options) (*nirNet, *nirLowered, error) {
-	net, err := nirNetOf(p)
+	net, err := nirNetCached(p)
 	if err != nil {
 		return nil, nil, &sokr.InputError{Index: -1, Msg: "vulkan cannot run this NIR graph: " + err.Error()}
 	}
@@ -1160,7 +1203,7 @@ const nirNodeExtra = 1024
 // nirCapability answers Capability for a NIR program: the graph's nodes
 // and a one-step, one-row run.
 func (s *Substrate) nirCapability(p *nir.Program) sokr.Offer {
-	net, err := nirNetOf(p)
+	net, err := nirNetCached(p)
 	if err != nil {
 		return sokr.No(s, err.Error())
 	}

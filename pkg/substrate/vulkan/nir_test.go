@@ -7,7 +7,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
+	"weak"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -604,4 +606,42 @@ func checkNIRFiles(t *testing.T, dir string) {
 		})
 	}
 	assert.Positive(t, ran, "no file of %s ran", dir)
+}
+
+// A program's lowered graph (its transposed weights) is read once and
+// shared by later dispatches, and dropped with the program.
+func TestNIRNetCached(t *testing.T) {
+	p := twoLayerLIF(t, rand.New(rand.NewPCG(8, 8)), 4, 5, 3)
+	a, err := nirNetCached(p)
+	require.NoError(t, err)
+	b, err := nirNetCached(p)
+	require.NoError(t, err)
+	assert.Same(t, a, b)
+	q := twoLayerLIF(t, rand.New(rand.NewPCG(8, 8)), 4, 5, 3)
+	c, err := nirNetCached(q)
+	require.NoError(t, err)
+	assert.NotSame(t, a, c, "another program, even an equal one, has its own")
+	assert.Equal(t, a.nodes[1].wt, c.nodes[1].wt)
+	assert.Equal(t, float32(p.Graph.Node("fc1").Prim.(*nir.Affine).Weight.Data[1*4+2]), a.nodes[1].wt[2*5+1], "Wᵀ[2][1] = W[1][2]")
+	keys := []weak.Pointer[nir.Program]{weak.Make(p), weak.Make(q)}
+	cached := func() int {
+		n := 0
+		for _, k := range keys {
+			if _, ok := nirNets.Load(k); ok {
+				n++
+			}
+		}
+		return n
+	}
+	require.Equal(t, 2, cached())
+	runtime.KeepAlive(p)
+	runtime.KeepAlive(q)
+	for range 100 {
+		if cached() == 0 {
+			break
+		}
+		runtime.GC()
+		runtime.Gosched()
+	}
+	assert.Zero(t, cached(), "the entries went with their programs")
 }
