@@ -1179,6 +1179,11 @@ func (s *Substrate) nirUsage(net *nirNet, low *nirLowered) (usage, error) {
 	for _, o := range low.outs {
 		extra += outputOverhead + 4*int64(low.steps*low.batch*prod(o.shape))
 	}
+	// The graph's f32 matrices (nirNetCached), made at the program's first
+	// Capability or dispatch and held while the program lives.
+	for i := range net.nodes {
+		extra += 4 * int64(len(net.nodes[i].wt))
+	}
 	// The lowered program itself is built at each dispatch (a native
 	// program's is the caller's): its nodes, as the builder grows its slice
 	// (to twice the count), verifies and copies them, each with a name

@@ -222,17 +222,45 @@ func TestNIRRefusals(t *testing.T) {
 	require.ErrorAs(t, err, &ie)
 }
 
-// A NIR run allocates within its estimate.
+// A NIR run allocates within its estimate: a feed-forward LIF network, a
+// CNN (its dense matrices) and a recurrent network (lowered step by
+// step).
 func TestNIREstimateCoversTheRun(t *testing.T) {
 	s := gpu(t)
 	rng := rand.New(rand.NewPCG(3, 4))
-	p := twoLayerLIF(t, rng, 32, 64, 8)
-	x := make([]float32, 50*4*32)
-	for i := range x {
-		x[i] = float32(rng.Float64())
+	data := func(steps, batch int, shape ...int) []sokr.Tensor {
+		x := make([]float32, steps*batch*prod(shape))
+		for i := range x {
+			x[i] = float32(rng.Float64())
+		}
+		return []sokr.Tensor{sokr.FromSlice(x, append([]int{steps, batch}, shape...)...)}
 	}
-	sokrtest.CheckEstimate(t, s, p, []sokr.Tensor{sokr.FromSlice(x, 50, 4, 32)},
-		sokr.Options{Params: map[string]any{"record": []string{"lif1.v"}}})
+	t.Run("lif", func(t *testing.T) {
+		sokrtest.CheckEstimate(t, s, twoLayerLIF(t, rng, 32, 64, 8), data(50, 4, 32),
+			sokr.Options{Params: map[string]any{"record": []string{"lif1.v"}}})
+	})
+	t.Run("cnn", func(t *testing.T) {
+		sokrtest.CheckEstimate(t, s, cnn(t, rng), data(20, 3, 2, 7, 9),
+			sokr.Options{Params: map[string]any{"record": []string{"conv", "if.v"}}})
+	})
+	t.Run("recurrent", func(t *testing.T) {
+		g := &nir.Graph{
+			Nodes: []*nir.Node{
+				{Name: "input", Prim: &nir.Input{Shape: []int{8}}},
+				{Name: "fc", Prim: &nir.Linear{Weight: nirArr([]int{16, 8}, nirRand(rng, 128, -0.2, 0.8)...)}},
+				{Name: "cuba", Prim: &nir.CubaLIF{TauSyn: nirArr([]int{16}, nirRand(rng, 16, 1e-3, 2e-3)...), TauMem: nirArr([]int{16}, nirRand(rng, 16, 1e-3, 2e-3)...),
+					R: nirArr([]int{16}, nirRand(rng, 16, 1, 1)...), VLeak: nirArr([]int{16}, nirRand(rng, 16, 0, 0)...),
+					VThreshold: nirArr([]int{16}, nirRand(rng, 16, 0.5, 0.5)...), VReset: nirArr([]int{16}, nirRand(rng, 16, 0, 0)...), WIn: nirArr([]int{16}, nirRand(rng, 16, 1, 1)...)}},
+				{Name: "rec", Prim: &nir.Linear{Weight: nirArr([]int{16, 16}, nirRand(rng, 256, -0.5, 0.5)...)}},
+				{Name: "output", Prim: &nir.Output{Shape: []int{16}}},
+			},
+			Edges: []nir.Edge{{From: "input", To: "fc"}, {From: "fc", To: "cuba"}, {From: "cuba", To: "rec"}, {From: "rec", To: "cuba"},
+				{From: "cuba", To: "output"}},
+		}
+		p, err := nir.New(g)
+		require.NoError(t, err)
+		sokrtest.CheckEstimate(t, s, p, data(40, 2, 8), sokr.Options{Params: map[string]any{"record": []string{"cuba.i"}}})
+	})
 }
 
 // The per-step products of a layer become one matmul: one GEMM over every
@@ -397,6 +425,35 @@ func TestNIRCubaMatchesSNN(t *testing.T) {
 	}
 }
 
+// cnn is Input(2, 7, 9) -> Conv2d (grouped, strided, padded, dilated)
+// -> IF -> SumPool2d -> AvgPool2d -> Flatten -> Affine -> LIF -> Output.
+func cnn(t *testing.T, rng *rand.Rand) *nir.Program {
+	t.Helper()
+	arr := func(shape []int, lo, hi float64) nir.Array {
+		return nirArr(shape, nirRand(rng, prod(shape), lo, hi)...)
+	}
+	g := &nir.Graph{
+		Nodes: []*nir.Node{
+			{Name: "input", Prim: &nir.Input{Shape: []int{2, 7, 9}}},
+			{Name: "conv", Prim: &nir.Conv2d{InputShape: []int{7, 9}, Weight: arr([]int{4, 1, 3, 3}, -0.2, 0.5), Bias: arr([]int{4}, 0, 0.1),
+				Stride: []int{1, 2}, Padding: nir.Padding{Size: []int{1, 0}}, Dilation: []int{2, 1}, Groups: 2}},
+			{Name: "if", Prim: &nir.IF{R: arr([]int{4, 5, 4}, 0.8, 1.2), VThreshold: arr([]int{4, 5, 4}, 1, 2), VReset: arr([]int{4, 5, 4}, -0.1, 0)}},
+			{Name: "sum", Prim: &nir.SumPool2d{KernelSize: []int{2, 2}, Stride: []int{2, 1}, Padding: []int{0, 1}}},
+			{Name: "avg", Prim: &nir.AvgPool2d{KernelSize: []int{1, 2}, Stride: []int{1, 2}, Padding: []int{0, 1}}},
+			{Name: "flat", Prim: &nir.Flatten{StartDim: 0, EndDim: -1}},
+			{Name: "fc", Prim: &nir.Affine{Weight: arr([]int{10, 24}, -1, 0.8), Bias: arr([]int{10}, 0, 0.2)}},
+			{Name: "lif", Prim: &nir.LIF{Tau: arr([]int{10}, 2, 5), R: arr([]int{10}, 0.8, 1.2), VLeak: arr([]int{10}, 0, 0.1),
+				VThreshold: arr([]int{10}, 0.5, 1), VReset: arr([]int{10}, -0.1, 0)}},
+			{Name: "output", Prim: &nir.Output{Shape: []int{10}}},
+		},
+		Edges: []nir.Edge{{From: "input", To: "conv"}, {From: "conv", To: "if"}, {From: "if", To: "sum"}, {From: "sum", To: "avg"},
+			{From: "avg", To: "flat"}, {From: "flat", To: "fc"}, {From: "fc", To: "lif"}, {From: "lif", To: "output"}},
+	}
+	p, err := nir.New(g)
+	require.NoError(t, err)
+	return p
+}
+
 // A CNN of grouped, strided, padded, dilated Conv2d, IF, SumPool2d and
 // AvgPool2d (padded, strided: windows that hang over the edge), Flatten,
 // Affine and LIF, and a chain of Conv1d ("same" padding, groups, then
@@ -410,25 +467,7 @@ func TestNIRConvMatchesSNN(t *testing.T) {
 	}
 	const steps, batch = 30, 2
 	t.Run("conv2d", func(t *testing.T) {
-		g := &nir.Graph{
-			Nodes: []*nir.Node{
-				{Name: "input", Prim: &nir.Input{Shape: []int{2, 7, 9}}},
-				{Name: "conv", Prim: &nir.Conv2d{InputShape: []int{7, 9}, Weight: arr([]int{4, 1, 3, 3}, -0.2, 0.5), Bias: arr([]int{4}, 0, 0.1),
-					Stride: []int{1, 2}, Padding: nir.Padding{Size: []int{1, 0}}, Dilation: []int{2, 1}, Groups: 2}},
-				{Name: "if", Prim: &nir.IF{R: arr([]int{4, 5, 4}, 0.8, 1.2), VThreshold: arr([]int{4, 5, 4}, 1, 2), VReset: arr([]int{4, 5, 4}, -0.1, 0)}},
-				{Name: "sum", Prim: &nir.SumPool2d{KernelSize: []int{2, 2}, Stride: []int{2, 1}, Padding: []int{0, 1}}},
-				{Name: "avg", Prim: &nir.AvgPool2d{KernelSize: []int{1, 2}, Stride: []int{1, 2}, Padding: []int{0, 1}}},
-				{Name: "flat", Prim: &nir.Flatten{StartDim: 0, EndDim: -1}},
-				{Name: "fc", Prim: &nir.Affine{Weight: arr([]int{10, 24}, -1, 0.8), Bias: arr([]int{10}, 0, 0.2)}},
-				{Name: "lif", Prim: &nir.LIF{Tau: arr([]int{10}, 2, 5), R: arr([]int{10}, 0.8, 1.2), VLeak: arr([]int{10}, 0, 0.1),
-					VThreshold: arr([]int{10}, 0.5, 1), VReset: arr([]int{10}, -0.1, 0)}},
-				{Name: "output", Prim: &nir.Output{Shape: []int{10}}},
-			},
-			Edges: []nir.Edge{{From: "input", To: "conv"}, {From: "conv", To: "if"}, {From: "if", To: "sum"}, {From: "sum", To: "avg"},
-				{From: "avg", To: "flat"}, {From: "flat", To: "fc"}, {From: "fc", To: "lif"}, {From: "lif", To: "output"}},
-		}
-		p, err := nir.New(g)
-		require.NoError(t, err)
+		p := cnn(t, rng)
 		require.Equal(t, []int{4, 2, 3}, p.Graph.Node("avg").OutShape)
 		in := []sokr.Tensor{nirData(rng, steps, batch, 2, 7, 9)}
 		want := matchSNN(t, s, p, in, sokr.Param("dt", 1.0),
