@@ -29,8 +29,9 @@ package vulkan
 //
 // The semantics are the snn substrate's, option for option (dt, solver,
 // reset, spike_timing, spike_amplitude, synaptic_delay, recurrent_delay,
-// initial_state zero, v_leak or given values, record of any node's output
-// and of neurons' v, i and spikes): the coefficients come from
+// initial_state zero, v_leak or given values, final_state, record of any
+// node's output and of neurons' v, i and spikes; the Euler warning in
+// Meta; not session, nor precision f64): the coefficients come from
 // pkg/internal/neuron, as snn's do, in float64 rounded to f32, and the
 // update evaluates the same expression in the same order ((av·v + bv) +
 // gv·x; for the current-based neurons i' = ai·i + bi·x and
@@ -363,6 +364,10 @@ type nirSemantics struct {
 	synapticDelay  int // steps in front of every neuron population
 	recurrentDelay int // steps a recurrent edge delays its signal
 	record         []string
+	// finalState asks for the state variables after the last step as
+	// outputs "state:NODE.v" and "state:NODE.i", shaped [B, *shape], as
+	// snn gives them.
+	finalState bool
 }
 
 // The snn substrate's defaults (snn.DefaultDT, DefaultSpikeAmplitude,
@@ -381,7 +386,7 @@ func nirDefaults() nirSemantics {
 }
 
 // nirOptions lists the options a NIR run on vulkan takes.
-const nirOptions = "dt, solver, reset, spike_timing, spike_amplitude, precision (f32), propagation (dense), synaptic_delay, recurrent_delay, initial_state and record"
+const nirOptions = "dt, solver, reset, spike_timing, spike_amplitude, precision (f32), propagation (dense), synaptic_delay, recurrent_delay, initial_state, final_state and record"
 
 func parseNIRSemantics(params map[string]any) (nirSemantics, error) {
 	s := nirDefaults()
@@ -424,6 +429,12 @@ func parseNIRSemantics(params map[string]any) (nirSemantics, error) {
 			s.initial, s.given, err = nirInitialState(v)
 		case "record":
 			s.record, err = opt.Probes(name, v)
+		case "final_state":
+			b, ok := v.(bool)
+			if !ok {
+				err = opt.Err(name, "must be true or false, not %v", v)
+			}
+			s.finalState = b
 		default:
 			err = opt.Err(name, "vulkan does not run this option for NIR graphs; it takes %s (the snn substrate takes the rest)", nirOptions)
 		}
@@ -628,9 +639,10 @@ type nirLowered struct {
 	batch   int
 	outs    []nirResult
 	meta    map[string]string
-	inputs  []int // the graph's input nodes
-	perStep int   // outputs per step
-	merged  bool  // the plan's matmuls are merged (nirPlan)
+	inputs  []int       // the graph's input nodes
+	perStep int         // outputs per step
+	finals  []nirResult // after the steps' outputs: the final state, [B, *shape] each
+	merged  bool        // the plan's matmuls are merged (nirPlan)
 }
 
 // nirResult is one output of the run, assembled from a native output per
@@ -975,11 +987,31 @@ func (net *nirNet) lower(sem nirSemantics, steps, batch int) (*nirLowered, error
 			outputs = append(outputs, src.Reshape(batch, net.nodes[p.node].n))
 		}
 	}
+	if sem.finalState {
+		for i := range net.nodes {
+			u, c := &net.nodes[i], &codes[i]
+			if u.op != nirNeuron {
+				continue
+			}
+			low.finals = append(low.finals, nirResult{name: "state:" + u.name + ".v", shape: u.shape})
+			outputs = append(outputs, c.v.Reshape(batch, u.n))
+			if u.neuron.current() {
+				low.finals = append(low.finals, nirResult{name: "state:" + u.name + ".i", shape: u.shape})
+				outputs = append(outputs, c.i.Reshape(batch, u.n))
+			}
+		}
+	}
 	prog, err := b.Build(outputs...)
 	if err != nil {
 		return nil, err
 	}
 	low.prog = prog
+	var warnings []string
+	for i := range net.nodes {
+		if w := nirEulerWarning(&net.nodes[i], sem); w != "" {
+			warnings = append(warnings, w)
+		}
+	}
 	low.meta = map[string]string{
 		"dt":              strconv.FormatFloat(sem.dt, 'g', -1, 64),
 		"solver":          sem.solver,
@@ -992,7 +1024,32 @@ func (net *nirNet) lower(sem nirSemantics, steps, batch int) (*nirLowered, error
 		"initial_state":   sem.initial,
 		"propagation":     "dense",
 	}
+	if len(warnings) > 0 {
+		low.meta["warnings"] = strings.Join(warnings, "\n")
+	}
 	return low, nil
+}
+
+// nirEulerWarning says, as snn does (and in its words), when forward
+// Euler is unstable for a population: its decay factor 1 − dt/τ is below
+// −1 once dt > 2τ, so v oscillates with a growing amplitude instead of
+// decaying. It names the node and its smallest τ.
+func nirEulerWarning(u *nirNode, sem nirSemantics) string {
+	if u.op != nirNeuron || sem.solver != neuron.Euler {
+		return ""
+	}
+	p := u.neuron
+	least := math.Inf(1)
+	for _, taus := range [][]float64{p.tau, p.tauSyn, p.tauMem} {
+		for _, t := range taus {
+			least = min(least, t)
+		}
+	}
+	if !(sem.dt > 2*least) {
+		return ""
+	}
+	return fmt.Sprintf("node %q (%s): dt = %g s is more than 2τ (τ = %g s): forward Euler diverges there (its decay factor 1 − dt/τ = %g is below −1); use solver \"exact\" or a smaller dt",
+		u.name, p.kind, sem.dt, least, 1-sem.dt/least)
 }
 
 func indexOf(s []int, v int) int {
@@ -1045,6 +1102,11 @@ func (low *nirLowered) assemble(r sokr.Result) sokr.Result {
 		for s := range low.steps {
 			copy(t.Data[s*size:(s+1)*size], r.Outputs[s*low.perStep+k].Tensor.Data)
 		}
+		res.Outputs = append(res.Outputs, sokr.Output{Name: o.name, Tensor: t})
+	}
+	for k, o := range low.finals {
+		t := sokr.NewTensor(sokr.F32, append([]int{low.batch}, o.shape...)...)
+		copy(t.Data, r.Outputs[low.steps*low.perStep+k].Tensor.Data)
 		res.Outputs = append(res.Outputs, sokr.Output{Name: o.name, Tensor: t})
 	}
 	for k, v := range r.Meta {
@@ -1178,6 +1240,9 @@ func (s *Substrate) nirUsage(net *nirNet, low *nirLowered) (usage, error) {
 	}
 	for _, o := range low.outs {
 		extra += outputOverhead + 4*int64(low.steps*low.batch*prod(o.shape))
+	}
+	for _, o := range low.finals {
+		extra += outputOverhead + 4*int64(low.batch*prod(o.shape))
 	}
 	// The graph's f32 matrices (nirNetCached), made at the program's first
 	// Capability or dispatch and held while the program lives.

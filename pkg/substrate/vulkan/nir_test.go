@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"weak"
 
@@ -346,7 +347,7 @@ func matchSNN(t *testing.T, s *Substrate, p *nir.Program, in []sokr.Tensor, opts
 			require.InDelta(t, wv[i], gv[i], 1e-5*max(1, math.Abs(float64(wv[i]))), "%s element %d", w.Name, i)
 		}
 	}
-	for _, k := range []string{"dt", "solver", "reset", "spike_timing", "initial_state", "spike_amplitude", "synaptic_delay", "recurrent_delay"} {
+	for _, k := range []string{"dt", "solver", "reset", "spike_timing", "initial_state", "spike_amplitude", "synaptic_delay", "recurrent_delay", "warnings"} {
 		assert.Equal(t, want.Meta[k], got.Meta[k], "meta %s", k)
 	}
 	return want
@@ -412,7 +413,9 @@ func TestNIRCubaMatchesSNN(t *testing.T) {
 		{"defaults", nil},
 		{"exact_subtract_before_vleak", map[string]any{"solver": "exact", "reset": "subtract", "spike_timing": "before_update",
 			"initial_state": "v_leak", "dt": 2e-4, "spike_amplitude": 2.0}},
-		{"impulse_zero_given_delay", map[string]any{"solver": "impulse", "reset": "zero", "initial_state": given, "synaptic_delay": 2}},
+		{"impulse_zero_given_delay_final", map[string]any{"solver": "impulse", "reset": "zero", "initial_state": given, "synaptic_delay": 2,
+			"final_state": true}},
+		{"euler_unstable", map[string]any{"dt": 5e-3, "final_state": true}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			opts := []sokr.DispatchOption{sokr.Param("record", []string{"cuba.v", "cuba.i", "cuba.spikes", "li.v", "li.i", "fc2"})}
@@ -420,7 +423,14 @@ func TestNIRCubaMatchesSNN(t *testing.T) {
 				opts = append(opts, sokr.Param(k, v))
 			}
 			want := matchSNN(t, s, p, in, opts...)
+			if c.name == "euler_unstable" {
+				assert.Contains(t, want.Meta["warnings"], `node "cuba" (CubaLIF): dt = 0.005 s is more than 2τ`)
+				return
+			}
 			spiking(t, want, "probe:cuba.spikes")
+			if c.opts["final_state"] == true {
+				assert.Equal(t, "state:li.i", want.Outputs[len(want.Outputs)-1].Name)
+			}
 		})
 	}
 }
@@ -683,4 +693,56 @@ func TestNIRNetCached(t *testing.T) {
 		runtime.Gosched()
 	}
 	assert.Zero(t, cached(), "the entries went with their programs")
+}
+
+// A run of 2T steps equals a run of T steps with final_state followed by
+// one of T steps that starts from that state (initial_state given, per
+// batch row), CubaLIF's current included.
+func TestNIRFinalStateContinues(t *testing.T) {
+	s := gpu(t)
+	rng := rand.New(rand.NewPCG(2, 9))
+	const steps, batch, n = 30, 2, 6
+	arr := func(lo, hi float64) nir.Array { return nirArr([]int{n}, nirRand(rng, n, lo, hi)...) }
+	g := &nir.Graph{
+		Nodes: []*nir.Node{
+			{Name: "input", Prim: &nir.Input{Shape: []int{n}}},
+			{Name: "cuba", Prim: &nir.CubaLIF{TauSyn: arr(1e-3, 2e-3), TauMem: arr(1e-3, 2e-3), R: arr(1, 2), VLeak: arr(0, 0.1),
+				VThreshold: arr(0.2, 0.4), VReset: arr(-0.1, 0), WIn: arr(1, 2)}},
+			{Name: "li", Prim: &nir.LI{Tau: arr(1e-3, 2e-3), R: arr(1, 2), VLeak: arr(0, 0.1)}},
+			{Name: "output", Prim: &nir.Output{Shape: []int{n}}},
+		},
+		Edges: []nir.Edge{{From: "input", To: "cuba"}, {From: "cuba", To: "li"}, {From: "li", To: "output"}},
+	}
+	p, err := nir.New(g)
+	require.NoError(t, err)
+	whole := nirData(rng, 2*steps, batch, n)
+	x := sokr.View[float64](whole)
+	half := func(k int) []sokr.Tensor {
+		return []sokr.Tensor{sokr.FromSlice(x[k*steps*batch*n:(k+1)*steps*batch*n], steps, batch, n)}
+	}
+	all, err := run(t, s, p, []sokr.Tensor{whole})
+	require.NoError(t, err)
+	first, err := run(t, s, p, half(0), sokr.Param("final_state", true))
+	require.NoError(t, err)
+	init := map[string]any{}
+	for _, o := range first.Outputs[1:] {
+		node, variable, _ := strings.Cut(strings.TrimPrefix(o.Name, "state:"), ".")
+		m, _ := init[node].(map[string]any)
+		if m == nil {
+			m = map[string]any{}
+			init[node] = m
+		}
+		require.Equal(t, []int{batch, n}, []int(o.Tensor.Shape), o.Name)
+		m[variable] = sokr.View[float32](o.Tensor)
+	}
+	require.Len(t, first.Outputs, 4, "output, state:cuba.v, state:cuba.i, state:li.v")
+	second, err := run(t, s, p, half(1), sokr.Param("initial_state", init))
+	require.NoError(t, err)
+	w := outputNamed(t, all, "output")
+	g1, g2 := outputNamed(t, first, "output"), outputNamed(t, second, "output")
+	got := append(append([]float32{}, g1...), g2...)
+	require.Len(t, got, len(w))
+	for i := range w {
+		require.InDelta(t, w[i], got[i], 1e-5, "element %d", i)
+	}
 }
