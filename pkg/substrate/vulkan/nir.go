@@ -368,6 +368,10 @@ type nirSemantics struct {
 	// outputs "state:NODE.v" and "state:NODE.i", shaped [B, *shape], as
 	// snn gives them.
 	finalState bool
+	// least marks Capability's one-step, one-row run at the default dt:
+	// delays that are not whole steps of that dt are not refused there
+	// (the run's dt may make them whole), as snn does not.
+	least bool
 }
 
 // The snn substrate's defaults (snn.DefaultDT, DefaultSpikeAmplitude,
@@ -744,6 +748,9 @@ func (net *nirNet) lower(sem nirSemantics, steps, batch int) (*nirLowered, error
 			c.amp, c.zero = fill(sem.amplitude, u.n), fill(0, u.n)
 		case nirDelay:
 			d, err := nirDelaySteps(u, sem.dt)
+			if err != nil && sem.least {
+				d, err = make([]int, u.n), nil
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -1279,7 +1286,9 @@ func (s *Substrate) nirCapability(p *nir.Program) sokr.Offer {
 	if err != nil {
 		return sokr.No(s, err.Error())
 	}
-	low, err := net.lower(nirDefaults(), 1, 1)
+	least := nirDefaults()
+	least.least = true
+	low, err := net.lower(least, 1, 1)
 	if err != nil {
 		return sokr.No(s, err.Error())
 	}

@@ -221,6 +221,26 @@ func TestNIRRefusals(t *testing.T) {
 	_, err = run(t, s, lif, []sokr.Tensor{sokr.NewTensor(sokr.F32, 3, 1, 5)})
 	var ie *sokr.InputError
 	require.ErrorAs(t, err, &ie)
+
+	// A delay of 1.5 steps of the default dt: Capability takes it (a run's
+	// dt may make it whole), the run at the default dt refuses it, naming
+	// the node, and a run at dt = 5e-5 s runs it as snn does.
+	g = &nir.Graph{
+		Nodes: []*nir.Node{
+			{Name: "input", Prim: &nir.Input{Shape: []int{2}}},
+			{Name: "d", Prim: &nir.Delay{Delay: nirArr([]int{2}, 1.5e-4, 0)}},
+			{Name: "output", Prim: &nir.Output{Shape: []int{2}}},
+		},
+		Edges: []nir.Edge{{From: "input", To: "d"}, {From: "d", To: "output"}},
+	}
+	p, err = nir.New(g)
+	require.NoError(t, err)
+	require.True(t, s.Capability(t.Context(), p).OK)
+	in = []sokr.Tensor{sokr.FromSlice([]float32{1, 2, 3, 4, 5, 6, 7, 8}, 4, 1, 2)}
+	_, err = run(t, s, p, in)
+	require.ErrorAs(t, err, &ie)
+	assert.Contains(t, err.Error(), `node "d": delay 0.00015 s is not a whole number of steps`)
+	matchSNN(t, s, p, in, sokr.Param("dt", 5e-5))
 }
 
 // A NIR run allocates within its estimate: a feed-forward LIF network, a
