@@ -498,7 +498,11 @@ func (cr *circuitRunner) applyOne(st []*buffer, p *qsim.Pass, cond []uint32) err
 	if _, err := cr.r.put(words); err != nil {
 		return err
 	}
-	cr.r.dispatch(qkPass, st, [8]uint32{1: uint32(bases), 2: at}, groupsFor(bases, 65535), int64(1)<<cr.c.n)
+	k := qkPass
+	if p.K > 1 && p.Kind != qsim.Diag {
+		k = qkPassN
+	}
+	cr.r.dispatch(k, st, [8]uint32{1: uint32(bases), 2: at}, groupsFor(bases, 65535), int64(1)<<cr.c.n)
 	return nil
 }
 

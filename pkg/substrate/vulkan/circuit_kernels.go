@@ -50,6 +50,7 @@ const (
 	qkProb
 	qkExpZ
 	qkDyn
+	qkPassN // dense and permutation passes on 2 to 5 targets
 	qkCount
 )
 

@@ -23,15 +23,17 @@ void main() {
     T2 v = st[c].a[j];
     T q = dot(v, v);
     uint i = base | j;
-    for (uint t = 0u; t < nm; t++)
+    // All eight, unused masks too: a loop of constant length unrolls and
+    // keeps masks and acc in registers.
+    for (uint t = 0u; t < 8u; t++)
       acc[t] += (bitCount(i & masks[t]) & 1) != 0 ? -q : q;
   }
   uint l = gl_LocalInvocationID.x;
-  for (uint t = 0u; t < nm; t++) part[t][l] = acc[t];
+  for (uint t = 0u; t < 8u; t++) part[t][l] = acc[t];
   barrier();
   for (uint s = 128u; s > 0u; s >>= 1) {
     if (l < s)
-      for (uint t = 0u; t < nm; t++) part[t][l] += part[t][l + s];
+      for (uint t = 0u; t < 8u; t++) part[t][l] += part[t][l + s];
     barrier();
   }
   if (l < nm) o[p.a2 + gl_WorkGroupID.x * nm + l] = part[l][0];
