@@ -11,11 +11,13 @@ package vulkan
 // In a feed-forward graph a layer's products for all the steps are one
 // matmul (mergeMatmuls), as its input is known before it runs, and the
 // neuron updates are elementwise chains that the fused kernel runs step by
-// step. A graph with a recurrent edge is lowered step by step instead
-// (every node at step t before any at t+1), its products one matmul per
-// step, since a recurrent edge reads a node's output recurrent_delay steps
-// back. Delay nodes (and the synaptic_delay option) read their input's
-// value d steps back, element by element, as selects.
+// step. The nodes of a cycle (closed by a recurrent edge, which reads a
+// node's output recurrent_delay steps back), and those between two
+// cycles, are lowered step by step instead (every such node at step t
+// before any at t+1), their products one matmul per step; the nodes
+// before the cycles and after them are still lowered node by node. Delay
+// nodes (and the synaptic_delay option) read their input's value d steps
+// back, element by element, as selects.
 //
 // Conv1d, Conv2d, SumPool2d and AvgPool2d run on the matmul kernel too,
 // through a dense (inputs × outputs) f32 matrix built on the host from the
@@ -935,45 +937,56 @@ func (net *nirNet) lower(sem nirSemantics, steps, batch int) (*nirLowered, error
 			iTrace[i][t] = c.i
 		}
 	}
-	if net.recurrent {
-		// Step by step: a recurrent edge reads an earlier step of a node
-		// that may come later in the graph's order.
+	// nodeMajor lowers node i for all the steps: the steps of one
+	// population are consecutive elementwise nodes, which the fused kernel
+	// runs as chains, and a layer's products are consecutive matmuls
+	// (every step's input, then every step's product, then the biases:
+	// evenly spaced operands, which mergeMatmuls makes one GEMM, or one
+	// batched matmul, over all the steps).
+	nodeMajor := func(i int) {
+		u, c := &net.nodes[i], &codes[i]
+		if u.op != nirAffine {
+			for t := range steps {
+				step(i, t)
+			}
+			return
+		}
+		xs := make([]native.Value, steps)
 		for t := range steps {
-			for i := range net.nodes {
+			xs[t] = input(i, t)
+		}
+		for t := range steps {
+			vals[i][t] = xs[t].Matmul(c.w)
+		}
+		for t := range steps {
+			if u.bias != nil {
+				vals[i][t] = vals[i][t].Add(c.bias)
+			}
+			if u.div != 0 {
+				vals[i][t] = vals[i][t].Div(c.div)
+			}
+		}
+	}
+	// A node in a cycle needs its cycle's other nodes' earlier steps: the
+	// nodes of the cycles, and the nodes between two cycles, go step by
+	// step (every such node at step t before any at t+1); the nodes before
+	// them, and the nodes after them, node by node.
+	phase := net.phases()
+	for i := range net.nodes {
+		if phase[i] == nirBefore {
+			nodeMajor(i)
+		}
+	}
+	for t := range steps {
+		for i := range net.nodes {
+			if phase[i] == nirAmid {
 				step(i, t)
 			}
 		}
-	} else {
-		// Node by node, step by step: the steps of one population are
-		// consecutive elementwise nodes, which the fused kernel runs as
-		// chains.
-		for i := range net.nodes {
-			u, c := &net.nodes[i], &codes[i]
-			if u.op != nirAffine {
-				for t := range steps {
-					step(i, t)
-				}
-				continue
-			}
-			// Every step's input, then every step's product, then the
-			// biases: the products are consecutive matmul steps with
-			// evenly spaced operands, which mergeMatmuls makes one GEMM
-			// (or one batched matmul) over all the steps.
-			xs := make([]native.Value, steps)
-			for t := range steps {
-				xs[t] = input(i, t)
-			}
-			for t := range steps {
-				vals[i][t] = xs[t].Matmul(c.w)
-			}
-			for t := range steps {
-				if u.bias != nil {
-					vals[i][t] = vals[i][t].Add(c.bias)
-				}
-				if u.div != 0 {
-					vals[i][t] = vals[i][t].Div(c.div)
-				}
-			}
+	}
+	for i := range net.nodes {
+		if phase[i] == nirAfter {
+			nodeMajor(i)
 		}
 	}
 	// The outputs, step-major; each through its own reshape, so that a value
@@ -1035,6 +1048,68 @@ func (net *nirNet) lower(sem nirSemantics, steps, batch int) (*nirLowered, error
 		low.meta["warnings"] = strings.Join(warnings, "\n")
 	}
 	return low, nil
+}
+
+// A node's place in the lowering of a graph with cycles (phases).
+const (
+	nirBefore = iota // depends on no cycle: lowered node by node, first
+	nirAmid          // in a cycle, or between two: step by step
+	nirAfter         // after the cycles, feeding none: node by node, last
+)
+
+// phases places each node: in a cycle (reachable from itself through its
+// edges, recurrent ones included) or depending on one and feeding one is
+// nirAmid; depending on no cycle nirBefore; the rest nirAfter. Nodes
+// depend only on nodes before them in the graph's order, but for
+// recurrent edges, so one pass in each direction does.
+func (net *nirNet) phases() []int {
+	n := len(net.nodes)
+	next := make([][]int, n) // consumers, by any edge
+	for i := range net.nodes {
+		for _, src := range net.nodes[i].inputs {
+			next[src.node] = append(next[src.node], i)
+		}
+	}
+	cyclic := make([]bool, n)
+	for i := range n {
+		seen := make([]bool, n)
+		stack := append([]int(nil), next[i]...)
+		for len(stack) > 0 && !cyclic[i] {
+			j := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if j == i {
+				cyclic[i] = true
+			}
+			if !seen[j] {
+				seen[j] = true
+				stack = append(stack, next[j]...)
+			}
+		}
+	}
+	phase := make([]int, n)
+	for i := range net.nodes { // inputs come first, recurrent edges are within cycles
+		phase[i] = nirBefore
+		if cyclic[i] {
+			phase[i] = nirAmid
+			continue
+		}
+		for _, src := range net.nodes[i].inputs {
+			if phase[src.node] != nirBefore {
+				phase[i] = nirAfter
+			}
+		}
+	}
+	for i := n - 1; i >= 0; i-- { // consumers come later
+		if phase[i] != nirAfter {
+			continue
+		}
+		for _, j := range next[i] {
+			if phase[j] == nirAmid {
+				phase[i] = nirAmid
+			}
+		}
+	}
+	return phase
 }
 
 // nirEulerWarning says, as snn does (and in its words), when forward

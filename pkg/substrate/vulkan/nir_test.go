@@ -571,6 +571,18 @@ func TestNIRDelayAndRecurrenceMatchSNN(t *testing.T) {
 			net, err := nirNetOf(p)
 			require.NoError(t, err)
 			require.Equal(t, c.recurrent, net.recurrent)
+			// The delay line and the input layer are lowered node by node
+			// (the layer's products one matmul), the cycle step by step,
+			// the Output after it.
+			phase := map[string]int{}
+			for i, ph := range net.phases() {
+				phase[net.nodes[i].name] = ph
+			}
+			phases := map[string]int{"input": nirBefore, "delay": nirBefore, "fc": nirBefore, "lif": nirBefore, "output": nirBefore}
+			if c.recurrent {
+				phases = map[string]int{"input": nirBefore, "delay": nirBefore, "fc": nirBefore, "lif": nirAmid, "rec": nirAmid, "output": nirAfter}
+			}
+			require.Equal(t, phases, phase)
 			in := []sokr.Tensor{nirData(rng, steps, batch, 4)}
 			opts := append([]sokr.DispatchOption{sokr.Param("dt", 1.0), sokr.Param("record", []string{"delay", "lif.v"})}, c.opts...)
 			want := matchSNN(t, s, p, in, opts...)
@@ -765,4 +777,38 @@ func TestNIRFinalStateContinues(t *testing.T) {
 	for i := range w {
 		require.InDelta(t, w[i], got[i], 1e-5, "element %d", i)
 	}
+}
+
+// Nodes between two cycles are lowered step by step with them; nodes
+// that feed no cycle after one, node by node after them.
+func TestNIRPhases(t *testing.T) {
+	lif := func() *nir.LIF {
+		one := nirArr([]int{2}, 1e-3, 1e-3)
+		return &nir.LIF{Tau: one, R: one, VLeak: one, VThreshold: one, VReset: one}
+	}
+	lin := func() *nir.Linear { return &nir.Linear{Weight: nirArr([]int{2, 2}, 1, 0, 0, 1)} }
+	// input -> a <-> ra -> mid -> b <-> rb -> out, and a -> side -> out2
+	g := &nir.Graph{
+		Nodes: []*nir.Node{
+			{Name: "input", Prim: &nir.Input{Shape: []int{2}}},
+			{Name: "a", Prim: lif()}, {Name: "ra", Prim: lin()}, {Name: "mid", Prim: lin()},
+			{Name: "b", Prim: lif()}, {Name: "rb", Prim: lin()}, {Name: "side", Prim: lin()},
+			{Name: "out", Prim: &nir.Output{Shape: []int{2}}}, {Name: "out2", Prim: &nir.Output{Shape: []int{2}}},
+		},
+		Edges: []nir.Edge{{From: "input", To: "a"}, {From: "a", To: "ra"}, {From: "ra", To: "a"}, {From: "a", To: "mid"},
+			{From: "mid", To: "b"}, {From: "b", To: "rb"}, {From: "rb", To: "b"}, {From: "b", To: "out"},
+			{From: "a", To: "side"}, {From: "side", To: "out2"}},
+	}
+	p, err := nir.New(g)
+	require.NoError(t, err)
+	net, err := nirNetOf(p)
+	require.NoError(t, err)
+	phase := map[string]int{}
+	for i, ph := range net.phases() {
+		phase[net.nodes[i].name] = ph
+	}
+	assert.Equal(t, map[string]int{"input": nirBefore, "a": nirAmid, "ra": nirAmid, "mid": nirAmid, "b": nirAmid, "rb": nirAmid,
+		"out": nirAfter, "side": nirAfter, "out2": nirAfter}, phase)
+	x := nirData(rand.New(rand.NewPCG(1, 1)), 10, 2, 2)
+	matchSNN(t, gpu(t), p, []sokr.Tensor{x}, sokr.Param("dt", 5e-4))
 }
