@@ -397,14 +397,14 @@ func (t *traj) channel(ch *qsim.Channel, pred []uint32) error {
 	g := int64(groupsFor(bases, qWorkgroups))
 	for lo := 0; lo < len(mats); lo += 8 {
 		nm := min(8, len(mats)-lo)
-		r.dispatch(qkDyn, t.st, [8]uint32{1: uint32(bases), 2: qdKraus, 3: descAt, 4: listAt + uint32(lo), 5: uint32(nm), 6: uint32(t.l.partials)}, uint32(g), bases<<lowBitsOf(lay))
+		r.dispatch(qkKraus, t.st, [8]uint32{1: uint32(bases), 2: qdKraus, 3: descAt, 4: listAt + uint32(lo), 5: uint32(nm), 6: uint32(t.l.partials)}, uint32(g), bases<<lowBitsOf(lay))
 		r.dispatch(qkDyn, t.st, [8]uint32{2: qdSum, 3: uint32(t.l.partials), 4: uint32(g), 5: uint32(nm), 6: uint32(t.l.kraus + int64(lo))}, 1, 0)
 	}
 	uAt, _ := r.put(appendReal(nil, t.rng.Float64(), cr.o.dbl))
 	condAt, _ := t.condList(pred)
 	n := uint32(len(mats))
 	r.dispatch(qkDyn, t.st, [8]uint32{2: qdPick, 3: uint32(t.l.kraus), 4: n, 5: uAt, 6: t.l.krausW, 7: condAt}, 1, 0)
-	r.dispatch(qkDyn, t.st, [8]uint32{1: uint32(bases), 2: qdApply, 3: descAt, 4: listAt, 5: t.l.krausW, 6: uint32(t.l.kraus) + n, 7: condAt},
+	r.dispatch(qkKraus, t.st, [8]uint32{1: uint32(bases), 2: qdApply, 3: descAt, 4: listAt, 5: t.l.krausW, 6: uint32(t.l.kraus) + n, 7: condAt},
 		groupsFor(bases, 65535), int64(1)<<cr.c.n)
 	return nil
 }

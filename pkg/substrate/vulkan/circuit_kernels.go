@@ -51,6 +51,7 @@ const (
 	qkExpZ
 	qkDyn
 	qkPassN // dense and permutation passes on 2 to 5 targets
+	qkKraus // qdyn's kraus and apply operations
 	qkCount
 )
 

@@ -38,22 +38,24 @@ const (
 	kQExpZ
 	kQDyn
 	kQPassN
+	kQKraus
 	kQInit64
 	kQPass64
 	kQProb64
 	kQExpZ64
 	kQDyn64
 	kQPassN64
+	kQKraus64
 	numKernels
 )
 
 var kernelFiles = [numKernels]string{"fused", "strided", "reduce", "matmul", "fused64", "reduce64", "matmul64",
-	"qinit", "qpass", "qprob", "qexpz", "qdyn", "qpassn", "qinit64", "qpass64", "qprob64", "qexpz64", "qdyn64", "qpassn64"}
+	"qinit", "qpass", "qprob", "qexpz", "qdyn", "qpassn", "qkraus", "qinit64", "qpass64", "qprob64", "qexpz64", "qdyn64", "qpassn64", "qkraus64"}
 
 // kernelBindings is how many bindings each kernel has: views of the arena
 // for the native kernels (fused reads its program through a second, uint
 // view); the state's chunks, aux and out for the circuit kernels.
-var kernelBindings = [numKernels]int{2, 1, 1, 1, 2, 1, 1, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3}
+var kernelBindings = [numKernels]int{2, 1, 1, 1, 2, 1, 1, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3}
 
 // f64Ops are the elementwise ops with an f64 kernel: GLSL has no f64 exp,
 // log, tanh, sin, cos or pow.

@@ -550,7 +550,7 @@ func TestKernelsUpToDate(t *testing.T) {
 	assert.Equal(t, int64(36), ks[kMatmul].PushConstantBytes)
 	// The circuit kernels share one layout (qcommon.glsl): one descriptor
 	// set serves all of a command buffer's dispatches.
-	for k := kQInit; k <= kQPassN64; k++ {
+	for k := kQInit; k <= kQKraus64; k++ {
 		assert.Equal(t, int64(32), ks[k].PushConstantBytes, kernelFiles[k])
 		for _, b := range ks[k].Bindings { // unused ones are left out of the module
 			assert.True(t, b.Set == 0 && b.Binding < 3, "%s binds %d.%d", kernelFiles[k], b.Set, b.Binding)

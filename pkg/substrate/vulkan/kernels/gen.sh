@@ -8,6 +8,6 @@ for src in *.comp; do
 done
 # f64 variants (devices with shaderFloat64): complex128 for the circuit
 # kernels.
-for k in fused reduce matmul qinit qpass qpassn qprob qexpz qdyn; do
+for k in fused reduce matmul qinit qpass qpassn qprob qexpz qdyn qkraus; do
   glslangValidator -V --target-env vulkan1.0 -DDOUBLE -o "${k}64.spv" "$k.comp" >/dev/null
 done
