@@ -24,8 +24,9 @@ package vulkan
 // kernel (zeros where a window does not reach): 4·in·out bytes, on the
 // host and on the device, which grows as the square of the image: the
 // N-MNIST CNN of the NIR paper (cnn_sinabs.nir, 2×34×34 input, about
-// 39 000 weights) takes 118 MiB, the most its largest layer (16×16×16 to
-// 16×16×16) 64 MiB. A node whose matrix would exceed nirDenseLimit
+// 39 000 weights) takes 102 MiB, its largest layer (16×16×16 to 16×16×16)
+// 64 MiB. Pooling whose windows tile the image (cnn_sinabs's) needs no
+// matrix: it is a reshape and a sum. A node whose matrix would exceed nirDenseLimit
 // (256 MiB) is refused, naming it, so that the snn substrate runs the
 // graph; a direct convolution kernel would need none of this.
 //
@@ -67,6 +68,7 @@ const (
 	nirOutput
 	nirFlatten
 	nirAffine // Affine, Linear, and Conv1d, Conv2d, SumPool2d, AvgPool2d as a dense matrix
+	nirPool   // SumPool2d, AvgPool2d whose windows tile the image: a reshape and a sum
 	nirScale
 	nirThreshold
 	nirDelay
@@ -90,6 +92,7 @@ type nirNode struct {
 	wt      []float32 // the matrix the input is multiplied by, (in, out), f32
 	bias    []float64 // one per output element
 	div     float64   // AvgPool2d: the window's area, which the sum is divided by
+	window  [5]int    // nirPool: the input as (C, H/kh, kh, W/kw, kw)
 	perElem []float64 // scale, threshold, or delay in seconds
 	neuron  *nirNeuronParams
 }
@@ -191,7 +194,7 @@ func nirNetOf(prog *nir.Program) (*nirNet, error) {
 		if u.op != nirInput && len(u.inputs) == 0 {
 			return nil, refuse("nothing feeds it")
 		}
-		if u.op != nirInput && u.nin != u.n && u.op != nirAffine {
+		if u.op != nirInput && u.nin != u.n && u.op != nirAffine && u.op != nirPool {
 			return nil, refuse("its input %v and output %v differ in size", fn.InShape, fn.OutShape)
 		}
 		net.nodes[i] = u
@@ -745,6 +748,10 @@ func (net *nirNet) lower(sem nirSemantics, steps, batch int) (*nirLowered, error
 			if u.div != 0 {
 				c.div = fill(u.div, u.n)
 			}
+		case nirPool:
+			if u.div != 0 {
+				c.div = fill(u.div, u.n)
+			}
 		case nirScale, nirThreshold:
 			c.per = row(u.perElem, u.n)
 			c.amp, c.zero = fill(sem.amplitude, u.n), fill(0, u.n)
@@ -868,6 +875,12 @@ func (net *nirNet) lower(sem nirSemantics, steps, batch int) (*nirLowered, error
 			if u.bias != nil {
 				y = y.Add(c.bias)
 			}
+			if u.div != 0 {
+				y = y.Div(c.div)
+			}
+		case nirPool:
+			w := u.window
+			y = x.Reshape(batch, w[0], w[1], w[2], w[3], w[4]).ReduceSum(3, 5).Reshape(batch, u.n)
 			if u.div != 0 {
 				y = y.Div(c.div)
 			}

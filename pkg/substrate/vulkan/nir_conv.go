@@ -123,9 +123,11 @@ func (u *nirNode) conv(fn *nir.FlatNode, w, bias nir.Array, stride, dilation []i
 	return nil
 }
 
-// pool reads SumPool2d or AvgPool2d over (C, H, W) as snn does (poolOf)
-// and builds its dense matrix: 1 where an input falls in an output's
-// window. AvgPool2d divides the sum by the window's area, padding
+// pool reads SumPool2d or AvgPool2d over (C, H, W) as snn does (poolOf).
+// Windows that tile the image (stride = kernel, no padding, the image a
+// whole number of windows: cnn_sinabs.nir's) are a sum over two axes of
+// a reshape (nirPool); others a dense matrix, 1 where an input falls in
+// an output's window. AvgPool2d divides the sum by the window's area, padding
 // included (PyTorch's default count_include_pad), as snn does.
 func (u *nirNode) pool(fn *nir.FlatNode, kernel, stride, pad []int, avg bool) error {
 	in, out := fn.InShape, fn.OutShape
@@ -140,11 +142,18 @@ func (u *nirNode) pool(fn *nir.FlatNode, kernel, stride, pad []int, avg bool) er
 	if out[0] != c || nirConvOut(inH, ph, 1, kh, sh) != outH || nirConvOut(inW, pw, 1, kw, sw) != outW {
 		return fmt.Errorf("output shape %v does not follow from input %v, kernel %v, stride %v, padding %v", out, in, kernel, stride, pad)
 	}
-	if err := u.denseCheck(); err != nil {
-		return err
-	}
 	if avg {
 		u.div = float64(kh * kw)
+	}
+	if ph == 0 && pw == 0 && sh == kh && sw == kw && inH%kh == 0 && inW%kw == 0 {
+		// Windows that tile the image: a reshape to (C, H/kh, kh, W/kw,
+		// kw) and a sum over the kh and kw axes, no matrix.
+		u.op = nirPool
+		u.window = [5]int{c, outH, kh, outW, kw}
+		return nil
+	}
+	if err := u.denseCheck(); err != nil {
+		return err
 	}
 	u.wt = make([]float32, u.nin*u.n)
 	for ch := range c {

@@ -505,6 +505,29 @@ func TestNIRConvMatchesSNN(t *testing.T) {
 		spiking(t, want, "probe:if.spikes")
 		spiking(t, want, "output")
 	})
+	t.Run("pools_tiling", func(t *testing.T) {
+		// Windows that tile the image: a reshape and a sum, no matrix.
+		g := &nir.Graph{
+			Nodes: []*nir.Node{
+				{Name: "input", Prim: &nir.Input{Shape: []int{3, 8, 6}}},
+				{Name: "sum", Prim: &nir.SumPool2d{KernelSize: []int{2, 2}, Stride: []int{2, 2}, Padding: []int{0, 0}}},
+				{Name: "avg", Prim: &nir.AvgPool2d{KernelSize: []int{2, 3}, Stride: []int{2, 3}, Padding: []int{0, 0}}},
+				{Name: "li", Prim: &nir.LI{Tau: arr([]int{3, 2, 1}, 2e-4, 1e-3), R: arr([]int{3, 2, 1}, 1, 2), VLeak: arr([]int{3, 2, 1}, 0, 0.1)}},
+				{Name: "output", Prim: &nir.Output{Shape: []int{3, 2, 1}}},
+			},
+			Edges: []nir.Edge{{From: "input", To: "sum"}, {From: "sum", To: "avg"}, {From: "avg", To: "li"}, {From: "li", To: "output"}},
+		}
+		p, err := nir.New(g)
+		require.NoError(t, err)
+		net, err := nirNetOf(p)
+		require.NoError(t, err)
+		for _, u := range net.nodes[1:3] {
+			assert.Equal(t, nirPool, u.op, u.name)
+			assert.Nil(t, u.wt, u.name)
+		}
+		in := []sokr.Tensor{nirData(rng, steps, batch, 3, 8, 6)}
+		matchSNN(t, s, p, in, sokr.Param("record", []string{"sum", "avg"}))
+	})
 	t.Run("conv1d", func(t *testing.T) {
 		g := &nir.Graph{
 			Nodes: []*nir.Node{
@@ -659,9 +682,9 @@ func checkNIRFiles(t *testing.T, dir string) {
 				// layer of the CNN, so that each layer's products merge
 				// into one GEMM (with 2, lavapipe takes 80 s on the
 				// batched products' 64-row tiles, 2 rows used in each).
-				// 4 steps: the CNN's dense matrices take 118 MiB of
+				// 4 steps: the CNN's dense matrices take 102 MiB of
 				// the 128 MiB buffer lavapipe allows, the values of 4
-				// steps of 8 rows 7 more.
+				// steps of 8 rows 7 more (lavapipe takes 10 s for them).
 				in = append(in, nirData(rng, 4, 8, fl.Nodes[i].OutShape...))
 			}
 
