@@ -26,9 +26,15 @@ package vulkan
 // N-MNIST CNN of the NIR paper (cnn_sinabs.nir, 2×34×34 input, about
 // 39 000 weights) takes 102 MiB, its largest layer (16×16×16 to 16×16×16)
 // 64 MiB. Pooling whose windows tile the image (cnn_sinabs's) needs no
-// matrix: it is a reshape and a sum. A node whose matrix would exceed nirDenseLimit
-// (256 MiB) is refused, naming it, so that the snn substrate runs the
-// graph; a direct convolution kernel would need none of this.
+// matrix: it is a reshape and a sum. A node whose matrix would exceed
+// nirDenseLimit (256 MiB) is refused, naming it, so that the snn
+// substrate runs the graph; a direct convolution kernel would need none
+// of this.
+//
+// A program's graph (nirNet: its weights transposed to f32, its dense
+// matrices) is read once and kept while the program lives (nirNets);
+// the native program is lowered anew at each dispatch, as T and B are the
+// run's.
 //
 // The semantics are the snn substrate's, option for option (dt, solver,
 // reset, spike_timing, spike_amplitude, synaptic_delay, recurrent_delay,
