@@ -160,6 +160,26 @@ c[0] = measure q[0];
 if (c[0]) { reset q[0]; c[0] = measure q[0]; x q[1]; }
 c[1] = measure q[1];
 `},
+		{Name: "nested branches and a loop in a branch", Dynamic: true, QASM: head + `qubit[3] q;
+bit[3] c;
+h q[0];
+c[0] = measure q[0];
+if (c[0] == 1) {
+  h q[1];
+  c[1] = measure q[1];
+  if (c[1] == 1) {
+    ry(0.8) q[2];
+    if (c[0] == 1) { z q[2]; h q[2]; }
+  } else {
+    h q[2];
+  }
+} else {
+  x q[1];
+  c[2] = measure q[2];
+  while (c[2] == 0) { h q[2]; c[2] = measure q[2]; }
+}
+c = measure q;
+`},
 		{Name: "while (repeat until success)", Dynamic: true, QASM: head + `qubit[2] q;
 bit[2] c;
 ry(1.0) q[0];

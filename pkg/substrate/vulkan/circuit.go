@@ -437,9 +437,12 @@ func (s *Substrate) runCircuit(d *device, j *sokr.Job, p *circuit.Program, param
 	return res, nil
 }
 
-// qFixedWords is the words of aux's fixed region: the classical bits and
-// scratch words of a dynamic circuit (circuit_dynamic.go).
-func qFixedWords(p *circuit.Program) int64 { return int64(p.Clbits) + 16 }
+// qFixedWords is the words of aux's fixed region: a dynamic circuit's
+// classical bits, two scratch words and two flags per nesting depth of its
+// branches (dynLayout), and spare words.
+func qFixedWords(p *circuit.Program) int64 {
+	return int64(p.Clbits) + 2 + 2*int64(branchDepth(p.Ops)) + 8
+}
 
 // open takes the run's buffers.
 func (cr *circuitRunner) open(d *device, states int, outReals, downBytes int64) error {

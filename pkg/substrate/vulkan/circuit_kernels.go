@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"math/bits"
 	"time"
 
 	"github.com/sokr-rs/sokr/pkg/internal/qsim"
@@ -249,6 +248,3 @@ func circuitEstimate(dev info, passes int64, stateBytes int64, submits int64) ti
 	sec := float64(passes)*(2*float64(stateBytes)/bw+perDispatch) + float64(max(submits, 1))*perSubmit
 	return time.Duration(sec * 1e9)
 }
-
-// log2 of a power of two.
-func log2(v int64) int { return bits.TrailingZeros64(uint64(v)) }
