@@ -7,7 +7,13 @@
 //     p99), for a SPIR-V module and a one-element native program;
 //   - native-IR matrix products, in GFLOP/s of GPU time;
 //   - native programs on the GPU against the cpu substrate, with the
-//     answers compared.
+//     answers compared;
+//   - circuits (the state vector on the device): a gate pass as a
+//     fraction of peak bandwidth, the peers' layered random circuits
+//     against the statevec substrate, and where the default policy sends
+//     a small and a large circuit;
+//   - the Open Neuromorphic workload (Linear(n, n) + LIF, batch 16, 500
+//     steps) against the published figures of Norse and Spyx.
 //
 // It prints a report and writes gpubench.json to -out (default $OUT).
 // prepare.sh builds it on a development machine and run.sh runs it on the
@@ -50,7 +56,7 @@ type Config struct {
 	Validate bool          // turn on the Khronos validation layer
 }
 
-var allSections = []string{"saxpy", "latency", "matmul", "vs_cpu", "probes"}
+var allSections = []string{"saxpy", "latency", "matmul", "vs_cpu", "probes", "statevec", "neuro"}
 
 // Exit codes.
 const (
@@ -129,6 +135,8 @@ type Report struct {
 	Matmul     *MatmulResult     `json:"matmul,omitempty"`
 	VsCPU      *VersusResult     `json:"vs_cpu,omitempty"`
 	Probes     []Probe           `json:"probes,omitempty"`
+	Statevec   *StatevecResult   `json:"statevec,omitempty"`
+	Neuro      *NeuroResult      `json:"neuro,omitempty"`
 	Errors     []string          `json:"errors"`
 	Validation []string          `json:"validation_messages"`
 	Complete   bool              `json:"complete"` // every section ran; false in a partial report
@@ -182,7 +190,7 @@ func sizesFor(mode string) sizes {
 
 // Time shares of the budget per section: SAXPY moves gigabytes through the
 // host per run, and the cpu substrate's matmul is the slowest single run.
-var shares = map[string]float64{"saxpy": 0.35, "latency": 0.15, "matmul": 0.2, "vs_cpu": 0.28, "probes": 0.02}
+var shares = map[string]float64{"saxpy": 0.22, "latency": 0.1, "matmul": 0.12, "vs_cpu": 0.16, "probes": 0.02, "statevec": 0.2, "neuro": 0.18}
 
 // runTimeout bounds one dispatch; a GPU one takes milliseconds.
 const runTimeout = 2 * time.Minute
@@ -317,6 +325,10 @@ func (b *bench) section(ctx context.Context, name string) {
 			return b.versus(ctx, deadline)
 		case "probes":
 			return b.probes(ctx, deadline)
+		case "statevec":
+			return b.circuits(ctx, deadline)
+		case "neuro":
+			return b.neuro(ctx, deadline)
 		}
 		return nil
 	}()
@@ -355,6 +367,14 @@ func (b *bench) answersRight() bool {
 	}
 	for _, p := range b.rep.Probes {
 		ok = ok && p.OK
+	}
+	if r := b.rep.Statevec; r != nil {
+		for _, l := range r.Layers {
+			ok = ok && l.Agree
+		}
+	}
+	if r := b.rep.Neuro; r != nil {
+		ok = ok && r.ok()
 	}
 	return ok
 }

@@ -117,12 +117,6 @@ func neuroSizesFor(mode string) neuroSizes {
 	return neuroSizes{ns: []int{4096, 16384}, batch: 16, steps: 500, reps: 5, check: [3]int{4096, 16, 500}}
 }
 
-// neuroOut receives the section's result as soon as it exists (and is
-// filled in as the section goes). The lead wires it into the report: in
-// main.go, Report gains `Neuro *NeuroResult json:"neuro,omitempty"` and
-// this becomes `b.rep.Neuro = r`.
-var neuroOut = func(_ *bench, _ *NeuroResult) {}
-
 // The LIF parameters: Norse's defaults (τ_mem = 10 ms, v_th = 1,
 // v_reset = 0, v_leak = 0; norse.torch.functional.lif.LIFParameters) at
 // its default dt of 1 ms, with r = 1.
@@ -183,7 +177,7 @@ func (b *bench) neuro(ctx context.Context, deadline time.Time) error {
 	sz := neuroSizesFor(b.rep.Mode)
 	r := &NeuroResult{Workload: fmt.Sprintf("Linear(n, n) + LIF (τ = %g s, v_th = 1, reset to 0, dt = %g s), batch %d, %d steps, forward; input spikes with p = 0.5",
 		neuroTau, neuroDT, sz.batch, sz.steps), Reference: neuroReferences}
-	neuroOut(b, r)
+	b.rep.Neuro = r // filled in as the section goes
 	b.printf("neuro  the Open Neuromorphic workload: %s\n", r.Workload)
 	for _, ref := range neuroReferences {
 		// The products alone are 2·500·16·n² flops: at n = 16384, 4.3

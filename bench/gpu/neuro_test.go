@@ -37,12 +37,9 @@ func TestNeuroQuick(t *testing.T) {
 	var log bytes.Buffer
 	b := &bench{cfg: Config{Quick: true}, w: &log, gpu: subs[0], rtGPU: rt, sz: sizesFor("quick"), props: subs[0].Describe(),
 		rep: &Report{Mode: "quick"}, start: time.Now()}
-	var r *NeuroResult
-	old := neuroOut
-	neuroOut = func(_ *bench, res *NeuroResult) { r = res }
-	defer func() { neuroOut = old }()
 	require.NoError(t, b.neuro(context.Background(), time.Now().Add(20*time.Second)))
 	t.Log("\n" + log.String())
+	r := b.rep.Neuro
 	require.NotNil(t, r)
 	assert.True(t, r.ok())
 	assert.Len(t, r.Reference, 2)
