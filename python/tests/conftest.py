@@ -3,7 +3,7 @@ from __future__ import annotations
 import importlib
 import os
 import pathlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import ModuleType
 
 import numpy as np
@@ -137,3 +137,22 @@ def slow() -> sokr.Program:
 @pytest.fixture
 def ones4() -> np.ndarray:
     return np.ones(4, np.float32)
+
+
+def _gpu() -> str:
+    names = [s.name for s in sokr.substrates() if s.name.startswith("vulkan:")]
+    if not names:
+        why = sokr.default_runtime().info()["failures"].get("vulkan", "no vulkan substrate")
+        if os.environ.get("CI", "").lower() in ("1", "true"):
+            pytest.fail(f"CI needs Vulkan (lavapipe): {why}")
+        pytest.skip(f"no Vulkan here: {why}")
+    return names[0]
+
+
+@pytest.fixture
+def gpu() -> Iterator[str]:
+    name = _gpu()
+    rt = sokr.default_runtime()
+    rt.validation_messages()  # start clean
+    yield name
+    assert rt.validation_messages() == {}, "the Vulkan validation layer reported problems"

@@ -11,7 +11,6 @@ import asyncio
 import os
 import pathlib
 import struct
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -20,25 +19,6 @@ import sokr
 
 TESTDATA = pathlib.Path(__file__).resolve().parents[2] / "pkg" / "ir" / "spirv" / "testdata"
 SAXPY = TESTDATA / "saxpy.spv"  # X (read-only), Y; push constants {float a; uint n}
-
-
-def _gpu() -> str:
-    names = [s.name for s in sokr.substrates() if s.name.startswith("vulkan:")]
-    if not names:
-        why = sokr.default_runtime().info()["failures"].get("vulkan", "no vulkan substrate")
-        if os.environ.get("CI", "").lower() in ("1", "true"):
-            pytest.fail(f"CI needs Vulkan (lavapipe): {why}")
-        pytest.skip(f"no Vulkan here: {why}")
-    return names[0]
-
-
-@pytest.fixture
-def gpu() -> Iterator[str]:
-    name = _gpu()
-    rt = sokr.default_runtime()
-    rt.validation_messages()  # start clean
-    yield name
-    assert rt.validation_messages() == {}, "the Vulkan validation layer reported problems"
 
 
 def test_substrates_show_the_devices(gpu: str) -> None:
