@@ -27,6 +27,7 @@ import (
 	"unsafe"
 
 	"github.com/sokr-rs/sokr/pkg/internal/footprint"
+	"github.com/sokr-rs/sokr/pkg/internal/qcost"
 	"github.com/sokr-rs/sokr/pkg/internal/qsim"
 	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/sokr"
@@ -122,23 +123,28 @@ func (s *Substrate) circuitCapability(p *circuit.Program) sokr.Offer {
 }
 
 // circuitEstimateFor is a run's estimate: its host memory (circuitUsage)
-// and time (circuitEstimate).
+// and time. The time is qcost's model (latency + gates·2^n·time per gate
+// and amplitude), both constants measured on this device on first use (see
+// qcost.Lazy), a run of trajectories counting its gates once per shot. A
+// CPU driver gives no time (see Config.EstimateCPU), so that the default
+// policy keeps circuits on statevec, which runs them faster on the same
+// cores.
 func (s *Substrate) circuitEstimateFor(p *circuit.Program, o *circuitOptions) sokr.Estimate {
 	amp := int64(8)
 	if o.dbl {
 		amp = 16
 	}
 	c, _ := chunksFor(s.info, p.Qubits, amp, s.cfg.MaxChunkBytes)
-	u := circuitUsage(p, o, c, s.info)
-	gates := p.Requirements().Quantities["gates"]
-	passes := gates/3 + 1
-	submits := int64(1)
-	if perShot(p, o.Mode != qsim.ModeSample) {
-		shots := int64(max(o.Shots, o.Trajectories))
-		passes *= shots
-		submits = shots/qShotsPerSubmit + 1
+	est := sokr.Estimate{MemoryBytes: circuitUsage(p, o, c, s.info).host}
+	if s.info.Type == "cpu" && !s.cfg.EstimateCPU {
+		return est
 	}
-	return sokr.Estimate{Time: circuitEstimate(s.info, passes, c.stateBytes(), submits), MemoryBytes: u.host}
+	gates := qcost.Gates(p)
+	if perShot(p, o.Mode != qsim.ModeSample) {
+		gates *= max(o.Shots, o.Trajectories)
+	}
+	est.Time = s.cost.Time(s, p.Qubits, gates, qcost.Options{"precision": string(o.Precision)})
+	return est
 }
 
 // circuitUsage is a circuit run's memory: the states, aux and out on the

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"time"
 
 	"github.com/sokr-rs/sokr/pkg/internal/qsim"
 	"github.com/sokr-rs/sokr/pkg/sokr"
@@ -221,30 +220,4 @@ func pushWords(v [8]uint32) []byte {
 		binary.LittleEndian.PutUint32(b[4*i:], x)
 	}
 	return b
-}
-
-// circuitEstimate forecasts the run time of a circuit on dev: the one
-// function the policy's estimate for vulkan circuits comes from, to be
-// calibrated by benchmark (bench/gpu). passes is the number of sweeps over
-// the state (fused passes; per shot for trajectories, times shots),
-// stateBytes the state's size, submits the command buffers (one per
-// shot batch or per while iteration).
-//
-// The model: each pass reads and writes the state once at the device's
-// bandwidth, plus a fixed cost per dispatch and per submission. The
-// constants are guesses until measured: 1 TB/s and 5 µs per dispatch on a
-// discrete GPU (gpu-notes: H100 SAXPY 2.7 TB/s, a one-workgroup dispatch
-// 37 µs submit to fence), 20 GB/s on a CPU driver (lavapipe), 100 GB/s on
-// an integrated GPU; 40 µs per submission (the H100's measured 37 µs).
-func circuitEstimate(dev info, passes int64, stateBytes int64, submits int64) time.Duration {
-	bw := 1e12 // bytes per second
-	switch dev.Type {
-	case "cpu":
-		bw = 20e9
-	case "integrated_gpu":
-		bw = 100e9
-	}
-	const perDispatch, perSubmit = 5e-6, 40e-6
-	sec := float64(passes)*(2*float64(stateBytes)/bw+perDispatch) + float64(max(submits, 1))*perSubmit
-	return time.Duration(sec * 1e9)
 }

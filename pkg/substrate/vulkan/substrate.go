@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sokr-rs/sokr/pkg/internal/qcost"
 	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/ir/native"
 	"github.com/sokr-rs/sokr/pkg/ir/nir"
@@ -45,6 +46,9 @@ type Substrate struct {
 	// outside counts the host bytes runs took outside the Go heap (see
 	// AllocatedOutsideHeap).
 	outside atomic.Int64
+	// cost is the time model of circuit runs, measured on this device on
+	// first use (see circuitEstimateFor).
+	cost qcost.Lazy
 	// spin is how long the completer polls a fence before it blocks: 100 µs
 	// on GPUs, where it saves the driver's sleep and wake-up on short
 	// dispatches; none on CPU drivers (lavapipe), whose work runs on the

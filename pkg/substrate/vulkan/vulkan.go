@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/sokr-rs/sokr/pkg/internal/qcost"
+	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/ir/native"
 	"github.com/sokr-rs/sokr/pkg/ir/spirv"
 	"github.com/sokr-rs/sokr/pkg/sokr"
@@ -43,6 +45,12 @@ type Config struct {
 	// is the device's own limit (maxStorageBufferRange and
 	// maxMemoryAllocationSize).
 	MaxChunkBytes int64
+	// EstimateCPU makes a CPU driver (lavapipe) give circuits a time
+	// estimate, as a GPU does, so that the default policy compares it with
+	// statevec's. It is for tests: by default a CPU driver gives none, since
+	// it runs on the cores statevec uses, with slower kernels, and the
+	// policy then keeps circuits on statevec.
+	EstimateCPU bool
 }
 
 func (c Config) resolve() Config {
@@ -145,12 +153,18 @@ func (d *Deferred) Describe() sokr.Properties {
 	}
 }
 
-// Wants reports whether p is a program the vulkan substrate runs: a SPIR-V
-// module or a native program.
+// Wants reports whether p is a program the vulkan substrate runs and the
+// runtime should start Vulkan for: a SPIR-V module, a native program, or a
+// circuit of qcost.CalQubits (20) qubits or more, large enough that a GPU
+// may finish it first (the runtime asks only when statevec estimates the run
+// at sokr.AutoCompare or more). Smaller circuits never load Vulkan unless a
+// device is named; nor do NIR graphs, which snn runs unless vulkan:N is.
 func (d *Deferred) Wants(p sokr.Program) bool {
-	switch p.(type) {
+	switch p := p.(type) {
 	case *spirv.Program, *native.Program:
 		return true
+	case *circuit.Program:
+		return p.Qubits >= qcost.CalQubits
 	}
 	return false
 }
