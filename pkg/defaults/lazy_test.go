@@ -26,14 +26,15 @@ func vulkanMapped(t *testing.T) bool {
 // stages is what TestVulkanLoadsOnlyWhenNeeded's child reports: whether the
 // loader was mapped after each stage.
 type stages struct {
-	Start, Circuit, Native, Capability, Listing bool
+	Start, Circuit, Native, BigCircuit, Capability, Listing bool
 	Names                                       []string
 	Failure                                     string // why Vulkan did not start, if it did not
 }
 
 // TestVulkanLoadsOnlyWhenNeeded: the default runtime does not load Vulkan
-// when it starts, nor for circuits, nor for a native program the cpu
-// substrate takes first; it does for a SPIR-V module's capability question.
+// when it starts, nor for a small circuit, nor for a native program the cpu
+// substrate takes first; it does for a circuit large enough for a GPU to be
+// compared with statevec, and for a SPIR-V module's capability question.
 // A fresh process, so that nothing else has loaded Vulkan.
 func TestVulkanLoadsOnlyWhenNeeded(t *testing.T) {
 	if os.Getenv("SOKR_DEFAULTS_CHILD") == "1" {
@@ -55,6 +56,15 @@ func TestVulkanLoadsOnlyWhenNeeded(t *testing.T) {
 		_, err = rt.Run(ctx, n, []sokr.Tensor{sokr.FromSlice([]float32{1, 2})})
 		require.NoError(t, err)
 		st.Native = vulkanMapped(t)
+
+		// 176 gates on 22 qubits: statevec estimates tens of milliseconds (it
+		// runs them in as many), so the default policy compares it with the
+		// devices, which start.
+		big, err := rt.Parse(ctx, "", []byte("OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[22];\nh q;\nt q;\nh q;\ns q;\nh q;\nt q;\nh q;\ns q;\n"))
+		require.NoError(t, err)
+		_, err = rt.Run(ctx, big, nil, sokr.Param("shots", 1))
+		require.NoError(t, err)
+		st.BigCircuit = vulkanMapped(t)
 
 		src, err := os.ReadFile(filepath.Join("..", "ir", "spirv", "testdata", "saxpy.spv"))
 		require.NoError(t, err)
@@ -91,6 +101,7 @@ func TestVulkanLoadsOnlyWhenNeeded(t *testing.T) {
 	assert.NotContains(t, st.Names, "vulkan", "the listing started the placeholder")
 	if !strings.Contains(st.Failure, "no Vulkan loader") {
 		// The control, wherever there is a loader: the checks above can fail.
+		assert.True(t, st.BigCircuit, "a 22-qubit circuit, compared with the devices, loads Vulkan")
 		assert.True(t, st.Capability, "a SPIR-V module's capability question loads Vulkan")
 	}
 }
