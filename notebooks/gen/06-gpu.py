@@ -284,6 +284,68 @@ sokr.run(double, np.arange(4.0)).substrate""",
     (
         "md",
         """\
+## One circuit, on the CPU and on the GPU
+
+An OpenQASM circuit runs on the `statevec` substrate (the CPU) or on any Vulkan device: the state
+vector then lives in the GPU's memory, the gates are fused into passes by the same planner as on
+the CPU, and only probabilities or expectation values come back. `substrate=` pins the run. The
+GPU computes in complex64 by default, as CUDA-Q's `nvidia` target does (`precision="complex128"`
+where `float64` is true above). With the same seed, both draw the same counts from the same
+probabilities:""",
+    ),
+    (
+        "code",
+        """\
+from sokr import quantum
+
+qubits = 12
+ghz = "\\n".join(["OPENQASM 3.0;", 'include "stdgates.inc";', f"qubit[{qubits}] q;", "h q[0];",
+                  *(f"cx q[{i}], q[{i + 1}];" for i in range(qubits - 1))])
+on_cpu = quantum.sample(ghz, shots_count=2000, seed=7, substrate="statevec", precision="complex64")
+on_gpu = quantum.sample(ghz, shots_count=2000, seed=7, substrate=GPU)
+print(on_cpu.substrate, dict(on_cpu.items()))
+print(on_gpu.substrate, dict(on_gpu.items()), on_gpu.meta["precision"])""",
+    ),
+    (
+        "md",
+        """\
+The amplitudes agree to complex64 rounding, and so do expectation values, which the GPU reduces
+on the device:""",
+    ),
+    (
+        "code",
+        """\
+from sokr.quantum import spin
+
+ansatz = "\\n".join(["OPENQASM 3.0;", 'include "stdgates.inc";', "input float theta;", "qubit[10] q;",
+                     *(f"ry(theta * {i + 1}) q[{i}];" for i in range(10)),
+                     *(f"cx q[{i}], q[{i + 1}];" for i in range(9))])
+cpu_state = np.asarray(quantum.get_state(ansatz, 0.3, substrate="statevec"))
+gpu_state = np.asarray(quantum.get_state(ansatz, 0.3, substrate=GPU))
+print(f"max |gpu - cpu| amplitude: {np.abs(gpu_state - cpu_state).max():.1e}")
+zz_x = spin.z(0) * spin.z(1) + 0.5 * spin.x(3)
+print([quantum.observe(ansatz, zz_x, 0.3, substrate=s).expectation() for s in ("statevec", GPU)])""",
+    ),
+    (
+        "md",
+        """\
+Without `substrate=`, the runtime's default policy (`auto`) keeps a circuit on the first
+substrate that can run it, `statevec`, unless that estimates the run at 20 ms or more: then
+every substrate that estimates is asked, and the circuit goes where it is estimated to finish
+first. Each substrate measures its own estimate's constants on first use, by running circuits
+(a GPU's launch latency makes it lose on small states and win on large ones). A CPU driver such
+as lavapipe gives no estimate, since it runs on the cores `statevec` uses, so here the circuit
+stays on the CPU; on a machine with a GPU a large one goes there. The result says where it ran:""",
+    ),
+    (
+        "code",
+        """\
+print([(o.substrate, o.estimate_seconds) for o in sokr.capability(sokr.program(ghz)) if o.ok])
+quantum.sample(ghz, shots_count=10).substrate""",
+    ),
+    (
+        "md",
+        """\
 ## Many dispatches at once
 
 `sokr.dispatch` returns a future at once, so a sweep is a list of futures to `await` together
