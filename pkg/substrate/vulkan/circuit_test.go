@@ -374,6 +374,20 @@ func TestCircuitNoise(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "trajectories", traj.Meta["method"])
 	assertClose(t, sokr.View[float64](traj.Outputs[0].Tensor), sokr.View[float64](exact.Outputs[0].Tensor), 0.06)
+
+	// Expectations from one sampled outcome per group and trajectory, and
+	// the counts of a noisy circuit that measures nothing (each shot drawn
+	// from its final state): statevec's, for the same seed.
+	refO, err := runOpts(t, cpuRef, po, nil, map[string]any{"mode": "observe", "observable": obs, "shots": 500, "method": "trajectories"}, 14)
+	require.NoError(t, err)
+	gotO, err := runOpts(t, s, po, nil, map[string]any{"mode": "observe", "observable": obs, "shots": 500, "precision": "complex128"}, 14)
+	require.NoError(t, err)
+	assertClose(t, sokr.View[float64](gotO.Outputs[0].Tensor), sokr.View[float64](refO.Outputs[0].Tensor), 1e-12)
+	refU, err := runOpts(t, cpuRef, po, nil, map[string]any{"shots": 500, "method": "trajectories"}, 15)
+	require.NoError(t, err)
+	gotU, err := runOpts(t, s, po, nil, map[string]any{"shots": 500, "precision": "complex128"}, 15)
+	require.NoError(t, err)
+	assert.Equal(t, counts(t, refU), counts(t, gotU))
 }
 
 // TestCircuitRefusals: too many qubits for the device, complex128 without
@@ -490,4 +504,64 @@ func TestCircuitEstimate(t *testing.T) {
 	var nc *sokr.NoCapableError
 	_, err := s.EstimateRun(parseQASM(t, "OPENQASM 3.0;\nqubit[40] q;\n"), nil, sokr.Options{})
 	assert.True(t, err != nil && (errors.As(err, &nc) || strings.Contains(err.Error(), "40 qubits")), "%v", err)
+}
+
+// TestCircuitDynamicChunks runs trajectories on a state split over four
+// buffers (15 qubits in complex128, two in complex64, MaxChunkBytes
+// lowered), where a measurement is four
+// steps on the device (partial sums, their sum, the decision, the
+// collapse) and a Kraus channel spans the chunks: the same counts as
+// statevec for the same seed without branches, the same distribution with
+// one.
+func TestCircuitDynamicChunks(t *testing.T) {
+	gpu(t)
+	s := openFirst(t, Config{Validation: true, CacheDir: "-", MaxChunkBytes: 128 << 10})
+	defer func() { require.NoError(t, s.Close()) }()
+	noValidationMessages(t, s)
+	var wide string
+	for _, c := range qcases.Unitary() {
+		if strings.HasPrefix(c.Name, "controls across") {
+			wide = c.QASM
+		}
+	}
+	tail := `bit[4] c;
+c[0] = measure q[14];
+reset q[0];
+x q[13];
+c[1] = measure q[0];
+c[2] = measure q[13];
+ry(0.6) q[5];
+c[3] = measure q[5];
+`
+	mk := func(src string) *circuit.Program {
+		p := parseQASM(t, src)
+		// Noise after the first measurement: a Kraus channel across the
+		// chunks (qubit 14 is the top one) and a mixed-unitary one.
+		var ops []circuit.Op
+		for i, o := range p.Ops {
+			ops = append(ops, o)
+			if o.Kind == circuit.OpMeasure && i > 0 && p.Ops[i-1].Kind != circuit.OpMeasure && len(ops) > 0 {
+				ops = append(ops, channelOp(circuit.Channel{Kind: circuit.AmplitudeDamping, P: 0.3}, 14),
+					channelOp(circuit.Channel{Kind: circuit.Depolarizing, P: 0.2}, 2, 13))
+			}
+		}
+		p.Ops = ops
+		return p
+	}
+	const shots = 60 // 30 to 100 ms each on lavapipe
+	p := mk(wide + tail)
+	ref, err := runOpts(t, cpuRef, p, nil, map[string]any{"shots": shots, "method": "trajectories"}, 21)
+	require.NoError(t, err)
+	got, err := runOpts(t, s, mk(wide+tail), nil, map[string]any{"shots": shots, "precision": "complex128"}, 21)
+	require.NoError(t, err)
+	assert.Equal(t, "4", got.Meta["chunks"])
+	assert.Equal(t, counts(t, ref), counts(t, got))
+
+	branch := strings.Replace(tail, "ry(0.6) q[5];", "if (c[0] == 1) { ry(0.6) q[5]; } else { h q[5]; }", 1)
+	pb := mk(wide + branch)
+	ref, err = runOpts(t, cpuRef, pb, nil, map[string]any{"shots": 2000, "method": "trajectories"}, 22)
+	require.NoError(t, err)
+	got, err = runOpts(t, s, mk(wide+branch), nil, map[string]any{"shots": 200}, 23)
+	require.NoError(t, err)
+	assert.Less(t, distance(counts(t, ref), counts(t, got)), 0.2, "%v vs %v", counts(t, got), counts(t, ref))
 }
