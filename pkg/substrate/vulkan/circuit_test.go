@@ -409,6 +409,7 @@ func TestCircuitRefusals(t *testing.T) {
 	assert.Contains(t, off.Reason, fmt.Sprintf("holds at most %d", most))
 	fits := parseQASM(t, fmt.Sprintf("OPENQASM 3.0;\nqubit[%d] q;\n", most))
 	assert.True(t, s.Capability(context.Background(), fits).OK)
+	assert.Equal(t, fmt.Sprint(most), s.Describe()["circuit_max_qubits_c64"])
 
 	p := parseQASM(t, qcases.Unitary()[0].QASM)
 	for _, tc := range []struct {

@@ -150,6 +150,13 @@ func (s *Substrate) Describe() sokr.Properties {
 	if i.SubgroupSize > 0 {
 		p["subgroup_size"] = strconv.FormatUint(uint64(i.SubgroupSize), 10)
 	}
+	// Circuits: the largest state vectors (static circuits; per-shot
+	// simulation holds two) and the buffers they are split into.
+	p["circuit_max_qubits_c64"] = strconv.Itoa(maxCircuitQubits(i, 8, s.cfg.MaxChunkBytes, 1))
+	if i.features["Float64"] {
+		p["circuit_max_qubits_c128"] = strconv.Itoa(maxCircuitQubits(i, 16, s.cfg.MaxChunkBytes, 1))
+	}
+	p["circuit_chunk_bytes"] = strconv.FormatInt(8<<maxChunkBits(i, 8, s.cfg.MaxChunkBytes), 10)
 	return p
 }
 
