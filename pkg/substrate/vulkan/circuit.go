@@ -71,7 +71,7 @@ func (s *Substrate) circuitRefusal(p *circuit.Program) string {
 // static): a reset of a used qubit counts, which p.Dynamic does not.
 // unitaryOnly is observe's and get_state's reading of the program.
 func perShot(p *circuit.Program, unitaryOnly bool) bool {
-	return p.Dynamic() || !qsim.IsStatic(qsim.TrimOps(p, unitaryOnly), p.Qubits)
+	return p.Dynamic() || !qsim.StaticRun(p, unitaryOnly) // StaticRun copies no op: Capability asks this
 }
 
 // circuitCopies is how many states a run of p holds: a second for
