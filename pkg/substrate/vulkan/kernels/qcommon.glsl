@@ -24,9 +24,12 @@
 #define QCHUNKS 16
 
 layout(local_size_x = 256) in;
-layout(std430, set = 0, binding = 0) buffer State { T2 a[]; } st[QCHUNKS];
-layout(std430, set = 0, binding = 1) buffer Aux { uint w[]; };
-layout(std430, set = 0, binding = 2) buffer Out { T o[]; };
+// restrict: no two of these views share memory (a descriptor slot past the
+// state's chunks repeats chunk 0, but is never read), so the compiler may
+// keep aux reads out of the loops over amplitudes.
+layout(std430, set = 0, binding = 0) restrict buffer State { T2 a[]; } st[QCHUNKS];
+layout(std430, set = 0, binding = 1) restrict buffer Aux { uint w[]; };
+layout(std430, set = 0, binding = 2) restrict buffer Out { T o[]; };
 layout(push_constant) uniform Push {
   uint chunkBits;  // log2 of the amplitudes per chunk
   uint n;          // items: bases of a pass, amplitudes of a chunk, ...

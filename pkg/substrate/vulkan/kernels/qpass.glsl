@@ -21,6 +21,12 @@
 #include "qcommon.glsl"
 #include "qcond.glsl"
 
+// insertZero inserts a zero bit at position q of idx.
+uint insertZero(uint idx, uint q) {
+  uint low = idx & ((1u << q) - 1u);
+  return ((idx - low) << 1) | low;
+}
+
 void main() {
   uint d = p.a0;
   if (w[d + 8u] != 0u && !condsHold(w[d + 8u], w[d + 9u])) return;  // uniform
@@ -42,14 +48,17 @@ void main() {
     src1 = w[d + 113u];
   }
 #endif
+  // The first four inserted positions in registers (a gate's targets and
+  // controls are rarely more).
+  uint q0 = w[d + 16u], q1 = w[d + 17u], q2 = w[d + 18u], q3 = w[d + 19u];
   uint stride = gl_NumWorkGroups.x * 256u;
   for (uint b = gl_GlobalInvocationID.x; b < p.n; b += stride) {
     uint idx = b;
-    for (uint i = 0u; i < nins; i++) {
-      uint q = w[d + 16u + i];
-      uint low = idx & ((1u << q) - 1u);
-      idx = ((idx - low) << 1) | low;
-    }
+    if (nins > 0u) idx = insertZero(idx, q0);
+    if (nins > 1u) idx = insertZero(idx, q1);
+    if (nins > 2u) idx = insertZero(idx, q2);
+    if (nins > 3u) idx = insertZero(idx, q3);
+    for (uint i = 4u; i < nins; i++) idx = insertZero(idx, w[d + 16u + i]);
     idx |= setm;
     if ((idx & lowm) != lowv) continue;
 #ifndef GENERAL
