@@ -27,8 +27,8 @@ func vulkanMapped(t *testing.T) bool {
 // loader was mapped after each stage.
 type stages struct {
 	Start, Circuit, Native, BigCircuit, Capability, Listing bool
-	Names                                       []string
-	Failure                                     string // why Vulkan did not start, if it did not
+	Names                                                   []string
+	Failure                                                 string // why Vulkan did not start, if it did not
 }
 
 // TestVulkanLoadsOnlyWhenNeeded: the default runtime does not load Vulkan
