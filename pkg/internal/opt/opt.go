@@ -7,7 +7,9 @@
 package opt
 
 import (
+	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -38,6 +40,46 @@ func Number(name string, v any) (float64, error) {
 		}
 	}
 	return 0, Err(name, "must be a number, not %v (%T)", v, v)
+}
+
+// Int reads an integer in [lo, hi]: a Go integer, or an integral float64
+// or json.Number (as JSON numbers arrive from the bindings). Its error is
+// the complaint alone ("got 1.5; want an integer"), without the option's
+// name, for a reader whose errors word the name in their own way (qsim's
+// and photonic's) to wrap.
+func Int(v any, lo, hi int) (int, error) {
+	var n int64
+	switch x := v.(type) {
+	case int:
+		n = int64(x)
+	case int32:
+		n = int64(x)
+	case int64:
+		n = x
+	case uint:
+		n = int64(min(x, math.MaxInt64))
+	case uint32:
+		n = int64(x)
+	case uint64:
+		n = int64(min(x, math.MaxInt64))
+	case float64:
+		if x != math.Trunc(x) || math.Abs(x) > 1<<53 {
+			return 0, fmt.Errorf("got %v; want an integer", x)
+		}
+		n = int64(x)
+	case json.Number:
+		i, err := x.Int64()
+		if err != nil {
+			return 0, fmt.Errorf("got %v; want an integer", x)
+		}
+		n = i
+	default:
+		return 0, fmt.Errorf("got %#v (%T); want an integer", v, v)
+	}
+	if n < int64(lo) || n > int64(hi) {
+		return 0, fmt.Errorf("%d is out of range [%d, %d]", n, lo, hi)
+	}
+	return int(n), nil
 }
 
 // Choice reads one of the allowed strings.

@@ -1,6 +1,8 @@
 package opt_test
 
 import (
+	"encoding/json"
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -35,4 +37,27 @@ func TestOptions(t *testing.T) {
 	}
 	_, err = opt.Probes("record", []any{"a", 1})
 	assert.ErrorContains(t, err, "element 1 is 1 (int)")
+}
+
+func TestInt(t *testing.T) {
+	for _, v := range []any{7, int32(7), int64(7), uint(7), uint32(7), uint64(7), 7.0, json.Number("7")} {
+		n, err := opt.Int(v, 1, 10)
+		require.NoError(t, err, "%T", v)
+		assert.Equal(t, 7, n, "%T", v)
+	}
+	for _, c := range []struct {
+		v    any
+		want string
+	}{
+		{1.5, "got 1.5; want an integer"},
+		{float64(1 << 54), "got 1.8014398509481984e+16; want an integer"},
+		{json.Number("1e3"), "got 1e3; want an integer"},
+		{"7", `got "7" (string); want an integer`},
+		{11, "11 is out of range [1, 10]"},
+		{uint64(math.MaxUint64), "9223372036854775807 is out of range [1, 10]"},
+		{0, "0 is out of range [1, 10]"},
+	} {
+		_, err := opt.Int(c.v, 1, 10)
+		assert.EqualError(t, err, c.want, "%#v", c.v)
+	}
 }

@@ -1,7 +1,6 @@
 package qsim
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -9,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sokr-rs/sokr/pkg/internal/opt"
 	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
@@ -170,41 +170,14 @@ func ParseOptions(p *circuit.Program, opts sokr.Options) (*Options, error) {
 	return o, nil
 }
 
-// intOption reads an integer option in [lo, hi], given as a Go integer or
-// as an integral float64 (JSON numbers).
+// intOption reads an integer option in [lo, hi] (opt.Int), its error
+// naming the option.
 func intOption(name string, v any, lo, hi int) (int, error) {
-	var n int64
-	switch x := v.(type) {
-	case int:
-		n = int64(x)
-	case int32:
-		n = int64(x)
-	case int64:
-		n = x
-	case uint:
-		n = int64(min(x, math.MaxInt64))
-	case uint32:
-		n = int64(x)
-	case uint64:
-		n = int64(min(x, math.MaxInt64))
-	case float64:
-		if x != math.Trunc(x) || math.Abs(x) > 1<<53 {
-			return 0, optionError(name, "got %v; want an integer", x)
-		}
-		n = int64(x)
-	case json.Number:
-		i, err := x.Int64()
-		if err != nil {
-			return 0, optionError(name, "got %v; want an integer", x)
-		}
-		n = i
-	default:
-		return 0, optionError(name, "got %#v (%T); want an integer", v, v)
+	n, err := opt.Int(v, lo, hi)
+	if err != nil {
+		return 0, optionError(name, "%v", err)
 	}
-	if n < int64(lo) || n > int64(hi) {
-		return 0, optionError(name, "%d is out of range [%d, %d]", n, lo, hi)
-	}
-	return int(n), nil
+	return n, nil
 }
 
 // parseObservable reads the "observable" option: a list of terms, each a

@@ -1,14 +1,13 @@
 package photonic
 
 import (
-	"encoding/json"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/sokr-rs/sokr/pkg/internal/opt"
 	ir "github.com/sokr-rs/sokr/pkg/ir/photonic"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
@@ -106,37 +105,14 @@ func parseOptions(p *ir.Program, opts sokr.Options) (*options, error) {
 	return o, nil
 }
 
-// intOption reads an integer option from the types Go callers and the
-// bindings pass.
+// intOption reads an integer option in [lo, hi] (opt.Int), its error
+// naming the option.
 func intOption(name string, v any, lo, hi int) (int, error) {
-	var n int64
-	switch x := v.(type) {
-	case int:
-		n = int64(x)
-	case int32:
-		n = int64(x)
-	case int64:
-		n = x
-	case uint64:
-		n = int64(min(x, math.MaxInt64))
-	case float64:
-		if x != math.Trunc(x) || math.Abs(x) > 1<<53 {
-			return 0, optionError(name, "got %v; want an integer", x)
-		}
-		n = int64(x)
-	case json.Number:
-		i, err := x.Int64()
-		if err != nil {
-			return 0, optionError(name, "got %v; want an integer", x)
-		}
-		n = i
-	default:
-		return 0, optionError(name, "got %#v (%T); want an integer", v, v)
+	n, err := opt.Int(v, lo, hi)
+	if err != nil {
+		return 0, optionError(name, "%v", err)
 	}
-	if n < int64(lo) || n > int64(hi) {
-		return 0, optionError(name, "%d is out of range [%d, %d]", n, lo, hi)
-	}
-	return int(n), nil
+	return n, nil
 }
 
 // outputsOption reads "outputs": a list of outcomes, each a Fock state
