@@ -1,7 +1,6 @@
 package statevec
 
 import (
-	"encoding/json"
 	"math/rand/v2"
 	"runtime/debug"
 	"strconv"
@@ -137,16 +136,7 @@ func (r *runner[T]) rng(stream uint64) *rand.Rand {
 // keyLayout returns whether p measures and the width of a counts key, and
 // records the classical registers and shots in Meta.
 func (r *runner[T]) keyLayout() (measured bool, width int) {
-	p := r.p
-	measured = p.Measured()
-	width = p.Clbits
-	regs := p.CRegs
-	if !measured {
-		width, regs = p.Qubits, []circuit.Register{{Name: "m", Start: 0, Size: p.Qubits}}
-	} else if len(regs) == 0 && p.Clbits > 0 {
-		regs = []circuit.Register{{Name: "c", Start: 0, Size: p.Clbits}}
-	}
-	r.meta["registers"] = registersJSON(regs)
+	measured, width, r.meta["registers"] = qsim.KeyLayout(r.p)
 	r.meta["shots"] = strconv.Itoa(r.o.Shots)
 	return measured, width
 }
@@ -338,20 +328,4 @@ func (r *runner[T]) trajectories(n int, done func(l *lane[T], shot int) error) e
 	runLane(0)
 	wg.Wait()
 	return first
-}
-
-// registersJSON renders the classical registers as a JSON list of
-// {"name", "start", "size"}.
-func registersJSON(regs []circuit.Register) string {
-	type reg struct {
-		Name  string `json:"name"`
-		Start int    `json:"start"`
-		Size  int    `json:"size"`
-	}
-	list := make([]reg, len(regs))
-	for i, g := range regs {
-		list[i] = reg{g.Name, g.Start, g.Size}
-	}
-	b, _ := json.Marshal(list)
-	return string(b)
 }

@@ -184,7 +184,7 @@ func (x *sim[T]) measure(q int, rng *rand.Rand) int {
 // probability ||K_i psi||^2 and renormalises.
 func (x *sim[T]) applyChannel(ch *qsim.Channel, cpu map[*qsim.Pass]*pass, rng *rand.Rand) {
 	if ch.Weights != nil {
-		i := pick(ch.Weights, rng)
+		i := qsim.Pick(ch.Weights, rng)
 		if u := ch.Units[i]; u != nil {
 			x.apply(cpu[u])
 		}
@@ -210,34 +210,13 @@ func (x *sim[T]) applyChannel(ch *qsim.Channel, cpu map[*qsim.Pass]*pass, rng *r
 		}
 		probs[i] = max(real(s), 0)
 	}
-	i := pick(probs, rng)
+	i := qsim.Pick(probs, rng)
 	f := complex(1/math.Sqrt(probs[i]), 0)
 	m := make([]complex128, len(ch.Ops[i]))
 	for j, v := range ch.Ops[i] {
 		m[j] = v * f
 	}
 	x.apply(newPass(ch.Qubits, m, nil, 0))
-}
-
-// pick draws an index with probability proportional to w.
-func pick(w []float64, rng *rand.Rand) int {
-	var total float64
-	for _, v := range w {
-		total += v
-	}
-	u := rng.Float64() * total
-	last := 0
-	for i, v := range w {
-		if v <= 0 {
-			continue
-		}
-		if u < v {
-			return i
-		}
-		u -= v
-		last = i
-	}
-	return last // rounding left u just above the total
 }
 
 // reducedDensity returns the density matrix of the qubits (index bit j is

@@ -246,7 +246,7 @@ func (s *Substrate) prepare(prog sokr.Program, inputs []sokr.Tensor, opts sokr.O
 	if err := p.Validate(); err != nil {
 		return nil, nil, nil, err
 	}
-	params, err := inputParams(p, inputs)
+	params, err := qsim.InputParams(p, inputs)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -264,34 +264,3 @@ func (s *Substrate) prepare(prog sokr.Program, inputs []sokr.Tensor, opts sokr.O
 // on the dispatching goroutine: for a Bell pair, a goroutine hand-off costs
 // more than the simulation.
 const inlineWork = 1 << 14
-
-// inputParams checks the inputs, one rank-0 f64 or f32 tensor per runtime
-// parameter, and returns their values.
-func inputParams(p *circuit.Program, in []sokr.Tensor) ([]float64, error) {
-	if len(in) != len(p.Params) {
-		return nil, &sokr.InputError{Index: -1, Msg: fmt.Sprintf("the circuit has %d runtime parameters (%s), got %d inputs",
-			len(p.Params), strings.Join(p.Params, ", "), len(in))}
-	}
-	vals := make([]float64, len(in))
-	for i, t := range in {
-		bad := func(msg string) error { return &sokr.InputError{Index: i, Name: p.Params[i], Msg: msg} }
-		if err := t.Check(); err != nil {
-			return nil, bad(err.Error())
-		}
-		if len(t.Shape) != 0 {
-			return nil, bad(fmt.Sprintf("a runtime parameter is a scalar (rank 0) f64 or f32, got %v", t))
-		}
-		switch t.DType {
-		case sokr.F64:
-			vals[i] = sokr.View[float64](t)[0]
-		case sokr.F32:
-			vals[i] = float64(sokr.View[float32](t)[0])
-		default:
-			return nil, bad(fmt.Sprintf("a runtime parameter is a scalar f64 or f32, got %v", t))
-		}
-		if math.IsNaN(vals[i]) || math.IsInf(vals[i], 0) {
-			return nil, bad(fmt.Sprintf("value %v is not finite", vals[i]))
-		}
-	}
-	return vals, nil
-}

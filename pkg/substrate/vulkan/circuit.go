@@ -15,7 +15,6 @@ package vulkan
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -23,7 +22,6 @@ import (
 	"math/rand/v2"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"unsafe"
 
 	"github.com/sokr-rs/sokr/pkg/internal/footprint"
@@ -272,37 +270,6 @@ func (s *Substrate) circuitOptionsOf(p *circuit.Program, opts sokr.Options) (*ci
 	return o, nil
 }
 
-// circuitParams checks the inputs, one rank-0 f64 or f32 tensor per
-// runtime parameter, and returns their values (as statevec reads them).
-func circuitParams(p *circuit.Program, in []sokr.Tensor) ([]float64, error) {
-	if len(in) != len(p.Params) {
-		return nil, &sokr.InputError{Index: -1, Msg: fmt.Sprintf("the circuit has %d runtime parameters (%s), got %d inputs",
-			len(p.Params), strings.Join(p.Params, ", "), len(in))}
-	}
-	vals := make([]float64, len(in))
-	for i, t := range in {
-		bad := func(msg string) error { return &sokr.InputError{Index: i, Name: p.Params[i], Msg: msg} }
-		if err := t.Check(); err != nil {
-			return nil, bad(err.Error())
-		}
-		if len(t.Shape) != 0 {
-			return nil, bad(fmt.Sprintf("a runtime parameter is a scalar (rank 0) f64 or f32, got %v", t))
-		}
-		switch t.DType {
-		case sokr.F64:
-			vals[i] = sokr.View[float64](t)[0]
-		case sokr.F32:
-			vals[i] = float64(sokr.View[float32](t)[0])
-		default:
-			return nil, bad(fmt.Sprintf("a runtime parameter is a scalar f64 or f32, got %v", t))
-		}
-		if math.IsNaN(vals[i]) || math.IsInf(vals[i], 0) {
-			return nil, bad(fmt.Sprintf("value %v is not finite", vals[i]))
-		}
-	}
-	return vals, nil
-}
-
 // prepareCircuit checks a circuit dispatch's program, inputs and options.
 func (s *Substrate) prepareCircuit(p *circuit.Program, inputs []sokr.Tensor, opts sokr.Options) ([]float64, *circuitOptions, chunking, error) {
 	if why := s.circuitRefusal(p); why != "" {
@@ -311,7 +278,7 @@ func (s *Substrate) prepareCircuit(p *circuit.Program, inputs []sokr.Tensor, opt
 	if err := p.Validate(); err != nil {
 		return nil, nil, chunking{}, err
 	}
-	params, err := circuitParams(p, inputs)
+	params, err := qsim.InputParams(p, inputs)
 	if err != nil {
 		return nil, nil, chunking{}, err
 	}
@@ -581,26 +548,7 @@ func (cr *circuitRunner) expZ(st []*buffer, masks []uint64, dst []float64, outAt
 // keyLayout returns whether p measures and the width of a counts key, and
 // records the classical registers and shots in Meta (as statevec does).
 func (cr *circuitRunner) keyLayout() (measured bool, width int) {
-	p := cr.p
-	measured = p.Measured()
-	width = p.Clbits
-	regs := p.CRegs
-	if !measured {
-		width, regs = p.Qubits, []circuit.Register{{Name: "m", Start: 0, Size: p.Qubits}}
-	} else if len(regs) == 0 && p.Clbits > 0 {
-		regs = []circuit.Register{{Name: "c", Start: 0, Size: p.Clbits}}
-	}
-	type reg struct {
-		Name  string `json:"name"`
-		Start int    `json:"start"`
-		Size  int    `json:"size"`
-	}
-	list := make([]reg, len(regs))
-	for i, g := range regs {
-		list[i] = reg{g.Name, g.Start, g.Size}
-	}
-	b, _ := json.Marshal(list)
-	cr.meta["registers"] = string(b)
+	measured, width, cr.meta["registers"] = qsim.KeyLayout(cr.p)
 	cr.meta["shots"] = strconv.Itoa(cr.o.Shots)
 	return measured, width
 }

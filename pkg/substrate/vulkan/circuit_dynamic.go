@@ -330,32 +330,10 @@ func (t *traj) measure(q int, w uint32, pred []uint32) error {
 	return nil
 }
 
-// pickWeight draws an index with probability proportional to w, as
-// statevec's pick does (one uniform).
-func pickWeight(w []float64, rng *rand.Rand) int {
-	var total float64
-	for _, v := range w {
-		total += v
-	}
-	u := rng.Float64() * total
-	last := 0
-	for i, v := range w {
-		if v <= 0 {
-			continue
-		}
-		if u < v {
-			return i
-		}
-		u -= v
-		last = i
-	}
-	return last
-}
-
 // channel records one noise channel of a trajectory.
 func (t *traj) channel(ch *qsim.Channel, pred []uint32) error {
 	if ch.Weights != nil {
-		i := pickWeight(ch.Weights, t.rng)
+		i := qsim.Pick(ch.Weights, t.rng)
 		if u := ch.Units[i]; u != nil {
 			return t.pass(u, pred)
 		}
