@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -40,6 +41,20 @@ func Number(name string, v any) (float64, error) {
 		}
 	}
 	return 0, Err(name, "must be a number, not %v (%T)", v, v)
+}
+
+// Unknown returns the first name, in sorted order (so that the error is
+// the same on every run), of params that is not in known, and whether
+// there is one. A reader refuses an unknown option so that a misspelt one
+// is not silently ignored.
+func Unknown(params map[string]any, known []string) (string, bool) {
+	first, found := "", false
+	for k := range params {
+		if !slices.Contains(known, k) && (!found || k < first) {
+			first, found = k, true
+		}
+	}
+	return first, found
 }
 
 // Int reads an integer in [lo, hi]: a Go integer, or an integral float64

@@ -61,3 +61,17 @@ func TestInt(t *testing.T) {
 		assert.EqualError(t, err, c.want, "%#v", c.v)
 	}
 }
+
+func TestUnknown(t *testing.T) {
+	known := []string{"mode", "shots"}
+	_, ok := opt.Unknown(map[string]any{"mode": 1, "shots": 2}, known)
+	assert.False(t, ok)
+	_, ok = opt.Unknown(nil, known)
+	assert.False(t, ok)
+	k, ok := opt.Unknown(map[string]any{"mode": 1, "zeta": 1, "beta": 2, "alpha": 3}, known)
+	assert.True(t, ok)
+	assert.Equal(t, "alpha", k, "the first in sorted order")
+	k, ok = opt.Unknown(map[string]any{"": 1, "shots": 2}, known)
+	assert.True(t, ok)
+	assert.Empty(t, k, "an empty name is unknown too")
+}

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
-	"sort"
 	"strings"
 
 	"github.com/sokr-rs/sokr/pkg/internal/opt"
@@ -97,15 +95,8 @@ func ParseOptions(p *circuit.Program, opts sokr.Options) (*Options, error) {
 	if !o.HasSeed {
 		o.Seed = rand.Uint64()
 	}
-	names := make([]string, 0, len(opts.Params))
-	for k := range opts.Params {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		if !slices.Contains(knownOptions, k) {
-			return nil, optionError(k, "unknown option; the options are %s", strings.Join(knownOptions, ", "))
-		}
+	if k, ok := opt.Unknown(opts.Params, knownOptions); ok {
+		return nil, optionError(k, "unknown option; the options are %s", strings.Join(knownOptions, ", "))
 	}
 	if v, ok := opts.Params["mode"]; ok {
 		s, _ := v.(string)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/sokr-rs/sokr/pkg/internal/opt"
@@ -65,15 +64,8 @@ func parseOptions(p *ir.Program, opts sokr.Options) (*options, error) {
 	if !o.hasSeed {
 		o.seed = rand.Uint64()
 	}
-	names := make([]string, 0, len(opts.Params))
-	for k := range opts.Params {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		if !slices.Contains(knownOptions, k) {
-			return nil, optionError(k, "unknown option; the options are %s", strings.Join(knownOptions, ", "))
-		}
+	if k, ok := opt.Unknown(opts.Params, knownOptions); ok {
+		return nil, optionError(k, "unknown option; the options are %s", strings.Join(knownOptions, ", "))
 	}
 	if v, ok := opts.Params["mode"]; ok {
 		s, _ := v.(string)
