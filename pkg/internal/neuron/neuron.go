@@ -36,6 +36,26 @@ func Leak(solver string, dt, tau, vLeak, r float64) (av, bv, gv float64) {
 	return 1 - a, a * vLeak, a * r
 }
 
+// EulerWarning says when forward Euler is unstable for a population:
+// its decay factor 1 − dt/τ is below −1 once dt > 2τ, so v oscillates
+// with a growing amplitude instead of decaying (and below 0 once dt > τ,
+// where it already overshoots). It names the node, its model and its
+// smallest τ of taus (τ, τ_syn, τ_mem: any may be empty); "" when dt is
+// at most 2τ. The caller asks only where the solver is Euler.
+func EulerWarning(node, model string, dt float64, taus ...[]float64) string {
+	least := math.Inf(1)
+	for _, ts := range taus {
+		for _, t := range ts {
+			least = min(least, t)
+		}
+	}
+	if !(dt > 2*least) {
+		return ""
+	}
+	return fmt.Sprintf("node %q (%s): dt = %g s is more than 2τ (τ = %g s): forward Euler diverges there (its decay factor 1 − dt/τ = %g is below −1); use solver \"exact\" or a smaller dt",
+		node, model, dt, least, 1-dt/least)
+}
+
 // Cuba returns the coefficients of one step of dt of the current-based
 // neuron (CubaLIF, CubaLI)
 //

@@ -77,3 +77,11 @@ func TestCuba(t *testing.T) {
 		assert.InDelta(t, v0+dt/tm*((vLeak-v0)+r*in), av*v0+bv+ci*i0+gv*x, 1e-15)
 	}
 }
+
+func TestEulerWarning(t *testing.T) {
+	// The smallest τ of all the lists counts: dt = 3 ms > 2·1 ms.
+	w := neuron.EulerWarning("lif", "CubaLIF", 3e-3, []float64{5e-3}, nil, []float64{2e-3, 1e-3})
+	assert.Equal(t, `node "lif" (CubaLIF): dt = 0.003 s is more than 2τ (τ = 0.001 s): forward Euler diverges there (its decay factor 1 − dt/τ = -2 is below −1); use solver "exact" or a smaller dt`, w)
+	assert.Empty(t, neuron.EulerWarning("lif", "LIF", 2e-3, []float64{1e-3}), "dt = 2τ is stable")
+	assert.Empty(t, neuron.EulerWarning("i", "I", 1, nil), "no τ, no warning")
+}

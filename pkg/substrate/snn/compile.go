@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/sokr-rs/sokr/pkg/internal/neuron"
 	"github.com/sokr-rs/sokr/pkg/internal/parallel"
 )
 
@@ -197,24 +198,12 @@ func convert[F float](x []float64) []F {
 	return out
 }
 
-// eulerWarning says when forward Euler is unstable for a population: its
-// decay factor 1 − dt/τ is below −1 once dt > 2τ, so v oscillates with a
-// growing amplitude instead of decaying (and below 0 once dt > τ, where it
-// already overshoots). It names the node and its smallest τ.
+// eulerWarning says when forward Euler is unstable for a population
+// (neuron.EulerWarning).
 func eulerWarning(u *unit, sem semantics) string {
 	if sem.solver != SolverEuler {
 		return ""
 	}
 	p := u.neuron
-	least := math.Inf(1)
-	for _, taus := range [][]float64{p.tau, p.tauSyn, p.tauMem} {
-		for _, t := range taus {
-			least = min(least, t)
-		}
-	}
-	if !(sem.dt > 2*least) {
-		return ""
-	}
-	return fmt.Sprintf("node %q (%s): dt = %g s is more than 2τ (τ = %g s): forward Euler diverges there (its decay factor 1 − dt/τ = %g is below −1); use solver \"exact\" or a smaller dt",
-		u.name, p.model, sem.dt, least, 1-sem.dt/least)
+	return neuron.EulerWarning(u.name, string(p.model), sem.dt, p.tau, p.tauSyn, p.tauMem)
 }

@@ -1131,26 +1131,14 @@ func (net *nirNet) phases() []int {
 	return phase
 }
 
-// nirEulerWarning says, as snn does (and in its words), when forward
-// Euler is unstable for a population: its decay factor 1 − dt/τ is below
-// −1 once dt > 2τ, so v oscillates with a growing amplitude instead of
-// decaying. It names the node and its smallest τ.
+// nirEulerWarning says, as snn does (neuron.EulerWarning), when forward
+// Euler is unstable for a population.
 func nirEulerWarning(u *nirNode, sem nirSemantics) string {
 	if u.op != nirNeuron || sem.solver != neuron.Euler {
 		return ""
 	}
 	p := u.neuron
-	least := math.Inf(1)
-	for _, taus := range [][]float64{p.tau, p.tauSyn, p.tauMem} {
-		for _, t := range taus {
-			least = min(least, t)
-		}
-	}
-	if !(sem.dt > 2*least) {
-		return ""
-	}
-	return fmt.Sprintf("node %q (%s): dt = %g s is more than 2τ (τ = %g s): forward Euler diverges there (its decay factor 1 − dt/τ = %g is below −1); use solver \"exact\" or a smaller dt",
-		u.name, p.kind, sem.dt, least, 1-sem.dt/least)
+	return neuron.EulerWarning(u.name, p.kind, sem.dt, p.tau, p.tauSyn, p.tauMem)
 }
 
 func indexOf(s []int, v int) int {
