@@ -189,27 +189,16 @@ func StaticRun(p *circuit.Program, unitaryOnly bool) bool {
 	measured := make([]bool, p.Qubits)
 	for i := range ops {
 		o := &ops[i]
-		switch o.Kind {
-		case circuit.OpReset:
-			if touched[o.Qubits[0]] {
-				return false
-			}
+		if o.Kind == circuit.OpReset && !touched[o.Qubits[0]] {
 			continue // dropped by TrimOps
-		case circuit.OpGate:
-			for _, q := range o.Qubits {
-				if measured[q] {
-					return false
-				}
-			}
-		case circuit.OpMeasure:
-			measured[o.Qubits[0]] = true
-		case circuit.OpBarrier:
-			continue
-		default:
+		}
+		if !staticOp(o, measured) {
 			return false
 		}
-		for _, q := range o.Qubits {
-			touched[q] = true
+		if o.Kind != circuit.OpBarrier {
+			for _, q := range o.Qubits {
+				touched[q] = true
+			}
 		}
 	}
 	return true
@@ -234,19 +223,29 @@ func untrailed(ops []circuit.Op, unitaryOnly bool) []circuit.Op {
 func IsStatic(ops []circuit.Op, qubits int) bool {
 	measured := make([]bool, qubits)
 	for i := range ops {
-		switch o := &ops[i]; o.Kind {
-		case circuit.OpGate:
-			for _, q := range o.Qubits {
-				if measured[q] {
-					return false
-				}
-			}
-		case circuit.OpMeasure:
-			measured[o.Qubits[0]] = true
-		case circuit.OpBarrier:
-		default:
+		if !staticOp(&ops[i], measured) {
 			return false
 		}
+	}
+	return true
+}
+
+// staticOp is IsStatic's test of one op, measured marking the qubits
+// measured before it: false for an op other than a gate, measurement or
+// barrier, or a gate on a measured qubit.
+func staticOp(o *circuit.Op, measured []bool) bool {
+	switch o.Kind {
+	case circuit.OpGate:
+		for _, q := range o.Qubits {
+			if measured[q] {
+				return false
+			}
+		}
+	case circuit.OpMeasure:
+		measured[o.Qubits[0]] = true
+	case circuit.OpBarrier:
+	default:
+		return false
 	}
 	return true
 }
