@@ -177,49 +177,24 @@ func sampleScratch(amps int64) int64 {
 	return footprint.Add(footprint.Object(footprint.Mul((amps+reduceChunk-1)/reduceChunk, 8)), 256)
 }
 
-// planBytes bounds what compiling p allocates (compile): the ops kept,
-// every gate evaluated, and the passes, fused or not; a noise channel's
-// operators.
+// planBytes bounds what compiling p allocates (compile, qsim.PlanBytes):
+// the ops kept, every gate evaluated, and the passes, fused or not; a
+// noise channel's operators. A gate of a cache-blocked run has a copy on
+// the stage's qubits, and its stage.
 func planBytes(p *circuit.Program, o *options, blocked bool) int64 {
-	var t footprint.Tally
-	gmax := 1
-	circuit.Walk(p.Ops, func(op *circuit.Op) {
-		if op.Kind == circuit.OpGate {
-			gmax = max(gmax, len(op.Qubits))
-		}
-	})
-	perFused := perGateBytes(min(gmax, max(o.Fusion, 1)), o.Fusion)
-	ops := int64(0)
-	circuit.Walk(p.Ops, func(op *circuit.Op) {
-		ops++
-		switch op.Kind {
-		case circuit.OpGate:
-			tq := len(op.Qubits) - op.Controls
-			// The gate evaluated: parameters, matrix, its entry in the list.
-			t.Add(footprint.Object(int64(8 * len(op.Params))))
-			t.Add(footprint.Object(16 << (2 * tq)))
-			t.Add(int64(unsafe.Sizeof(gate{})))
-			if blocked { // its copy on a cache-blocked stage's qubits, and the stage
-				t.Add(int64(unsafe.Sizeof(gate{})) + footprint.Object(int64(8*len(op.Qubits))) + stageBytes)
+	entry := int64(unsafe.Sizeof(gate{}))
+	return qsim.PlanBytes(p, o.Fusion, qsim.PlanCosts{
+		Pass:  passBytes,
+		Block: fusedBlockBytes,
+		Gate: func(op *circuit.Op) int64 {
+			if blocked {
+				return entry + entry + footprint.Object(int64(8*len(op.Qubits))) + stageBytes
 			}
-			if o.Fusion >= 2 && len(op.Qubits) <= o.Fusion {
-				t.Add(perFused)
-			} else {
-				t.Add(passBytes(tq))
-			}
-		case circuit.OpMeasure, circuit.OpReset:
-			t.Add(passBytes(1) + 256)
-		case circuit.OpChannel:
-			// Kraus operators on its qubits, and a pass per unitary.
-			q := len(op.Qubits)
-			t.Add(footprint.Mul(16, footprint.Object(16<<(2*q))))
-			t.Add(footprint.Mul(16, passBytes(q)))
-		}
+			return entry
+		},
+		Collapse: 256,
+		Step:     int64(unsafe.Sizeof(step{})),
 	})
-	// The ops kept (trimOps), and the steps of a per-shot remainder.
-	t.Add(footprint.Object(footprint.Mul(ops, int64(unsafe.Sizeof(circuit.Op{})))))
-	t.Add(footprint.Mul(ops, 2*int64(unsafe.Sizeof(step{}))))
-	return t.Bytes()
 }
 
 // blocked reports whether a run of p with o is cache-blocked (block.go).
@@ -251,24 +226,19 @@ func passBytes(k int) int64 {
 
 // perGateBytes bounds the share of one gate in the fused passes of a
 // circuit whose gates act on at most gmax qubits, fused into blocks of at
-// most fusion qubits: a block of k qubits (a pass of k targets, the
-// identity it starts from, the gates multiplied in) holds at least
-// 1 + ⌈(k − gmax)/gmax⌉ gates, as each gate adds at most gmax qubits.
+// most fusion qubits (qsim.FusedShare); without fusion, a pass of gmax.
 func perGateBytes(gmax, fusion int) int64 {
 	if fusion < 2 {
 		return passBytes(gmax)
 	}
-	var most int64
-	for k := 1; k <= fusion; k++ {
-		d := int64(1) << k
-		block := passBytes(k) + footprint.Object(16*d*d) + 2*footprint.Object(16*d) + 256
-		n := int64(1)
-		if k > gmax {
-			n += int64((k - gmax + gmax - 1) / gmax)
-		}
-		most = max(most, (block+n-1)/n)
-	}
-	return most
+	return qsim.FusedShare(gmax, fusion, fusedBlockBytes)
+}
+
+// fusedBlockBytes bounds a fused block of k qubits: a pass of k targets,
+// the identity it starts from, the gates multiplied in.
+func fusedBlockBytes(k int) int64 {
+	d := int64(1) << k
+	return passBytes(k) + footprint.Object(16*d*d) + 2*footprint.Object(16*d) + 256
 }
 
 // overBudget is the error of a run that needs more than the budget.

@@ -192,54 +192,18 @@ func circuitUsage(p *circuit.Program, o *circuitOptions, c chunking, dev info) u
 // noise channel's operators and passes. As statevec's planBytes, a fused
 // block's cost is shared by the fewest gates it holds.
 func circuitPlanBytes(p *circuit.Program, o *circuitOptions) int64 {
-	var t footprint.Tally
-	gmax := 1
-	circuit.Walk(p.Ops, func(op *circuit.Op) {
-		if op.Kind == circuit.OpGate {
-			gmax = max(gmax, len(op.Qubits))
-		}
-	})
 	passCost := func(k int) int64 {
 		d := int64(1) << k
 		return 3*footprint.Object(16*d*d) + 4*footprint.Object(8*d) + footprint.Object(4*(qDesc+4*d*d))*2 +
 			int64(unsafe.Sizeof(qsim.Pass{})) + 2*int64(unsafe.Sizeof(qcmd{})) + 32 + 512
 	}
-	perFused := passCost(gmax)
-	if o.Fusion >= 2 {
-		perFused = 0
-		for k := 1; k <= o.Fusion; k++ {
-			n := int64(1)
-			if k > gmax {
-				n += int64((k - 1) / gmax)
-			}
-			perFused = max(perFused, (passCost(k)+n-1)/n)
-		}
-	}
-	ops := int64(0)
-	circuit.Walk(p.Ops, func(op *circuit.Op) {
-		ops++
-		switch op.Kind {
-		case circuit.OpGate:
-			tq := len(op.Qubits) - op.Controls
-			t.Add(footprint.Object(int64(8 * len(op.Params))))
-			t.Add(footprint.Object(16 << (2 * tq)))
-			t.Add(int64(unsafe.Sizeof(qsim.Gate{})))
-			if o.Fusion >= 2 && len(op.Qubits) <= o.Fusion {
-				t.Add(perFused)
-			} else {
-				t.Add(passCost(tq))
-			}
-		case circuit.OpMeasure, circuit.OpReset:
-			t.Add(passCost(1) + 1024)
-		case circuit.OpChannel:
-			q := len(op.Qubits)
-			t.Add(footprint.Mul(16, footprint.Object(16<<(2*q))))
-			t.Add(footprint.Mul(16, passCost(q)))
-		}
+	return qsim.PlanBytes(p, o.Fusion, qsim.PlanCosts{
+		Pass:     passCost,
+		Block:    passCost,
+		Gate:     func(*circuit.Op) int64 { return int64(unsafe.Sizeof(qsim.Gate{})) },
+		Collapse: 1024,
+		Step:     int64(unsafe.Sizeof(qsim.Step[*qsim.Pass]{})),
 	})
-	t.Add(footprint.Object(footprint.Mul(ops, int64(unsafe.Sizeof(circuit.Op{})))))
-	t.Add(footprint.Mul(ops, 2*int64(unsafe.Sizeof(qsim.Step[*qsim.Pass]{}))))
-	return t.Bytes()
 }
 
 // circuitOptionsOf reads a dispatch's options: qsim's, with complex64 the
