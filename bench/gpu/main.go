@@ -432,3 +432,20 @@ func runOn(ctx context.Context, rt *sokr.Runtime, p sokr.Program, inputs []sokr.
 	res, err := rt.Run(ctx, p, inputs, opts...)
 	return res, time.Since(t0), err
 }
+
+// warmRuns runs p on rt up to n times before deadline (repeat) and returns
+// each run's wall time and, where the result has one, its GPU time, in ms.
+func warmRuns(ctx context.Context, rt *sokr.Runtime, n int, deadline time.Time, p sokr.Program, inputs []sokr.Tensor, opts ...sokr.DispatchOption) (wall, gpu []float64, err error) {
+	_, err = repeat(n, deadline, func(int) error {
+		res, w, err := runOn(ctx, rt, p, inputs, opts...)
+		if err != nil {
+			return err
+		}
+		wall = append(wall, ms(w))
+		if g, err := gpuNs(res); err == nil {
+			gpu = append(gpu, g/1e6)
+		}
+		return nil
+	})
+	return wall, gpu, err
+}

@@ -256,18 +256,7 @@ func (b *bench) neuroRun(ctx context.Context, n int, sz neuroSizes, opts []sokr.
 		}
 	}
 	run.Activity = float64(spikes) / float64(sz.steps*sz.batch*n)
-	var wall, gpu []float64
-	_, err = repeat(sz.reps, end, func(int) error {
-		res, w, err := runOn(ctx, b.rtGPU, p, in, opts...)
-		if err != nil {
-			return err
-		}
-		wall = append(wall, ms(w))
-		if g, err := gpuNs(res); err == nil {
-			gpu = append(gpu, g/1e6)
-		}
-		return nil
-	})
+	wall, gpu, err := warmRuns(ctx, b.rtGPU, sz.reps, end, p, in, opts...)
 	if err != nil && len(wall) == 0 {
 		run.Error = err.Error()
 		return run

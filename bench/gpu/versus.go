@@ -171,17 +171,7 @@ func (b *bench) timed(ctx context.Context, rt *sokr.Runtime, c versusCase, deadl
 		return 0, nil, nil, first, err
 	}
 	cold = ms(w)
-	_, err = repeat(b.sz.versusReps, deadline, func(int) error {
-		res, w, err := runOn(ctx, rt, c.prog, c.inputs)
-		if err != nil {
-			return err
-		}
-		wall = append(wall, ms(w))
-		if g, err := gpuNs(res); err == nil {
-			gpu = append(gpu, g/1e6)
-		}
-		return nil
-	})
+	wall, gpu, err = warmRuns(ctx, rt, b.sz.versusReps, deadline, c.prog, c.inputs)
 	if len(wall) > 0 {
 		err = nil // keep what was measured
 	}
