@@ -53,12 +53,10 @@ uint baseIndex(uint d, uint b) {
   return idx | w[d + 3u];
 }
 
-void sumPartials() {
-  uint l = gl_LocalInvocationID.x, nm = p.a3;
-  T acc[8];
-  for (uint t = 0u; t < 8u; t++) acc[t] = T(0);
-  for (uint g = l; g < p.a2; g += 256u)
-    for (uint t = 0u; t < nm; t++) acc[t] += o[p.a1 + g * nm + t];
+// reduceParts sums acc[t] (t < nm) over the workgroup into part[t][0]:
+// invocation l stores its own, then a tree of halvings. Every invocation
+// of the workgroup calls it: it has barriers.
+void reduceParts(T acc[8], uint l, uint nm) {
   for (uint t = 0u; t < nm; t++) part[t][l] = acc[t];
   barrier();
   for (uint s = 128u; s > 0u; s >>= 1) {
@@ -66,6 +64,15 @@ void sumPartials() {
       for (uint t = 0u; t < nm; t++) part[t][l] += part[t][l + s];
     barrier();
   }
+}
+
+void sumPartials() {
+  uint l = gl_LocalInvocationID.x, nm = p.a3;
+  T acc[8];
+  for (uint t = 0u; t < 8u; t++) acc[t] = T(0);
+  for (uint g = l; g < p.a2; g += 256u)
+    for (uint t = 0u; t < nm; t++) acc[t] += o[p.a1 + g * nm + t];
+  reduceParts(acc, l, nm);
   if (l < nm) o[p.a4 + l] = part[l][0];
 }
 
@@ -118,13 +125,7 @@ void kraus() {
       }
     }
   }
-  for (uint t = 0u; t < nm; t++) part[t][l] = acc[t];
-  barrier();
-  for (uint s = 128u; s > 0u; s >>= 1) {
-    if (l < s)
-      for (uint t = 0u; t < nm; t++) part[t][l] += part[t][l + s];
-    barrier();
-  }
+  reduceParts(acc, l, nm);
   if (l < nm) o[p.a4 + gl_WorkGroupID.x * nm + l] = part[l][0];
 }
 
