@@ -277,23 +277,29 @@ func distance(a, b map[string]int64) float64 {
 // same distribution otherwise.
 func TestCircuitDynamic(t *testing.T) {
 	s := gpu(t)
-	const shots = 3000
 	for _, c := range qcases.Dynamic() {
 		t.Run(c.Name, func(t *testing.T) {
 			p := parseQASM(t, c.QASM)
+			// Without branches the counts equal statevec's, whatever the shots;
+			// with them only the distribution does, which takes more shots to
+			// compare. The seeds are fixed, so each comparison is too.
+			branches := strings.Contains(c.QASM, "if (") || strings.Contains(c.QASM, "while (")
+			shots := 500
+			if branches {
+				shots = 3000
+			}
 			ref, err := runOpts(t, cpuRef, p, nil, map[string]any{"shots": shots}, 5)
 			require.NoError(t, err)
 			got, err := runOpts(t, s, p, nil, map[string]any{"shots": shots, "precision": "complex128"}, 5)
 			require.NoError(t, err)
 			assert.Equal(t, "trajectories", got.Meta["method"])
-			branches := strings.Contains(c.QASM, "if (") || strings.Contains(c.QASM, "while (")
 			if !branches {
 				assert.Equal(t, counts(t, ref), counts(t, got))
 			}
 			assert.Less(t, distance(counts(t, ref), counts(t, got)), 0.05, "%v vs %v", counts(t, got), counts(t, ref))
-			c64, err := runOpts(t, s, p, nil, map[string]any{"shots": shots}, 6)
+			c64, err := runOpts(t, s, p, nil, map[string]any{"shots": 1000}, 6)
 			require.NoError(t, err)
-			assert.Less(t, distance(counts(t, ref), counts(t, c64)), 0.05)
+			assert.Less(t, distance(counts(t, ref), counts(t, c64)), 0.1)
 		})
 	}
 }
@@ -360,9 +366,9 @@ func TestCircuitNoise(t *testing.T) {
 	got, err := runOpts(t, s, mk(), nil, map[string]any{"shots": shots, "precision": "complex128"}, 11)
 	require.NoError(t, err)
 	assert.Equal(t, counts(t, ref), counts(t, got))
-	c64, err := runOpts(t, s, mk(), nil, map[string]any{"shots": shots}, 12)
+	c64, err := runOpts(t, s, mk(), nil, map[string]any{"shots": 1000}, 12)
 	require.NoError(t, err)
-	assert.Less(t, distance(counts(t, ref), counts(t, c64)), 0.05)
+	assert.Less(t, distance(counts(t, ref), counts(t, c64)), 0.1)
 
 	obs := []map[string]any{{"paulis": "ZI"}, {"paulis": "IZ"}, {"paulis": "XX"}}
 	po := noisy(parseQASM(t, qcases.Unitary()[0].QASM),
@@ -562,7 +568,7 @@ c[3] = measure q[5];
 	pb := mk(wide + branch)
 	ref, err = runOpts(t, cpuRef, pb, nil, map[string]any{"shots": 2000, "method": "trajectories"}, 22)
 	require.NoError(t, err)
-	got, err = runOpts(t, s, mk(wide+branch), nil, map[string]any{"shots": 200}, 23)
+	got, err = runOpts(t, s, mk(wide+branch), nil, map[string]any{"shots": 100}, 23)
 	require.NoError(t, err)
 	assert.Less(t, distance(counts(t, ref), counts(t, got)), 0.2, "%v vs %v", counts(t, got), counts(t, ref))
 }
