@@ -18,9 +18,10 @@
 //
 // The default runtime registers a [Deferred] placeholder instead, which
 // opens Vulkan only when a SPIR-V module or native program is asked of it,
-// a device is named, or a listing asks what is there: loading a driver maps
-// its libraries into the process, and a session running circuits needs
-// none of them.
+// a circuit of 20 qubits or more is to be compared with statevec (see
+// Circuits), a device is named, or a listing asks what is there: loading a
+// driver maps its libraries into the process, and a session running small
+// circuits or spiking networks needs none of them.
 //
 // # CPU drivers and LLVM
 //
@@ -123,6 +124,25 @@
 // (64 GiB as complex64); vulkan:0 holds at most 32 (79.6 GiB)").
 // Config.MaxChunkBytes lowers the
 // chunk size, for tests.
+//
+// A circuit's time estimate, which the default policy (sokr.Auto) compares
+// with statevec's, is pkg/internal/qcost's model, latency + gates·2^n·time
+// per gate and amplitude, with both constants measured on the device on
+// first use (a two-qubit circuit; the peers' layered circuit on 20 qubits
+// once a circuit that large is asked about). A CPU driver gives none
+// (unless Config.EstimateCPU, for tests): it runs on the cores statevec
+// uses, with slower kernels, so the policy keeps circuits on statevec.
+//
+// # NIR graphs
+//
+// NIR graphs (nir.go, nir_conv.go) run with snn's semantics, option for
+// option, every NIR primitive and recurrent edges included, lowered onto
+// the matmul and fused kernels: a layer's products over all steps are one
+// matmul where its input is known before it runs, the neuron updates
+// fused elementwise chains, convolutions and pooling a dense matrix
+// (refused over 256 MiB, naming the node, so snn runs it); see the comment
+// at the top of nir.go. Vulkan is not started for NIR graphs: name
+// vulkan:N.
 //
 // Meta: precision, gates, fused_gates, fusion, mode, method ("sampled",
 // "exact" or "trajectories"), chunks, submits, dispatches, device,

@@ -175,11 +175,13 @@ func (s *Substrate) ValidationMessages() []string {
 // Capability accepts SPIR-V compute modules whose capabilities, workgroup
 // size, shared memory, push constants and bindings the device supports,
 // native programs its built-in kernels cover (f32 and bool values) whose
-// buffers fit the device's memory, and feed-forward NIR graphs of the
-// primitives nir.go lowers onto those kernels (the rest are refused, naming
-// the node and its primitive, for the snn substrate). The estimate is host memory (see
-// memory.go): a native program's run, or a module's with the least its
-// blocks take (EstimateRun sees the inputs that size a module's buffers).
+// buffers fit the device's memory, NIR graphs (those whose lowering onto
+// the kernels fits; the rest are refused, naming the node, for the snn
+// substrate), and circuits whose state fits the device (see the package
+// documentation). The estimate is host memory (see memory.go): a native
+// program's run, or a module's with the least its blocks take (EstimateRun
+// sees the inputs that size a module's buffers); circuits also carry a
+// time estimate.
 func (s *Substrate) Capability(_ context.Context, p sokr.Program) sokr.Offer {
 	s.mu.Lock()
 	closed, devErr := s.closed, s.devErr
