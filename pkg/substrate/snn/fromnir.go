@@ -3,6 +3,7 @@ package snn
 import (
 	"fmt"
 
+	"github.com/sokr-rs/sokr/pkg/internal/neuron"
 	"github.com/sokr-rs/sokr/pkg/ir/nir"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
@@ -163,12 +164,8 @@ func neuronOf(p nir.Primitive, n int) (*neuronParams, error) {
 		}
 		*a.dst = v
 	}
-	for _, taus := range [][]float64{q.tau, q.tauSyn, q.tauMem} {
-		for _, t := range taus {
-			if !(t > 0) {
-				return nil, fmt.Errorf("time constant %g s: must be positive", t)
-			}
-		}
+	if err := neuron.PositiveTaus(q.tau, q.tauSyn, q.tauMem); err != nil {
+		return nil, err
 	}
 	return q, nil
 }

@@ -1,7 +1,6 @@
 package snn
 
 import (
-	"fmt"
 	"math"
 	"sort"
 	"strconv"
@@ -52,9 +51,9 @@ const (
 // (SOKR, snnTorch and Rockpool start at zero, Norse at v_leak), so the
 // choice is an option and recorded in every result's Meta.
 const (
-	InitialZero  = "zero"   // every v and i is 0 (the default)
-	InitialVLeak = "v_leak" // v = v_leak (LIF, LI, CubaLIF, CubaLI; IF and I start at 0), i = 0
-	InitialGiven = "given"  // values given per node and variable, the rest 0
+	InitialZero  = neuron.InitialZero  // every v and i is 0 (the default)
+	InitialVLeak = neuron.InitialVLeak // v = v_leak (LIF, LI, CubaLIF, CubaLI; IF and I start at 0), i = 0
+	InitialGiven = neuron.InitialGiven // values given per node and variable, the rest 0
 )
 
 // Solvers: how the neuron ODEs are discretised over one step.
@@ -192,7 +191,7 @@ func parseSemantics(params map[string]any) (semantics, error) {
 			}
 			s.sessionReset = b
 		case OptInitialState:
-			s.initial, s.initialValues, err = initialState(v)
+			s.initial, s.initialValues, err = neuron.InitialState(v)
 		case OptFinalState:
 			b, ok := v.(bool)
 			if !ok {
@@ -221,66 +220,6 @@ func integer(name string, v any, least int) (int, error) {
 		return 0, opt.Err(name, "must be a whole number of steps ≥ %d, not %v", least, v)
 	}
 	return int(f), nil
-}
-
-// initialState reads the "initial_state" option: "zero", "v_leak", or a
-// map from node path to a map from variable ("v", "i") to values.
-func initialState(v any) (string, map[string]map[string][]float64, error) {
-	if str, ok := v.(string); ok {
-		c, err := opt.Choice(OptInitialState, str, InitialZero, InitialVLeak)
-		return c, nil, err
-	}
-	nodes, ok := v.(map[string]any)
-	if !ok {
-		return "", nil, opt.Err(OptInitialState, "must be \"zero\", \"v_leak\" or a map from node to {variable: values}, not %v (%T)", v, v)
-	}
-	out := make(map[string]map[string][]float64, len(nodes))
-	for node, vars := range nodes {
-		m, ok := vars.(map[string]any)
-		if !ok {
-			return "", nil, opt.Err(OptInitialState, "node %q: want a map from variable (\"v\", \"i\") to values, not %T", node, vars)
-		}
-		out[node] = make(map[string][]float64, len(m))
-		for name, vals := range m {
-			f, err := floats(vals)
-			if err != nil {
-				return "", nil, opt.Err(OptInitialState, "node %q, variable %q: %v", node, name, err)
-			}
-			out[node][name] = f
-		}
-	}
-	return InitialGiven, out, nil
-}
-
-// floats reads a list of finite numbers.
-func floats(v any) ([]float64, error) {
-	var out []float64
-	switch x := v.(type) {
-	case []float64:
-		out = x
-	case []float32:
-		out = make([]float64, len(x))
-		for i, e := range x {
-			out[i] = float64(e)
-		}
-	case []any:
-		out = make([]float64, len(x))
-		for i, e := range x {
-			f, err := opt.Number(OptInitialState, e)
-			if err != nil {
-				return nil, fmt.Errorf("element %d is %v (%T), not a number", i, e, e)
-			}
-			out[i] = f
-		}
-	default:
-		return nil, fmt.Errorf("want a list of numbers, not %T", v)
-	}
-	for i, f := range out {
-		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return nil, fmt.Errorf("element %d is %v: values must be finite", i, f)
-		}
-	}
-	return out, nil
 }
 
 // checkInitial verifies the given initial values against the network and

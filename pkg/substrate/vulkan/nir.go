@@ -349,12 +349,8 @@ func nirNeuronOf(p nir.Primitive, n int) (*nirNeuronParams, error) {
 			return nil, err
 		}
 	}
-	for _, taus := range [][]float64{q.tau, q.tauSyn, q.tauMem} {
-		for _, t := range taus {
-			if !(t > 0) {
-				return nil, fmt.Errorf("time constant %g s: must be positive", t)
-			}
-		}
+	if err := neuron.PositiveTaus(q.tau, q.tauSyn, q.tauMem); err != nil {
+		return nil, err
 	}
 	return q, nil
 }
@@ -441,7 +437,7 @@ func parseNIRSemantics(params map[string]any) (nirSemantics, error) {
 		case "recurrent_delay":
 			s.recurrentDelay, err = nirSteps(name, v, 1)
 		case "initial_state":
-			s.initial, s.given, err = nirInitialState(v)
+			s.initial, s.given, err = neuron.InitialState(v)
 		case "record":
 			s.record, err = opt.Probes(name, v)
 		case "final_state":
@@ -474,57 +470,6 @@ func nirSteps(name string, v any, least int) (int, error) {
 		return 0, opt.Err(name, "must be a whole number of steps ≥ %d, not %v", least, v)
 	}
 	return int(f), nil
-}
-
-// nirInitialState reads the "initial_state" option as snn does: "zero",
-// "v_leak", or a map from node to a map from variable ("v", "i") to
-// values.
-func nirInitialState(v any) (string, map[string]map[string][]float64, error) {
-	const name = "initial_state"
-	if str, ok := v.(string); ok {
-		c, err := opt.Choice(name, str, "zero", "v_leak")
-		return c, nil, err
-	}
-	nodes, ok := v.(map[string]any)
-	if !ok {
-		return "", nil, opt.Err(name, "must be \"zero\", \"v_leak\" or a map from node to {variable: values}, not %v (%T)", v, v)
-	}
-	out := make(map[string]map[string][]float64, len(nodes))
-	for node, vars := range nodes {
-		m, ok := vars.(map[string]any)
-		if !ok {
-			return "", nil, opt.Err(name, "node %q: want a map from variable (\"v\", \"i\") to values, not %T", node, vars)
-		}
-		out[node] = make(map[string][]float64, len(m))
-		for variable, vals := range m {
-			var f []float64
-			switch x := vals.(type) {
-			case []float64:
-				f = x
-			case []float32:
-				for _, e := range x {
-					f = append(f, float64(e))
-				}
-			case []any:
-				for k, e := range x {
-					g, err := opt.Number(name, e)
-					if err != nil {
-						return "", nil, opt.Err(name, "node %q, variable %q: element %d is %v (%T), not a number", node, variable, k, e, e)
-					}
-					f = append(f, g)
-				}
-			default:
-				return "", nil, opt.Err(name, "node %q, variable %q: want a list of numbers, not %T", node, variable, vals)
-			}
-			for k, g := range f {
-				if math.IsNaN(g) || math.IsInf(g, 0) {
-					return "", nil, opt.Err(name, "node %q, variable %q: element %d is %v: values must be finite", node, variable, k, g)
-				}
-			}
-			out[node][variable] = f
-		}
-	}
-	return "given", out, nil
 }
 
 // checkInitial verifies the given initial values against the network and
