@@ -84,19 +84,27 @@ func z0(n int) []map[string]any {
 	return []map[string]any{{"coef": []float64{1, 0}, "paulis": string(paulis)}}
 }
 
-// observeZ0 runs p on rt in observe mode and returns <Z0>, the wall time
-// and the GPU time (0 when not reported).
-func observeZ0(ctx context.Context, rt *sokr.Runtime, p *circuit.Program, extra ...sokr.DispatchOption) (float64, time.Duration, time.Duration, error) {
+// zRun is one observe-mode run of <Z0>.
+type zRun struct {
+	z         float64
+	wall, gpu time.Duration // gpu: 0 when not reported
+	chunks    string        // the state's buffers, as the substrate reports them
+}
+
+// observeZ0 runs p on rt in observe mode (complex64) and returns <Z0> and
+// how the run went.
+func observeZ0(ctx context.Context, rt *sokr.Runtime, p *circuit.Program, extra ...sokr.DispatchOption) (zRun, error) {
 	opts := append([]sokr.DispatchOption{sokr.Param("mode", "observe"), sokr.Param("observable", z0(p.Qubits)),
 		sokr.Param("precision", "complex64"), sokr.Timeout(runTimeout)}, extra...)
 	t0 := time.Now()
 	res, err := rt.Run(ctx, p, nil, opts...)
-	wall := time.Since(t0)
 	if err != nil {
-		return 0, 0, 0, err
+		return zRun{}, err
 	}
-	gpu, _ := strconv.ParseInt(res.Meta["gpu_time_ns"], 10, 64)
-	return sokr.View[float64](res.Outputs[0].Tensor)[0], wall, time.Duration(gpu), nil
+	r := zRun{z: sokr.View[float64](res.Outputs[0].Tensor)[0], wall: time.Since(t0), chunks: res.Meta["chunks"]}
+	ns, _ := strconv.ParseInt(res.Meta["gpu_time_ns"], 10, 64)
+	r.gpu = time.Duration(ns)
+	return r, nil
 }
 
 // hadamards is k Hadamards on qubits 0, 1, ..., k-1 (mod n).
@@ -127,15 +135,9 @@ func (b *bench) circuits(ctx context.Context, deadline time.Time) error {
 		best := time.Duration(math.MaxInt64)
 		var chunks string
 		_, err := repeat(3, deadline, func(int) error {
-			res, err := b.rtGPU.Run(ctx, p, nil, sokr.Param("mode", "observe"), sokr.Param("observable", z0(p.Qubits)),
-				sokr.Param("precision", "complex64"), fusion0, sokr.Timeout(runTimeout))
-			if err != nil {
-				return err
-			}
-			chunks = res.Meta["chunks"]
-			ns, _ := strconv.ParseInt(res.Meta["gpu_time_ns"], 10, 64)
-			best = min(best, time.Duration(ns))
-			return nil
+			r, err := observeZ0(ctx, b.rtGPU, p, fusion0)
+			chunks, best = r.chunks, min(best, r.gpu)
+			return err
 		})
 		return best, chunks, err
 	}
@@ -170,16 +172,16 @@ func (b *bench) circuits(ctx context.Context, deadline time.Time) error {
 		lr := LayersRun{Qubits: n, Depth: layersDepth, Gates: len(p.Ops)}
 		var walls, gpus, cpus []float64
 		_, err := repeat(3, deadline, func(int) error {
-			z, wall, gpu, err := observeZ0(ctx, b.rtGPU, p)
-			lr.Z0GPU = z
-			walls, gpus = append(walls, ms(wall)), append(gpus, ms(gpu))
+			r, err := observeZ0(ctx, b.rtGPU, p)
+			lr.Z0GPU = r.z
+			walls, gpus = append(walls, ms(r.wall)), append(gpus, ms(r.gpu))
 			return err
 		})
 		if err == nil && n <= cpuMax && time.Now().Before(deadline) {
 			_, err = repeat(2, deadline, func(int) error {
-				z, wall, _, err := observeZ0(ctx, rtSV, p)
-				lr.Z0CPU = z
-				cpus = append(cpus, ms(wall))
+				r, err := observeZ0(ctx, rtSV, p)
+				lr.Z0CPU = r.z
+				cpus = append(cpus, ms(r.wall))
 				return err
 			})
 		}
