@@ -141,8 +141,13 @@
 // matmul where its input is known before it runs, the neuron updates
 // fused elementwise chains, convolutions and pooling a dense matrix
 // (refused over 256 MiB, naming the node, so snn runs it); see the comment
-// at the top of nir.go. Vulkan is not started for NIR graphs: name
-// vulkan:N.
+// at the top of nir.go. Option "propagation" ("auto", "event", "dense")
+// picks the kernel of a layer's products: "auto" runs event-driven
+// (kernels/eventmm.comp: the weight rows of inputs that are zero in all of
+// a 16-row group are not read) the products of up to 16 rows, a layer in
+// a cycle at a batch of up to 16 among them, and the others on the tiled
+// matmul kernel; Meta "propagation" says which ran, in snn's words. Vulkan
+// is not started for NIR graphs: name vulkan:N.
 //
 // Meta: precision, gates, fused_gates, fusion, mode, method ("sampled",
 // "exact" or "trajectories"), chunks, submits, dispatches, device,

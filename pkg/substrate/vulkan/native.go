@@ -30,6 +30,8 @@ const (
 	kFused64
 	kReduce64
 	kMatmul64
+	// Event-driven propagation of NIR graphs (kernels/eventmm.comp; f32).
+	kEventMM
 	// The circuit kernels (kernels/q*.comp; circuit_kernels.go), complex64
 	// then complex128.
 	kQInit
@@ -50,12 +52,12 @@ const (
 )
 
 var kernelFiles = [numKernels]string{"fused", "strided", "reduce", "matmul", "fused64", "reduce64", "matmul64",
-	"qinit", "qpass", "qprob", "qexpz", "qdyn", "qpassn", "qkraus", "qinit64", "qpass64", "qprob64", "qexpz64", "qdyn64", "qpassn64", "qkraus64"}
+	"eventmm", "qinit", "qpass", "qprob", "qexpz", "qdyn", "qpassn", "qkraus", "qinit64", "qpass64", "qprob64", "qexpz64", "qdyn64", "qpassn64", "qkraus64"}
 
 // kernelBindings is how many bindings each kernel has: views of the arena
 // for the native kernels (fused reads its program through a second, uint
 // view); the state's chunks, aux and out for the circuit kernels.
-var kernelBindings = [numKernels]int{2, 1, 1, 1, 2, 1, 1, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3}
+var kernelBindings = [numKernels]int{2, 1, 1, 1, 2, 1, 1, 1, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3}
 
 // f64Ops are the elementwise ops with an f64 kernel: GLSL has no f64 exp,
 // log, tanh, sin, cos or pow.

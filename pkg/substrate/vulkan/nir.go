@@ -19,6 +19,13 @@ package vulkan
 // nodes (and the synaptic_delay option) read their input's value d steps
 // back, element by element, as selects.
 //
+// A product's kernel is the "propagation" option's (eventMatmuls): the
+// event-driven kernel (kernels/eventmm.comp) skips the weight rows of
+// inputs that are zero in all of a 16-row group, so a layer's weight
+// traffic follows its inputs' activity; "auto" gives it the products of
+// up to 16 rows (a cycle's per-step products at a small batch), where it
+// is never the slower, and the tiled matmul kernel the rest.
+//
 // Conv1d, Conv2d, SumPool2d and AvgPool2d run on the matmul kernel too,
 // through a dense (inputs × outputs) f32 matrix built on the host from the
 // kernel (zeros where a window does not reach): 4·in·out bytes, on the
@@ -371,6 +378,9 @@ type nirSemantics struct {
 	synapticDelay  int // steps in front of every neuron population
 	recurrentDelay int // steps a recurrent edge delays its signal
 	record         []string
+	// propagation is "auto", "event" or "dense": which kernel runs a
+	// layer's products (eventMatmuls).
+	propagation string
 	// finalState asks for the state variables after the last step as
 	// outputs "state:NODE.v" and "state:NODE.i", shaped [B, *shape], as
 	// snn gives them.
@@ -393,11 +403,11 @@ const (
 // nirDefaults are the semantics of a run with no options.
 func nirDefaults() nirSemantics {
 	return nirSemantics{dt: nirDefaultDT, solver: neuron.Euler, reset: "to_v_reset", amplitude: nirDefaultAmplitude,
-		initial: "zero", recurrentDelay: nirDefaultRecurrentDelay}
+		initial: "zero", recurrentDelay: nirDefaultRecurrentDelay, propagation: "auto"}
 }
 
 // nirOptions lists the options a NIR run on vulkan takes.
-const nirOptions = "dt, solver, reset, spike_timing, spike_amplitude, precision (f32), propagation (dense), synaptic_delay, recurrent_delay, initial_state, final_state and record"
+const nirOptions = "dt, solver, reset, spike_timing, spike_amplitude, precision (f32), propagation, synaptic_delay, recurrent_delay, initial_state, final_state and record"
 
 func parseNIRSemantics(params map[string]any) (nirSemantics, error) {
 	s := nirDefaults()
@@ -431,7 +441,7 @@ func parseNIRSemantics(params map[string]any) (nirSemantics, error) {
 		case "precision":
 			_, err = opt.Choice(name, v, "f32")
 		case "propagation":
-			_, err = opt.Choice(name, v, "auto", "dense")
+			s.propagation, err = opt.Choice(name, v, "auto", "event", "dense")
 		case "synaptic_delay":
 			s.synapticDelay, err = nirSteps(name, v, 0)
 		case "recurrent_delay":
@@ -603,6 +613,9 @@ type nirLowered struct {
 	perStep int         // outputs per step
 	finals  []nirResult // after the steps' outputs: the final state, [B, *shape] each
 	merged  bool        // the plan's matmuls are merged (nirPlan)
+	// propagation is the option: which kernel runs the products
+	// (eventMatmuls); the one used is Meta "propagation".
+	propagation string
 }
 
 // nirResult is one output of the run, assembled from a native output per
@@ -660,7 +673,7 @@ func (net *nirNet) lower(sem nirSemantics, steps, batch int) (*nirLowered, error
 		return b.Const(sokr.FromSlice(data, batch, n))
 	}
 	fill := func(v float64, n int) native.Value { return b.Fill(sokr.F32, float64(float32(v)), batch, n) }
-	low := &nirLowered{steps: steps, batch: batch, inputs: net.inputs}
+	low := &nirLowered{steps: steps, batch: batch, inputs: net.inputs, propagation: sem.propagation}
 	for _, i := range net.outputs {
 		low.outs = append(low.outs, nirResult{name: net.nodes[i].name, shape: net.nodes[i].shape})
 	}
@@ -1006,7 +1019,6 @@ func (net *nirNet) lower(sem nirSemantics, steps, batch int) (*nirLowered, error
 		"spike_amplitude": strconv.FormatFloat(sem.amplitude, 'g', -1, 64),
 		"precision":       "f32",
 		"initial_state":   sem.initial,
-		"propagation":     "dense",
 	}
 	if len(warnings) > 0 {
 		low.meta["warnings"] = strings.Join(warnings, "\n")
@@ -1206,6 +1218,7 @@ func (s *Substrate) nirPlan(low *nirLowered) (*plan, error) {
 	if !low.merged {
 		low.merged = true
 		pl.steps = mergeMatmuls(pl.steps, s.info)
+		low.meta["propagation"] = eventMatmuls(pl.steps, low.propagation, s.info)
 	}
 	return pl, nil
 }
@@ -1258,6 +1271,62 @@ func mergeMatmuls(steps []kstep, dev info) []kstep {
 	}
 	return out
 }
+
+// eventMaxRows is the most rows (per batch entry) of a product that
+// propagation "auto" runs event-driven: up to 16 rows, one row group of
+// kernels/eventmm.comp, the event kernel reads the weight once, as the
+// matmul kernel does, and does no work for the 64-row tile's missing rows,
+// so it is never the slower one, and the weight rows of inputs that are
+// zero in every row are not read at all. A layer inside a cycle, whose
+// products are one per step, is such a product at a batch of up to 16,
+// as is any product of a batch of up to 16 that could not be merged.
+//
+// A merged product over all the steps (T·B rows) stays dense under
+// "auto": the matmul kernel reads each weight once per 64 rows and keeps
+// it in shared memory, the event kernel once per 16 rows, and it skips a
+// weight row only where all 16 rows are zero: at 10% activity 0.9^16 =
+// 19% of them, too few to repay the extra reads. "event" runs every
+// product event-driven (a user who knows the activity is far lower);
+// "dense" none.
+const eventMaxRows = 16
+
+// eventMatmuls turns the plan's products into event-driven ones as
+// propagation ("auto", "event" or "dense") asks, in place, and returns
+// the propagation that runs, in the snn substrate's words: "event",
+// "dense", "mixed" or "none" (no products). The event kernel takes the
+// matmul kernel's push constants; only the workgroups change (64 columns
+// by 16 rows).
+func eventMatmuls(steps []kstep, propagation string, dev info) string {
+	event, dense := 0, 0
+	for i := range steps {
+		st := &steps[i]
+		if st.k != kMatmul {
+			continue
+		}
+		m, n := st.push[0], st.push[1]
+		g := [3]uint32{(n + 63) / 64, (m + eventRows - 1) / eventRows, st.groups[2]}
+		if propagation == "event" || propagation == "auto" && m <= eventMaxRows {
+			if g[1] <= dev.MaxGroupCount[1] && g[0] <= dev.MaxGroupCount[0] {
+				st.k, st.groups = kEventMM, g
+				event++
+				continue
+			}
+		}
+		dense++
+	}
+	switch {
+	case event > 0 && dense > 0:
+		return "mixed"
+	case event > 0:
+		return "event"
+	case dense > 0:
+		return "dense"
+	}
+	return "none"
+}
+
+// eventRows is the rows of kernels/eventmm.comp's workgroup.
+const eventRows = 16
 
 // nirUsage is a NIR run's memory: the native program's run, the per-step
 // inputs converted to f32, and the assembled outputs.

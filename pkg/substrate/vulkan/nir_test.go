@@ -40,6 +40,13 @@ func nirRand(rng *rand.Rand, n int, lo, hi float64) []float64 {
 // with per-neuron parameters drawn from rng.
 func twoLayerLIF(t testing.TB, rng *rand.Rand, nin, nh, nout int) *nir.Program {
 	t.Helper()
+	p, err := nir.New(twoLayerGraph(rng, nin, nh, nout))
+	require.NoError(t, err)
+	return p
+}
+
+// twoLayerGraph is twoLayerLIF's graph.
+func twoLayerGraph(rng *rand.Rand, nin, nh, nout int) *nir.Graph {
 	lif := func(n int) *nir.LIF {
 		return &nir.LIF{Tau: nirArr([]int{n}, nirRand(rng, n, 5e-4, 2e-3)...), R: nirArr([]int{n}, nirRand(rng, n, 0.8, 1.2)...),
 			VLeak: nirArr([]int{n}, nirRand(rng, n, -0.1, 0.1)...), VThreshold: nirArr([]int{n}, nirRand(rng, n, 0.3, 0.8)...),
@@ -57,9 +64,7 @@ func twoLayerLIF(t testing.TB, rng *rand.Rand, nin, nh, nout int) *nir.Program {
 		Edges: []nir.Edge{{From: "input", To: "fc1"}, {From: "fc1", To: "lif1"}, {From: "lif1", To: "fc2"},
 			{From: "fc2", To: "lif2"}, {From: "lif2", To: "output"}},
 	}
-	p, err := nir.New(g)
-	require.NoError(t, err)
-	return p
+	return g
 }
 
 func outputNamed(t *testing.T, r sokr.Result, name string) []float32 {
@@ -310,7 +315,7 @@ func TestNIRMatmulsMerged(t *testing.T) {
 			require.NoError(t, err)
 			var mm []kstep
 			for _, st := range pl.steps {
-				if st.k == kMatmul {
+				if st.k == kMatmul || st.k == kEventMM {
 					mm = append(mm, st)
 				}
 			}
@@ -834,4 +839,117 @@ func TestNIRPhases(t *testing.T) {
 		"out": nirAfter, "side": nirAfter, "out2": nirAfter}, phase)
 	x := nirData(rand.New(rand.NewPCG(1, 1)), 10, 2, 2)
 	matchSNN(t, gpu(t), p, []sokr.Tensor{x}, sokr.Param("dt", 5e-4))
+}
+
+// propagationOf lowers a run and returns its products' steps after
+// eventMatmuls, and Meta "propagation".
+func propagationOf(t *testing.T, s *Substrate, p *nir.Program, prop string, steps, batch int) ([]kstep, string) {
+	t.Helper()
+	net, err := nirNetOf(p)
+	require.NoError(t, err)
+	sem := nirDefaults()
+	sem.propagation = prop
+	low, err := net.lower(sem, steps, batch)
+	require.NoError(t, err)
+	pl, err := s.nirPlan(low)
+	require.NoError(t, err)
+	var mm []kstep
+	for _, st := range pl.steps {
+		if st.k == kEventMM || st.k == kMatmul {
+			mm = append(mm, st)
+		}
+	}
+	require.NotEmpty(t, mm)
+	return mm, low.meta["propagation"]
+}
+
+// The event-driven kernel (kernels/eventmm.comp) gives the matmul
+// kernel's products, within rounding, on sparse inputs whose sizes are no
+// multiple of its tiles (28 rows: a full and a partial group of 16; 80
+// inputs: a full and a partial slice of 64; 144 outputs), with inputs
+// zero in every row of a group (skipped), negative and non-binary inputs,
+// and a slice of zeros but for one row. "auto" keeps this 28-row product
+// (one GEMM) dense, and runs a recurrent layer's per-step products (4
+// rows) event-driven; Meta "propagation" says which ran, and the results
+// equal snn's under each.
+func TestNIREventPropagation(t *testing.T) {
+	s := gpu(t)
+	rng := rand.New(rand.NewPCG(19, 5))
+	const steps, batch, nin, nout = 7, 4, 80, 144
+	w := nirRand(rng, nout*nin, -1, 1)
+	p, err := nir.New(&nir.Graph{
+		Nodes: []*nir.Node{
+			{Name: "input", Prim: &nir.Input{Shape: []int{nin}}},
+			{Name: "fc", Prim: &nir.Linear{Weight: nirArr([]int{nout, nin}, w...)}},
+			{Name: "li", Prim: &nir.LI{Tau: nirArr([]int{nout}, nirRand(rng, nout, 1e-3, 1e-3)...), R: nirArr([]int{nout}, nirRand(rng, nout, 1, 1)...),
+				VLeak: nirArr([]int{nout}, make([]float64, nout)...)}},
+			{Name: "output", Prim: &nir.Output{Shape: []int{nout}}},
+		},
+		Edges: []nir.Edge{{From: "input", To: "fc"}, {From: "fc", To: "li"}, {From: "li", To: "output"}},
+	})
+	require.NoError(t, err)
+	x := make([]float32, steps*batch*nin)
+	for r := range steps * batch {
+		for k := range nin {
+			switch {
+			case k >= 64, r >= 16 && k%2 == 0: // silent: the last slice, and half the first in the second group
+			case rng.Float64() < 0.1:
+				x[r*nin+k] = float32(rng.Float64()*4 - 2)
+			}
+		}
+	}
+	x[3*nin+66] = 1 // one spike in the last slice, in the first group
+	in := []sokr.Tensor{sokr.FromSlice(x, steps, batch, nin)}
+	want := make([]float64, steps*batch*nout) // x · Wᵀ in float64
+	for r := range steps * batch {
+		for j := range nout {
+			for k := range nin {
+				want[r*nout+j] += float64(x[r*nin+k]) * float64(float32(w[j*nin+k]))
+			}
+		}
+	}
+	outs := map[string][]float32{}
+	for _, c := range []struct {
+		prop string
+		k    kernel
+	}{{"event", kEventMM}, {"dense", kMatmul}, {"auto", kMatmul}} {
+		r, err := run(t, s, p, in, sokr.Param("propagation", c.prop), sokr.Param("record", []string{"fc"}))
+		require.NoError(t, err)
+		noValidationMessages(t, s)
+		got := outputNamed(t, r, "probe:fc")
+		for i := range want {
+			require.InDelta(t, want[i], got[i], 1e-5*max(1, math.Abs(want[i])), "%s: element %d", c.prop, i)
+		}
+		outs[c.prop] = got
+		mm, meta := propagationOf(t, s, p, c.prop, steps, batch)
+		require.Len(t, mm, 1, "one GEMM")
+		assert.Equal(t, uint32(steps*batch), mm[0].push[0], "its rows")
+		assert.Equal(t, c.k, mm[0].k, c.prop)
+		assert.Equal(t, map[kernel]string{kEventMM: "event", kMatmul: "dense"}[c.k], meta)
+		assert.Equal(t, meta, r.Meta["propagation"])
+	}
+	for i := range outs["event"] {
+		require.InDelta(t, outs["dense"][i], outs["event"][i], 1e-6*max(1, math.Abs(float64(outs["dense"][i]))), "element %d", i)
+	}
+
+	// A recurrent layer.
+	g := twoLayerGraph(rng, 16, 48, 6)
+	g.Nodes = append(g.Nodes, &nir.Node{Name: "rec", Prim: &nir.Linear{Weight: nirArr([]int{48, 48}, nirRand(rng, 48*48, -0.4, 0.5)...)}})
+	g.Edges = append(g.Edges, nir.Edge{From: "lif1", To: "rec"}, nir.Edge{From: "rec", To: "lif1"})
+	rp, err := nir.New(g)
+	require.NoError(t, err)
+	const rsteps, rbatch = 50, 4
+	rin := []sokr.Tensor{nirData(rng, rsteps, rbatch, 16)}
+	for _, c := range []struct{ prop, meta string }{{"auto", "mixed"}, {"event", "event"}, {"dense", "dense"}} {
+		mm, meta := propagationOf(t, s, rp, c.prop, rsteps, rbatch)
+		assert.Equal(t, c.meta, meta, c.prop)
+		if c.prop == "auto" {
+			for _, st := range mm {
+				assert.Equal(t, st.push[0] <= eventMaxRows, st.k == kEventMM, "a product of %d rows", st.push[0])
+			}
+			assert.Greater(t, len(mm), rsteps, "the recurrent products are one per step")
+		}
+		r := matchSNN(t, s, rp, rin, sokr.Param("propagation", c.prop), sokr.Param("record", []string{"lif1.v"}))
+		spiking(t, r, "output")
+	}
 }
