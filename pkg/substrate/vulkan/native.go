@@ -30,7 +30,9 @@ const (
 	kFused64
 	kReduce64
 	kMatmul64
-	// Event-driven propagation of NIR graphs (kernels/eventmm.comp; f32).
+	// Event-driven propagation of NIR graphs (kernels/eventmask.comp, then
+	// kernels/eventmm.comp; f32).
+	kEventMask
 	kEventMM
 	// The circuit kernels (kernels/q*.comp; circuit_kernels.go), complex64
 	// then complex128.
@@ -52,12 +54,13 @@ const (
 )
 
 var kernelFiles = [numKernels]string{"fused", "strided", "reduce", "matmul", "fused64", "reduce64", "matmul64",
-	"eventmm", "qinit", "qpass", "qprob", "qexpz", "qdyn", "qpassn", "qkraus", "qinit64", "qpass64", "qprob64", "qexpz64", "qdyn64", "qpassn64", "qkraus64"}
+	"eventmask", "eventmm", "qinit", "qpass", "qprob", "qexpz", "qdyn", "qpassn", "qkraus", "qinit64", "qpass64", "qprob64", "qexpz64", "qdyn64", "qpassn64", "qkraus64"}
 
 // kernelBindings is how many bindings each kernel has: views of the arena
 // for the native kernels (fused reads its program through a second, uint
-// view); the state's chunks, aux and out for the circuit kernels.
-var kernelBindings = [numKernels]int{2, 1, 1, 1, 2, 1, 1, 1, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3}
+// view; eventmm its masks); the state's chunks, aux and out for the
+// circuit kernels.
+var kernelBindings = [numKernels]int{2, 1, 1, 1, 2, 1, 1, 1, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3}
 
 // f64Ops are the elementwise ops with an f64 kernel: GLSL has no f64 exp,
 // log, tanh, sin, cos or pow.

@@ -59,6 +59,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -1218,7 +1219,7 @@ func (s *Substrate) nirPlan(low *nirLowered) (*plan, error) {
 	if !low.merged {
 		low.merged = true
 		pl.steps = mergeMatmuls(pl.steps, s.info)
-		low.meta["propagation"] = eventMatmuls(pl.steps, low.propagation, s.info)
+		low.meta["propagation"] = eventMatmuls(pl, low.propagation, s.info)
 	}
 	return pl, nil
 }
@@ -1274,45 +1275,66 @@ func mergeMatmuls(steps []kstep, dev info) []kstep {
 
 // eventMaxRows is the most rows (per batch entry) of a product that
 // propagation "auto" runs event-driven: up to 16 rows, one row group of
-// kernels/eventmm.comp, the event kernel reads the weight once, as the
-// matmul kernel does, and does no work for the 64-row tile's missing rows,
-// so it is never the slower one, and the weight rows of inputs that are
-// zero in every row are not read at all. A layer inside a cycle, whose
-// products are one per step, is such a product at a batch of up to 16,
-// as is any product of a batch of up to 16 that could not be merged.
+// the event kernel, it reads the weight once, as the matmul kernel does,
+// and does none of the work of the matmul kernel's missing rows (its
+// tiles are 64 rows), so it is never the slower one, and it reads no
+// weight row of an input that is zero in every row. A layer inside a
+// cycle, whose products are one per step, is such a product at a batch
+// of up to 16, as is a layer's product at such a batch that could not be
+// merged into one GEMM.
 //
 // A merged product over all the steps (T·B rows) stays dense under
 // "auto": the matmul kernel reads each weight once per 64 rows and keeps
 // it in shared memory, the event kernel once per 16 rows, and it skips a
 // weight row only where all 16 rows are zero: at 10% activity 0.9^16 =
-// 19% of them, too few to repay the extra reads. "event" runs every
-// product event-driven (a user who knows the activity is far lower);
-// "dense" none.
+// 19% of them. "event" runs every product event-driven (for a user who
+// knows the activity is far lower); "dense" none.
 const eventMaxRows = 16
 
+// eventRows is the rows of the event kernels' groups.
+const eventRows = 16
+
 // eventMatmuls turns the plan's products into event-driven ones as
-// propagation ("auto", "event" or "dense") asks, in place, and returns
-// the propagation that runs, in the snn substrate's words: "event",
-// "dense", "mixed" or "none" (no products). The event kernel takes the
-// matmul kernel's push constants; only the workgroups change (64 columns
-// by 16 rows).
-func eventMatmuls(steps []kstep, propagation string, dev info) string {
+// propagation ("auto", "event" or "dense") asks, and returns the
+// propagation that runs, in the snn substrate's words: "event", "dense",
+// "mixed" or "none" (no products). An event-driven product is two steps
+// with the matmul's push constants and one more word, the offset of its
+// masks: kernels/eventmask.comp writes each 16-row group's bitmask of
+// live inputs, kernels/eventmm.comp multiplies by the weight rows they
+// name. The masks take one bit per input and row group, in one region at
+// the end of the arena that the products share (each mask pass rewrites
+// it); a product whose masks would not fit the device's largest buffer
+// stays dense.
+func eventMatmuls(pl *plan, propagation string, dev info) string {
+	limit := min(int64(dev.MaxStorageRange), int64(dev.MaxAlloc))
+	maskOff := pl.arenaBytes / 4 // the layout's values are whole 64-element blocks: aligned
+	var maskWords int64
+	out := make([]kstep, 0, len(pl.steps)+8)
 	event, dense := 0, 0
-	for i := range steps {
-		st := &steps[i]
+	for _, st := range pl.steps {
 		if st.k != kMatmul {
+			out = append(out, st)
 			continue
 		}
-		m, n := st.push[0], st.push[1]
-		g := [3]uint32{(n + 63) / 64, (m + eventRows - 1) / eventRows, st.groups[2]}
-		if propagation == "event" || propagation == "auto" && m <= eventMaxRows {
-			if g[1] <= dev.MaxGroupCount[1] && g[0] <= dev.MaxGroupCount[0] {
-				st.k, st.groups = kEventMM, g
-				event++
-				continue
-			}
+		m, n, k, batch := st.push[0], st.push[1], st.push[2], st.groups[2]
+		groups, words := (m+eventRows-1)/eventRows, (k+31)/32
+		need := int64(batch) * int64(groups) * int64(words)
+		fits := groups <= dev.MaxGroupCount[1] && (n+63)/64 <= dev.MaxGroupCount[0] && (words+63)/64 <= dev.MaxGroupCount[0] &&
+			4*(maskOff+max(maskWords, need)) <= limit
+		if fits && (propagation == "event" || propagation == "auto" && m <= eventMaxRows) {
+			push := append(slices.Clip(st.push[:9]), uint32(maskOff))
+			out = append(out, kstep{k: kEventMask, push: push, groups: [3]uint32{(words + 63) / 64, groups, batch}},
+				kstep{k: kEventMM, push: push, groups: [3]uint32{(n + 63) / 64, groups, batch}})
+			maskWords = max(maskWords, need)
+			event++
+			continue
 		}
+		out = append(out, st)
 		dense++
+	}
+	pl.steps = out
+	if maskWords > 0 {
+		pl.arenaBytes = 4 * (maskOff + maskWords)
 	}
 	switch {
 	case event > 0 && dense > 0:
@@ -1324,9 +1346,6 @@ func eventMatmuls(steps []kstep, propagation string, dev info) string {
 	}
 	return "none"
 }
-
-// eventRows is the rows of kernels/eventmm.comp's workgroup.
-const eventRows = 16
 
 // nirUsage is a NIR run's memory: the native program's run, the per-step
 // inputs converted to f32, and the assembled outputs.

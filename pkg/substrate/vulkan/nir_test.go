@@ -265,6 +265,10 @@ func TestNIREstimateCoversTheRun(t *testing.T) {
 		sokrtest.CheckEstimate(t, s, twoLayerLIF(t, rng, 32, 64, 8), data(50, 4, 32),
 			sokr.Options{Params: map[string]any{"record": []string{"lif1.v"}}})
 	})
+	t.Run("lif_event", func(t *testing.T) { // the event kernels' masks in the arena
+		sokrtest.CheckEstimate(t, s, twoLayerLIF(t, rng, 32, 64, 8), data(50, 4, 32),
+			sokr.Options{Params: map[string]any{"propagation": "event"}})
+	})
 	t.Run("cnn", func(t *testing.T) {
 		sokrtest.CheckEstimate(t, s, cnn(t, rng), data(20, 3, 2, 7, 9),
 			sokr.Options{Params: map[string]any{"record": []string{"conv", "if.v"}}})

@@ -548,6 +548,9 @@ func TestKernelsUpToDate(t *testing.T) {
 	assert.Equal(t, int64(80), ks[kStrided].PushConstantBytes)
 	assert.Equal(t, int64(104), ks[kReduce].PushConstantBytes)
 	assert.Equal(t, int64(36), ks[kMatmul].PushConstantBytes)
+	// The event-driven pair share matmul's layout and the masks' offset.
+	assert.Equal(t, int64(40), ks[kEventMask].PushConstantBytes)
+	assert.Equal(t, int64(40), ks[kEventMM].PushConstantBytes)
 	// The circuit kernels share one layout (qcommon.glsl): one descriptor
 	// set serves all of a command buffer's dispatches.
 	for k := kQInit; k <= kQKraus64; k++ {
