@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,6 +35,24 @@ type NeuroResult struct {
 	Reference []NeuroReference `json:"reference"`
 	Runs      []NeuroRun       `json:"runs"`
 	Checks    []NeuroCheck     `json:"checks"`
+	// Propagation times the product event-driven and dense at lower input
+	// activities (the first size).
+	Propagation []NeuroPropagation `json:"propagation"`
+}
+
+// NeuroPropagation is the workload at one input activity under
+// propagation "dense" and "event" (the tiled matmul kernel, and
+// kernels/eventmm.comp, which skips the weight rows of inputs silent in
+// all of a 16-row group); the two must give the same spikes.
+type NeuroPropagation struct {
+	N        int     `json:"n"`
+	Input    float64 `json:"input_activity"` // the input spikes' probability
+	DenseMs  Dist    `json:"dense_gpu_ms"`
+	EventMs  Dist    `json:"event_gpu_ms"`
+	Speedup  float64 `json:"speedup"` // dense / event, medians
+	Same     bool    `json:"same_spikes"`
+	Error    string  `json:"error,omitempty"`
+	rowsRead float64 // the fraction of weight rows the event kernel reads: 1 - (1-p)^16
 }
 
 // NeuroReference is a published figure for the same workload.
@@ -161,11 +180,17 @@ func neuroGraph(n int, seed uint64) (*nir.Program, error) {
 // neuroInput is [steps, batch, n] of input spikes, each 1 with probability
 // one half (dense activity: the layer's product is a full GEMM either way).
 func neuroInput(steps, batch, n int, seed uint64) sokr.Tensor {
+	return neuroSpikes(steps, batch, n, 0.5, seed)
+}
+
+// neuroSpikes is [steps, batch, n] of input spikes, each 1 with
+// probability p.
+func neuroSpikes(steps, batch, n int, p float64, seed uint64) sokr.Tensor {
 	x := make([]float32, steps*batch*n)
 	parallel(steps*batch, func(lo, hi int) {
 		rng := rand.New(rand.NewPCG(seed, uint64(lo)))
 		for i := lo * n; i < hi*n; i++ {
-			if rng.Uint32()&1 == 1 {
+			if rng.Float64() < p {
 				x[i] = 1
 			}
 		}
@@ -225,10 +250,74 @@ func (b *bench) neuro(ctx context.Context, deadline time.Time) error {
 		b.printf("  %6d %5d %5d %10.1f %10.1f %10.2f %9s %8.3f  %s\n", n, run.Batch, run.Steps, run.ColdMs, run.WallMs.Median,
 			run.GPUMs.Median, num(run.GFLOPS), run.Activity, goal)
 	}
+	b.printf("  propagation at n = %d (gpu ms, medians; the event kernel reads the weight rows of 1-(1-p)^16 of the inputs)\n", sz.ns[0])
+	b.printf("  %8s %10s %10s %8s %10s  %s\n", "input p", "dense ms", "event ms", "speedup", "rows read", "spikes")
+	for k, p := range neuroActivities {
+		end := time.Now().Add(time.Until(deadline) / time.Duration(len(neuroActivities)-k))
+		e := b.neuroPropagation(ctx, sz.ns[0], p, sz, opts, end)
+		r.Propagation = append(r.Propagation, e)
+		if e.Error != "" {
+			failed++
+			b.printf("  %8.2f ERROR: %s\n", p, e.Error)
+			continue
+		}
+		b.printf("  %8.2f %10.2f %10.2f %7.2fx %10.2f  %s\n", p, e.DenseMs.Median, e.EventMs.Median, e.Speedup, e.rowsRead,
+			map[bool]string{true: "same", false: "DIFFER"}[e.Same])
+	}
 	if failed > 0 {
-		return fmt.Errorf("%d of %d neuro runs failed", failed, len(sz.ns)+1)
+		return fmt.Errorf("%d of %d neuro runs failed", failed, len(sz.ns)+1+len(neuroActivities))
 	}
 	return nil
+}
+
+// neuroActivities are the input activities of the propagation runs.
+var neuroActivities = []float64{0.5, 0.1, 0.02}
+
+// neuroPropagation times the workload at input activity p under
+// propagation "dense" and "event", the runs alternated, and compares their
+// spikes.
+func (b *bench) neuroPropagation(ctx context.Context, n int, p float64, sz neuroSizes, opts []sokr.DispatchOption, end time.Time) NeuroPropagation {
+	e := NeuroPropagation{N: n, Input: p, rowsRead: 1 - math.Pow(1-p, 16)}
+	g, err := neuroGraph(n, 1)
+	if err != nil {
+		e.Error = err.Error()
+		return e
+	}
+	in := []sokr.Tensor{neuroSpikes(sz.steps, sz.batch, n, p, 5)}
+	props := [2]string{"dense", "event"}
+	with := func(prop string) []sokr.DispatchOption {
+		return append(slices.Clip(opts), sokr.Param("propagation", prop))
+	}
+	var spikes [2][]float32
+	var gpu [2][]float64
+	for k, prop := range props {
+		res, _, err := runOn(ctx, b.rtGPU, g, in, with(prop)...)
+		if err != nil {
+			e.Error = prop + ": " + err.Error()
+			return e
+		}
+		if res.Meta["propagation"] != prop {
+			e.Error = fmt.Sprintf("asked for %s propagation, Meta says %q ran", prop, res.Meta["propagation"])
+			return e
+		}
+		spikes[k] = sokr.View[float32](res.Outputs[0].Tensor)
+	}
+	e.Same = slices.Equal(spikes[0], spikes[1])
+	for rep := 0; rep < sz.reps && time.Now().Before(end); rep++ {
+		for k, prop := range props {
+			_, g2, err := warmRuns(ctx, b.rtGPU, 1, end.Add(time.Hour), g, in, with(prop)...)
+			if err != nil {
+				e.Error = prop + ": " + err.Error()
+				return e
+			}
+			gpu[k] = append(gpu[k], g2...)
+		}
+	}
+	e.DenseMs, e.EventMs = dist(gpu[0]), dist(gpu[1])
+	if e.EventMs.N > 0 && e.EventMs.Median > 0 {
+		e.Speedup = e.DenseMs.Median / e.EventMs.Median
+	}
+	return e
 }
 
 // neuroRun times the workload at size n on vulkan: a cold run, then up to

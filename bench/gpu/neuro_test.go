@@ -59,5 +59,13 @@ func TestNeuroQuick(t *testing.T) {
 	assert.Less(t, run.Activity, 0.5)
 	assert.False(t, run.Goal.Applies, "the goal is for an H100 at n = 16384")
 	assert.Contains(t, log.String(), "Norse (compiled) 0.029 s at n = 16384")
+	require.Len(t, r.Propagation, len(neuroActivities))
+	for _, e := range r.Propagation {
+		assert.Empty(t, e.Error)
+		assert.True(t, e.Same, "event-driven and dense give the same spikes at p = %g", e.Input)
+		assert.Positive(t, e.DenseMs.N)
+		assert.Positive(t, e.EventMs.N)
+		assert.Positive(t, e.Speedup)
+	}
 	assert.Empty(t, subs[0].ValidationMessages())
 }

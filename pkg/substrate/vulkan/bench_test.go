@@ -5,6 +5,7 @@ package vulkan
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sokr-rs/sokr/pkg/ir/nir"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 	"github.com/sokr-rs/sokr/pkg/substrate/cpu"
 )
@@ -101,5 +103,52 @@ func BenchmarkCircuit(b *testing.B) {
 	b.ReportMetric(gbps, "GB/s")
 	if peak, err := strconv.ParseFloat(os.Getenv("SOKR_PEAK_GBPS"), 64); err == nil && peak > 0 {
 		b.ReportMetric(gbps/peak, "of-peak")
+	}
+}
+
+// BenchmarkNIRPropagation times a NIR layer's products under propagation
+// "dense" (the matmul kernel) and "event" (eventmask.comp, then
+// eventmm.comp): Linear(n, n) + LIF, batch 16, 20 steps (one GEMM of 320
+// rows), at input activities from 50% to 0.5%; gpu-ns/op is the kernels'
+// time (the products, and the LIF's 20 steps of elementwise kernels,
+// the same in both).
+//
+//	go test -run '^$' -bench NIRPropagation -benchtime 3x ./pkg/substrate/vulkan
+func BenchmarkNIRPropagation(b *testing.B) {
+	s, err := sharedGPU()
+	if err != nil {
+		b.Skipf("no Vulkan here: %v", err)
+	}
+	const n, batch, steps = 2048, 16, 20
+	rng := rand.New(rand.NewPCG(1, 2))
+	g := twoLayerGraph(rng, n, n, 1) // only its input layer and first LIF are used
+	g.Nodes = []*nir.Node{g.Nodes[0], g.Nodes[1], g.Nodes[2], {Name: "output", Prim: &nir.Output{Shape: []int{n}}}}
+	g.Edges = []nir.Edge{{From: "input", To: "fc1"}, {From: "fc1", To: "lif1"}, {From: "lif1", To: "output"}}
+	p, err := nir.New(g)
+	require.NoError(b, err)
+	for _, a := range []float64{0.5, 0.1, 0.02, 0.005} {
+		x := make([]float32, steps*batch*n)
+		for i := range x {
+			if rng.Float64() < a {
+				x[i] = 1
+			}
+		}
+		in := []sokr.Tensor{sokr.FromSlice(x, steps, batch, n)}
+		for _, prop := range []string{"dense", "event"} {
+			b.Run(fmt.Sprintf("activity=%g/%s", a, prop), func(b *testing.B) {
+				rt := sokr.New()
+				require.NoError(b, rt.RegisterSubstrate(s))
+				defer rt.UnregisterSubstrate(s.Name())
+				var gpuNs float64
+				for b.Loop() {
+					res, err := rt.Run(context.Background(), p, in, sokr.Param("propagation", prop))
+					require.NoError(b, err)
+					require.Equal(b, prop, res.Meta["propagation"])
+					g, _ := strconv.ParseFloat(res.Meta["gpu_time_ns"], 64)
+					gpuNs += g
+				}
+				b.ReportMetric(gpuNs/float64(b.N), "gpu-ns/op")
+			})
+		}
 	}
 }
