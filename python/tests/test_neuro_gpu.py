@@ -3,19 +3,25 @@ with dense and event-driven synaptic propagation."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
 from sokr import neuro
 
 
-def recurrent_graph(nin: int, nh: int, seed: int = 7) -> dict:
+def recurrent_graph(nin: int, nh: int, seed: int = 7) -> dict[str, Any]:
     """Input -> Affine -> LIF, with a recurrent Linear from the LIF to itself, -> Output."""
     rng = np.random.default_rng(seed)
     return {
         "nodes": {
             "in": {"type": "Input", "shape": [nin]},
-            "fc": {"type": "Affine", "weight": rng.uniform(-0.2, 0.8, (nh, nin)).tolist(), "bias": [0.05] * nh},
+            "fc": {
+                "type": "Affine",
+                "weight": rng.uniform(-0.2, 0.8, (nh, nin)).tolist(),
+                "bias": [0.05] * nh,
+            },
             "lif": {
                 "type": "LIF",
                 "tau": rng.uniform(2, 5, nh).tolist(),
