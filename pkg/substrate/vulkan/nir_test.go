@@ -311,20 +311,8 @@ func TestNIRMatmulsMerged(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(c.batch), 8))
 			const steps = 40
 			p := twoLayerLIF(t, rng, c.nin, c.nh, c.nout)
-			net, err := nirNetOf(p)
-			require.NoError(t, err)
-			low, err := net.lower(nirDefaults(), steps, c.batch)
-			require.NoError(t, err)
-			pl, err := s.nirPlan(low)
-			require.NoError(t, err)
-			var mm []kstep
-			for _, st := range pl.steps {
-				if st.k == kMatmul || st.k == kEventMM {
-					mm = append(mm, st)
-				}
-			}
-			t.Logf("%d matmul steps, of %d steps", len(mm), len(pl.steps))
-			require.NotEmpty(t, mm)
+			mm, _ := propagationOf(t, s, p, "auto", steps, c.batch)
+			t.Logf("%d products", len(mm))
 			assert.Less(t, len(mm), 2*steps, "no product was merged")
 			first := mm[0]
 			if c.gemm {
