@@ -1287,11 +1287,14 @@ func mergeMatmuls(steps []kstep, dev info) []kstep {
 // "auto": the matmul kernel reads each weight once per 64 rows and keeps
 // it in shared memory, the event kernel once per 16 rows, and it skips a
 // weight row only where all 16 rows are zero: at 10% activity 0.9^16 =
-// 19% of them. "event" runs every product event-driven (for a user who
-// knows the activity is far lower); "dense" none.
-const eventMaxRows = 16
+// 19% of them. (On lavapipe, whose tiled kernel is slow, the event kernel
+// wins even at 50%: docs/benchmarks.md; bench/gpu's neuro section
+// measures both on a GPU.) "event" runs every product event-driven (for a
+// user who knows the activity is far lower); "dense" none.
+const eventMaxRows = eventRows
 
-// eventRows is the rows of the event kernels' groups.
+// eventRows is the rows of the event kernels' groups (ROWS in
+// kernels/eventmask.comp and kernels/eventmm.comp).
 const eventRows = 16
 
 // eventMatmuls turns the plan's products into event-driven ones as
