@@ -14,6 +14,24 @@ const (
 	InitialGiven = "given"  // values given per node and variable, the rest 0
 )
 
+// The state variables of a run that are not a neuron's v and i: the
+// signals still in flight when a run ends, which a run started from its
+// final state needs to continue as one uninterrupted run would.
+const (
+	// DelayLine is a Delay node's (or a synaptic delay's, node
+	// "NEURON.synapse") last D inputs, D its longest delay in steps:
+	// [D, B, *input shape], oldest first.
+	DelayLine = "delay_line"
+	// Recurrent is the last recurrent_delay outputs of a node that a
+	// recurrent edge reads: [recurrent_delay, B, *shape], oldest first.
+	Recurrent = "recurrent"
+)
+
+// SynapseSuffix names a neuron population's synaptic delay line
+// ("lif.synapse"), as the snn substrate names the Delay unit it puts in
+// front of each population under the synaptic_delay option.
+const SynapseSuffix = ".synapse"
+
 // optInitialState is the option InitialState reads.
 const optInitialState = "initial_state"
 

@@ -79,12 +79,18 @@
 // "session_reset": true to start it afresh; "initial_state", the neuron
 // state before the first step: "zero" (default), "v_leak" (v = v_leak, as
 // Norse starts; IF and I, which have no v_leak, at 0; currents at 0) or a
-// map from node path to a map from variable ("v", "i") to values, one per
-// neuron or batch × neurons (the rest start at 0); "final_state": true to
-// return the state after the last step as outputs "state:NODE.v" and
-// "state:NODE.i", shaped [B, *shape], which a later run's
-// "initial_state" takes back (delay lines and recurrent edges restart
-// empty: a session carries those too). A session keeps its graph,
+// map from node path to a map from variable to values (the rest start at
+// 0): a neuron's "v" and "i", one per neuron or batch × neurons; a Delay
+// node's "delay_line" (its last D inputs, D its longest delay in steps,
+// oldest first; a synaptic delay's is node "NEURON.synapse"), and
+// "recurrent" for a node that a recurrent edge reads (its last
+// recurrent_delay outputs), D rows of one value per element or per batch
+// row and element; "final_state": true to return all of these after the
+// last step as outputs "state:NODE.VARIABLE" ([B, *shape] for v and i,
+// [D, B, *shape] for the others), which a later run's "initial_state"
+// takes back to continue exactly as one uninterrupted run
+// (neuron.DelayLine and neuron.Recurrent name the two). A session keeps
+// its graph,
 // batch size and semantics; EndSession forgets it and WithMaxSessions caps
 // how many are live. Dispatches of one session run one at a time. Unknown
 // options and bad values are *sokr.InputError naming the option.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sokr-rs/sokr/pkg/internal/blas"
 	"github.com/sokr-rs/sokr/pkg/internal/kernels"
+	"github.com/sokr-rs/sokr/pkg/internal/neuron"
 	"github.com/sokr-rs/sokr/pkg/internal/opt"
 	"github.com/sokr-rs/sokr/pkg/internal/parallel"
 	"github.com/sokr-rs/sokr/pkg/sokr"
@@ -46,11 +47,16 @@ type state[F float] struct {
 	v, cur    [][]F // per unit: [batch*n]
 	delayRing [][]F // per opDelay unit: maxDelay rows of batch*size
 	recRing   [][]F // per recurrent source: recurrent_delay rows of batch*size
+	// delayPast and recPast are, per unit, how many steps before step 0
+	// its ring holds (an initial_state's delay_line or recurrent history,
+	// step s in row mod(s, rows)); steps before them read as 0.
+	delayPast, recPast []int
 }
 
 func newState[F float](c *compiled[F], batch int) *state[F] {
 	n := len(c.net.units)
-	st := &state[F]{batch: batch, v: make([][]F, n), cur: make([][]F, n), delayRing: make([][]F, n), recRing: make([][]F, n)}
+	st := &state[F]{batch: batch, v: make([][]F, n), cur: make([][]F, n), delayRing: make([][]F, n), recRing: make([][]F, n),
+		delayPast: make([]int, n), recPast: make([]int, n)}
 	for i, u := range c.net.units {
 		if u.op == opNeuron {
 			st.v[i] = make([]F, batch*u.outSize())
@@ -75,6 +81,15 @@ func newState[F float](c *compiled[F], batch int) *state[F] {
 // row and neuron.
 func (st *state[F]) setInitial(c *compiled[F]) {
 	for i, u := range c.net.units {
+		if c.sem.initial == InitialGiven {
+			vars := c.sem.initialValues[u.name]
+			if vals := vars[neuron.DelayLine]; vals != nil && st.delayRing[i] != nil {
+				st.delayPast[i] = setRows(st.delayRing[i], vals, c.units[i].maxDelay)
+			}
+			if vals := vars[neuron.Recurrent]; vals != nil && st.recRing[i] != nil {
+				st.recPast[i] = setRows(st.recRing[i], vals, c.sem.recurrentDelay)
+			}
+		}
 		if u.op != opNeuron {
 			continue
 		}
@@ -92,6 +107,28 @@ func (st *state[F]) setInitial(c *compiled[F]) {
 		}
 	}
 }
+
+// setRows fills a ring of rows rows (dst: rows × batch × n) with the
+// history vals, rows × n or rows × batch × n values oldest first, as steps
+// −rows to −1 (row k is step k − rows, in row mod(k − rows, rows) = k),
+// and returns how many steps before step 0 it now holds.
+func setRows[F float](dst []F, vals []float64, rows int) int {
+	if rows == 0 || len(dst)%rows != 0 {
+		return 0
+	}
+	row := len(dst) / rows
+	per := len(vals) / rows // n, or batch × n
+	if per == 0 || len(vals)%rows != 0 || row%per != 0 {
+		return 0
+	}
+	for k := range rows {
+		setValues(dst[k*row:(k+1)*row], vals[k*per:(k+1)*per])
+	}
+	return rows
+}
+
+// mod is x mod m, in [0, m).
+func mod(x, m int) int { return ((x % m) + m) % m }
 
 // setValues copies vals into dst, repeated when dst holds several batch rows of
 // them; it leaves dst alone when vals is empty or does not fit.
@@ -334,10 +371,11 @@ func (r *runner[F]) input(i, tc int) []F {
 		ring := r.st.recRing[s.unit]
 		for t := range tc {
 			step := r.st.steps + t - d
-			if step < 0 {
+			if step < -r.st.recPast[s.unit] {
 				continue
 			}
-			src := ring[(step%d)*row : (step%d+1)*row]
+			slot := mod(step, d)
+			src := ring[slot*row : (slot+1)*row]
 			dst := x[t*row : (t+1)*row]
 			for e, v := range src {
 				dst[e] += v
@@ -586,10 +624,10 @@ func (r *runner[F]) delay(i, tc int, x, y []F) {
 			switch {
 			case d <= t:
 				y[t*row+e] = x[(t-d)*row+e]
-			case s0+t-d < 0:
+			case s0+t-d < -r.st.delayPast[i]:
 				y[t*row+e] = 0
 			default:
-				y[t*row+e] = ring[((s0+t-d)%dmax)*row+e]
+				y[t*row+e] = ring[mod(s0+t-d, dmax)*row+e]
 			}
 		}
 	}

@@ -177,16 +177,29 @@ func (s *Substrate) runUsage(net *network, sem semantics, steps, batch int, in [
 			u.add(partRecordings, net, i, footprint.Mul(int64(size), int64(steps), int64(batch), int64(net.units[i].outSize())))
 		}
 	}
-	// The final state, returned as outputs: a copy of every state variable.
+	// The final state, returned as outputs: a copy of every state variable,
+	// delay lines and recurrent histories included.
 	if sem.finalState {
 		for i, un := range net.units {
+			rows := int64(0) // of the unit's output
 			if un.op == opNeuron {
-				n := int64(1)
+				rows = 1
 				if un.neuron.model.current() {
-					n = 2
+					rows = 2
 				}
-				u.add(partRecordings, net, i, footprint.Mul(int64(size), n, int64(batch), int64(un.outSize())))
+				if k > 0 { // its synaptic delay line, of its input
+					u.add(partRecordings, net, i, footprint.Mul(int64(size), int64(k), int64(batch), int64(un.inSize())))
+				}
 			}
+			if un.op == opDelay {
+				if dmax, err := maxDelaySteps(un, sem.dt); err == nil {
+					u.add(partRecordings, net, i, footprint.Mul(int64(size), int64(dmax), int64(batch), int64(un.inSize())))
+				}
+			}
+			if recSource[i] {
+				rows += int64(sem.recurrentDelay)
+			}
+			u.add(partRecordings, net, i, footprint.Mul(int64(size), rows, int64(batch), int64(un.outSize())))
 		}
 	}
 	// Inputs of the other precision are converted, the others read in place.

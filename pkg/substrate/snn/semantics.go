@@ -1,7 +1,9 @@
 package snn
 
 import (
+	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -223,29 +225,88 @@ func integer(name string, v any, least int) (int, error) {
 }
 
 // checkInitial verifies the given initial values against the network and
-// the batch: each names a neuron node and one of its state variables, with
-// one value per neuron or per batch row and neuron.
+// the batch: each names a node and one of its state variables, with one
+// value per element or per batch row and element, times the rows of a
+// delay line or recurrent history (initialRows).
 func checkInitial(net *network, sem semantics, batch int) error {
 	for _, node := range sortedKeys(sem.initialValues) {
-		ui := net.unitNamed(node)
-		if ui < 0 {
-			return opt.Err(OptInitialState, "the graph has no node %q", node)
-		}
-		u := net.units[ui]
-		if u.op != opNeuron {
-			return opt.Err(OptInitialState, "node %q (%s) has no state variables (neurons have v, CubaLIF and CubaLI also i)", node, describeUnit(u))
-		}
 		for _, name := range sortedKeys(sem.initialValues[node]) {
-			vals := sem.initialValues[node][name]
-			if name != "v" && !(name == "i" && u.neuron.model.current()) {
-				return opt.Err(OptInitialState, "node %q (%s) has no state variable %q", node, u.neuron.model, name)
+			rows, n, err := initialRows(net, sem, node, name)
+			if err != nil {
+				return err
 			}
-			if n := u.outSize(); len(vals) != n && len(vals) != batch*n {
-				return opt.Err(OptInitialState, "node %q, variable %q: %d values, want %d (one per neuron) or %d (batch %d × %d neurons)", node, name, len(vals), n, batch*n, batch, n)
+			if vals := sem.initialValues[node][name]; len(vals) != rows*n && len(vals) != rows*batch*n {
+				want := fmt.Sprintf("%d (one per neuron) or %d (batch %d × %d neurons)", n, batch*n, batch, n)
+				if name != "v" && name != "i" {
+					want = fmt.Sprintf("%d (%d steps × %d elements) or %d (%d steps × batch %d × %d elements)", rows*n, rows, n, rows*batch*n, rows, batch, n)
+				}
+				return opt.Err(OptInitialState, "node %q, variable %q: %d values, want %s", node, name, len(vals), want)
 			}
 		}
 	}
 	return nil
+}
+
+// initialRows returns how many rows of n values variable name of node
+// holds: 1 row of the population for a neuron's v and i; a delay line's
+// longest delay in steps (neuron.DelayLine, of a Delay node or of a
+// synaptic delay "NEURON.synapse") and recurrent_delay rows for a node that
+// recurrent edges read (neuron.Recurrent).
+func initialRows(net *network, sem semantics, node, name string) (rows, n int, err error) {
+	ui := net.unitNamed(node)
+	if ui < 0 {
+		if base, ok := strings.CutSuffix(node, neuron.SynapseSuffix); ok && sem.synapticDelay > 0 {
+			if b := net.unitNamed(base); b >= 0 && net.units[b].op == opNeuron && name == neuron.DelayLine {
+				return sem.synapticDelay, net.units[b].inSize(), nil
+			}
+		}
+		return 0, 0, opt.Err(OptInitialState, "the graph has no node %q", node)
+	}
+	u := net.units[ui]
+	has := stateVariables(net, ui)
+	if !slices.Contains(has, name) {
+		if len(has) == 0 {
+			return 0, 0, opt.Err(OptInitialState, "node %q (%s) has no state variables (neurons have v, CubaLIF and CubaLI also i; Delay nodes %s, and nodes that recurrent edges read %s)",
+				node, describeUnit(u), neuron.DelayLine, neuron.Recurrent)
+		}
+		return 0, 0, opt.Err(OptInitialState, "node %q (%s) has no state variable %q (it has %s)", node, describeUnit(u), name, strings.Join(has, ", "))
+	}
+	switch name {
+	case neuron.DelayLine:
+		d, err := maxDelaySteps(u, sem.dt)
+		if err != nil {
+			return 0, 0, &sokr.InputError{Index: -1, Name: OptInitialState, Msg: err.Error()}
+		}
+		return d, u.inSize(), nil
+	case neuron.Recurrent:
+		return sem.recurrentDelay, u.outSize(), nil
+	}
+	return 1, u.outSize(), nil
+}
+
+// stateVariables lists unit ui's state variables: v (and i) of a neuron,
+// the delay line of a Delay unit, the recurrent history of a unit that a
+// recurrent edge reads.
+func stateVariables(net *network, ui int) []string {
+	u := net.units[ui]
+	var has []string
+	switch u.op {
+	case opNeuron:
+		has = append(has, "v")
+		if u.neuron.model.current() {
+			has = append(has, "i")
+		}
+	case opDelay:
+		has = append(has, neuron.DelayLine)
+	}
+	for _, w := range net.units {
+		for _, s := range w.inputs {
+			if s.recurrent && s.unit == ui && !slices.Contains(has, neuron.Recurrent) {
+				has = append(has, neuron.Recurrent)
+			}
+		}
+	}
+	return has
 }
 
 func sortedKeys[V any](m map[string]V) []string {

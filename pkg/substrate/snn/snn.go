@@ -9,6 +9,7 @@ import (
 
 	"github.com/sokr-rs/sokr/pkg/internal/blas"
 	"github.com/sokr-rs/sokr/pkg/internal/footprint"
+	"github.com/sokr-rs/sokr/pkg/internal/neuron"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
@@ -209,14 +210,37 @@ func (c counters) propagation() string {
 func finalState[F float](c *compiled[F], st *state[F]) []sokr.Output {
 	var outs []sokr.Output
 	for i, u := range c.net.units {
-		if u.op != opNeuron {
-			continue
+		if u.op == opNeuron {
+			shape := append([]int{st.batch}, u.outShape...)
+			outs = append(outs, sokr.Output{Name: "state:" + u.name + ".v", Tensor: sokr.FromSlice(append([]F(nil), st.v[i]...), shape...)})
+			if st.cur[i] != nil {
+				outs = append(outs, sokr.Output{Name: "state:" + u.name + ".i", Tensor: sokr.FromSlice(append([]F(nil), st.cur[i]...), shape...)})
+			}
 		}
-		shape := append([]int{st.batch}, u.outShape...)
-		outs = append(outs, sokr.Output{Name: "state:" + u.name + ".v", Tensor: sokr.FromSlice(append([]F(nil), st.v[i]...), shape...)})
-		if st.cur[i] != nil {
-			outs = append(outs, sokr.Output{Name: "state:" + u.name + ".i", Tensor: sokr.FromSlice(append([]F(nil), st.cur[i]...), shape...)})
+		if d := c.units[i].maxDelay; st.delayRing[i] != nil && d > 0 {
+			outs = append(outs, sokr.Output{Name: "state:" + u.name + "." + neuron.DelayLine,
+				Tensor: history(st.delayRing[i], d, st.steps, st.delayPast[i], append([]int{d, st.batch}, u.inShape...))})
+		}
+		if st.recRing[i] != nil {
+			d := c.sem.recurrentDelay
+			outs = append(outs, sokr.Output{Name: "state:" + u.name + "." + neuron.Recurrent,
+				Tensor: history(st.recRing[i], d, st.steps, st.recPast[i], append([]int{d, st.batch}, u.outShape...))})
 		}
 	}
 	return outs
+}
+
+// history unrolls a ring of rows rows that holds steps up to steps − 1
+// (and past steps before step 0) into [rows, ...] oldest first: steps
+// steps − rows to steps − 1, zeros for those before the ring's first.
+func history[F float](ring []F, rows, steps, past int, shape []int) sokr.Tensor {
+	row := len(ring) / rows
+	out := make([]F, len(ring))
+	for k := range rows {
+		if step := steps - rows + k; step >= -past {
+			slot := mod(step, rows)
+			copy(out[k*row:(k+1)*row], ring[slot*row:(slot+1)*row])
+		}
+	}
+	return sokr.FromSlice(out, shape...)
 }

@@ -129,6 +129,110 @@ func TestFinalStateResumes(t *testing.T) {
 	}
 }
 
+// delayedRecurrent is Input(3) -> Delay(0, 2, 3 steps of dt 1) -> Linear
+// -> LIF(4), which a recurrent Affine feeds back onto itself -> Output.
+func delayedRecurrent(t testing.TB) *nir.Program {
+	t.Helper()
+	four := func(v float64) nir.Array { return arr([]int{4}, v, v, v, v) }
+	g := &nir.Graph{
+		Nodes: []*nir.Node{
+			{Name: "input", Prim: &nir.Input{Shape: []int{3}}},
+			{Name: "delay", Prim: &nir.Delay{Delay: arr([]int{3}, 0, 2, 3)}},
+			{Name: "lin", Prim: &nir.Linear{Weight: arr([]int{4, 3}, 0.9, 0.2, 0.1, 0.3, 0.8, 0.2, 0.1, 0.4, 0.7, 0.5, 0.5, 0.5)}},
+			{Name: "lif", Prim: &nir.LIF{Tau: four(4), R: four(1), VLeak: four(0), VThreshold: four(1), VReset: four(0)}},
+			{Name: "rec", Prim: &nir.Affine{Weight: arr([]int{4, 4}, 0, 0.6, -0.3, 0.2, 0.4, 0, 0.5, -0.2, -0.1, 0.3, 0, 0.6, 0.5, -0.4, 0.3, 0),
+				Bias: four(0.3)}},
+			{Name: "output", Prim: &nir.Output{Shape: []int{4}}},
+		},
+		Edges: []nir.Edge{{From: "input", To: "delay"}, {From: "delay", To: "lin"}, {From: "lin", To: "lif"},
+			{From: "lif", To: "rec"}, {From: "rec", To: "lif"}, {From: "lif", To: "output"}},
+	}
+	p, err := nir.New(g)
+	require.NoError(t, err)
+	return p
+}
+
+// TestFinalStateCarriesWhatIsInFlight: with a Delay node, a synaptic delay
+// and a recurrent edge of recurrent_delay 2, a run cut in two, the second
+// part started from the first's final state (v, the delay lines and the
+// recurrent history), gives exactly the uninterrupted run's spikes,
+// voltages and final state; without the delay lines and history it does
+// not.
+func TestFinalStateCarriesWhatIsInFlight(t *testing.T) {
+	p := delayedRecurrent(t)
+	const steps, batch, n = 50, 2, 3
+	in := make([]float32, steps*batch*n)
+	for i := range in {
+		if i%5 == 0 || i%7 == 3 {
+			in[i] = 3
+		}
+	}
+	opts := []sokr.DispatchOption{sokr.Param("dt", 1.0), sokr.Param("record", []string{"lif.v", "rec"}), sokr.Param("final_state", true),
+		sokr.Param("synaptic_delay", 2), sokr.Param("recurrent_delay", 2)}
+	run := func(x []float32, more ...sokr.DispatchOption) sokr.Result {
+		res, err := dispatch(t, snn.New(), p, []sokr.Tensor{sokr.FromSlice(x, len(x)/(batch*n), batch, n)}, append(opts, more...)...)
+		require.NoError(t, err)
+		return res
+	}
+	whole := run(in)
+	spikes := output(t, whole, "output")
+	fired := 0
+	for _, v := range spikes {
+		if v != 0 {
+			fired++
+		}
+	}
+	require.Greater(t, fired, len(spikes)/10, "the network must spike for the comparison to mean much")
+	const cut = 23
+	first := run(in[:cut*batch*n])
+	names := map[string]bool{}
+	init := map[string]any{}
+	for _, o := range first.Outputs {
+		name, ok := strings.CutPrefix(o.Name, "state:")
+		if !ok {
+			continue
+		}
+		names[name] = true
+		k := strings.LastIndex(name, ".")
+		node, v := name[:k], name[k+1:]
+		if init[node] == nil {
+			init[node] = map[string]any{}
+		}
+		init[node].(map[string]any)[v] = anyOf(sokr.View[float32](o.Tensor))
+	}
+	assert.Equal(t, map[string]bool{"lif.v": true, "rec.recurrent": true, "delay.delay_line": true, "lif.synapse.delay_line": true}, names)
+	// The delay line holds the last 3 inputs, oldest first: steps cut-3 .. cut-1.
+	assert.Equal(t, in[(cut-3)*batch*n:cut*batch*n], output(t, first, "state:delay.delay_line"))
+	// The recurrent history holds the last 2 outputs of rec, which the
+	// recurrent edge rec -> lif reads.
+	assert.Equal(t, output(t, first, "probe:rec")[(cut-2)*batch*4:], output(t, first, "state:rec.recurrent"))
+
+	second := run(in[cut*batch*n:], sokr.Param("initial_state", init))
+	for _, name := range []string{"output", "probe:lif.v", "probe:rec", "state:lif.v", "state:rec.recurrent", "state:delay.delay_line", "state:lif.synapse.delay_line"} {
+		w := output(t, whole, name)
+		if strings.HasPrefix(name, "state:") {
+			assert.Equal(t, w, output(t, second, name), name)
+		} else {
+			assert.Equal(t, w[cut*batch*len(w)/(steps*batch):], output(t, second, name), name)
+		}
+	}
+	// Without what was in flight, the continuation differs.
+	vOnly := map[string]any{"lif": map[string]any{"v": init["lif"].(map[string]any)["v"]}}
+	cold := run(in[cut*batch*n:], sokr.Param("initial_state", vOnly))
+	assert.NotEqual(t, output(t, whole, "output")[cut*batch*4:], output(t, cold, "output"))
+
+	// Sizes are checked: 2 rows of history, not 1.
+	bad := map[string]any{"rec": map[string]any{"recurrent": anyOf(make([]float32, 4))}}
+	_, err := dispatch(t, snn.New(), p, []sokr.Tensor{sokr.FromSlice(in[:batch*n], 1, batch, n)}, append(opts, sokr.Param("initial_state", bad))...)
+	assert.ErrorContains(t, err, `node "rec", variable "recurrent": 4 values, want 8 (2 steps × 4 elements) or 16 (2 steps × batch 2 × 4 elements)`)
+	_, err = dispatch(t, snn.New(), p, []sokr.Tensor{sokr.FromSlice(in[:batch*n], 1, batch, n)},
+		append(opts, sokr.Param("initial_state", map[string]any{"lin": map[string]any{"recurrent": anyOf(make([]float32, 4))}}))...)
+	assert.ErrorContains(t, err, `node "lin" (Linear) has no state variables`)
+	_, err = dispatch(t, snn.New(), p, []sokr.Tensor{sokr.FromSlice(in[:batch*n], 1, batch, n)},
+		append(opts, sokr.Param("initial_state", map[string]any{"delay": map[string]any{"v": anyOf(make([]float32, 3))}}))...)
+	assert.ErrorContains(t, err, `node "delay" (Delay) has no state variable "v" (it has delay_line)`)
+}
+
 func anyOf(x []float32) []any {
 	out := make([]any, len(x))
 	for i, v := range x {

@@ -534,9 +534,11 @@ def run_async(
       (voltages at v_leak, as Norse starts; IF and I at 0) or a dict node ->
       ``{"v": array, "i": array}`` with ``[B, *shape]`` or ``[*shape]`` arrays (nodes and
       variables left out start at 0), such as a previous result's
-      :attr:`RunResult.final_state` to continue from it. Delay lines and recurrent edges
-      start empty; a :class:`Session` carries those too. ``semantics["initial_state"]``
-      says which was used.
+      :attr:`RunResult.final_state` to continue from it exactly: that also holds what is in
+      flight, each Delay node's ``"delay_line"`` (its last D inputs, ``[D, B, *shape]``,
+      oldest first; ``"NODE.synapse"`` for a synaptic delay) and ``"recurrent"`` for a node
+      that a recurrent edge reads (its last ``recurrent_delay`` outputs).
+      ``semantics["initial_state"]`` says which was used.
 
     It returns at once, even when the graph must be read first: reading then runs in the
     background, within ``timeout``, and cancelling the future cancels it. Every failure, a

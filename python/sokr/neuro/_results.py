@@ -59,8 +59,9 @@ class RunResult(Mapping[str, "np.ndarray[Any, Any]"]):
         self.probes = probes
         self.meta = meta
         self.substrate = substrate
-        #: The neuron state after the last step, node -> {"v": [B, *shape], "i": ...}: pass it
-        #: as ``initial_state`` to a later run or Session to continue from here.
+        #: The state after the last step, node -> {"v": [B, *shape], "i": ..., "delay_line":
+        #: [D, B, *shape], "recurrent": ...}: pass it as ``initial_state`` to a later run or
+        #: Session to continue from here as one uninterrupted run would.
         self.final_state: dict[str, dict[str, np.ndarray[Any, Any]]] = final_state or {}
         self.semantics: dict[str, Any] = {k: _number(meta[k]) for k in SEMANTICS if k in meta}
         if meta.get("warnings"):
