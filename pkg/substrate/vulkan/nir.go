@@ -484,40 +484,103 @@ func nirSteps(name string, v any, least int) (int, error) {
 }
 
 // checkInitial verifies the given initial values against the network and
-// the batch, as snn does: each names a neuron node and one of its state
-// variables, with one value per neuron or per batch row and neuron.
+// the batch, as snn does: each names a node and one of its state
+// variables (a neuron's v and i; a Delay node's, or a synaptic delay's
+// "NEURON.synapse", neuron.DelayLine; neuron.Recurrent for a node that a
+// recurrent edge reads), with one value per element or per batch row and
+// element, times the rows of a line or history.
 func (net *nirNet) checkInitial(sem nirSemantics, batch int) error {
 	const name = "initial_state"
-	nodes := make([]string, 0, len(sem.given))
-	for node := range sem.given {
-		nodes = append(nodes, node)
-	}
-	sort.Strings(nodes)
-	for _, node := range nodes {
+	rec := net.recurrentSources()
+	for _, node := range sortedKeys(sem.given) {
 		i := net.named(node)
 		if i < 0 {
-			return opt.Err(name, "the graph has no node %q", node)
-		}
-		u := &net.nodes[i]
-		if u.op != nirNeuron {
-			return opt.Err(name, "node %q (%s) has no state variables (neurons have v, CubaLIF and CubaLI also i)", node, u.prim)
-		}
-		vars := make([]string, 0, len(sem.given[node]))
-		for v := range sem.given[node] {
-			vars = append(vars, v)
-		}
-		sort.Strings(vars)
-		for _, v := range vars {
-			vals := sem.given[node][v]
-			if v != "v" && !(v == "i" && u.neuron.current()) {
-				return opt.Err(name, "node %q (%s) has no state variable %q", node, u.prim, v)
+			base, ok := strings.CutSuffix(node, neuron.SynapseSuffix)
+			b := net.named(base)
+			if !ok || sem.synapticDelay == 0 || b < 0 || net.nodes[b].op != nirNeuron {
+				return opt.Err(name, "the graph has no node %q", node)
 			}
-			if len(vals) != u.n && len(vals) != batch*u.n {
-				return opt.Err(name, "node %q, variable %q: %d values, want %d (one per neuron) or %d (batch %d × %d neurons)", node, v, len(vals), u.n, batch*u.n, batch, u.n)
+		}
+		for _, v := range sortedKeys(sem.given[node]) {
+			rows, n, err := net.initialRows(sem, rec, node, i, v)
+			if err != nil {
+				return err
+			}
+			if vals := sem.given[node][v]; len(vals) != rows*n && len(vals) != rows*batch*n {
+				want := fmt.Sprintf("%d (one per neuron) or %d (batch %d × %d neurons)", n, batch*n, batch, n)
+				if v != "v" && v != "i" {
+					want = fmt.Sprintf("%d (%d steps × %d elements) or %d (%d steps × batch %d × %d elements)", rows*n, rows, n, rows*batch*n, rows, batch, n)
+				}
+				return opt.Err(name, "node %q, variable %q: %d values, want %s", node, v, len(vals), want)
 			}
 		}
 	}
 	return nil
+}
+
+// initialRows returns the rows and values per row of variable v of node
+// (net.nodes[i], or a synaptic delay line when i < 0).
+func (net *nirNet) initialRows(sem nirSemantics, rec []bool, node string, i int, v string) (rows, n int, err error) {
+	const name = "initial_state"
+	if i < 0 {
+		if v != neuron.DelayLine {
+			return 0, 0, opt.Err(name, "node %q (a synaptic delay) has no state variable %q (it has %s)", node, v, neuron.DelayLine)
+		}
+		return sem.synapticDelay, net.nodes[net.named(strings.TrimSuffix(node, neuron.SynapseSuffix))].n, nil
+	}
+	u := &net.nodes[i]
+	var has []string
+	switch u.op {
+	case nirNeuron:
+		has = append(has, "v")
+		if u.neuron.current() {
+			has = append(has, "i")
+		}
+	case nirDelay:
+		has = append(has, neuron.DelayLine)
+	}
+	if rec[i] {
+		has = append(has, neuron.Recurrent)
+	}
+	switch {
+	case len(has) == 0:
+		return 0, 0, opt.Err(name, "node %q (%s) has no state variables (neurons have v, CubaLIF and CubaLI also i; Delay nodes %s, and nodes that recurrent edges read %s)",
+			node, u.prim, neuron.DelayLine, neuron.Recurrent)
+	case !slices.Contains(has, v):
+		return 0, 0, opt.Err(name, "node %q (%s) has no state variable %q (it has %s)", node, u.prim, v, strings.Join(has, ", "))
+	case v == neuron.DelayLine:
+		d, err := nirDelaySteps(u, sem.dt)
+		if err != nil {
+			return 0, 0, opt.Err(name, "%v", err)
+		}
+		return slices.Max(d), u.n, nil
+	case v == neuron.Recurrent:
+		return sem.recurrentDelay, u.n, nil
+	}
+	return 1, u.n, nil
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// recurrentSources marks the nodes that a recurrent edge reads.
+func (net *nirNet) recurrentSources() []bool {
+	rec := make([]bool, len(net.nodes))
+	for i := range net.nodes {
+		for _, src := range net.nodes[i].inputs {
+			if src.recurrent {
+				rec[src.node] = true
+			}
+		}
+	}
+	return rec
 }
 
 // named returns the index of the node called name, or -1.
@@ -624,6 +687,9 @@ type nirLowered struct {
 type nirResult struct {
 	name  string
 	shape []int
+	// rows > 0 (a final delay line or recurrent history): the result is
+	// [rows, B, *shape], from rows native outputs.
+	rows int
 }
 
 // nirDelaySteps converts a Delay node's delays (seconds) to steps of dt,
@@ -691,11 +757,35 @@ func (net *nirNet) lower(sem nirSemantics, steps, batch int) (*nirLowered, error
 		delays                         []int          // Delay: the distinct delays in steps
 		masks                          []native.Value // Delay: where each of delays[1:] applies
 		xs                             []native.Value // a neuron's summed input per step, for synaptic_delay
+		// line is the delay line's length in steps (a Delay node's longest
+		// delay; a neuron's synaptic_delay); hist its given initial_state
+		// rows (oldest first, steps -line to -1), nil for zeros.
+		line int
+		hist []native.Value
+		// recHist is a recurrent edge's source's given history: its
+		// outputs at steps -recurrent_delay to -1, nil for zeros.
+		recHist []native.Value
 	}
 	codes := make([]nodeCode, len(net.nodes))
 	vals := make([][]native.Value, len(net.nodes))   // [node][step]
 	vTrace := make([][]native.Value, len(net.nodes)) // [node][step], for probes
 	iTrace := make([][]native.Value, len(net.nodes))
+	// history returns node's given rows of variable name (initial_state's
+	// neuron.DelayLine or neuron.Recurrent, checkInitial's sizes), each
+	// [batch, n]; nil when none is given.
+	history := func(node, name string, rows, n int) []native.Value {
+		given := sem.given[node][name]
+		if given == nil || rows == 0 {
+			return nil
+		}
+		per := len(given) / rows
+		out := make([]native.Value, rows)
+		for k := range out {
+			out[k] = row(given[k*per:(k+1)*per], n)
+		}
+		return out
+	}
+	recSource := net.recurrentSources()
 	recordV, recordI := make([]bool, len(net.nodes)), make([]bool, len(net.nodes))
 	for _, p := range probes {
 		recordV[p.node] = recordV[p.node] || p.field == "v"
@@ -746,6 +836,8 @@ func (net *nirNet) lower(sem nirSemantics, steps, batch int) (*nirLowered, error
 			}
 			c.zero = fill(0, u.n)
 			c.xs = make([]native.Value, steps)
+			c.line = slices.Max(d)
+			c.hist = history(u.name, neuron.DelayLine, c.line, u.n)
 		case nirNeuron:
 			p := u.neuron
 			coef := make([][]float64, 6)
@@ -788,6 +880,11 @@ func (net *nirNet) lower(sem nirSemantics, steps, batch int) (*nirLowered, error
 				}
 			}
 			c.xs = make([]native.Value, steps)
+			c.line = sem.synapticDelay
+			c.hist = history(u.name+neuron.SynapseSuffix, neuron.DelayLine, c.line, u.n)
+		}
+		if recSource[i] {
+			c.recHist = history(u.name, neuron.Recurrent, sem.recurrentDelay, u.n)
 		}
 		vals[i] = make([]native.Value, steps)
 		if recordV[i] {
@@ -807,15 +904,21 @@ func (net *nirNet) lower(sem nirSemantics, steps, batch int) (*nirLowered, error
 		have := false
 		for _, src := range u.inputs {
 			ts := t
-			if src.recurrent {
-				if ts -= sem.recurrentDelay; ts < 0 {
-					continue
-				}
+			var v native.Value
+			switch {
+			case !src.recurrent:
+				v = vals[src.node][ts]
+			case ts-sem.recurrentDelay >= 0:
+				v = vals[src.node][ts-sem.recurrentDelay]
+			case codes[src.node].recHist != nil:
+				v = codes[src.node].recHist[ts]
+			default:
+				continue
 			}
 			if !have {
-				x, have = vals[src.node][ts], true
+				x, have = v, true
 			} else {
-				x = x.Add(vals[src.node][ts])
+				x = x.Add(v)
 			}
 		}
 		if !have {
@@ -859,10 +962,13 @@ func (net *nirNet) lower(sem nirSemantics, steps, batch int) (*nirLowered, error
 			// values are snn's exactly).
 			c.xs[t] = x
 			at := func(d int) native.Value {
-				if t < d {
-					return c.zero
+				switch {
+				case t >= d:
+					return c.xs[t-d]
+				case c.hist != nil:
+					return c.hist[t-d+c.line]
 				}
-				return c.xs[t-d]
+				return c.zero
 			}
 			y = at(c.delays[0])
 			for k, d := range c.delays[1:] {
@@ -871,10 +977,13 @@ func (net *nirNet) lower(sem nirSemantics, steps, batch int) (*nirLowered, error
 		case nirNeuron:
 			c.xs[t] = x
 			if sem.synapticDelay > 0 {
-				if t < sem.synapticDelay {
-					x = fill(0, u.n)
-				} else {
+				switch {
+				case t >= sem.synapticDelay:
 					x = c.xs[t-sem.synapticDelay]
+				case c.hist != nil:
+					x = c.hist[t]
+				default:
+					x = fill(0, u.n)
 				}
 			}
 			vo := c.v
@@ -986,16 +1095,46 @@ func (net *nirNet) lower(sem nirSemantics, steps, batch int) (*nirLowered, error
 		}
 	}
 	if sem.finalState {
+		// As snn gives them, node by node: a neuron's synaptic delay line
+		// (snn's unit NEURON.synapse comes before the neuron), v, i; a
+		// Delay node's line; the history of a node recurrent edges read.
+		// A line's row k is step steps-rows+k: from the run, from the
+		// given history before it, or 0.
+		final := func(name string, shape []int, rows int, at func(s int) native.Value, hist []native.Value, zero native.Value) {
+			low.finals = append(low.finals, nirResult{name: name, shape: shape, rows: rows})
+			if rows == 0 { // a state variable, zero its value
+				outputs = append(outputs, zero.Reshape(batch, prod(shape)))
+				return
+			}
+			for k := range rows {
+				v := zero
+				switch s := steps - rows + k; {
+				case s >= 0:
+					v = at(s)
+				case hist != nil:
+					v = hist[s+rows]
+				}
+				outputs = append(outputs, v.Reshape(batch, prod(shape)))
+			}
+		}
 		for i := range net.nodes {
 			u, c := &net.nodes[i], &codes[i]
-			if u.op != nirNeuron {
-				continue
+			zero := func() native.Value { return fill(0, u.n) }
+			xs := func(s int) native.Value { return c.xs[s] }
+			switch {
+			case u.op == nirNeuron:
+				if c.line > 0 {
+					final("state:"+u.name+neuron.SynapseSuffix+"."+neuron.DelayLine, u.shape, c.line, xs, c.hist, zero())
+				}
+				final("state:"+u.name+".v", u.shape, 0, nil, nil, c.v)
+				if u.neuron.current() {
+					final("state:"+u.name+".i", u.shape, 0, nil, nil, c.i)
+				}
+			case u.op == nirDelay && c.line > 0:
+				final("state:"+u.name+"."+neuron.DelayLine, u.shape, c.line, xs, c.hist, zero())
 			}
-			low.finals = append(low.finals, nirResult{name: "state:" + u.name + ".v", shape: u.shape})
-			outputs = append(outputs, c.v.Reshape(batch, u.n))
-			if u.neuron.current() {
-				low.finals = append(low.finals, nirResult{name: "state:" + u.name + ".i", shape: u.shape})
-				outputs = append(outputs, c.i.Reshape(batch, u.n))
+			if recSource[i] {
+				final("state:"+u.name+"."+neuron.Recurrent, u.shape, sem.recurrentDelay, func(s int) native.Value { return vals[i][s] }, c.recHist, zero())
 			}
 		}
 	}
@@ -1151,9 +1290,18 @@ func (low *nirLowered) assemble(r sokr.Result) sokr.Result {
 		}
 		res.Outputs = append(res.Outputs, sokr.Output{Name: o.name, Tensor: t})
 	}
-	for k, o := range low.finals {
-		t := sokr.NewTensor(sokr.F32, append([]int{low.batch}, o.shape...)...)
-		copy(t.Data, r.Outputs[low.steps*low.perStep+k].Tensor.Data)
+	next := low.steps * low.perStep
+	for _, o := range low.finals {
+		shape := append([]int{low.batch}, o.shape...)
+		if o.rows > 0 {
+			shape = append([]int{o.rows}, shape...)
+		}
+		t := sokr.NewTensor(sokr.F32, shape...)
+		size := low.batch * prod(o.shape) * 4
+		for k := range max(o.rows, 1) {
+			copy(t.Data[k*size:(k+1)*size], r.Outputs[next].Tensor.Data)
+			next++
+		}
 		res.Outputs = append(res.Outputs, sokr.Output{Name: o.name, Tensor: t})
 	}
 	for k, v := range r.Meta {
@@ -1367,7 +1515,7 @@ func (s *Substrate) nirUsage(net *nirNet, low *nirLowered) (usage, error) {
 		extra += outputOverhead + 4*int64(low.steps*low.batch*prod(o.shape))
 	}
 	for _, o := range low.finals {
-		extra += outputOverhead + 4*int64(low.batch*prod(o.shape))
+		extra += outputOverhead + 4*int64(max(o.rows, 1)*low.batch*prod(o.shape))
 	}
 	// The graph's f32 matrices (nirNetCached), made at the program's first
 	// Capability or dispatch and held while the program lives.
