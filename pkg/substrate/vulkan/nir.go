@@ -383,8 +383,9 @@ type nirSemantics struct {
 	// layer's products (eventMatmuls).
 	propagation string
 	// finalState asks for the state variables after the last step as
-	// outputs "state:NODE.v" and "state:NODE.i", shaped [B, *shape], as
-	// snn gives them.
+	// outputs "state:NODE.v" and "state:NODE.i", shaped [B, *shape], and
+	// the delay lines and recurrent histories, "state:NODE.delay_line"
+	// and "state:NODE.recurrent", [rows, B, *shape], as snn gives them.
 	finalState bool
 	// least marks Capability's one-step, one-row run at the default dt:
 	// delays that are not whole steps of that dt are not refused there
@@ -675,7 +676,7 @@ type nirLowered struct {
 	meta    map[string]string
 	inputs  []int       // the graph's input nodes
 	perStep int         // outputs per step
-	finals  []nirResult // after the steps' outputs: the final state, [B, *shape] each
+	finals  []nirResult // after the steps' outputs: the final state, [B, *shape] or [rows, B, *shape] each
 	merged  bool        // the plan's matmuls are merged (nirPlan)
 	// propagation is the option: which kernel runs the products
 	// (eventMatmuls); the one used is Meta "propagation".
