@@ -7,6 +7,7 @@ import csv
 import pathlib
 from collections.abc import Callable
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pytest
@@ -89,6 +90,60 @@ def test_final_state_continues_a_run_and_a_session() -> None:
     # One value per neuron is repeated over the batch.
     r = neuro.run(g, np.zeros((1, 3, 2)), initial_state={"lif": {"v": [0.5, 0.0]}})
     np.testing.assert_array_equal(r.value[0], [[1, 0]] * 3)
+
+
+def delayed_recurrent() -> dict[str, Any]:
+    """Input(3) -> Delay(0, 2, 3 steps at dt=1) -> Linear -> LIF(4), fed back through a recurrent
+    Affine -> Output."""
+    rng = np.random.default_rng(4)
+    return {
+        "nodes": {
+            "in": {"type": "Input", "shape": [3]},
+            "delay": {"type": "Delay", "delay": [0.0, 2.0, 3.0]},
+            "fc": {"type": "Linear", "weight": rng.uniform(0, 0.8, (4, 3))},
+            "lif": {
+                "type": "LIF",
+                "tau": [4.0] * 4,
+                "r": [1.0] * 4,
+                "v_leak": [0.0] * 4,
+                "v_threshold": [0.9] * 4,
+            },
+            "rec": {"type": "Affine", "weight": rng.uniform(-0.4, 0.6, (4, 4)), "bias": [0.25] * 4},
+            "out": {"type": "Output", "shape": [4]},
+        },
+        "edges": [
+            ["in", "delay"],
+            ["delay", "fc"],
+            ["fc", "lif"],
+            ["lif", "rec"],
+            ["rec", "lif"],
+            ["lif", "out"],
+        ],
+    }
+
+
+def test_final_state_carries_delay_lines_and_recurrent_history() -> None:
+    """A run with a Delay node, a synaptic delay and a recurrent edge, continued from its final
+    state, equals the uninterrupted run: the final state holds what is still in flight."""
+    g = delayed_recurrent()
+    x = (np.random.default_rng(5).random((40, 2, 3)) < 0.4).astype(np.float32) * 2
+    sem = {"dt": 1.0, "synaptic_delay": 2, "recurrent_delay": 2}
+    whole = neuro.run(g, x, record="lif.v", **sem)
+    assert 0.05 < whole.value.mean() < 0.95
+    a = neuro.run(g, x[:17], **sem)
+    assert {k: sorted(v) for k, v in a.final_state.items()} == {
+        "delay": ["delay_line"],
+        "lif.synapse": ["delay_line"],
+        "lif": ["v"],
+        "rec": ["recurrent"],
+    }
+    assert a.final_state["delay"]["delay_line"].shape == (3, 2, 3)  # the longest delay, oldest first
+    np.testing.assert_array_equal(a.final_state["delay"]["delay_line"], x[14:17])
+    b = neuro.run(g, x[17:], record="lif.v", initial_state=a.final_state, **sem)
+    np.testing.assert_array_equal(b.value, whole.value[17:])
+    np.testing.assert_array_equal(b.probes["lif.v"], whole.probes["lif.v"][17:])
+    cold = neuro.run(g, x[17:], initial_state={"lif": a.final_state["lif"]}, **sem)
+    assert not np.array_equal(cold.value, whole.value[17:]), "voltages alone lose what was in flight"
 
 
 def test_initial_state_errors() -> None:
