@@ -90,8 +90,7 @@
 // [D, B, *shape] for the others), which a later run's "initial_state"
 // takes back to continue exactly as one uninterrupted run
 // (neuron.DelayLine and neuron.Recurrent name the two). A session keeps
-// its graph,
-// batch size and semantics; EndSession forgets it and WithMaxSessions caps
+// its graph, batch size and semantics; EndSession forgets it and WithMaxSessions caps
 // how many are live. Dispatches of one session run one at a time. Unknown
 // options and bad values are *sokr.InputError naming the option.
 //
