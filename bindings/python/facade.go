@@ -58,6 +58,9 @@ func bytesAt(addr uintptr, n int64) []byte {
 	return unsafe.Slice((*byte)(p), n)
 }
 
+// bytesAddr is the address of b's first byte.
+func bytesAddr(b []byte) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(b)) }
+
 // seconds converts Python's float seconds, capped at 1e9 s so that a huge
 // timeout does not overflow.
 func seconds(s float64) time.Duration {

@@ -54,6 +54,7 @@ func Read(ticketList string, buf uintptr, stride int64, known int64) string {
 	var all []byte
 	if stride > 0 {
 		all = bytesAt(buf, stride*int64(len(ts)))
+		populate(all)
 	}
 	var described map[string]outcome
 	for i, t := range ts {

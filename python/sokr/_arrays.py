@@ -4,7 +4,6 @@ conversion. The caller keeps the arrays alive until the dispatch completes."""
 from __future__ import annotations
 
 import ctypes
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -85,37 +84,6 @@ def as_input(x: Any, index: int, want: TensorSpec | None) -> np.ndarray[Any, Any
             f"{where}: the array is not C-contiguous; pass np.ascontiguousarray(x)", index=index, name=name
         )
     return arr
-
-
-# Buffers at least this large are faulted in at once (populated) before Go writes a result into
-# them: see empty.
-POPULATE_BYTES = 8 << 20
-_MADV_POPULATE_WRITE = 23  # Linux 5.14+
-_madvise: Any = None
-
-
-def empty(nbytes: int) -> np.ndarray[Any, Any]:
-    """A fresh uint8 buffer of nbytes for a result's record. A large one is populated with
-    madvise(MADV_POPULATE_WRITE) first: its pages are faulted in by one call instead of one fault
-    per page as Go's copy touches them, which on a VM with transparent huge pages on madvise
-    (numpy asks for them) takes 0.28 s for a 131 MB record when the faults stall, 0.02 s
-    populated (docs/benchmarks.md, "snn"). Where the call is missing or refused, nothing changes."""
-    buf = np.empty(nbytes, np.uint8)
-    if nbytes >= POPULATE_BYTES and sys.platform == "linux":
-        global _madvise
-        if _madvise is None:
-            try:
-                f = ctypes.CDLL(None, use_errno=True).madvise
-                f.argtypes, f.restype = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int], ctypes.c_int
-                _madvise = f
-            except (OSError, AttributeError):
-                _madvise = False
-        if _madvise:
-            addr = buf.ctypes.data
-            start, end = addr & ~4095, (addr + nbytes + 4095) & ~4095
-            _madvise(start, end - start, 15)  # MADV_NOHUGEPAGE
-            _madvise(start, end - start, _MADV_POPULATE_WRITE)  # EINVAL before 5.14: no harm
-    return buf
 
 
 _char = ctypes.c_char

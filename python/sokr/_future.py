@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 import numpy as np
 
 from . import _native, errors
-from ._arrays import NUMPY, TensorSpec, empty
+from ._arrays import NUMPY, TensorSpec
 from ._html import ROWS, more
 
 if TYPE_CHECKING:
@@ -526,7 +526,7 @@ def _read_one(f: Future, running: list[Future], fresh: bool) -> Waiters:
     if stride <= SCRATCH_BYTES:
         buf, addr = _scratch()
     else:
-        buf = empty(stride).view(np.float64)
+        buf = np.empty(stride // 8, np.float64)
         addr = buf.ctypes.data
     known = len(_names)
     text = _native.read(f"[{f._ticket}]", addr, stride, known)
@@ -554,7 +554,7 @@ def _read(futs: list[Future], running: list[Future], fresh: bool) -> Waiters:
     n = len(futs)
     first = futs[0]
     stride, places = _layout(first._program)
-    buf = empty(n * stride)
+    buf = np.empty(n * stride, np.uint8)
     known = len(_names)
     tickets = f"[{first._ticket}]" if n == 1 else "[" + ",".join([str(f._ticket) for f in futs]) + "]"
     reply = _reply(_native.read(tickets, buf.ctypes.data, stride, known), known)
@@ -607,7 +607,7 @@ def _read_again(
     program does not declare, or large ones), each with a record as large as it said."""
     n = len(items)
     stride = _aligned(max(int(o["record"]) for _, o, _ in items))
-    buf = empty(n * stride)
+    buf = np.empty(n * stride, np.uint8)
     known = len(_names)
     tickets = "[" + ",".join([str(f._ticket) for f, _, _ in items]) + "]"
     reply = _reply(_native.read(tickets, buf.ctypes.data, stride, known), known)

@@ -1,58 +1,15 @@
-"""Result records: a large one is faulted in by one madvise call before Go writes it
-(sokr._arrays.empty), and results read through it are intact."""
+"""Result records: a large one (faulted in by one madvise in the facade's Read, see
+bindings/python/populate_linux.go) reads intact."""
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import numpy as np
-import pytest
 
-from sokr import _arrays, neuro
+from sokr import neuro
 
-
-def recorder(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int, int]]:
-    """Replaces libc's madvise with one that records its calls."""
-    calls: list[tuple[int, int, int]] = []
-
-    def madvise(start: int, length: int, advice: int) -> int:
-        calls.append((start, length, advice))
-        return 0
-
-    monkeypatch.setattr(_arrays, "_madvise", madvise)
-    return calls
-
-
-def test_small_buffers_are_plain(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = recorder(monkeypatch)
-    b = _arrays.empty(_arrays.POPULATE_BYTES - 1)
-    assert (b.dtype, b.shape, b.flags.writeable) == (np.uint8, (_arrays.POPULATE_BYTES - 1,), True)
-    assert calls == []
-
-
-@pytest.mark.skipif(sys.platform != "linux", reason="madvise is asked for on Linux only")
-def test_large_buffers_are_populated_without_huge_pages(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = recorder(monkeypatch)
-    n = _arrays.POPULATE_BYTES + 12345
-    b = _arrays.empty(n)
-    assert b.nbytes == n
-    addr = b.ctypes.data
-    assert [c[2] for c in calls] == [15, 23], "MADV_NOHUGEPAGE, then MADV_POPULATE_WRITE"
-    for start, length, _ in calls:
-        assert start % 4096 == 0 and length % 4096 == 0
-        assert start <= addr and addr + n <= start + length, "the whole buffer, in whole pages"
-
-
-def test_the_real_call_leaves_the_buffer_usable() -> None:
-    b = _arrays.empty(_arrays.POPULATE_BYTES * 2)
-    b[:] = 7
-    assert int(b.sum()) == 7 * b.nbytes
-
-
-def test_without_madvise_nothing_changes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_arrays, "_madvise", False)  # no libc, or no madvise
-    assert _arrays.empty(_arrays.POPULATE_BYTES).nbytes == _arrays.POPULATE_BYTES
+POPULATE_BYTES = 8 << 20  # bindings/python/populate_linux.go
 
 
 def test_a_large_neuro_result_reads_intact() -> None:
@@ -79,7 +36,7 @@ def test_a_large_neuro_result_reads_intact() -> None:
     x = np.broadcast_to(drive, (t, b, n)).copy()
     long: Any = neuro.run(g, x, dt=1e-4)["out"]
     short: Any = neuro.run(g, x[:16], dt=1e-4)["out"]
-    assert long.nbytes >= _arrays.POPULATE_BYTES > short.nbytes
+    assert long.nbytes >= POPULATE_BYTES > short.nbytes
     period = short.argmax(axis=0) + 1  # [b, n]: the first spike's step, plus one
     assert short.max(axis=0).all(), "every neuron fires within 16 steps"
     steps = np.arange(t)[:, None, None] % period  # [t, b, n]
