@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sokr-rs/sokr/pkg/ir/circuit"
+	"github.com/sokr-rs/sokr/pkg/ir/nir"
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
@@ -139,6 +140,9 @@ func (s *Substrate) Dispatch(ctx context.Context, j *sokr.Job) {
 		s.dispatchCircuit(ctx, j, p) // several submissions, on a goroutine of its own
 		return
 	}
+	if p, ok := j.Program.(*nir.Program); ok && s.dispatchNIRChunks(ctx, j, p) {
+		return // too long for one submission: several, on a goroutine of its own
+	}
 	d, err := s.device()
 	if err != nil {
 		j.Fail(s.fault("cannot open the device", err))
@@ -196,11 +200,44 @@ type stepBinding struct {
 }
 
 // record builds the job's work, fills a frame and submits it.
-func (s *Substrate) record(d *device, j *sokr.Job) (_ *pending, err error) {
+func (s *Substrate) record(d *device, j *sokr.Job) (*pending, error) {
 	w, err := s.work(d, j)
 	if err != nil {
 		return nil, err
 	}
+	return s.recordWork(d, w, j)
+}
+
+// runWork records w, submits it and waits for it on the calling goroutine
+// (one of the submissions of a run that needs several), returning its
+// results and the kernels' GPU time.
+func (s *Substrate) runWork(d *device, w *work) (sokr.Result, uint64, error) {
+	p, err := s.recordWork(d, w, nil)
+	if err != nil {
+		return sokr.Result{}, 0, err
+	}
+	spin := s.spin
+	for {
+		r, err := p.fr.wait(spin, uint64(100*time.Millisecond))
+		spin = 0
+		if err != nil {
+			s.lose(err)
+			return sokr.Result{}, 0, s.fault("the device failed while running", err) // the frame and buffers stay with the lost device
+		}
+		if r == waitDone {
+			break
+		}
+	}
+	gpu := p.fr.elapsedNs()
+	p.fr.release()
+	res, err := p.collect(p.stage.bytes())
+	s.putBuffers(append(p.bufs, p.stage))
+	return res, gpu, err
+}
+
+// recordWork fills a frame with w and submits it; j is the job the
+// completer completes (nil for runWork).
+func (s *Substrate) recordWork(d *device, w *work, j *sokr.Job) (_ *pending, err error) {
 	var bufs []*buffer
 	var fr *frame
 	kept := false // the buffers and frame went to the completer (or to a lost device)

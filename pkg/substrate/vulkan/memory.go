@@ -212,6 +212,14 @@ func (s *Substrate) EstimateRun(p sokr.Program, inputs []sokr.Tensor, opts sokr.
 	case *circuit.Program:
 		return s.estimateCircuitRun(p, inputs, opts)
 	case *nir.Program:
+		if net, sem, steps, batch, err := nirParse(p, inputs, opts); err == nil {
+			if per, err := s.nirChunkSteps(net, sem, steps, batch); err == nil && per < steps {
+				if u, err = s.nirChunkedUsage(net, sem, steps, batch, per); err != nil {
+					return sokr.Estimate{}, &sokr.InputError{Index: -1, Msg: "vulkan cannot run this NIR graph: " + err.Error()}
+				}
+				break
+			}
+		}
 		net, low, err := nirPrepare(p, inputs, opts)
 		if err != nil {
 			return sokr.Estimate{}, err

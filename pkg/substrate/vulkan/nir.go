@@ -1265,15 +1265,15 @@ func (net *nirNet) shape(in []sokr.Tensor) (steps, batch int, err error) {
 }
 
 // stepInputs splits the inputs into the native program's params: one f32
-// [B, n] tensor per graph input and step, in the builder's order (input by
-// input, step by step).
-func (low *nirLowered) stepInputs(net *nirNet, in []sokr.Tensor) []sokr.Tensor {
+// [B, n] tensor per graph input and step from step t0, in the builder's
+// order (input by input, step by step).
+func (low *nirLowered) stepInputs(net *nirNet, in []sokr.Tensor, t0 int) []sokr.Tensor {
 	out := make([]sokr.Tensor, 0, len(in)*low.steps)
 	for k, t := range in {
 		n := net.nodes[low.inputs[k]].n
 		f := neuron.Values[float32](t)
 		size := low.batch * n
-		for s := range low.steps {
+		for s := t0; s < t0+low.steps; s++ {
 			out = append(out, sokr.FromSlice(f[s*size:(s+1)*size], low.batch, n))
 		}
 	}
@@ -1343,7 +1343,7 @@ func (s *Substrate) nirWork(d *device, p *nir.Program, inputs []sokr.Tensor, opt
 	if _, err := s.nirPlan(low); err != nil {
 		return nil, &sokr.InputError{Index: -1, Msg: "vulkan cannot run this NIR graph: " + err.Error()}
 	}
-	w, err := s.nativeWork(d, low.prog, low.stepInputs(net, inputs))
+	w, err := s.nativeWork(d, low.prog, low.stepInputs(net, inputs, 0))
 	if err != nil {
 		return nil, err
 	}

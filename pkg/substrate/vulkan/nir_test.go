@@ -3,6 +3,7 @@
 package vulkan
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -953,34 +954,11 @@ func TestNIREventPropagation(t *testing.T) {
 // from snn's final state on vulkan equals one on snn.
 func TestNIRFinalStateCarriesWhatIsInFlight(t *testing.T) {
 	s := gpu(t)
-	rng := rand.New(rand.NewPCG(7, 3))
 	const steps, batch, nin, n, cut = 40, 2, 3, 5, 17
-	arr := func(m int, lo, hi float64) nir.Array { return nirArr([]int{m}, nirRand(rng, m, lo, hi)...) }
-	g := &nir.Graph{
-		Nodes: []*nir.Node{
-			{Name: "input", Prim: &nir.Input{Shape: []int{nin}}},
-			{Name: "delay", Prim: &nir.Delay{Delay: nirArr([]int{nin}, 0, 2, 3)}},
-			{Name: "fc", Prim: &nir.Linear{Weight: nirArr([]int{n, nin}, nirRand(rng, n*nin, 0, 0.8)...)}},
-			{Name: "lif", Prim: &nir.LIF{Tau: arr(n, 3, 5), R: arr(n, 1, 1), VLeak: arr(n, 0, 0), VThreshold: arr(n, 0.8, 1), VReset: arr(n, 0, 0)}},
-			{Name: "rec", Prim: &nir.Affine{Weight: nirArr([]int{n, n}, nirRand(rng, n*n, -0.4, 0.6)...), Bias: arr(n, 0.2, 0.3)}},
-			{Name: "output", Prim: &nir.Output{Shape: []int{n}}},
-		},
-		Edges: []nir.Edge{{From: "input", To: "delay"}, {From: "delay", To: "fc"}, {From: "fc", To: "lif"},
-			{From: "lif", To: "rec"}, {From: "rec", To: "lif"}, {From: "lif", To: "output"}},
-	}
-	p, err := nir.New(g)
-	require.NoError(t, err)
-	x := make([]float32, steps*batch*nin)
-	for i := range x {
-		if rng.Float64() < 0.4 {
-			x[i] = 2
-		}
-	}
+	p, x, opts := delayedRecurrent(t, steps, batch)
 	part := func(a, b int) []sokr.Tensor {
 		return []sokr.Tensor{sokr.FromSlice(x[a*batch*nin:b*batch*nin], b-a, batch, nin)}
 	}
-	opts := []sokr.DispatchOption{sokr.Param("dt", 1.0), sokr.Param("synaptic_delay", 2), sokr.Param("recurrent_delay", 2),
-		sokr.Param("final_state", true), sokr.Param("record", []string{"lif.v", "rec"})}
 	whole := matchSNN(t, s, p, part(0, steps), opts...)
 	spiking(t, whole, "output")
 	first := matchSNN(t, s, p, part(0, cut), opts...) // the final states equal snn's
@@ -1008,8 +986,86 @@ func TestNIRFinalStateCarriesWhatIsInFlight(t *testing.T) {
 		assert.Equal(t, outputNamed(t, whole, "state:"+name), outputNamed(t, second, "state:"+name), name)
 	}
 	// Sizes are checked as snn checks them.
-	_, err = run(t, s, p, part(0, 1), append(opts, sokr.Param("initial_state", map[string]any{"rec": map[string]any{"recurrent": make([]float32, n)}}))...)
+	_, err := run(t, s, p, part(0, 1), append(opts, sokr.Param("initial_state", map[string]any{"rec": map[string]any{"recurrent": make([]float32, n)}}))...)
 	assert.ErrorContains(t, err, `node "rec", variable "recurrent": 5 values, want 10 (2 steps × 5 elements) or 20 (2 steps × batch 2 × 5 elements)`)
 	_, err = run(t, s, p, part(0, 1), append(opts, sokr.Param("initial_state", map[string]any{"fc": map[string]any{"v": make([]float32, n)}}))...)
 	assert.ErrorContains(t, err, `node "fc" (Linear) has no state variables`)
+}
+
+// delayedRecurrent is Input(3) -> Delay(0, 2, 3 steps) -> Linear -> LIF(5),
+// fed back through a recurrent Affine -> Output, with input spikes for
+// steps steps of batch rows, and the options that exercise its state:
+// dt 1, synaptic_delay 2, recurrent_delay 2, final_state, probes of lif.v
+// and rec.
+func delayedRecurrent(t *testing.T, steps, batch int) (*nir.Program, []float32, []sokr.DispatchOption) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(7, 3))
+	const nin, n = 3, 5
+	arr := func(m int, lo, hi float64) nir.Array { return nirArr([]int{m}, nirRand(rng, m, lo, hi)...) }
+	g := &nir.Graph{
+		Nodes: []*nir.Node{
+			{Name: "input", Prim: &nir.Input{Shape: []int{nin}}},
+			{Name: "delay", Prim: &nir.Delay{Delay: nirArr([]int{nin}, 0, 2, 3)}},
+			{Name: "fc", Prim: &nir.Linear{Weight: nirArr([]int{n, nin}, nirRand(rng, n*nin, 0, 0.8)...)}},
+			{Name: "lif", Prim: &nir.LIF{Tau: arr(n, 3, 5), R: arr(n, 1, 1), VLeak: arr(n, 0, 0), VThreshold: arr(n, 0.8, 1), VReset: arr(n, 0, 0)}},
+			{Name: "rec", Prim: &nir.Affine{Weight: nirArr([]int{n, n}, nirRand(rng, n*n, -0.4, 0.6)...), Bias: arr(n, 0.2, 0.3)}},
+			{Name: "output", Prim: &nir.Output{Shape: []int{n}}},
+		},
+		Edges: []nir.Edge{{From: "input", To: "delay"}, {From: "delay", To: "fc"}, {From: "fc", To: "lif"},
+			{From: "lif", To: "rec"}, {From: "rec", To: "lif"}, {From: "lif", To: "output"}},
+	}
+	p, err := nir.New(g)
+	require.NoError(t, err)
+	x := make([]float32, steps*batch*nin)
+	for i := range x {
+		if rng.Float64() < 0.4 {
+			x[i] = 2
+		}
+	}
+	return p, x, []sokr.DispatchOption{sokr.Param("dt", 1.0), sokr.Param("synaptic_delay", 2), sokr.Param("recurrent_delay", 2),
+		sokr.Param("final_state", true), sokr.Param("record", []string{"lif.v", "rec"})}
+}
+
+// A run too long for one submission (NIRArenaBytes set for about 7 steps)
+// runs in several, each continuing from the last one's final state: the
+// same outputs, probes and final state as snn's, Meta "submits" says how
+// many, the memory estimate covers it (every submission's lowering
+// counted), and a run whose context is cancelled fails with it.
+func TestNIRRunInSeveralSubmissions(t *testing.T) {
+	ref := gpu(t)
+	const steps, batch, nin = 40, 2, 3
+	p, x, opts := delayedRecurrent(t, steps, batch)
+	net, err := nirNetOf(p)
+	require.NoError(t, err)
+	sem := nirDefaults()
+	sem.finalState, sem.synapticDelay, sem.recurrentDelay, sem.dt = true, 2, 2, 1
+	arena := func(t0 int) int64 {
+		low, err := net.lower(sem, t0, batch)
+		require.NoError(t, err)
+		pl, err := ref.nirPlan(low)
+		require.NoError(t, err)
+		return pl.arenaBytes
+	}
+	s := openFirst(t, Config{CPU: true, Validation: true, CacheDir: "-", NIRArenaBytes: arena(7)})
+	defer func() { require.NoError(t, s.Close()) }()
+	per, err := s.nirChunkSteps(net, sem, steps, batch)
+	require.NoError(t, err)
+	assert.Equal(t, 7, per)
+	in := []sokr.Tensor{sokr.FromSlice(x, steps, batch, nin)}
+	want := matchSNN(t, s, p, in, opts...)
+	spiking(t, want, "output")
+	got, err := run(t, s, p, in, opts...)
+	require.NoError(t, err)
+	assert.Equal(t, "6", got.Meta["submits"], "40 steps in submissions of 7")
+	single, err := run(t, ref, p, in, opts...)
+	require.NoError(t, err)
+	assert.Empty(t, single.Meta["submits"], "one submission where it fits")
+	sokrtest.CheckEstimate(t, s, p, in, sokr.Options{Params: map[string]any{"dt": 1.0, "synaptic_delay": 2, "recurrent_delay": 2, "final_state": true}})
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rt := sokr.New()
+	require.NoError(t, rt.RegisterSubstrate(s))
+	_, err = rt.Run(ctx, p, in, opts...)
+	assert.ErrorIs(t, err, context.Canceled)
 }

@@ -45,6 +45,12 @@ type Config struct {
 	// is the device's own limit (maxStorageBufferRange and
 	// maxMemoryAllocationSize).
 	MaxChunkBytes int64
+	// NIRArenaBytes, when positive, caps the device buffer of one
+	// submission of a NIR run below the device's own limit. It is for
+	// tests: lowering it makes a short run on lavapipe take the path of
+	// runs too long for one submission (several, each continuing from the
+	// last one's final state).
+	NIRArenaBytes int64
 	// EstimateCPU makes a CPU driver (lavapipe) give circuits a time
 	// estimate, as a GPU does, so that the default policy compares it with
 	// statevec's. It is for tests: by default a CPU driver gives none, since
