@@ -146,8 +146,10 @@
 // (kernels/eventmm.comp: the weight rows of inputs that are zero in all of
 // a 16-row group are not read) the products of up to 16 rows, a layer in
 // a cycle at a batch of up to 16 among them, and the others on the tiled
-// matmul kernel; Meta "propagation" says which ran, in snn's words. Vulkan
-// is not started for NIR graphs: name vulkan:N.
+// matmul kernel; Meta "propagation" says which ran, in snn's words. A run
+// whose values do not fit one device buffer runs in several submissions,
+// each from the last one's final state (nir_chunks.go; Meta "submits").
+// Vulkan is not started for NIR graphs: name vulkan:N.
 //
 // Meta: precision, gates, fused_gates, fusion, mode, method ("sampled",
 // "exact" or "trajectories"), chunks, submits, dispatches, device,
