@@ -46,8 +46,8 @@ package vulkan
 // The semantics are the snn substrate's, option for option (dt, solver,
 // reset, spike_timing, spike_amplitude, synaptic_delay, recurrent_delay,
 // initial_state zero, v_leak or given values, final_state, record of any
-// node's output and of neurons' v, i and spikes; the Euler warning in
-// Meta; not session, nor precision f64): the coefficients come from
+// node's output and of neurons' v, i and spikes, session (nir_chunks.go);
+// the Euler warning in Meta; not precision f64): the coefficients come from
 // pkg/internal/neuron, as snn's do, in float64 rounded to f32, and the
 // update evaluates the same expression in the same order ((av·v + bv) +
 // gv·x; for the current-based neurons i' = ai·i + bi·x and
@@ -387,6 +387,10 @@ type nirSemantics struct {
 	// the delay lines and recurrent histories, "state:NODE.delay_line"
 	// and "state:NODE.recurrent", [rows, B, *shape], as snn gives them.
 	finalState bool
+	// session names a NIR session whose state carries from dispatch to
+	// dispatch (nir_chunks.go); sessionReset starts it afresh.
+	session      string
+	sessionReset bool
 	// least marks Capability's one-step, one-row run at the default dt:
 	// delays that are not whole steps of that dt are not refused there
 	// (the run's dt may make them whole), as snn does not.
@@ -409,7 +413,7 @@ func nirDefaults() nirSemantics {
 }
 
 // nirOptions lists the options a NIR run on vulkan takes.
-const nirOptions = "dt, solver, reset, spike_timing, spike_amplitude, precision (f32), propagation, synaptic_delay, recurrent_delay, initial_state, final_state and record"
+const nirOptions = "dt, solver, reset, spike_timing, spike_amplitude, precision (f32), propagation, synaptic_delay, recurrent_delay, initial_state, final_state, record, session and session_reset"
 
 func parseNIRSemantics(params map[string]any) (nirSemantics, error) {
 	s := nirDefaults()
@@ -458,12 +462,27 @@ func parseNIRSemantics(params map[string]any) (nirSemantics, error) {
 				err = opt.Err(name, "must be true or false, not %v", v)
 			}
 			s.finalState = b
+		case "session":
+			str, ok := v.(string)
+			if !ok || str == "" {
+				err = opt.Err(name, "must be a non-empty string, not %v", v)
+			}
+			s.session = str
+		case "session_reset":
+			b, ok := v.(bool)
+			if !ok {
+				err = opt.Err(name, "must be true or false, not %v", v)
+			}
+			s.sessionReset = b
 		default:
 			err = opt.Err(name, "vulkan does not run this option for NIR graphs; it takes %s (the snn substrate takes the rest)", nirOptions)
 		}
 		if err != nil {
 			return s, err
 		}
+	}
+	if s.sessionReset && s.session == "" {
+		return s, opt.Err("session_reset", "needs the \"session\" option")
 	}
 	return s, nil
 }

@@ -6,7 +6,9 @@ package vulkan
 // steps, each submitted, waited for and continued from the last one's
 // final state (v, i, delay lines and recurrent histories: the state that
 // makes a continued run equal the uninterrupted one), and their outputs
-// are joined. The arena of a submission, which holds every step's values,
+// are joined. A session (option "session") keeps that final state between
+// dispatches, as the snn substrate's sessions do, and its dispatches take
+// the same path. The arena of a submission, which holds every step's values,
 // must fit the device's largest storage buffer (4 GiB on an H100, 128
 // MiB on lavapipe), and its lowering is capped at nirMaxNodes native
 // nodes, so that no run's lowering on the host grows with its length.
@@ -17,6 +19,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/sokr-rs/sokr/pkg/internal/neuron"
 	"github.com/sokr-rs/sokr/pkg/ir/nir"
@@ -84,15 +87,16 @@ func (s *Substrate) nirChunkSteps(net *nirNet, sem nirSemantics, steps, batch in
 }
 
 // dispatchNIRChunks runs a NIR dispatch in several submissions when it
-// needs them, and reports whether it did (or failed the job); a run that
-// fits one submission is left to the ordinary path.
+// needs them, or in a session, and reports whether it did (or failed the
+// job); a run that fits one submission outside a session is left to the
+// ordinary path.
 func (s *Substrate) dispatchNIRChunks(ctx context.Context, j *sokr.Job, p *nir.Program) bool {
 	net, sem, steps, batch, err := nirParse(p, j.Inputs, j.Options)
 	if err != nil {
 		return false // the ordinary path reports it
 	}
 	per, err := s.nirChunkSteps(net, sem, steps, batch)
-	if err != nil || per >= steps {
+	if err != nil || per >= steps && sem.session == "" {
 		return false
 	}
 	d, err := s.device()
@@ -113,17 +117,26 @@ func (s *Substrate) dispatchNIRChunks(ctx context.Context, j *sokr.Job, p *nir.P
 					err = &sokr.FaultError{Substrate: s.name, Panic: r, Stack: string(debug.Stack())}
 				}
 			}()
-			return s.runNIRChunks(d, j, net, sem, steps, batch, per)
+			if sem.session == "" {
+				return s.runNIRChunks(d, j, net, sem, steps, batch, per, nil)
+			}
+			return s.runNIRSession(d, j, p, net, sem, steps, batch, per)
 		})
 	}()
 	return true
 }
 
 // runNIRChunks runs steps steps in submissions of per steps, each from
-// the last one's final state, and joins their outputs.
-func (s *Substrate) runNIRChunks(d *device, j *sokr.Job, net *nirNet, sem nirSemantics, steps, batch, per int) (sokr.Result, error) {
+// the last one's final state, and joins their outputs. It starts from
+// start when that is not nil (a session's state), and leaves the run's
+// final state in *end when end is given.
+func (s *Substrate) runNIRChunks(d *device, j *sokr.Job, net *nirNet, sem nirSemantics, steps, batch, per int,
+	start map[string]map[string][]float64, end ...*map[string]map[string][]float64) (sokr.Result, error) {
 	inner := sem
-	inner.finalState = true                  // carried from submission to submission
+	inner.finalState = true // carried from submission to submission
+	if start != nil {
+		inner.initial, inner.given = "given", start
+	}
 	in := make([]sokr.Tensor, len(j.Inputs)) // in f32 once, not per submission
 	for k, t := range j.Inputs {
 		in[k] = sokr.FromSlice(neuron.Values[float32](t), t.Shape...)
@@ -174,27 +187,19 @@ func (s *Substrate) runNIRChunks(d *device, j *sokr.Job, net *nirNet, sem nirSem
 			copy(dst[t0*row:(t0+tc)*row], o.Tensor.Data)
 		}
 		finals := r.Outputs[len(low.outs):]
-		if t0+tc >= steps {
-			if sem.finalState {
-				res.Outputs = append(res.Outputs, finals...)
-			}
+		last := t0+tc >= steps
+		if last && sem.finalState {
+			res.Outputs = append(res.Outputs, finals...)
+		}
+		if !last || len(end) > 0 {
+			inner.initial, inner.given = "given", givenState(finals)
+		}
+		if last {
 			break
 		}
-		inner.initial, inner.given = "given", map[string]map[string][]float64{}
-		for _, o := range finals {
-			name := strings.TrimPrefix(o.Name, "state:")
-			k := strings.LastIndex(name, ".")
-			node, v := name[:k], name[k+1:]
-			if inner.given[node] == nil {
-				inner.given[node] = map[string][]float64{}
-			}
-			vals := sokr.View[float32](o.Tensor)
-			f := make([]float64, len(vals))
-			for e, x := range vals {
-				f[e] = float64(x)
-			}
-			inner.given[node][v] = f
-		}
+	}
+	if len(end) > 0 {
+		*end[0] = inner.given
 	}
 	res.Meta["submits"] = strconv.Itoa(submits)
 	res.Meta["device"] = s.info.Name
@@ -202,6 +207,116 @@ func (s *Substrate) runNIRChunks(d *device, j *sokr.Job, net *nirNet, sem nirSem
 		res.Meta["gpu_time_ns"] = strconv.FormatUint(gpu, 10)
 	}
 	return res, nil
+}
+
+// givenState reads a run's "state:NODE.VARIABLE" outputs as initial_state's
+// given values.
+func givenState(finals []sokr.Output) map[string]map[string][]float64 {
+	given := map[string]map[string][]float64{}
+	for _, o := range finals {
+		name := strings.TrimPrefix(o.Name, "state:")
+		k := strings.LastIndex(name, ".")
+		node, v := name[:k], name[k+1:]
+		if given[node] == nil {
+			given[node] = map[string][]float64{}
+		}
+		vals := sokr.View[float32](o.Tensor)
+		f := make([]float64, len(vals))
+		for e, x := range vals {
+			f[e] = float64(x)
+		}
+		given[node][v] = f
+	}
+	return given
+}
+
+// nirMaxSessions is how many NIR sessions may be live at once (the snn
+// substrate's default).
+const nirMaxSessions = 64
+
+// nirSessions are the live NIR sessions, by id.
+type nirSessions struct {
+	mu sync.Mutex
+	m  map[string]*nirSession
+}
+
+// nirSession is the state a sequence of dispatches with the same "session"
+// option carries: the final state of the last one. Its mutex serialises
+// the session's dispatches.
+type nirSession struct {
+	mu    sync.Mutex
+	prog  *nir.Program
+	sem   nirSemantics
+	batch int
+	steps int                             // simulated so far
+	state map[string]map[string][]float64 // nil: not started
+}
+
+// same reports whether two runs' semantics may share a session: those
+// that shape the state (as snn's semantics.same).
+func (a nirSemantics) same(b nirSemantics) bool {
+	return a.dt == b.dt && a.solver == b.solver && a.reset == b.reset && a.before == b.before &&
+		a.synapticDelay == b.synapticDelay && a.recurrentDelay == b.recurrentDelay && a.amplitude == b.amplitude
+}
+
+// runNIRSession runs a dispatch of session sem.session: from the
+// session's state (or as a fresh run, initial_state applying, when the
+// session is new or reset), keeping the final state for the next one.
+func (s *Substrate) runNIRSession(d *device, j *sokr.Job, p *nir.Program, net *nirNet, sem nirSemantics, steps, batch, per int) (sokr.Result, error) {
+	s.sessions.mu.Lock()
+	if s.sessions.m == nil {
+		s.sessions.m = map[string]*nirSession{}
+	}
+	ss, ok := s.sessions.m[sem.session]
+	if !ok {
+		if len(s.sessions.m) >= nirMaxSessions {
+			s.sessions.mu.Unlock()
+			return sokr.Result{}, &sokr.InputError{Index: -1, Name: "session", Msg: fmt.Sprintf(
+				"option \"session\": %d sessions are live, the most this substrate keeps; end one with EndSession", len(s.sessions.m))}
+		}
+		ss = &nirSession{}
+		s.sessions.m[sem.session] = ss
+	}
+	s.sessions.mu.Unlock()
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	var start map[string]map[string][]float64
+	if ss.state != nil && !sem.sessionReset {
+		if ss.prog != p || ss.batch != batch || !ss.sem.same(sem) {
+			return sokr.Result{}, &sokr.InputError{Index: -1, Name: "session", Msg: fmt.Sprintf(
+				"option \"session\": session %q was started with another graph, batch size or semantics (batch %d, dt %g s, solver %s, reset %s); pass \"session_reset\": true to start it afresh",
+				sem.session, ss.batch, ss.sem.dt, ss.sem.solver, ss.sem.reset)}
+		}
+		start = ss.state
+	} else {
+		ss.prog, ss.sem, ss.batch, ss.steps, ss.state = p, sem, batch, 0, nil
+	}
+	var end map[string]map[string][]float64
+	res, err := s.runNIRChunks(d, j, net, sem, steps, batch, per, start, &end)
+	if err != nil {
+		return res, err // the session keeps the state it had
+	}
+	res.Meta["session"] = sem.session
+	res.Meta["session_step"] = strconv.Itoa(ss.steps)
+	ss.state, ss.steps = end, ss.steps+steps
+	return res, nil
+}
+
+// EndSession forgets the NIR session called id and its state. It reports
+// whether such a session was live.
+func (s *Substrate) EndSession(id string) bool {
+	s.sessions.mu.Lock()
+	defer s.sessions.mu.Unlock()
+	_, ok := s.sessions.m[id]
+	delete(s.sessions.m, id)
+	return ok
+}
+
+// Sessions returns the number of live NIR sessions.
+func (s *Substrate) Sessions() int {
+	s.sessions.mu.Lock()
+	defer s.sessions.mu.Unlock()
+	return len(s.sessions.m)
 }
 
 // nirChunkedUsage is a run's memory when it takes several submissions of

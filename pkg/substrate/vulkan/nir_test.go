@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"weak"
@@ -217,7 +218,7 @@ func TestNIRRefusals(t *testing.T) {
 	lif := twoLayerLIF(t, rand.New(rand.NewPCG(1, 2)), 2, 3, 2)
 	require.True(t, s.Capability(t.Context(), lif).OK)
 	in := []sokr.Tensor{sokr.NewTensor(sokr.F32, 3, 1, 2)}
-	for name, v := range map[string]any{"session": "x", "recurrent_delay": 0, "synaptic_delay": 1.5, "solver": "rk4", "record": []string{"nope.v"},
+	for name, v := range map[string]any{"session": "", "session_reset": 1, "precision": "f64", "recurrent_delay": 0, "synaptic_delay": 1.5, "solver": "rk4", "record": []string{"nope.v"},
 		"initial_state": map[string]any{"fc1": map[string]any{"v": []float64{1}}}} {
 		_, err = run(t, s, lif, in, sokr.Param(name, v))
 		var ie *sokr.InputError
@@ -1068,4 +1069,53 @@ func TestNIRRunInSeveralSubmissions(t *testing.T) {
 	require.NoError(t, rt.RegisterSubstrate(s))
 	_, err = rt.Run(ctx, p, in, opts...)
 	assert.ErrorIs(t, err, context.Canceled)
+}
+
+// A session carries the state from dispatch to dispatch: three dispatches
+// of one session give the uninterrupted run's outputs, each saying where
+// it started; another batch size is refused, naming session_reset, which
+// starts the session afresh; EndSession forgets it.
+func TestNIRSession(t *testing.T) {
+	s := gpu(t)
+	const steps, batch, nin = 40, 2, 3
+	p, x, opts := delayedRecurrent(t, steps, batch)
+	opts = opts[:len(opts)-2] // no final_state, no probes
+	part := func(a, b, rows int) []sokr.Tensor {
+		return []sokr.Tensor{sokr.FromSlice(x[a*rows*nin:b*rows*nin], b-a, rows, nin)}
+	}
+	whole, err := run(t, s, p, part(0, steps, batch), opts...)
+	require.NoError(t, err)
+	spiking(t, whole, "output")
+	w := outputNamed(t, whole, "output")
+	const id = "TestNIRSession"
+	defer s.EndSession(id)
+	var got []float32
+	for _, c := range [][2]int{{0, 17}, {17, 30}, {30, 40}} {
+		r, err := run(t, s, p, part(c[0], c[1], batch), append(opts, sokr.Param("session", id))...)
+		require.NoError(t, err)
+		assert.Equal(t, id, r.Meta["session"])
+		assert.Equal(t, strconv.Itoa(c[0]), r.Meta["session_step"])
+		got = append(got, outputNamed(t, r, "output")...)
+	}
+	assert.Equal(t, w, got)
+	noValidationMessages(t, s)
+
+	_, err = run(t, s, p, part(0, 5, 1), append(opts, sokr.Param("session", id))...)
+	require.ErrorIs(t, err, sokr.ErrInvalidInput)
+	assert.ErrorContains(t, err, `session "TestNIRSession" was started with another graph, batch size or semantics (batch 2`)
+	assert.ErrorContains(t, err, `"session_reset": true`)
+	fresh, err := run(t, s, p, part(0, 5, 1), append(opts, sokr.Param("session", id), sokr.Param("session_reset", true))...)
+	require.NoError(t, err)
+	assert.Equal(t, "0", fresh.Meta["session_step"])
+	alone, err := run(t, s, p, part(0, 5, 1), opts...)
+	require.NoError(t, err)
+	assert.Equal(t, outputNamed(t, alone, "output"), outputNamed(t, fresh, "output"))
+
+	_, err = run(t, s, p, part(0, 5, batch), append(opts, sokr.Param("session_reset", true))...)
+	assert.ErrorContains(t, err, `option "session_reset": needs the "session" option`)
+	live := s.Sessions()
+	assert.Positive(t, live)
+	assert.True(t, s.EndSession(id))
+	assert.False(t, s.EndSession(id))
+	assert.Equal(t, live-1, s.Sessions())
 }

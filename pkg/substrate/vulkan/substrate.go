@@ -54,6 +54,8 @@ type Substrate struct {
 	// dispatches; none on CPU drivers (lavapipe), whose work runs on the
 	// cores a spin would take.
 	spin uint64
+	// sessions are the live NIR sessions (option "session"), by id.
+	sessions nirSessions
 }
 
 var (
