@@ -55,3 +55,17 @@ def test_recurrent_network_on_gpu_matches_snn(gpu: str, propagation: str, ran: s
 def test_unknown_propagation_is_a_clear_error(gpu: str) -> None:
     with pytest.raises(Exception, match="propagation"):
         neuro.run(recurrent_graph(4, 4), np.zeros((3, 1, 4), np.float32), substrate=gpu, propagation="sparse")
+
+
+def test_session_on_gpu_continues_as_one_run(gpu: str) -> None:
+    """A neuro.Session on the GPU carries voltages and the recurrent history from chunk to
+    chunk: the chunks equal one uninterrupted run, and snn's session."""
+    g = recurrent_graph(8, 16)
+    x = np.random.default_rng(3).uniform(0, 2, (60, 4, 8)).astype(np.float32)
+    whole = neuro.run(g, x, substrate=gpu, dt=1.0, recurrent_delay=2)
+    for sub in (gpu, "snn"):
+        with neuro.Session(g, substrate=sub, dt=1.0, recurrent_delay=2) as s:
+            parts = [s.run(x[a:b]) for a, b in ((0, 25), (25, 41), (41, 60))]
+            assert s.substrate == sub
+        assert [p.meta["session_step"] for p in parts] == ["0", "25", "41"]
+        np.testing.assert_array_equal(np.concatenate([p.value for p in parts]), whole.value)
