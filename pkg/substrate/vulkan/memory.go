@@ -213,7 +213,7 @@ func (s *Substrate) EstimateRun(p sokr.Program, inputs []sokr.Tensor, opts sokr.
 		return s.estimateCircuitRun(p, inputs, opts)
 	case *nir.Program:
 		if net, sem, steps, batch, err := nirParse(p, inputs, opts); err == nil {
-			if per, err := s.nirChunkSteps(net, sem, steps, batch); err == nil && per < steps {
+			if per, err := s.nirChunkSteps(net, sem, steps, batch); err == nil && (per < steps || sem.session != "") {
 				if u, err = s.nirChunkedUsage(net, sem, steps, batch, per); err != nil {
 					return sokr.Estimate{}, &sokr.InputError{Index: -1, Msg: "vulkan cannot run this NIR graph: " + err.Error()}
 				}

@@ -46,6 +46,7 @@ func (s *Substrate) nirArenaLimit() int64 {
 // single step does not fit is an error, as before.
 func (s *Substrate) nirChunkSteps(net *nirNet, sem nirSemantics, steps, batch int) (int, error) {
 	limit := s.nirArenaLimit()
+	sem.finalState = true // as each submission is lowered
 	size := func(t int) (arena int64, nodes int, err error) {
 		low, err := net.lower(sem, t, batch)
 		if err != nil {

@@ -1099,6 +1099,9 @@ func TestNIRSession(t *testing.T) {
 	}
 	assert.Equal(t, w, got)
 	noValidationMessages(t, s)
+	sokrtest.CheckEstimate(t, s, p, part(0, 5, batch), sokr.Options{Params: map[string]any{"dt": 1.0, "synaptic_delay": 2,
+		"recurrent_delay": 2, "session": id + "-estimate"}})
+	s.EndSession(id + "-estimate")
 
 	_, err = run(t, s, p, part(0, 5, 1), append(opts, sokr.Param("session", id))...)
 	require.ErrorIs(t, err, sokr.ErrInvalidInput)
