@@ -69,6 +69,21 @@ func InitialState(v any) (string, map[string]map[string][]float64, error) {
 	return InitialGiven, out, nil
 }
 
+// CheckCount checks the number of values given for variable v of node:
+// rows × n (one row of n elements: per neuron, for v and i; a line's or
+// history's rows) or rows × batch × n. The error names the option, the
+// node and the variable, and what would fit.
+func CheckCount(node, v string, got, rows, n, batch int) error {
+	if got == rows*n || got == rows*batch*n {
+		return nil
+	}
+	want := fmt.Sprintf("%d (one per neuron) or %d (batch %d × %d neurons)", n, batch*n, batch, n)
+	if rows != 1 || v != "v" && v != "i" {
+		want = fmt.Sprintf("%d (%d steps × %d elements) or %d (%d steps × batch %d × %d elements)", rows*n, rows, n, rows*batch*n, rows, batch, n)
+	}
+	return opt.Err(optInitialState, "node %q, variable %q: %d values, want %s", node, v, got, want)
+}
+
 // floats reads a list of finite numbers.
 func floats(v any) ([]float64, error) {
 	var out []float64

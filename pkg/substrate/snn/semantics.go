@@ -1,7 +1,6 @@
 package snn
 
 import (
-	"fmt"
 	"math"
 	"slices"
 	"sort"
@@ -235,12 +234,8 @@ func checkInitial(net *network, sem semantics, batch int) error {
 			if err != nil {
 				return err
 			}
-			if vals := sem.initialValues[node][name]; len(vals) != rows*n && len(vals) != rows*batch*n {
-				want := fmt.Sprintf("%d (one per neuron) or %d (batch %d × %d neurons)", n, batch*n, batch, n)
-				if name != "v" && name != "i" {
-					want = fmt.Sprintf("%d (%d steps × %d elements) or %d (%d steps × batch %d × %d elements)", rows*n, rows, n, rows*batch*n, rows, batch, n)
-				}
-				return opt.Err(OptInitialState, "node %q, variable %q: %d values, want %s", node, name, len(vals), want)
+			if err := neuron.CheckCount(node, name, len(sem.initialValues[node][name]), rows, n, batch); err != nil {
+				return err
 			}
 		}
 	}

@@ -295,6 +295,13 @@ func (s *Substrate) dispatchCircuit(ctx context.Context, j *sokr.Job, p *circuit
 		j.Fail(sokr.ContextError(ctx))
 		return
 	}
+	s.runOwn(j, func(j *sokr.Job) (sokr.Result, error) { return s.runCircuit(d, j, p, params, o, c) })
+}
+
+// runOwn runs a job that takes several submissions on a goroutine of its
+// own (the device open: s.active counts it until it ends); a panic
+// becomes a FaultError with the stack.
+func (s *Substrate) runOwn(j *sokr.Job, fn func(j *sokr.Job) (sokr.Result, error)) {
 	go func() {
 		defer s.active.Done() // Close waits for the run
 		j.Run(s.name, func(j *sokr.Job) (res sokr.Result, err error) {
@@ -303,7 +310,7 @@ func (s *Substrate) dispatchCircuit(ctx context.Context, j *sokr.Job, p *circuit
 					err = &sokr.FaultError{Substrate: s.name, Panic: r, Stack: string(debug.Stack())}
 				}
 			}()
-			return s.runCircuit(d, j, p, params, o, c)
+			return fn(j)
 		})
 	}()
 }

@@ -87,19 +87,9 @@ func (s *Substrate) finish(p *pending) {
 			p.job.Fail(&sokr.FaultError{Substrate: s.name, Panic: r, Stack: string(debug.Stack())})
 		}
 	}()
-	spin := s.spin
-	for {
-		r, err := p.fr.wait(spin, uint64(100*time.Millisecond))
-		spin = 0
-		if err != nil {
-			// VK_ERROR_DEVICE_LOST and the like: the device is unusable.
-			s.lose(err)
-			p.job.Fail(s.fault("the device failed while running", err))
-			return // the frame and buffers stay with the lost device
-		}
-		if r == waitDone {
-			break
-		}
+	if err := s.await(p.fr); err != nil {
+		p.job.Fail(err)
+		return // the frame and buffers stay with the lost device
 	}
 	gpu := p.fr.elapsedNs()
 	p.fr.release()
@@ -116,6 +106,23 @@ func (s *Substrate) finish(p *pending) {
 		}
 	}
 	p.job.Complete(res, err)
+}
+
+// await waits for fr's fence, polling it for s.spin first. An error
+// (VK_ERROR_DEVICE_LOST and the like) marks the device unusable.
+func (s *Substrate) await(fr *frame) error {
+	spin := s.spin
+	for {
+		r, err := fr.wait(spin, uint64(100*time.Millisecond))
+		spin = 0
+		if err != nil {
+			s.lose(err)
+			return s.fault("the device failed while running", err)
+		}
+		if r == waitDone {
+			return nil
+		}
+	}
 }
 
 // lose marks the device unusable: Capability refuses from now on, saying
@@ -216,17 +223,8 @@ func (s *Substrate) runWork(d *device, w *work) (sokr.Result, uint64, error) {
 	if err != nil {
 		return sokr.Result{}, 0, err
 	}
-	spin := s.spin
-	for {
-		r, err := p.fr.wait(spin, uint64(100*time.Millisecond))
-		spin = 0
-		if err != nil {
-			s.lose(err)
-			return sokr.Result{}, 0, s.fault("the device failed while running", err) // the frame and buffers stay with the lost device
-		}
-		if r == waitDone {
-			break
-		}
+	if err := s.await(p.fr); err != nil {
+		return sokr.Result{}, 0, err // the frame and buffers stay with the lost device
 	}
 	gpu := p.fr.elapsedNs()
 	p.fr.release()

@@ -56,8 +56,8 @@ func TestCPUDevicesLeftOutUnlessAskedFor(t *testing.T) {
 	assert.Equal(t, len(all)-cpus, len(subs), "only the CPU devices were left out")
 }
 
-// maps is what TestCPUDriverNotLoaded's child process reports.
-type maps struct {
+// mapped is what TestCPUDriverNotLoaded's child process reports.
+type mapped struct {
 	Loader   bool   `json:"loader"`   // libvulkan.so is mapped
 	Lavapipe bool   `json:"lavapipe"` // libvulkan_lvp.so is mapped
 	Radeon   bool   `json:"radeon"`   // libvulkan_radeon.so is mapped
@@ -74,7 +74,7 @@ type maps struct {
 func TestCPUDriverNotLoaded(t *testing.T) {
 	if os.Getenv("SOKR_VULKAN_MAPS_CHILD") == "1" {
 		subs, err := Open(Config{CacheDir: "-"})
-		out := maps{Devices: len(subs)}
+		out := mapped{Devices: len(subs)}
 		if err != nil {
 			out.Err = err.Error()
 		}
@@ -95,7 +95,7 @@ func TestCPUDriverNotLoaded(t *testing.T) {
 		}
 		t.Skip("needs lavapipe")
 	}
-	child := func(cpu string) maps {
+	child := func(cpu string) mapped {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCPUDriverNotLoaded$", "-test.count=1")
 		for _, kv := range os.Environ() {
 			// The loader's own discovery, as users have it.
@@ -109,13 +109,13 @@ func TestCPUDriverNotLoaded(t *testing.T) {
 		require.NoError(t, err, string(out))
 		for _, line := range strings.Split(string(out), "\n") {
 			if rest, ok := strings.CutPrefix(line, "MAPS "); ok {
-				var m maps
+				var m mapped
 				require.NoError(t, json.Unmarshal([]byte(rest), &m))
 				return m
 			}
 		}
 		t.Fatalf("the child reported nothing:\n%s", out)
-		return maps{}
+		return mapped{}
 	}
 	without := child("")
 	assert.True(t, without.Loader, "the loader was loaded: %+v", without)

@@ -57,6 +57,7 @@ package vulkan
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"runtime"
 	"slices"
@@ -512,7 +513,7 @@ func nirSteps(name string, v any, least int) (int, error) {
 func (net *nirNet) checkInitial(sem nirSemantics, batch int) error {
 	const name = "initial_state"
 	rec := net.recurrentSources()
-	for _, node := range sortedKeys(sem.given) {
+	for _, node := range slices.Sorted(maps.Keys(sem.given)) {
 		i := net.named(node)
 		if i < 0 {
 			base, ok := strings.CutSuffix(node, neuron.SynapseSuffix)
@@ -521,17 +522,13 @@ func (net *nirNet) checkInitial(sem nirSemantics, batch int) error {
 				return opt.Err(name, "the graph has no node %q", node)
 			}
 		}
-		for _, v := range sortedKeys(sem.given[node]) {
+		for _, v := range slices.Sorted(maps.Keys(sem.given[node])) {
 			rows, n, err := net.initialRows(sem, rec, node, i, v)
 			if err != nil {
 				return err
 			}
-			if vals := sem.given[node][v]; len(vals) != rows*n && len(vals) != rows*batch*n {
-				want := fmt.Sprintf("%d (one per neuron) or %d (batch %d × %d neurons)", n, batch*n, batch, n)
-				if v != "v" && v != "i" {
-					want = fmt.Sprintf("%d (%d steps × %d elements) or %d (%d steps × batch %d × %d elements)", rows*n, rows, n, rows*batch*n, rows, batch, n)
-				}
-				return opt.Err(name, "node %q, variable %q: %d values, want %s", node, v, len(vals), want)
+			if err := neuron.CheckCount(node, v, len(sem.given[node][v]), rows, n, batch); err != nil {
+				return err
 			}
 		}
 	}
@@ -578,16 +575,6 @@ func (net *nirNet) initialRows(sem nirSemantics, rec []bool, node string, i int,
 		return sem.recurrentDelay, u.n, nil
 	}
 	return 1, u.n, nil
-}
-
-// sortedKeys returns m's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // recurrentSources marks the nodes that a recurrent edge reads.
@@ -1366,6 +1353,13 @@ func (s *Substrate) nirWork(d *device, p *nir.Program, inputs []sokr.Tensor, opt
 	if err != nil {
 		return nil, err
 	}
+	low.collectInto(w)
+	return w, nil
+}
+
+// collectInto makes w's results the run's: the native outputs assembled
+// (assemble).
+func (low *nirLowered) collectInto(w *work) {
 	collect := w.collect
 	w.collect = func(stage []byte) (sokr.Result, error) {
 		r, err := collect(stage)
@@ -1374,7 +1368,6 @@ func (s *Substrate) nirWork(d *device, p *nir.Program, inputs []sokr.Tensor, opt
 		}
 		return low.assemble(r), nil
 	}
-	return w, nil
 }
 
 // nirPlan returns the lowered program's plan with its per-step matmuls

@@ -16,7 +16,6 @@ package vulkan
 import (
 	"context"
 	"fmt"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -110,20 +109,12 @@ func (s *Substrate) dispatchNIRChunks(ctx context.Context, j *sokr.Job, p *nir.P
 		j.Fail(sokr.ContextError(ctx))
 		return true
 	}
-	go func() {
-		defer s.active.Done() // Close waits for the run
-		j.Run(s.name, func(j *sokr.Job) (res sokr.Result, err error) {
-			defer func() {
-				if r := recover(); r != nil {
-					err = &sokr.FaultError{Substrate: s.name, Panic: r, Stack: string(debug.Stack())}
-				}
-			}()
-			if sem.session == "" {
-				return s.runNIRChunks(d, j, net, sem, steps, batch, per, nil)
-			}
-			return s.runNIRSession(d, j, p, net, sem, steps, batch, per)
-		})
-	}()
+	s.runOwn(j, func(j *sokr.Job) (sokr.Result, error) {
+		if sem.session == "" {
+			return s.runNIRChunks(d, j, net, sem, steps, batch, per, nil)
+		}
+		return s.runNIRSession(d, j, p, net, sem, steps, batch, per)
+	})
 	return true
 }
 
@@ -161,14 +152,7 @@ func (s *Substrate) runNIRChunks(d *device, j *sokr.Job, net *nirNet, sem nirSem
 		if err != nil {
 			return sokr.Result{}, err
 		}
-		collect := w.collect
-		w.collect = func(stage []byte) (sokr.Result, error) {
-			r, err := collect(stage)
-			if err != nil {
-				return r, err
-			}
-			return low.assemble(r), nil
-		}
+		low.collectInto(w)
 		r, g, err := s.runWork(d, w)
 		if err != nil {
 			return sokr.Result{}, err
