@@ -212,6 +212,7 @@ func (s *Substrate) EstimateRun(p sokr.Program, inputs []sokr.Tensor, opts sokr.
 	case *circuit.Program:
 		return s.estimateCircuitRun(p, inputs, opts)
 	case *nir.Program:
+		var trials int64 // the lowerings of 1 and 2 steps that size the submissions
 		if net, sem, steps, batch, err := nirParse(p, inputs, opts); err == nil {
 			if per, err := s.nirChunkSteps(net, sem, steps, batch); err == nil && (per < steps || sem.session != "") {
 				if u, err = s.nirChunkedUsage(net, sem, steps, batch, per); err != nil {
@@ -219,6 +220,7 @@ func (s *Substrate) EstimateRun(p sokr.Program, inputs []sokr.Tensor, opts sokr.
 				}
 				break
 			}
+			trials = s.nirTrialBytes(net, sem, batch)
 		}
 		net, low, err := nirPrepare(p, inputs, opts)
 		if err != nil {
@@ -227,6 +229,7 @@ func (s *Substrate) EstimateRun(p sokr.Program, inputs []sokr.Tensor, opts sokr.
 		if u, err = s.nirUsage(net, low); err != nil {
 			return sokr.Estimate{}, &sokr.InputError{Index: -1, Msg: "vulkan cannot run this NIR graph: " + err.Error()}
 		}
+		u.host += trials
 	default:
 		return sokr.Estimate{}, &sokr.InputError{Index: -1, Msg: refusal(p)}
 	}

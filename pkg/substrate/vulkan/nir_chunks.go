@@ -304,6 +304,24 @@ func (s *Substrate) Sessions() int {
 	return len(s.sessions.m)
 }
 
+// nirTrialBytes is what nirChunkSteps allocates on the host to size a
+// dispatch's submissions: its lowerings of one and two steps, as nirUsage
+// counts a run of that many (more than the lowering alone).
+func (s *Substrate) nirTrialBytes(net *nirNet, sem nirSemantics, batch int) int64 {
+	sem.finalState = true
+	var n int64
+	for t := 1; t <= 2; t++ {
+		low, err := net.lower(sem, t, batch)
+		if err != nil {
+			continue
+		}
+		if u, err := s.nirUsage(net, low); err == nil {
+			n += u.host
+		}
+	}
+	return n
+}
+
 // nirChunkedUsage is a run's memory when it takes several submissions of
 // per steps: each submission's host memory (nirUsage: its lowering, staging
 // and outputs, garbage once the next one starts, but allocated all the
