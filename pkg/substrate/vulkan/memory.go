@@ -214,13 +214,14 @@ func (s *Substrate) EstimateRun(p sokr.Program, inputs []sokr.Tensor, opts sokr.
 	case *nir.Program:
 		var trials int64 // the lowerings of 1 and 2 steps that size the submissions
 		if net, sem, steps, batch, err := nirParse(p, inputs, opts); err == nil {
-			if per, err := s.nirChunkSteps(net, sem, steps, batch); err == nil && (per < steps || sem.session != "") {
+			per, trial, err := s.nirChunkSteps(net, sem, steps, batch)
+			if err == nil && (per < steps || sem.session != "") {
 				if u, err = s.nirChunkedUsage(net, sem, steps, batch, per); err != nil {
 					return sokr.Estimate{}, &sokr.InputError{Index: -1, Msg: "vulkan cannot run this NIR graph: " + err.Error()}
 				}
 				break
 			}
-			trials = s.nirTrialBytes(net, sem, batch)
+			trials = trial
 		}
 		net, low, err := nirPrepare(p, inputs, opts)
 		if err != nil {

@@ -42,8 +42,10 @@ func (s *Substrate) nirArenaLimit() int64 {
 // steps takes: all of them when they fit, else as many as fit, worked out
 // from the arena and node counts of runs of one and two steps (both grow
 // linearly with the steps) and checked by lowering that many. A run whose
-// single step does not fit is an error, as before.
-func (s *Substrate) nirChunkSteps(net *nirNet, sem nirSemantics, steps, batch int) (int, error) {
+// single step does not fit is an error, as before. trial is the host
+// memory of the lowerings of one and two steps (as nirUsage counts a run
+// of that many), which a run's estimate adds.
+func (s *Substrate) nirChunkSteps(net *nirNet, sem nirSemantics, steps, batch int) (per int, trial int64, err error) {
 	limit := s.nirArenaLimit()
 	sem.finalState = true // as each submission is lowered
 	size := func(t int) (arena int64, nodes int, err error) {
@@ -55,21 +57,28 @@ func (s *Substrate) nirChunkSteps(net *nirNet, sem nirSemantics, steps, batch in
 		if err != nil {
 			return 0, 0, err
 		}
+		if t <= 2 {
+			u, err := s.nirUsage(net, low)
+			if err != nil {
+				return 0, 0, err
+			}
+			trial += u.host
+		}
 		return pl.arenaBytes, len(low.prog.Nodes), nil
 	}
 	a1, n1, err := size(1)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if steps == 1 {
-		return 1, nil
+		return 1, trial, nil
 	}
 	a2, n2, err := size(2)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	perArena, perNodes := max(a2-a1, 1), max(n2-n1, 1)
-	per := steps
+	per = steps
 	if a1+int64(steps-1)*perArena > limit {
 		per = int(max((limit-a1)/perArena+1, 1))
 	}
@@ -83,7 +92,7 @@ func (s *Substrate) nirChunkSteps(net *nirNet, sem nirSemantics, steps, batch in
 		}
 		per = per * 3 / 4
 	}
-	return min(per, steps), nil
+	return min(per, steps), trial, nil
 }
 
 // dispatchNIRChunks runs a NIR dispatch in several submissions when it
@@ -95,7 +104,7 @@ func (s *Substrate) dispatchNIRChunks(ctx context.Context, j *sokr.Job, p *nir.P
 	if err != nil {
 		return false // the ordinary path reports it
 	}
-	per, err := s.nirChunkSteps(net, sem, steps, batch)
+	per, _, err := s.nirChunkSteps(net, sem, steps, batch)
 	if err != nil || per >= steps && sem.session == "" {
 		return false
 	}
@@ -111,7 +120,8 @@ func (s *Substrate) dispatchNIRChunks(ctx context.Context, j *sokr.Job, p *nir.P
 	}
 	s.runOwn(j, func(j *sokr.Job) (sokr.Result, error) {
 		if sem.session == "" {
-			return s.runNIRChunks(d, j, net, sem, steps, batch, per, nil)
+			res, _, err := s.runNIRChunks(d, j, net, sem, steps, batch, per, nil)
+			return res, err
 		}
 		return s.runNIRSession(d, j, p, net, sem, steps, batch, per)
 	})
@@ -120,10 +130,10 @@ func (s *Substrate) dispatchNIRChunks(ctx context.Context, j *sokr.Job, p *nir.P
 
 // runNIRChunks runs steps steps in submissions of per steps, each from
 // the last one's final state, and joins their outputs. It starts from
-// start when that is not nil (a session's state), and leaves the run's
-// final state in *end when end is given.
+// start when that is not nil (a session's state), and returns the last
+// submission's final state, its "state:" outputs, too.
 func (s *Substrate) runNIRChunks(d *device, j *sokr.Job, net *nirNet, sem nirSemantics, steps, batch, per int,
-	start map[string]map[string][]float64, end ...*map[string]map[string][]float64) (sokr.Result, error) {
+	start map[string]map[string][]float64) (sokr.Result, []sokr.Output, error) {
 	inner := sem
 	inner.finalState = true // carried from submission to submission
 	if start != nil {
@@ -134,28 +144,29 @@ func (s *Substrate) runNIRChunks(d *device, j *sokr.Job, net *nirNet, sem nirSem
 		in[k] = sokr.FromSlice(neuron.Values[float32](t), t.Shape...)
 	}
 	var res sokr.Result
+	var finals []sokr.Output
 	var gpu uint64
 	submits := 0
 	for t0 := 0; t0 < steps; t0 += per {
 		if err := j.Err(); err != nil {
-			return sokr.Result{}, err // cancelled between submissions
+			return sokr.Result{}, nil, err // cancelled between submissions
 		}
 		tc := min(per, steps-t0)
 		low, err := net.lower(inner, tc, batch)
 		if err != nil {
-			return sokr.Result{}, &sokr.InputError{Index: -1, Msg: "vulkan cannot run this NIR graph: " + err.Error()}
+			return sokr.Result{}, nil, &sokr.InputError{Index: -1, Msg: "vulkan cannot run this NIR graph: " + err.Error()}
 		}
 		if _, err := s.nirPlan(low); err != nil {
-			return sokr.Result{}, &sokr.InputError{Index: -1, Msg: "vulkan cannot run this NIR graph: " + err.Error()}
+			return sokr.Result{}, nil, &sokr.InputError{Index: -1, Msg: "vulkan cannot run this NIR graph: " + err.Error()}
 		}
 		w, err := s.nativeWork(d, low.prog, low.stepInputs(net, in, t0))
 		if err != nil {
-			return sokr.Result{}, err
+			return sokr.Result{}, nil, err
 		}
 		low.collectInto(w)
 		r, g, err := s.runWork(d, w)
 		if err != nil {
-			return sokr.Result{}, err
+			return sokr.Result{}, nil, err
 		}
 		gpu += g
 		submits++
@@ -171,27 +182,20 @@ func (s *Substrate) runNIRChunks(d *device, j *sokr.Job, net *nirNet, sem nirSem
 			row := len(dst) / steps
 			copy(dst[t0*row:(t0+tc)*row], o.Tensor.Data)
 		}
-		finals := r.Outputs[len(low.outs):]
-		last := t0+tc >= steps
-		if last && sem.finalState {
-			res.Outputs = append(res.Outputs, finals...)
-		}
-		if !last || len(end) > 0 {
-			inner.initial, inner.given = "given", givenState(finals)
-		}
-		if last {
-			break
+		finals = r.Outputs[len(low.outs):]
+		if t0+tc < steps {
+			inner.initial, inner.given = "given", givenState(finals) // the next submission's start
 		}
 	}
-	if len(end) > 0 {
-		*end[0] = inner.given
+	if sem.finalState {
+		res.Outputs = append(res.Outputs, finals...)
 	}
 	res.Meta["submits"] = strconv.Itoa(submits)
 	res.Meta["device"] = s.info.Name
 	if s.info.TimestampBits > 0 {
 		res.Meta["gpu_time_ns"] = strconv.FormatUint(gpu, 10)
 	}
-	return res, nil
+	return res, finals, nil
 }
 
 // givenState reads a run's "state:NODE.VARIABLE" outputs as initial_state's
@@ -276,14 +280,13 @@ func (s *Substrate) runNIRSession(d *device, j *sokr.Job, p *nir.Program, net *n
 	} else {
 		ss.prog, ss.sem, ss.batch, ss.steps, ss.state = p, sem, batch, 0, nil
 	}
-	var end map[string]map[string][]float64
-	res, err := s.runNIRChunks(d, j, net, sem, steps, batch, per, start, &end)
+	res, finals, err := s.runNIRChunks(d, j, net, sem, steps, batch, per, start)
 	if err != nil {
 		return res, err // the session keeps the state it had
 	}
 	res.Meta["session"] = sem.session
 	res.Meta["session_step"] = strconv.Itoa(ss.steps)
-	ss.state, ss.steps = end, ss.steps+steps
+	ss.state, ss.steps = givenState(finals), ss.steps+steps
 	return res, nil
 }
 
@@ -302,24 +305,6 @@ func (s *Substrate) Sessions() int {
 	s.sessions.mu.Lock()
 	defer s.sessions.mu.Unlock()
 	return len(s.sessions.m)
-}
-
-// nirTrialBytes is what nirChunkSteps allocates on the host to size a
-// dispatch's submissions: its lowerings of one and two steps, as nirUsage
-// counts a run of that many (more than the lowering alone).
-func (s *Substrate) nirTrialBytes(net *nirNet, sem nirSemantics, batch int) int64 {
-	sem.finalState = true
-	var n int64
-	for t := 1; t <= 2; t++ {
-		low, err := net.lower(sem, t, batch)
-		if err != nil {
-			continue
-		}
-		if u, err := s.nirUsage(net, low); err == nil {
-			n += u.host
-		}
-	}
-	return n
 }
 
 // nirChunkedUsage is a run's memory when it takes several submissions of
