@@ -7,12 +7,6 @@ import (
 	"github.com/sokr-rs/sokr/pkg/sokr"
 )
 
-// sessions are the live stateful runs, by id.
-type sessions struct {
-	mu sync.Mutex
-	m  map[string]*session
-}
-
 // session is the state a sequence of dispatches with the same "session"
 // option carries. Its mutex serialises the dispatches of one session.
 type session struct {
@@ -31,18 +25,10 @@ func sessionState[F float](s *Substrate, p sokr.Program, c *compiled[F], sem sem
 	if sem.session == "" {
 		return newState(c, batch), func() {}, nil
 	}
-	s.sessions.mu.Lock()
-	ss, ok := s.sessions.m[sem.session]
-	if !ok {
-		if len(s.sessions.m) >= s.maxSessions {
-			s.sessions.mu.Unlock()
-			return nil, nil, &sokr.InputError{Index: -1, Name: OptSession, Msg: fmt.Sprintf(
-				"option \"session\": %d sessions are live, the most this substrate keeps; end one with EndSession (or use WithMaxSessions)", len(s.sessions.m))}
-		}
-		ss = &session{}
-		s.sessions.m[sem.session] = ss
+	ss, err := s.sessions.Open(sem.session, s.maxSessions, " (or use WithMaxSessions)")
+	if err != nil {
+		return nil, nil, err
 	}
-	s.sessions.mu.Unlock()
 	ss.mu.Lock()
 	st, ok := ss.state.(*state[F])
 	if ss.state != nil && !sem.sessionReset {
@@ -65,17 +51,7 @@ func describeSession(ss *session) string {
 
 // EndSession forgets the session called id and its state. It reports
 // whether such a session was live.
-func (s *Substrate) EndSession(id string) bool {
-	s.sessions.mu.Lock()
-	defer s.sessions.mu.Unlock()
-	_, ok := s.sessions.m[id]
-	delete(s.sessions.m, id)
-	return ok
-}
+func (s *Substrate) EndSession(id string) bool { return s.sessions.End(id) }
 
 // Sessions returns the number of live sessions.
-func (s *Substrate) Sessions() int {
-	s.sessions.mu.Lock()
-	defer s.sessions.mu.Unlock()
-	return len(s.sessions.m)
-}
+func (s *Substrate) Sessions() int { return s.sessions.Len() }

@@ -26,7 +26,7 @@ type Substrate struct {
 	budget      int64
 	maxSessions int
 	blas        *blas.Lib
-	sessions    sessions
+	sessions    neuron.Sessions[session]
 }
 
 var _ sokr.Substrate = (*Substrate)(nil)
@@ -72,7 +72,6 @@ func New(opts ...Option) *Substrate {
 	for _, o := range opts {
 		o(s)
 	}
-	s.sessions.m = map[string]*session{}
 	return s
 }
 

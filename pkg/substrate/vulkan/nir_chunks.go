@@ -223,12 +223,6 @@ func givenState(finals []sokr.Output) map[string]map[string][]float64 {
 // substrate's default).
 const nirMaxSessions = 64
 
-// nirSessions are the live NIR sessions, by id.
-type nirSessions struct {
-	mu sync.Mutex
-	m  map[string]*nirSession
-}
-
 // nirSession is the state a sequence of dispatches with the same "session"
 // option carries: the final state of the last one. Its mutex serialises
 // the session's dispatches.
@@ -252,21 +246,10 @@ func (a nirSemantics) same(b nirSemantics) bool {
 // session's state (or as a fresh run, initial_state applying, when the
 // session is new or reset), keeping the final state for the next one.
 func (s *Substrate) runNIRSession(d *device, j *sokr.Job, p *nir.Program, net *nirNet, sem nirSemantics, steps, batch, per int) (sokr.Result, error) {
-	s.sessions.mu.Lock()
-	if s.sessions.m == nil {
-		s.sessions.m = map[string]*nirSession{}
+	ss, err := s.sessions.Open(sem.session, nirMaxSessions, "")
+	if err != nil {
+		return sokr.Result{}, err
 	}
-	ss, ok := s.sessions.m[sem.session]
-	if !ok {
-		if len(s.sessions.m) >= nirMaxSessions {
-			s.sessions.mu.Unlock()
-			return sokr.Result{}, &sokr.InputError{Index: -1, Name: "session", Msg: fmt.Sprintf(
-				"option \"session\": %d sessions are live, the most this substrate keeps; end one with EndSession", len(s.sessions.m))}
-		}
-		ss = &nirSession{}
-		s.sessions.m[sem.session] = ss
-	}
-	s.sessions.mu.Unlock()
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	var start map[string]map[string][]float64
@@ -292,20 +275,10 @@ func (s *Substrate) runNIRSession(d *device, j *sokr.Job, p *nir.Program, net *n
 
 // EndSession forgets the NIR session called id and its state. It reports
 // whether such a session was live.
-func (s *Substrate) EndSession(id string) bool {
-	s.sessions.mu.Lock()
-	defer s.sessions.mu.Unlock()
-	_, ok := s.sessions.m[id]
-	delete(s.sessions.m, id)
-	return ok
-}
+func (s *Substrate) EndSession(id string) bool { return s.sessions.End(id) }
 
 // Sessions returns the number of live NIR sessions.
-func (s *Substrate) Sessions() int {
-	s.sessions.mu.Lock()
-	defer s.sessions.mu.Unlock()
-	return len(s.sessions.m)
-}
+func (s *Substrate) Sessions() int { return s.sessions.Len() }
 
 // nirChunkedUsage is a run's memory when it takes several submissions of
 // per steps: each submission's host memory (nirUsage: its lowering, staging

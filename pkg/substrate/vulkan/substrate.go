@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sokr-rs/sokr/pkg/internal/neuron"
 	"github.com/sokr-rs/sokr/pkg/internal/qcost"
 	"github.com/sokr-rs/sokr/pkg/ir/circuit"
 	"github.com/sokr-rs/sokr/pkg/ir/native"
@@ -55,7 +56,7 @@ type Substrate struct {
 	// cores a spin would take.
 	spin uint64
 	// sessions are the live NIR sessions (option "session"), by id.
-	sessions nirSessions
+	sessions neuron.Sessions[nirSession]
 }
 
 var (
