@@ -214,7 +214,7 @@ func (s *Substrate) EstimateRun(p sokr.Program, inputs []sokr.Tensor, opts sokr.
 	case *nir.Program:
 		var trials int64 // the lowerings of 1 and 2 steps that size the submissions
 		if net, sem, steps, batch, err := nirParse(p, inputs, opts); err == nil {
-			per, trial, err := s.nirChunkSteps(net, sem, steps, batch)
+			per, trial, err := s.nirChunkSteps(net, sem, steps, batch, true)
 			if err == nil && (per < steps || sem.session != "") {
 				if u, err = s.nirChunkedUsage(net, sem, steps, batch, per); err != nil {
 					return sokr.Estimate{}, &sokr.InputError{Index: -1, Msg: "vulkan cannot run this NIR graph: " + err.Error()}

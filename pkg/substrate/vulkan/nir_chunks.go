@@ -42,10 +42,11 @@ func (s *Substrate) nirArenaLimit() int64 {
 // steps takes: all of them when they fit, else as many as fit, worked out
 // from the arena and node counts of runs of one and two steps (both grow
 // linearly with the steps) and checked by lowering that many. A run whose
-// single step does not fit is an error, as before. trial is the host
-// memory of the lowerings of one and two steps (as nirUsage counts a run
-// of that many), which a run's estimate adds.
-func (s *Substrate) nirChunkSteps(net *nirNet, sem nirSemantics, steps, batch int) (per int, trial int64, err error) {
+// single step does not fit is an error, as before. With measure, trial is
+// the host memory of the lowerings of one and two steps (as nirUsage
+// counts a run of that many), which a run's estimate adds; a dispatch
+// does not ask.
+func (s *Substrate) nirChunkSteps(net *nirNet, sem nirSemantics, steps, batch int, measure bool) (per int, trial int64, err error) {
 	limit := s.nirArenaLimit()
 	sem.finalState = true // as each submission is lowered
 	size := func(t int) (arena int64, nodes int, err error) {
@@ -57,7 +58,7 @@ func (s *Substrate) nirChunkSteps(net *nirNet, sem nirSemantics, steps, batch in
 		if err != nil {
 			return 0, 0, err
 		}
-		if t <= 2 {
+		if measure && t <= 2 {
 			u, err := s.nirUsage(net, low)
 			if err != nil {
 				return 0, 0, err
@@ -104,7 +105,7 @@ func (s *Substrate) dispatchNIRChunks(ctx context.Context, j *sokr.Job, p *nir.P
 	if err != nil {
 		return false // the ordinary path reports it
 	}
-	per, _, err := s.nirChunkSteps(net, sem, steps, batch)
+	per, _, err := s.nirChunkSteps(net, sem, steps, batch, false)
 	if err != nil || per >= steps && sem.session == "" {
 		return false
 	}

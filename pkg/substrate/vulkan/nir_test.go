@@ -1049,7 +1049,7 @@ func TestNIRRunInSeveralSubmissions(t *testing.T) {
 	}
 	s := openFirst(t, Config{CPU: true, Validation: true, CacheDir: "-", NIRArenaBytes: arena(7)})
 	defer func() { require.NoError(t, s.Close()) }()
-	per, _, err := s.nirChunkSteps(net, sem, steps, batch)
+	per, _, err := s.nirChunkSteps(net, sem, steps, batch, false)
 	require.NoError(t, err)
 	assert.Equal(t, 7, per)
 	in := []sokr.Tensor{sokr.FromSlice(x, steps, batch, nin)}
